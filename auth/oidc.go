@@ -1,0 +1,233 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/stakegraph/stakegraph/errs"
+)
+
+// ClaimNames says where a token carries what the platform needs. A name may be a dotted path
+// into nested claims, such as Keycloak's "realm_access.roles".
+type ClaimNames struct {
+	Tenant string
+	Roles  string
+	Email  string
+	Name   string
+}
+
+// DefaultClaimNames are the claim names used unless configured otherwise.
+var DefaultClaimNames = ClaimNames{Tenant: "tenant", Roles: "roles", Email: "email", Name: "name"}
+
+// VerifierConfig configures token verification against an OIDC issuer.
+type VerifierConfig struct {
+	Issuer             string
+	Audience           string
+	Algorithms         []string      // accepted signature algorithms; default RS256 and ES256
+	Leeway             time.Duration // clock skew allowed on exp and nbf; default 1 minute
+	KeyRefreshInterval time.Duration // least time between two fetches of the issuer's keys; default 1 minute
+	Claims             ClaimNames
+	HTTPClient         *http.Client
+}
+
+// DefaultAlgorithms are the signature algorithms accepted unless configured otherwise.
+var DefaultAlgorithms = []string{"RS256", "ES256"}
+
+// Claims is what a verified token says about its bearer.
+type Claims struct {
+	Subject string
+	Tenant  string
+	Roles   []string
+	Email   string
+	Name    string
+}
+
+// TokenVerifier verifies bearer tokens with go-oidc: the signature against the issuer's keys,
+// the issuer, the audience and the algorithm; expiry and not-before with a small leeway.
+type TokenVerifier struct {
+	cfg VerifierConfig
+
+	mu           sync.Mutex
+	verifier     *oidc.IDTokenVerifier
+	lastAttempt  time.Time
+	discoveryErr error
+}
+
+// NewTokenVerifier returns a verifier. It discovers the issuer on first use, so that the API
+// starts even when the identity provider is briefly unreachable.
+func NewTokenVerifier(cfg VerifierConfig) *TokenVerifier {
+	if len(cfg.Algorithms) == 0 {
+		cfg.Algorithms = DefaultAlgorithms
+	}
+	if cfg.Leeway == 0 {
+		cfg.Leeway = time.Minute
+	}
+	if cfg.KeyRefreshInterval == 0 {
+		cfg.KeyRefreshInterval = time.Minute
+	}
+	if cfg.Claims == (ClaimNames{}) {
+		cfg.Claims = DefaultClaimNames
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	return &TokenVerifier{cfg: cfg}
+}
+
+// discover builds the go-oidc verifier from the issuer's discovery document, retrying at most
+// every few seconds while the issuer is unreachable.
+func (v *TokenVerifier) discover(ctx context.Context) (*oidc.IDTokenVerifier, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.verifier != nil {
+		return v.verifier, nil
+	}
+	if time.Since(v.lastAttempt) < 5*time.Second && v.discoveryErr != nil {
+		return nil, v.discoveryErr
+	}
+	v.lastAttempt = time.Now()
+	ctx = oidc.ClientContext(ctx, v.cfg.HTTPClient)
+	provider, err := oidc.NewProvider(ctx, v.cfg.Issuer)
+	if err != nil {
+		v.discoveryErr = errs.Wrap(err, "the identity provider is unreachable")
+		return nil, v.discoveryErr
+	}
+	var meta struct {
+		JWKSURI string `json:"jwks_uri"`
+	}
+	if err := provider.Claims(&meta); err != nil || meta.JWKSURI == "" {
+		v.discoveryErr = errs.Wrap(err, "the identity provider's discovery document names no jwks_uri")
+		return nil, v.discoveryErr
+	}
+	algs := make([]jose.SignatureAlgorithm, len(v.cfg.Algorithms))
+	for i, a := range v.cfg.Algorithms {
+		algs[i] = jose.SignatureAlgorithm(a)
+	}
+	keys := newKeySet(meta.JWKSURI, algs, v.cfg.KeyRefreshInterval, v.cfg.HTTPClient)
+	v.verifier = oidc.NewVerifier(v.cfg.Issuer, keys, &oidc.Config{
+		ClientID:             v.cfg.Audience,
+		SkipClientIDCheck:    v.cfg.Audience == "",
+		SupportedSigningAlgs: v.cfg.Algorithms,
+		SkipExpiryCheck:      true, // checked below, with the configured leeway
+	})
+	return v.verifier, nil
+}
+
+// Verify checks a raw bearer token and returns its claims. Every failure is UNAUTHENTICATED,
+// but for an unreachable issuer, which is INTERNAL.
+func (v *TokenVerifier) Verify(ctx context.Context, raw string) (Claims, error) {
+	verifier, err := v.discover(ctx)
+	if err != nil {
+		return Claims{}, err
+	}
+	token, err := verifier.Verify(ctx, raw)
+	if err != nil {
+		return Claims{}, unauthenticated("invalid token: %v", err)
+	}
+	var all map[string]any
+	if err := token.Claims(&all); err != nil {
+		return Claims{}, unauthenticated("unreadable token claims")
+	}
+	now := time.Now()
+	exp, hasExp := numericDate(all["exp"])
+	if !hasExp {
+		return Claims{}, unauthenticated("the token has no expiry")
+	}
+	if now.After(exp.Add(v.cfg.Leeway)) {
+		return Claims{}, unauthenticated("the token expired at %s", exp.UTC().Format(time.RFC3339))
+	}
+	if nbf, ok := numericDate(all["nbf"]); ok && now.Add(v.cfg.Leeway).Before(nbf) {
+		return Claims{}, unauthenticated("the token is not valid before %s", nbf.UTC().Format(time.RFC3339))
+	}
+	c := Claims{
+		Subject: token.Subject,
+		Tenant:  claimString(all, v.cfg.Claims.Tenant),
+		Roles:   claimStrings(all, v.cfg.Claims.Roles),
+		Email:   claimString(all, v.cfg.Claims.Email),
+		Name:    claimString(all, v.cfg.Claims.Name),
+	}
+	switch {
+	case c.Subject == "":
+		return Claims{}, unauthenticated("the token has no subject")
+	case c.Tenant == "":
+		return Claims{}, unauthenticated("the token has no %q claim naming the tenant", v.cfg.Claims.Tenant)
+	}
+	return c, nil
+}
+
+func unauthenticated(format string, args ...any) error {
+	return errs.E(errs.Unauthenticated, format, args...)
+}
+
+// BearerToken returns the token of an "Authorization: Bearer …" header.
+func BearerToken(r *http.Request) (string, error) {
+	h := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(h, " ")
+	if h == "" {
+		return "", unauthenticated("no bearer token: send Authorization: Bearer <token>")
+	}
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return "", unauthenticated("the Authorization header is not a bearer token")
+	}
+	return strings.TrimSpace(token), nil
+}
+
+func numericDate(v any) (time.Time, bool) {
+	switch n := v.(type) {
+	case float64:
+		return time.Unix(int64(n), 0), true
+	case json.Number:
+		f, err := n.Float64()
+		return time.Unix(int64(f), 0), err == nil
+	}
+	return time.Time{}, false
+}
+
+// claim follows a dotted path into the claims.
+func claim(all map[string]any, path string) any {
+	var cur any = all
+	for _, part := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[part]
+	}
+	return cur
+}
+
+func claimString(all map[string]any, path string) string {
+	s, _ := claim(all, path).(string)
+	return s
+}
+
+// claimStrings reads a list claim; a single string, or one separated by spaces or commas,
+// counts too.
+func claimStrings(all map[string]any, path string) []string {
+	switch v := claim(all, path).(type) {
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	case string:
+		return strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' })
+	}
+	return nil
+}
+
+// String describes the configuration for logs.
+func (c VerifierConfig) String() string {
+	return fmt.Sprintf("issuer=%s audience=%s algorithms=%v", c.Issuer, c.Audience, c.Algorithms)
+}

@@ -1,0 +1,72 @@
+package bulksync
+
+import (
+	"strings"
+
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/stakegraph/stakegraph/ent/buyingcontact"
+	"github.com/stakegraph/stakegraph/ent/enduser"
+	"github.com/stakegraph/stakegraph/ent/predicate"
+)
+
+// newRow starts the row of the item at index i with its key.
+func newRow(i int, key string) *row {
+	return &row{index: i, key: key, values: map[string]any{}}
+}
+
+// optional stores a field the item may leave out, checked by the schema's validator.
+func optional[T any](r *row, column, field string, v *T, validate func(T) error) {
+	if v == nil {
+		return
+	}
+	r.values[column] = *v
+	if validate != nil {
+		r.invalid(field, validate(*v))
+	}
+}
+
+// all turns a query's typed entities into a list of anything.
+func all[E any](entities []E, err error) ([]any, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, len(entities))
+	for i, e := range entities {
+		out[i] = e
+	}
+	return out, nil
+}
+
+// pairIn selects contacts whose account and person are among the "account|person" pairs: a
+// superset (every account with every person), which the caller narrows by the exact pair.
+func pairIn(pairs []string) predicate.BuyingContact {
+	accounts, people := splitPairs(pairs)
+	return buyingcontact.And(buyingcontact.AccountIDIn(accounts...), buyingcontact.PersonIDIn(people...))
+}
+
+// endUserPairIn is pairIn for end users.
+func endUserPairIn(pairs []string) predicate.EndUser {
+	accounts, people := splitPairs(pairs)
+	return enduser.And(enduser.AccountIDIn(accounts...), enduser.PersonIDIn(people...))
+}
+
+func splitPairs(pairs []string) (accounts, people []string) {
+	for _, p := range pairs {
+		a, per, _ := strings.Cut(p, "|")
+		accounts, people = append(accounts, a), append(people, per)
+	}
+	return unique(accounts), unique(people)
+}
+
+// dialectBuilder builds statements in the database's dialect.
+func (b *batch) dialectBuilder() *entsql.DialectBuilder { return entsql.Dialect(b.dialect) }
+
+// inTenant selects the rows with the ids in the viewer's tenant.
+func (b *batch) inTenant(column string, ids []string) *entsql.Predicate {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return entsql.And(entsql.In(column, args...), entsql.EQ("tenant_id", b.viewer.TenantID))
+}

@@ -1,0 +1,186 @@
+package bulksync
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+)
+
+// kind says how a column's values are stored and compared.
+type kind int
+
+const (
+	text kind = iota
+	number
+	boolean
+	timestamp
+	list // a JSON list
+)
+
+// column is one column a sync writes.
+type column struct {
+	name string // the column (and ent field) name
+	kind kind
+}
+
+func col(name string, k kind) column { return column{name: name, kind: k} }
+
+// table describes how one type is synced.
+type table struct {
+	typ       string // the ent type, as the journal names it
+	name      string // the SQL table
+	prefix    string // the id prefix
+	keyColumn string // the column that identifies an item
+	keyField  string // the API's name of the key, for errors
+	// altKey returns a second key that identifies a row (a person's email, a contract's
+	// number), from an item's or a stored row's values; altField is its API name.
+	altKey   func(values map[string]any) (string, bool)
+	altField string
+	columns  []column
+	defaults map[string]any // the values of columns a new row gets when the item leaves them out
+	// load returns the stored rows with the keys, locked for the rest of the transaction.
+	load func(b *batch, keys, altKeys []string) ([]any, error)
+	// check validates what needs the references resolved and the stored rows loaded.
+	check func(b *batch) error
+	// afterWrite keeps derived data in step with the written rows.
+	afterWrite func(b *batch) error
+}
+
+func (t *table) column(name string) (column, bool) {
+	for _, c := range t.columns {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return column{}, false
+}
+
+// canonical returns a value in the form in which rows are compared and journaled: times in
+// UTC at microsecond precision, numbers as float64, enums as their names, empty lists as nil.
+func (c column) canonical(v any) any {
+	if v == nil {
+		return nil
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return nil
+		}
+		return c.canonical(rv.Elem().Interface())
+	}
+	switch c.kind {
+	case timestamp:
+		switch t := v.(type) {
+		case time.Time:
+			return t.UTC().Truncate(time.Microsecond)
+		case string:
+			if parsed, err := time.Parse(time.RFC3339Nano, t); err == nil {
+				return parsed.UTC().Truncate(time.Microsecond)
+			}
+		}
+	case number:
+		switch rv.Kind() {
+		case reflect.Int, reflect.Int64, reflect.Int32:
+			return float64(rv.Int())
+		case reflect.Float64, reflect.Float32:
+			return rv.Float()
+		}
+	case boolean:
+		return rv.Bool()
+	case text:
+		if rv.Kind() == reflect.String {
+			return rv.String()
+		}
+	case list:
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return v
+		}
+		var out []any
+		if json.Unmarshal(raw, &out) != nil || len(out) == 0 {
+			return nil
+		}
+		return out
+	}
+	return v
+}
+
+// stored returns the value to hand the database driver for the column.
+func (c column) stored(v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return nil, nil
+		}
+		v, rv = rv.Elem().Interface(), rv.Elem()
+	}
+	switch c.kind {
+	case list:
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.name, err)
+		}
+		return string(raw), nil
+	case timestamp:
+		if t, ok := v.(time.Time); ok {
+			return t.UTC(), nil
+		}
+	case text:
+		if rv.Kind() == reflect.String {
+			return rv.String(), nil
+		}
+	}
+	return v, nil
+}
+
+func equal(a, b any) bool { return reflect.DeepEqual(a, b) }
+
+// existingOf reads a stored entity as the table's canonical columns, with its id and version.
+// An ent entity names each column in its fields' json tags.
+func (t *table) existingOf(entity any) (id string, version int64, values map[string]any, err error) {
+	v := reflect.Indirect(reflect.ValueOf(entity))
+	fields := columnFields(v.Type())
+	field := func(name string) (reflect.Value, bool) {
+		i, ok := fields[name]
+		if !ok {
+			return reflect.Value{}, false
+		}
+		return v.Field(i), true
+	}
+	idv, okID := field("id")
+	ver, okVersion := field("version")
+	if !okID || !okVersion {
+		return "", 0, nil, fmt.Errorf("bulksync: %s has no id or version", v.Type())
+	}
+	values = make(map[string]any, len(t.columns))
+	for _, c := range t.columns {
+		if f, ok := field(c.name); ok {
+			values[c.name] = c.canonical(f.Interface())
+		}
+	}
+	return idv.String(), ver.Int(), values, nil
+}
+
+// fieldIndexes caches, per entity type, the index of the struct field of each column.
+var fieldIndexes sync.Map // reflect.Type → map[string]int
+
+func columnFields(t reflect.Type) map[string]int {
+	if m, ok := fieldIndexes.Load(t); ok {
+		return m.(map[string]int)
+	}
+	m := map[string]int{}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			m[name] = i
+		}
+	}
+	fieldIndexes.Store(t, m)
+	return m
+}

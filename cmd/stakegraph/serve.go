@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/stakegraph/stakegraph/auth"
+	"github.com/stakegraph/stakegraph/health"
+	"github.com/stakegraph/stakegraph/seeds"
+	"github.com/stakegraph/stakegraph/server"
+	"github.com/stakegraph/stakegraph/storage"
+	"github.com/stakegraph/stakegraph/tenancy"
+)
+
+func serveCommand() *cli.Command {
+	d := server.DefaultConfig()
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "serve the GraphQL API (with no --oidc-issuer: on the embedded development issuer, with demo data)",
+		Flags: []cli.Flag{
+			addrFlag, databaseFlag, dataDirFlag, logLevelFlag, logFormatFlag,
+			&cli.StringFlag{Name: "oidc-issuer", Sources: cli.EnvVars("STAKEGRAPH_OIDC_ISSUER"),
+				Usage: "issuer URL of the identity provider; empty runs the embedded development issuer"},
+			&cli.StringFlag{Name: "oidc-audience", Sources: cli.EnvVars("STAKEGRAPH_OIDC_AUDIENCE"),
+				Usage: "audience (aud) tokens must carry"},
+			&cli.StringSliceFlag{Name: "oidc-algorithms", Value: auth.DefaultAlgorithms, Sources: cli.EnvVars("STAKEGRAPH_OIDC_ALGORITHMS"),
+				Usage: "accepted token signature algorithms"},
+			claimTenantFlag, claimRolesFlag, claimEmailFlag, claimNameFlag,
+			&cli.BoolFlag{Name: "create-tenants", Sources: cli.EnvVars("STAKEGRAPH_CREATE_TENANTS"),
+				Usage: "create a tenant the first time a valid token names it (always on with the development issuer)"},
+			&cli.BoolFlag{Name: "insecure-dev-auth", Sources: cli.EnvVars("STAKEGRAPH_INSECURE_DEV_AUTH"),
+				Usage: "run the development issuer even when not bound to loopback (never in production)"},
+			&cli.BoolFlag{Name: "demo", Value: true, Sources: cli.EnvVars("STAKEGRAPH_DEMO"),
+				Usage: "load the demo data into an empty database when running the development issuer"},
+			&cli.Int64Flag{Name: "max-body-bytes", Value: d.MaxBodyBytes, Sources: cli.EnvVars("STAKEGRAPH_MAX_BODY_BYTES"),
+				Usage: "largest request body accepted"},
+			&cli.IntFlag{Name: "max-depth", Value: d.MaxDepth, Sources: cli.EnvVars("STAKEGRAPH_MAX_DEPTH"),
+				Usage: "deepest query accepted"},
+			&cli.IntFlag{Name: "max-complexity", Value: d.MaxComplexity, Sources: cli.EnvVars("STAKEGRAPH_MAX_COMPLEXITY"),
+				Usage: "costliest query accepted (a connection costs its page size times its items' cost)"},
+			&cli.IntFlag{Name: "default-page-size", Value: d.DefaultPageSize, Sources: cli.EnvVars("STAKEGRAPH_DEFAULT_PAGE_SIZE"),
+				Usage: "page size of a connection asked for without first or last"},
+			&cli.IntFlag{Name: "max-page-size", Value: d.MaxPageSize, Sources: cli.EnvVars("STAKEGRAPH_MAX_PAGE_SIZE"),
+				Usage: "largest first or last accepted"},
+			&cli.IntFlag{Name: "parser-token-limit", Value: d.ParserTokenLimit, Sources: cli.EnvVars("STAKEGRAPH_PARSER_TOKEN_LIMIT"),
+				Usage: "most tokens in a query document"},
+			&cli.BoolFlag{Name: "introspection", Value: d.Introspection, Sources: cli.EnvVars("STAKEGRAPH_INTROSPECTION"),
+				Usage: "serve the schema to introspection queries"},
+			&cli.DurationFlag{Name: "request-timeout", Value: d.RequestTimeout, Sources: cli.EnvVars("STAKEGRAPH_REQUEST_TIMEOUT"),
+				Usage: "longest a request may run"},
+			&cli.StringFlag{Name: "health-weights", Value: health.DefaultWeights().String(), Sources: cli.EnvVars("STAKEGRAPH_HEALTH_WEIGHTS"),
+				Usage: "weights of the account health factors, FACTOR=weight,… (factors left out keep their default)"},
+			&cli.DurationFlag{Name: "shutdown-timeout", Value: d.ShutdownTimeout, Sources: cli.EnvVars("STAKEGRAPH_SHUTDOWN_TIMEOUT"),
+				Usage: "longest to drain in-flight requests on SIGINT/SIGTERM"},
+		},
+		Action: serve,
+	}
+}
+
+func serve(ctx context.Context, c *cli.Command) error {
+	log, err := newLogger(c)
+	if err != nil {
+		return err
+	}
+	weights, err := health.ParseWeights(c.String("health-weights"))
+	if err != nil {
+		return err
+	}
+	db, err := storage.Open(ctx, c.String("database"), c.String("data-dir"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	log.Info("migrating the schema", "dialect", db.Dialect)
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+
+	addr := c.String("addr")
+	opts := []server.Option{server.WithLogger(log), server.WithReadiness(db.SQL.PingContext)}
+	names := claimNames(c)
+	verifierCfg := auth.VerifierConfig{
+		Issuer:     c.String("oidc-issuer"),
+		Audience:   c.String("oidc-audience"),
+		Algorithms: c.StringSlice("oidc-algorithms"),
+		Claims:     names,
+	}
+	createTenants := c.Bool("create-tenants")
+	var dev *auth.DevIssuer
+	if verifierCfg.Issuer == "" {
+		if !isLoopback(addr) && !c.Bool("insecure-dev-auth") {
+			return errors.New("the development issuer runs only on a loopback address: set --oidc-issuer, " +
+				"or bind to 127.0.0.1, or (never in production) pass --insecure-dev-auth")
+		}
+		dev, err = auth.OpenDevIssuer(c.String("data-dir"), "http://"+addr+"/dev")
+		if err != nil {
+			return err
+		}
+		for pattern, h := range dev.Routes() {
+			opts = append(opts, server.WithRoute(pattern, h))
+		}
+		verifierCfg.Issuer = dev.Issuer()
+		verifierCfg.Audience = auth.DevAudience
+		verifierCfg.Algorithms = []string{"ES256"}
+		createTenants = true
+		log.Warn("DEVELOPMENT AUTHENTICATION: the embedded issuer signs tokens for anyone who can read " +
+			c.String("data-dir") + "; configure --oidc-issuer for anything but development")
+		if c.Bool("demo") {
+			if err := loadDemoIfEmpty(ctx, db, log); err != nil {
+				return err
+			}
+		}
+	}
+	verifier := auth.NewTokenVerifier(verifierCfg)
+	opts = append(opts, server.WithAuthenticator(tenancy.NewAuthenticator(verifier, db.Client, createTenants)))
+
+	cfg := server.Config{
+		HealthWeights:    weights,
+		Dialect:          db.Dialect,
+		Addr:             addr,
+		MaxBodyBytes:     c.Int64("max-body-bytes"),
+		MaxDepth:         c.Int("max-depth"),
+		MaxComplexity:    c.Int("max-complexity"),
+		DefaultPageSize:  c.Int("default-page-size"),
+		MaxPageSize:      c.Int("max-page-size"),
+		ParserTokenLimit: c.Int("parser-token-limit"),
+		QueryCacheSize:   server.DefaultConfig().QueryCacheSize,
+		Introspection:    c.Bool("introspection"),
+		RequestTimeout:   c.Duration("request-timeout"),
+		ShutdownTimeout:  c.Duration("shutdown-timeout"),
+	}
+	srv := server.New(cfg, db.Client, opts...)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	log.Info("serving", "graphql", "http://"+addr+"/graphql", "explorer", "http://"+addr+"/", "issuer", verifierCfg.Issuer)
+	if dev != nil {
+		printDevWelcome(dev, addr, names)
+	}
+	return srv.Serve(ctx, ln)
+}
+
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func loadDemoIfEmpty(ctx context.Context, db *storage.DB, log *slog.Logger) error {
+	empty, err := seeds.Empty(ctx, db.Client)
+	if err != nil || !empty {
+		return err
+	}
+	log.Info("loading the demo data set into the empty database", "tenant", seeds.DemoTenant)
+	start := time.Now()
+	if err := seeds.LoadDemo(ctx, db.Client); err != nil {
+		return fmt.Errorf("loading the demo data: %w", err)
+	}
+	log.Info("demo data loaded", "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// printDevWelcome prints a ready admin token and a query to paste, on standard output.
+func printDevWelcome(dev *auth.DevIssuer, addr string, names auth.ClaimNames) {
+	token, err := dev.Token(auth.TokenRequest{
+		Subject: "dev-admin", Tenant: seeds.DemoTenant, Roles: []string{"ADMIN"},
+		Email: "admin@northwind.example", Name: "Development Admin", TTL: 12 * time.Hour, Claims: names,
+	})
+	if err != nil {
+		return
+	}
+	query := `{"query":"{ accounts(first: 3) { totalCount edges { node { name tier stage buyingContacts(first: 3) { edges { node { roles person { name email } } } } } } } }"}`
+	fmt.Fprintf(os.Stdout, `
+stakegraph is serving the %s demo tenant at http://%s/graphql (explorer: http://%s/)
+
+An ADMIN token, valid 12 hours (more: stakegraph token --tenant %s --role KEY_ACCOUNT_MANAGER --subject you):
+
+  export STAKEGRAPH_TOKEN=%s
+
+  curl -s http://%s/graphql -H "Authorization: Bearer $STAKEGRAPH_TOKEN" \
+    -H 'Content-Type: application/json' \
+    -d '%s'
+
+`, seeds.DemoTenant, addr, addr, seeds.DemoTenant, token, addr, strings.ReplaceAll(query, "'", `'\''`))
+}

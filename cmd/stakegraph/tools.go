@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/stakegraph/stakegraph/auth"
+	"github.com/stakegraph/stakegraph/seeds"
+	"github.com/stakegraph/stakegraph/storage"
+)
+
+func migrateCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "migrate",
+		Usage: "bring the database schema up to date (serve also does this on start)",
+		Flags: []cli.Flag{databaseFlag, dataDirFlag},
+		Action: func(ctx context.Context, c *cli.Command) error {
+			db, err := storage.Open(ctx, c.String("database"), c.String("data-dir"))
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			return db.Migrate(ctx)
+		},
+	}
+}
+
+func seedCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "seed",
+		Usage: "load the demo data set (tenant " + seeds.DemoTenant + "), or a generated one with --accounts",
+		Flags: []cli.Flag{databaseFlag, dataDirFlag,
+			&cli.IntFlag{Name: "accounts", Usage: "generate this many accounts instead of the demo (scale data)"},
+			&cli.IntFlag{Name: "feedback-per-account", Value: 20, Usage: "with --accounts: feedback rows per account"},
+			&cli.StringFlag{Name: "tenant", Value: "scale", Usage: "with --accounts: the tenant slug to generate into"},
+		},
+		Action: func(ctx context.Context, c *cli.Command) error {
+			db, err := storage.Open(ctx, c.String("database"), c.String("data-dir"))
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := db.Migrate(ctx); err != nil {
+				return err
+			}
+			start := time.Now()
+			if n := c.Int("accounts"); n > 0 {
+				err = seeds.Generate(ctx, db.Client, seeds.Scale{
+					Tenant: c.String("tenant"), Accounts: n, FeedbackPerAccount: c.Int("feedback-per-account"),
+				})
+			} else {
+				err = seeds.LoadDemo(ctx, db.Client)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Printf("seeded in %s\n", time.Since(start).Round(time.Millisecond))
+			return nil
+		},
+	}
+}
+
+func tokenCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "token",
+		Usage: "print a token from the development issuer (for a server started without --oidc-issuer)",
+		Flags: []cli.Flag{addrFlag, dataDirFlag, claimTenantFlag, claimRolesFlag, claimEmailFlag, claimNameFlag,
+			&cli.StringFlag{Name: "tenant", Value: seeds.DemoTenant, Usage: "tenant slug"},
+			&cli.StringFlag{Name: "role", Value: "ADMIN", Usage: "ADMIN, MANAGER, KEY_ACCOUNT_MANAGER, ANALYST or INTEGRATION"},
+			&cli.StringFlag{Name: "subject", Value: "dev-admin", Usage: "the member's subject (sub claim)"},
+			&cli.StringFlag{Name: "email", Usage: "the member's email"},
+			&cli.StringFlag{Name: "name", Usage: "the member's name"},
+			&cli.DurationFlag{Name: "ttl", Value: 12 * time.Hour, Usage: "how long the token is valid"},
+		},
+		Action: func(ctx context.Context, c *cli.Command) error {
+			if _, ok := auth.RoleFrom([]string{c.String("role")}); !ok {
+				return errors.New("--role: expected ADMIN, MANAGER, KEY_ACCOUNT_MANAGER, ANALYST or INTEGRATION")
+			}
+			dev, err := auth.OpenDevIssuer(c.String("data-dir"), "http://"+c.String("addr")+"/dev")
+			if err != nil {
+				return err
+			}
+			token, err := dev.Token(auth.TokenRequest{
+				Subject: c.String("subject"), Tenant: c.String("tenant"), Roles: []string{c.String("role")},
+				Email: c.String("email"), Name: c.String("name"), TTL: c.Duration("ttl"), Claims: claimNames(c),
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Println(token)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,121 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqljson"
+	"github.com/stakegraph/stakegraph/cascade"
+	"github.com/stakegraph/stakegraph/ent"
+	"github.com/stakegraph/stakegraph/ent/feedback"
+	"github.com/stakegraph/stakegraph/errs"
+)
+
+// create runs a write on the client of the mutation's transaction.
+func create[T any](ctx context.Context, write func(*ent.Client) (T, error)) (T, error) {
+	c, err := tx(ctx)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return write(c)
+}
+
+// remove deletes the entity with the id and what hangs off it.
+func remove(ctx context.Context, id string) (*cascade.Result, error) {
+	c, err := tx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return cascade.Delete(ctx, c, id)
+}
+
+// jsonContains selects rows whose JSON list column holds the value, for the where-input
+// extensions hasRole and hasTopic.
+func jsonContains[P ~func(*sql.Selector)](column string, value any) P {
+	return func(s *sql.Selector) {
+		s.Where(sqljson.ValueContains(s.C(column), value))
+	}
+}
+
+// complaint moves a complaint along its workflow; the data layer checks the viewer's rights,
+// that the feedback is a complaint and the move, and records who made it and when.
+func complaint(ctx context.Context, c *ent.Client, id string, move func(*ent.FeedbackUpdateOne)) (*ent.Feedback, error) {
+	u := c.Feedback.UpdateOneID(id)
+	move(u)
+	f, err := u.Save(ctx)
+	// The mutation's only input is the id: feedback that is not a complaint is refused on it,
+	// not on a status field the caller never sent.
+	var e *errs.Error
+	if errors.As(err, &e) && e.Kind == errs.Invalid && e.Field == "status" {
+		if kind, kerr := c.Feedback.Query().Where(feedback.ID(id)).Select(feedback.FieldKind).String(ctx); kerr == nil && kind != feedback.KindCOMPLAINT.String() {
+			return nil, &errs.Error{Kind: errs.Invalid, Field: "id", Message: "is " + kind + " feedback, not a complaint"}
+		}
+	}
+	return f, err
+}
+
+// update runs a write that changes one entity. When the client names the version it last read,
+// a stale one is refused with CONFLICT: checked first for a clear message, and again by the
+// write itself (versionIs), which catches a change made in between.
+func update[T any](ctx context.Context, id string, expected *int, write func(*ent.Client) (T, error)) (T, error) {
+	var zero T
+	c, err := tx(ctx)
+	if err != nil {
+		return zero, err
+	}
+	if expected != nil {
+		table, err := ent.IDToType(ctx, id)
+		if err != nil {
+			return zero, err
+		}
+		current, err := c.VersionOf(ctx, table, id)
+		if err != nil {
+			return zero, err
+		}
+		if current != int64(*expected) {
+			return zero, &errs.Error{Kind: errs.Conflict, Field: "expectedVersion",
+				Message: fmt.Sprintf("the record is at version %d, not %d: read it again and reapply the change", current, *expected)}
+		}
+		if err := holdVersion(ctx, c, table, id, *expected); err != nil {
+			return zero, err
+		}
+	}
+	v, err := write(c)
+	if expected != nil && ent.IsNotFound(err) {
+		return zero, &errs.Error{Kind: errs.Conflict, Field: "expectedVersion",
+			Message: "the record changed while this update ran: read it again and reapply the change"}
+	}
+	return v, err
+}
+
+// holdVersion checks the version again and locks the row until the transaction ends. The read
+// above may see a snapshot taken before a concurrent update committed (MySQL's REPEATABLE
+// READ), and so may the write after it, which would then report the stale row as updated: an
+// UPDATE reads the committed row, and waits for a concurrent writer to finish first. It changes
+// nothing; the storage layer has MySQL count matched rows, so it reports whether the row is
+// still at the expected version.
+func holdVersion(ctx context.Context, c *ent.Client, table, id string, expected int) error {
+	res, err := c.ExecContext(ctx, "UPDATE "+table+" SET version = version WHERE id = ? AND version = ?", id, expected)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return &errs.Error{Kind: errs.Conflict, Field: "expectedVersion",
+			Message: "the record changed while this update ran: read it again and reapply the change"}
+	}
+	return nil
+}
+
+// versionIs makes an update apply only to the expected version, when one is given.
+func versionIs[P ~func(*sql.Selector)](expected *int) P {
+	return func(s *sql.Selector) {
+		if expected != nil {
+			s.Where(sql.EQ(s.C("version"), *expected))
+		}
+	}
+}

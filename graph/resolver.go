@@ -1,0 +1,48 @@
+// Package graph is the GraphQL API: the schema (generated from ent plus hand-written
+// extensions) and thin resolvers over the ent client and the domain packages.
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/stakegraph/stakegraph/ent"
+	"github.com/stakegraph/stakegraph/errs"
+	"github.com/stakegraph/stakegraph/health"
+)
+
+// Resolver is the root resolver. Queries read through client; mutations write through the
+// transaction the server opened for the operation.
+type Resolver struct {
+	client  *ent.Client
+	weights health.Weights
+	dialect string
+}
+
+// Options are the resolver's settings.
+type Options struct {
+	HealthWeights health.Weights // nil: the defaults
+	Dialect       string         // the database's dialect, for the set-based writes of bulk sync
+}
+
+// NewResolver returns the root resolver over the client.
+func NewResolver(client *ent.Client, opts Options) *Resolver {
+	if opts.HealthWeights == nil {
+		opts.HealthWeights = health.DefaultWeights()
+	}
+	return &Resolver{client: client, weights: opts.HealthWeights, dialect: opts.Dialect}
+}
+
+// Schema returns the executable schema.
+func (r *Resolver) Schema() graphql.ExecutableSchema {
+	return NewExecutableSchema(Config{Resolvers: r})
+}
+
+// tx returns the client of the mutation's transaction.
+func tx(ctx context.Context) (*ent.Client, error) {
+	if c := ent.FromContext(ctx); c != nil && ent.TxFromContext(ctx) != nil {
+		return c, nil
+	}
+	return nil, errs.E(errs.Internal, "mutation outside a transaction")
+}

@@ -1,0 +1,74 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+	"github.com/stakegraph/stakegraph/schema/rule"
+
+	"github.com/stakegraph/stakegraph/enum"
+	"github.com/stakegraph/stakegraph/schema/pulid"
+)
+
+// BuyingContact is a person on the purchasing side of an account: the voice of the purchaser.
+type BuyingContact struct{ ent.Schema }
+
+// Mixin returns the buying contact's mixins.
+func (BuyingContact) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.Mixin{Prefix: "bct"}, TenantMixin{}, LifecycleMixin{}}
+}
+
+// Fields returns the buying contact's fields.
+func (BuyingContact) Fields() []ent.Field {
+	return []ent.Field{
+		ref("account_id"),
+		ref("person_id"),
+		field.JSON("roles", []enum.BuyingRole{}).
+			Default([]enum.BuyingRole{}).
+			Annotations(entgql.Type("[BuyingRole!]"), entgql.Skip(entgql.SkipWhereInput)).
+			Comment("the parts the person plays in purchasing"),
+		field.Bool("primary").Default(false).Comment("the account's main purchasing contact; at most one"),
+		field.Enum("influence").Values("LOW", "MEDIUM", "HIGH").Optional().Nillable(),
+		field.Time("since").SchemaType(microseconds).Optional().Nillable(),
+		field.Time("until").SchemaType(microseconds).Optional().Nillable(),
+		externalID(),
+	}
+}
+
+// Edges returns the buying contact's edges.
+func (BuyingContact) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("account", Account.Type).Ref("buying_contacts").Field("account_id").Unique().Required().Immutable(),
+		edge.From("person", Person.Type).Ref("buying_roles").Field("person_id").Unique().Required().Immutable(),
+		edge.To("signed_contracts", Contract.Type).Annotations(entgql.RelayConnection(), readOnlyEdge),
+	}
+}
+
+// Indexes returns the buying contact's indexes.
+func (BuyingContact) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("tenant_id", "account_id", "person_id").Unique(),
+		index.Fields("tenant_id", "external_id").Unique(),
+	}
+}
+
+// Annotations exposes buying contacts as a connection with create and update mutations.
+func (BuyingContact) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.RelayConnection(),
+		entgql.QueryField(),
+		entgql.MultiOrder(),
+		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+	}
+}
+
+// Policy shows a buying contact with its account.
+func (BuyingContact) Policy() ent.Policy { return rule.Data(rule.ThroughAccount) }
+
+// Hooks returns the buying contact's hooks.
+func (BuyingContact) Hooks() []ent.Hook {
+	return []ent.Hook{buyingRoles, inOrder("since", "until", "since", "until", false)}
+}

@@ -1,0 +1,52 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/stakegraph/stakegraph/schema/pulid"
+	"github.com/stakegraph/stakegraph/schema/rule"
+)
+
+// IdempotencyKey remembers the response to a mutation request sent with an Idempotency-Key
+// header, so that a client retrying after a lost response gets the stored response instead of
+// running the mutation twice. It is written in the mutation's own transaction, so it holds
+// across replicas: a key commits exactly when its mutation does.
+type IdempotencyKey struct{ ent.Schema }
+
+// Mixin returns the mixins: tenant scoped, never changed after the mutation commits.
+func (IdempotencyKey) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.Mixin{Prefix: "idk"}, TenantMixin{}}
+}
+
+// Fields returns the fields.
+func (IdempotencyKey) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("key").NotEmpty().MaxLen(255).Immutable(),
+		field.String("request_hash").NotEmpty().MaxLen(64).Immutable().
+			Comment("SHA-256 of the operation and its variables: the same key with another request is a conflict"),
+		field.Bytes("response").Optional().Comment("the JSON response that was sent"),
+		field.Time("created_at").SchemaType(microseconds).Default(time.Now).Immutable(),
+	}
+}
+
+// Indexes returns the indexes.
+func (IdempotencyKey) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("tenant_id", "key").Unique(),
+		index.Fields("tenant_id", "created_at"),
+	}
+}
+
+// Annotations keep the table out of the API.
+func (IdempotencyKey) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}
+
+// Policy keeps the table to the server, which writes it with privacy.Allow.
+func (IdempotencyKey) Policy() ent.Policy { return rule.Internal() }

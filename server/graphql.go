@@ -1,0 +1,65 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/stakegraph/stakegraph/errs"
+	"github.com/stakegraph/stakegraph/graph"
+	"github.com/stakegraph/stakegraph/requestid"
+)
+
+// graphqlHandler assembles gqlgen's handler with only what the API needs: POST, GET for
+// queries, a parsed-document cache, automatic persisted queries, limits, transactions for
+// mutations, and error handling that never lets a stack trace or SQL reach a client.
+func (s *Server) graphqlHandler() *handler.Server {
+	resolver := graph.NewResolver(s.client, graph.Options{HealthWeights: s.cfg.HealthWeights, Dialect: s.cfg.Dialect})
+	srv := handler.New(pagedComplexity{resolver.Schema()})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(pagingCache{
+		Cache:           lru.New[*ast.QueryDocument](s.cfg.QueryCacheSize),
+		defaultPageSize: s.cfg.DefaultPageSize,
+	})
+	srv.SetParserTokenLimit(s.cfg.ParserTokenLimit)
+	if s.cfg.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(limits{maxDepth: s.cfg.MaxDepth, maxPageSize: s.cfg.MaxPageSize})
+	srv.Use(extension.FixedComplexityLimit(s.cfg.MaxComplexity))
+	srv.Use(transactional{client: s.client, log: s.log, present: s.presentError})
+	srv.AroundOperations(resolver.WithLoaders())
+	srv.AroundResponses(s.countOperations)
+	srv.SetErrorPresenter(s.presentError)
+	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
+		s.log.Error("panic in resolver", "request_id", requestid.FromContext(ctx),
+			"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		return errs.E(errs.Internal, "internal error")
+	})
+	return srv
+}
+
+// countOperations counts operations by type and outcome.
+func (s *Server) countOperations(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	kind := "unknown"
+	if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil {
+		kind = string(oc.Operation.Operation)
+	}
+	outcome := "ok"
+	if resp != nil && len(resp.Errors) > 0 {
+		outcome = "error"
+	}
+	s.metrics.operations.WithLabelValues(kind, outcome).Inc()
+	return resp
+}

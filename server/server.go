@@ -1,0 +1,170 @@
+// Package server assembles the HTTP server: the GraphQL handler with its limits, the
+// middleware (request ids, logs, recovery, body limits, authentication), health, readiness
+// and metrics endpoints, and graceful shutdown.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/stakegraph/stakegraph/ent"
+	"github.com/stakegraph/stakegraph/health"
+)
+
+// Config holds the server's settings. DefaultConfig documents the defaults.
+type Config struct {
+	Addr             string         // listen address
+	MaxBodyBytes     int64          // largest request body accepted
+	MaxDepth         int            // deepest selection set accepted
+	MaxComplexity    int            // costliest operation accepted; a connection costs its page size
+	DefaultPageSize  int            // page size of a connection asked for without first or last
+	MaxPageSize      int            // largest first or last accepted
+	ParserTokenLimit int            // most tokens in a query document
+	QueryCacheSize   int            // parsed documents kept
+	Introspection    bool           // serve __schema and __type
+	RequestTimeout   time.Duration  // longest a request may run
+	ShutdownTimeout  time.Duration  // longest to wait for in-flight requests on shutdown
+	HealthWeights    health.Weights // weights of the account health factors; nil: the defaults
+	Dialect          string         // the database's dialect (sqlite3, mysql), for set-based writes
+}
+
+// DefaultConfig returns the settings a server runs with unless told otherwise.
+func DefaultConfig() Config {
+	return Config{
+		Addr:             "127.0.0.1:8080",
+		MaxBodyBytes:     4 << 20,
+		MaxDepth:         15,
+		MaxComplexity:    20000,
+		DefaultPageSize:  20,
+		MaxPageSize:      100,
+		ParserTokenLimit: 20000,
+		QueryCacheSize:   1000,
+		Introspection:    true,
+		RequestTimeout:   30 * time.Second,
+		ShutdownTimeout:  20 * time.Second,
+		HealthWeights:    health.DefaultWeights(),
+	}
+}
+
+// Authenticator turns a request's credentials into a context that carries its viewer.
+type Authenticator interface {
+	Authenticate(r *http.Request) (context.Context, error)
+}
+
+// Server serves the API.
+type Server struct {
+	cfg     Config
+	client  *ent.Client
+	log     *slog.Logger
+	authn   Authenticator
+	ready   func(context.Context) error
+	routes  []route
+	metrics *metrics
+	handler http.Handler
+}
+
+type route struct {
+	pattern string
+	handler http.Handler
+}
+
+// Option configures optional parts of a Server.
+type Option func(*Server)
+
+// WithLogger sets the logger; the default discards logs.
+func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
+
+// WithAuthenticator sets how requests are authenticated; without one every GraphQL request
+// is refused as unauthenticated.
+func WithAuthenticator(a Authenticator) Option { return func(s *Server) { s.authn = a } }
+
+// WithReadiness sets the check behind /readyz, typically a database ping.
+func WithReadiness(check func(context.Context) error) Option {
+	return func(s *Server) { s.ready = check }
+}
+
+// WithRoute serves an extra handler, unauthenticated (the development issuer's discovery
+// and keys).
+func WithRoute(pattern string, h http.Handler) Option {
+	return func(s *Server) { s.routes = append(s.routes, route{pattern, h}) }
+}
+
+// New returns a server for the client.
+func New(cfg Config, client *ent.Client, opts ...Option) *Server {
+	s := &Server{
+		cfg:     cfg,
+		client:  client,
+		log:     slog.New(slog.DiscardHandler),
+		ready:   func(context.Context) error { return nil },
+		metrics: newMetrics(),
+	}
+	for _, opt := range opts {
+		opt(s)
+	}
+	s.handler = s.routesHandler()
+	return s
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+func (s *Server) routesHandler() http.Handler {
+	mux := http.NewServeMux()
+	gql := s.graphqlHandler()
+	mux.Handle("POST /graphql", s.authenticated(gql))
+	mux.Handle("GET /graphql", s.authenticated(gql))
+	mux.Handle("OPTIONS /graphql", gql)
+	mux.Handle("GET /{$}", explorer())
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", s.metrics.handler())
+	for _, r := range s.routes {
+		mux.Handle(r.pattern, r.handler)
+	}
+	return s.withRequestID(s.logged(s.recovered(s.limited(mux))))
+}
+
+// ListenAndServe serves on cfg.Addr until ctx is cancelled, then drains in-flight requests
+// for up to cfg.ShutdownTimeout.
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves on ln until ctx is cancelled, then shuts down gracefully.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       s.cfg.RequestTimeout,
+		WriteTimeout:      s.cfg.RequestTimeout + 5*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down: draining in-flight requests", "timeout", s.cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	s.log.Info("shut down cleanly")
+	return nil
+}

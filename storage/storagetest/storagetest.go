@@ -1,0 +1,104 @@
+// Package storagetest gives tests fresh databases: SQLite always, and MySQL/MariaDB as well
+// when STAKEGRAPH_TEST_MYSQL_DSN is set (e.g. root@tcp(127.0.0.1:3306)/test?parseTime=true).
+package storagetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/stakegraph/stakegraph/storage"
+)
+
+// MySQLEnv names the environment variable with the DSN of a MySQL-compatible test server.
+const MySQLEnv = "STAKEGRAPH_TEST_MYSQL_DSN"
+
+// Each runs fn as a subtest on a fresh, migrated database of every available kind: "sqlite",
+// and "mysql" when MySQLEnv is set.
+func Each(t *testing.T, fn func(t *testing.T, db *storage.DB)) {
+	t.Helper()
+	for _, kind := range Kinds() {
+		t.Run(kind, func(t *testing.T) {
+			fn(t, Open(t, kind))
+		})
+	}
+}
+
+// Kinds lists the kinds of database the tests can run on here.
+func Kinds() []string {
+	if os.Getenv(MySQLEnv) != "" {
+		return []string{"sqlite", "mysql"}
+	}
+	return []string{"sqlite"}
+}
+
+// Open returns a fresh, migrated database of the kind, removed when the test ends.
+func Open(t testing.TB, kind string) *storage.DB {
+	t.Helper()
+	ctx := context.Background()
+	var url string
+	switch kind {
+	case "sqlite":
+		url = "sqlite:" + filepath.Join(t.TempDir(), "test.db")
+	case "mysql":
+		url = "mysql://" + freshMySQL(t)
+	default:
+		t.Fatalf("unknown database kind %q", kind)
+	}
+	db, err := storage.Open(ctx, url, "")
+	if err != nil {
+		t.Fatalf("opening %s: %v", kind, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatalf("migrating %s: %v", kind, err)
+	}
+	return db
+}
+
+// freshMySQL creates a database of its own for the test on the server of MySQLEnv and drops it
+// when the test ends. It returns its DSN.
+func freshMySQL(t testing.TB) string {
+	t.Helper()
+	cfg, err := mysql.ParseDSN(os.Getenv(MySQLEnv))
+	if err != nil {
+		t.Fatalf("%s: %v", MySQLEnv, err)
+	}
+	cfg.ParseTime = true
+	admin, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "stakegraph_test_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
+		t.Fatalf("creating test database: %v", err)
+	}
+	t.Cleanup(func() {
+		drop, err := sql.Open("mysql", cfg.FormatDSN())
+		if err != nil {
+			return
+		}
+		defer drop.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := drop.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name); err != nil {
+			t.Logf("dropping %s: %v", name, err)
+		}
+	})
+	cfg.DBName = name
+	return cfg.FormatDSN()
+}
+
+// Describe names the database for messages.
+func Describe(db *storage.DB) string { return fmt.Sprintf("%s database", db.Dialect) }
