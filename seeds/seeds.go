@@ -4,7 +4,6 @@ package seeds
 
 import (
 	"context"
-	"errors"
 
 	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
@@ -18,21 +17,4 @@ const DemoTenant = "northwind"
 func Empty(ctx context.Context, client *ent.Client) (bool, error) {
 	n, err := client.Tenant.Query().Count(auth.AsSystem(ctx, "seeding"))
 	return n == 0, err
-}
-
-// LoadDemo loads the demo data set.
-func LoadDemo(ctx context.Context, client *ent.Client) error {
-	return errors.New("TODO")
-}
-
-// Scale sizes a generated data set.
-type Scale struct {
-	Tenant             string
-	Accounts           int
-	FeedbackPerAccount int
-}
-
-// Generate generates a data set.
-func Generate(ctx context.Context, client *ent.Client, s Scale) error {
-	return errors.New("TODO")
 }

@@ -49,7 +49,7 @@ func seedCommand() *cli.Command {
 			}
 			start := time.Now()
 			if n := c.Int("accounts"); n > 0 {
-				err = seeds.Generate(ctx, db.Client, seeds.Scale{
+				err = seeds.Generate(ctx, db, seeds.Scale{
 					Tenant: c.String("tenant"), Accounts: n, FeedbackPerAccount: c.Int("feedback-per-account"),
 				})
 			} else {
