@@ -162,7 +162,9 @@ func (CouncilSession) Annotations() []schema.Annotation {
 }
 
 // Policy shows an account's council with the account, a cross-account council to everyone.
-func (UserCouncil) Policy() ent.Policy { return rule.Data(rule.CouncilScope) }
+func (UserCouncil) Policy() ent.Policy {
+	return rule.Data(rule.CouncilScope, rule.CrossAccountCouncils())
+}
 
 // Policy shows a membership when both its council and its person are visible.
 func (CouncilMembership) Policy() ent.Policy { return rule.Data(rule.MembershipScope) }

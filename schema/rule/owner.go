@@ -91,3 +91,20 @@ func OwnTenant() ent.Policy {
 		},
 	}
 }
+
+// CrossAccountCouncils keeps the tenant's cross-account councils, which belong to no account
+// and so to no key-account manager, to the roles that may change them once they exist.
+func CrossAccountCouncils() privacy.MutationRule {
+	return privacy.UserCouncilMutationRuleFunc(func(ctx context.Context, m *ent.UserCouncilMutation) error {
+		v, err := viewerOf(ctx)
+		if err != nil {
+			return err
+		}
+		_, forAccount := m.AccountID()
+		if !m.Op().Is(ent.OpCreate) || forAccount || v.Is(enum.RoleAdmin, enum.RoleManager, enum.RoleIntegration) {
+			return privacy.Skip
+		}
+		return &errs.Error{Kind: errs.Forbidden, Field: "accountID",
+			Message: "only admins and managers create cross-account councils: name the account", Err: privacy.Deny}
+	})
+}

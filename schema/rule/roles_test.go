@@ -356,6 +356,8 @@ func TestRoles(t *testing.T) {
 				map[string]any{"id": rt.G2.Account}), "NOT_FOUND", "")
 			mustCode(t, "kam edits the cross-account council", env.Do(kam, `mutation($id: ID!) { updateUserCouncil(id: $id, input: {purpose: "mine"}) { id } }`,
 				map[string]any{"id": rt.CrossCouncil}), "NOT_FOUND", "")
+			mustCode(t, "kam creates a cross-account council", env.Do(kam, `mutation { createUserCouncil(input: {name: "Everyone's"}) { id } }`, nil),
+				"FORBIDDEN", "accountID")
 			mustCode(t, "kam hangs a subsidiary under a colleague's account", env.Do(kam, `mutation($p: ID!) { createAccount(input: {name: "Sub", parentID: $p}) { id } }`,
 				map[string]any{"p": rt.G2.Account}), "NOT_FOUND", "parentID")
 			mustCode(t, "kam captures feedback on a colleague's account", env.Do(kam, `mutation($a: ID!, $p: ID!) {
