@@ -191,8 +191,12 @@ func numericDate(v any) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// claim follows a dotted path into the claims.
+// claim reads the claim of that exact name, else follows the name as a dotted path into the
+// claims: namespaced claims (Auth0's "https://example.com/tenant") contain dots themselves.
 func claim(all map[string]any, path string) any {
+	if v, ok := all[path]; ok {
+		return v
+	}
 	var cur any = all
 	for _, part := range strings.Split(path, ".") {
 		m, ok := cur.(map[string]any)
