@@ -394,6 +394,18 @@ func TestTokenMatrix(t *testing.T) {
 				t.Errorf("viewer %+v", v.Viewer)
 			}
 		})
+		t.Run("a later token without name or email keeps them; its role wins", func(t *testing.T) {
+			v := mustOK(t, a.bearer(iss.sign(iss.rsa, with(func(c map[string]any) {
+				delete(c, "name")
+				delete(c, "email")
+				c["roles"] = []string{"MANAGER"}
+			}))))
+			m := v.Viewer.Member
+			if v.Viewer.Role != "MANAGER" || m == nil || m.Name == nil || *m.Name != "User One" ||
+				m.Email == nil || *m.Email != "user-1@seller.example" {
+				t.Errorf("viewer %+v, member %+v", v.Viewer, m)
+			}
+		})
 		t.Run("valid token without a kid", func(t *testing.T) {
 			mustOK(t, a.bearer(signWith(t, jose.ES256, iss.ec.key, "", iss.claims())))
 		})

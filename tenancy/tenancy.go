@@ -151,9 +151,11 @@ func (a *Authenticator) provisionMember(ctx context.Context, v auth.Viewer, emai
 				SetLastSeenAt(time.Now()).
 				Save(ctx)
 		} else if err == nil {
+			// A token without an email or a name keeps what an earlier token said; the role
+			// is the IdP's to decide, so the token's always wins.
 			m, err = tx.Member.UpdateOne(m).
 				SetNillableEmail(nonEmpty(email)).
-				SetName(name).
+				SetNillableName(nonEmpty(name)).
 				SetRole(v.Role).
 				SetLastSeenAt(time.Now()).
 				Save(ctx)
