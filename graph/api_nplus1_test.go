@@ -134,55 +134,68 @@ func TestAPINestedReadStatements(t *testing.T) {
 		seedAccounts(t, c, accounts)
 		c.ok(`{ viewer { subject } }`, nil, nil) // the member exists: no provisioning below
 
-		run := func(first int) (nestedPage, []string) {
-			t.Helper()
-			var page nestedPage
-			counter.reset()
-			r := env.Do(c.tok, nestedAccountPage, map[string]any{"first": first})
-			taken := counter.taken()
-			r.MustOK(t, &page)
-			return page, taken
-		}
-		run(5) // warm the parse cache and the token's member
-		small, fewSQL := run(5)
-		large, manySQL := run(50)
-
-		for _, tc := range []struct {
-			page nestedPage
-			want int
-		}{{small, 5}, {large, 50}} {
-			edges := tc.page.Accounts.Edges
-			if tc.page.Accounts.TotalCount != accounts || len(edges) != tc.want {
-				t.Fatalf("page of %d: totalCount %d, %d edges", tc.want, tc.page.Accounts.TotalCount, len(edges))
-			}
-			for i, e := range edges {
-				n := e.Node
-				suffix := fmt.Sprintf("%03d", i)
-				if n.Name != "Account "+suffix {
-					t.Fatalf("edge %d is %q", i, n.Name)
+		// The same page with the fields derived through loaders (health, perception, seat
+		// utilisation), batched over the page.
+		derived := strings.Replace(nestedAccountPage, "owner { name }", "owner { name } health { score } perception { npsGap }", 1)
+		for _, q := range []struct{ name, query string }{{"edges", nestedAccountPage}, {"edges and derived fields", derived}} {
+			t.Run(q.name, func(t *testing.T) {
+				run := func(first int) (nestedPage, []string) {
+					t.Helper()
+					var page nestedPage
+					counter.reset()
+					r := env.Do(c.tok, q.query, map[string]any{"first": first})
+					taken := counter.taken()
+					r.MustOK(t, &page)
+					return page, taken
 				}
-				if len(n.BuyingContacts.Edges) != 1 || n.BuyingContacts.Edges[0].Node.Person.Email != "buyer"+suffix+"@customer.example" ||
-					!n.BuyingContacts.Edges[0].Node.Primary {
-					t.Errorf("%s buying contacts: %s", n.Name, dump(n.BuyingContacts))
-				}
-				if n.EndUsers.TotalCount != 1 || len(n.EndUsers.Edges) != 1 || n.EndUsers.Edges[0].Node.Person.Name != "User "+suffix {
-					t.Errorf("%s end users: %s", n.Name, dump(n.EndUsers))
-				}
-				if len(n.Contracts.Edges) != 1 || n.Contracts.Edges[0].Node.Number != "C-"+suffix ||
-					!sameFloat(n.Contracts.Edges[0].Node.SeatUtilisation, ptr(0.1)) ||
-					n.Contracts.Edges[0].Node.SignedBy.Person.Email != "buyer"+suffix+"@customer.example" {
-					t.Errorf("%s contracts: %s", n.Name, dump(n.Contracts))
-				}
-				if len(n.Feedback.Edges) != 1 || n.Feedback.Edges[0].Node.Body != "latest acc-"+suffix ||
-					n.Feedback.Edges[0].Node.Persona != "END_USER" || n.Feedback.Edges[0].Node.Author.Name != "User "+suffix {
-					t.Errorf("%s latest feedback: %s", n.Name, dump(n.Feedback))
-				}
-			}
-		}
-		t.Logf("statements for a nested page: first 5: %d, first 50: %d", len(fewSQL), len(manySQL))
-		if len(fewSQL) != len(manySQL) {
-			t.Errorf("first 5 issued %d statements, first 50 %d:\n%s\n----\n%s", len(fewSQL), len(manySQL),
-				strings.Join(fewSQL, "\n"), strings.Join(manySQL, "\n"))
+				checkNestedPages(t, q.name, accounts, run)
+			})
 		}
 	}, counter.option())
+}
+
+// checkNestedPages reads a page of 5 and of 50 accounts, checks what they hold and that they
+// cost the same statements.
+func checkNestedPages(t *testing.T, name string, accounts int, run func(first int) (nestedPage, []string)) {
+	run(5) // warm the parse cache and the token's member
+	small, fewSQL := run(5)
+	large, manySQL := run(50)
+
+	for _, tc := range []struct {
+		page nestedPage
+		want int
+	}{{small, 5}, {large, 50}} {
+		edges := tc.page.Accounts.Edges
+		if tc.page.Accounts.TotalCount != accounts || len(edges) != tc.want {
+			t.Fatalf("page of %d: totalCount %d, %d edges", tc.want, tc.page.Accounts.TotalCount, len(edges))
+		}
+		for i, e := range edges {
+			n := e.Node
+			suffix := fmt.Sprintf("%03d", i)
+			if n.Name != "Account "+suffix {
+				t.Fatalf("edge %d is %q", i, n.Name)
+			}
+			if len(n.BuyingContacts.Edges) != 1 || n.BuyingContacts.Edges[0].Node.Person.Email != "buyer"+suffix+"@customer.example" ||
+				!n.BuyingContacts.Edges[0].Node.Primary {
+				t.Errorf("%s buying contacts: %s", n.Name, dump(n.BuyingContacts))
+			}
+			if n.EndUsers.TotalCount != 1 || len(n.EndUsers.Edges) != 1 || n.EndUsers.Edges[0].Node.Person.Name != "User "+suffix {
+				t.Errorf("%s end users: %s", n.Name, dump(n.EndUsers))
+			}
+			if len(n.Contracts.Edges) != 1 || n.Contracts.Edges[0].Node.Number != "C-"+suffix ||
+				!sameFloat(n.Contracts.Edges[0].Node.SeatUtilisation, ptr(0.1)) ||
+				n.Contracts.Edges[0].Node.SignedBy.Person.Email != "buyer"+suffix+"@customer.example" {
+				t.Errorf("%s contracts: %s", n.Name, dump(n.Contracts))
+			}
+			if len(n.Feedback.Edges) != 1 || n.Feedback.Edges[0].Node.Body != "latest acc-"+suffix ||
+				n.Feedback.Edges[0].Node.Persona != "END_USER" || n.Feedback.Edges[0].Node.Author.Name != "User "+suffix {
+				t.Errorf("%s latest feedback: %s", n.Name, dump(n.Feedback))
+			}
+		}
+	}
+	t.Logf("statements for a nested page (%s): first 5: %d, first 50: %d", name, len(fewSQL), len(manySQL))
+	if len(fewSQL) != len(manySQL) {
+		t.Errorf("first 5 issued %d statements, first 50 %d:\n%s\n----\n%s", len(fewSQL), len(manySQL),
+			strings.Join(fewSQL, "\n"), strings.Join(manySQL, "\n"))
+	}
 }
