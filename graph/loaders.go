@@ -125,3 +125,42 @@ func accountsByID(ctx context.Context, client *ent.Client, ids []string) (map[st
 	}
 	return out, nil
 }
+
+// pageAccountIDs returns the ids of the accounts of the page that the resolver's object was
+// read with: the accounts of the enclosing account connections and the accounts of the
+// contracts of the enclosing contract connections. A resolver queues them all in its loader
+// before loading its own key, so that one batch serves the whole page however long the other
+// items' resolvers take to ask (a loader's batch only waits batchWait for them).
+func pageAccountIDs(ctx context.Context) []string {
+	var ids []string
+	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
+		switch page := fc.Result.(type) {
+		case *ent.AccountConnection:
+			for _, e := range page.Edges {
+				if e != nil && e.Node != nil {
+					ids = append(ids, e.Node.ID)
+				}
+			}
+		case *ent.ContractConnection:
+			for _, e := range page.Edges {
+				if e != nil && e.Node != nil {
+					ids = append(ids, e.Node.AccountID)
+				}
+			}
+		}
+	}
+	return ids
+}
+
+// loadForPage loads key with the keys of the rest of the page queued in the same batch.
+func loadForPage[K comparable, V any](ctx context.Context, l *dataloadgen.Loader[K, V], key K, page func(id string) K) (V, error) {
+	own := l.LoadThunk(ctx, key)
+	if ids := pageAccountIDs(ctx); len(ids) > 0 {
+		keys := make([]K, len(ids))
+		for i, id := range ids {
+			keys[i] = page(id)
+		}
+		_ = l.LoadAllThunk(ctx, keys) // queued only: their resolvers read them
+	}
+	return own()
+}

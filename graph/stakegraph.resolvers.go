@@ -38,7 +38,7 @@ func (r *contractResolver) SeatUtilisation(ctx context.Context, obj *ent.Contrac
 	if obj.Seats == nil || *obj.Seats == 0 {
 		return nil, nil
 	}
-	active, err := loadersFrom(ctx).activeSeats.Load(ctx, obj.AccountID)
+	active, err := loadForPage(ctx, loadersFrom(ctx).activeSeats, obj.AccountID, func(id string) string { return id })
 	if err != nil {
 		return nil, err
 	}

@@ -22,12 +22,14 @@ import (
 func (r *accountResolver) Perception(ctx context.Context, obj *ent.Account, since *time.Time, until *time.Time) (*perception.Perception, error) {
 	l := loadersFrom(ctx)
 	w := perception.NewWindow(since, until, l.now)
-	return l.perception.Load(ctx, windowKey{obj.ID, w.Since.UnixNano(), w.Until.UnixNano()})
+	return loadForPage(ctx, l.perception, windowKey{obj.ID, w.Since.UnixNano(), w.Until.UnixNano()}, func(id string) windowKey {
+		return windowKey{id, w.Since.UnixNano(), w.Until.UnixNano()}
+	})
 }
 
 // Health is the resolver for the health field.
 func (r *accountResolver) Health(ctx context.Context, obj *ent.Account) (*health.Ranked, error) {
-	h, err := loadersFrom(ctx).health.Load(ctx, obj.ID)
+	h, err := loadForPage(ctx, loadersFrom(ctx).health, obj.ID, func(id string) string { return id })
 	if err != nil {
 		return nil, err
 	}

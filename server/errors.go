@@ -88,7 +88,7 @@ func (s *Server) classify(ctx context.Context, err error, out *gqlerror.Error) *
 	case protocolCodes[code] || code == errs.Invalid.Code():
 		field, _ := out.Extensions["field"].(string)
 		if field == "" {
-			field = fieldOf(ctx, out)
+			field = s.fieldOf(ctx, out)
 		}
 		return &errs.Error{Kind: errs.Invalid, Field: field, Message: out.Message}
 	}
@@ -124,7 +124,7 @@ func inputPath(ctx context.Context, out *gqlerror.Error) (string, bool) {
 
 // fieldOf names the input at fault in a validation error: from the variable path gqlparser
 // gives, or else by finding the value at the error's position in the query.
-func fieldOf(ctx context.Context, out *gqlerror.Error) string {
+func (s *Server) fieldOf(ctx context.Context, out *gqlerror.Error) string {
 	if len(out.Path) > 1 {
 		if first, ok := out.Path[0].(ast.PathName); ok && first == "variable" {
 			return joinPath(out.Path[1:])
@@ -133,8 +133,8 @@ func fieldOf(ctx context.Context, out *gqlerror.Error) string {
 	if len(out.Locations) == 0 || !graphql.HasOperationContext(ctx) {
 		return ""
 	}
-	doc, err := parser.ParseQuery(&ast.Source{Input: graphql.GetOperationContext(ctx).RawQuery})
-	if err != nil {
+	doc := s.errorDocument(graphql.GetOperationContext(ctx))
+	if doc == nil {
 		return ""
 	}
 	loc := out.Locations[0]
@@ -177,6 +177,24 @@ func fieldOf(ctx context.Context, out *gqlerror.Error) string {
 		visitSet(f.SelectionSet)
 	}
 	return found
+}
+
+// errorDocument returns the parsed document of an operation that failed validation. gqlgen
+// does not keep it, and a document can fail with thousands of errors (a repeated directive):
+// it is parsed once for all of them, not once per error.
+func (s *Server) errorDocument(oc *graphql.OperationContext) *ast.QueryDocument {
+	if oc.Doc != nil {
+		return oc.Doc
+	}
+	if doc, ok := s.errorDocs.Get(context.Background(), oc.RawQuery); ok {
+		return doc
+	}
+	doc, err := parser.ParseQuery(&ast.Source{Input: oc.RawQuery})
+	if err != nil {
+		return nil
+	}
+	s.errorDocs.Add(context.Background(), oc.RawQuery, doc)
+	return doc
 }
 
 func joinPath(path ast.Path) string {

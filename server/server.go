@@ -11,6 +11,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/health"
 )
@@ -65,6 +69,9 @@ type Server struct {
 	routes  []route
 	metrics *metrics
 	handler http.Handler
+	// errorDocs keeps the parsed documents of operations that failed validation, to name the
+	// fields of their errors.
+	errorDocs graphql.Cache[*ast.QueryDocument]
 }
 
 type route struct {
@@ -96,11 +103,12 @@ func WithRoute(pattern string, h http.Handler) Option {
 // New returns a server for the client.
 func New(cfg Config, client *ent.Client, opts ...Option) *Server {
 	s := &Server{
-		cfg:     cfg,
-		client:  client,
-		log:     slog.New(slog.DiscardHandler),
-		ready:   func(context.Context) error { return nil },
-		metrics: newMetrics(),
+		cfg:       cfg,
+		client:    client,
+		log:       slog.New(slog.DiscardHandler),
+		ready:     func(context.Context) error { return nil },
+		metrics:   newMetrics(),
+		errorDocs: lru.New[*ast.QueryDocument](16),
 	}
 	for _, opt := range opts {
 		opt(s)

@@ -1,0 +1,157 @@
+package graph_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/stakegraph/stakegraph/apitest"
+)
+
+// statements counts the SQL statements that go through a driver, and keeps their text.
+type statements struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func (s *statements) add(query string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.list = append(s.list, query)
+}
+
+// reset forgets what was counted so far.
+func (s *statements) reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.list = nil
+}
+
+// taken returns the statements counted since the last reset.
+func (s *statements) taken() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.list...)
+}
+
+// option wraps the server's driver so that its statements are counted.
+func (s *statements) option() apitest.Option {
+	return apitest.WithDriver(func(d dialect.Driver) dialect.Driver { return countingDriver{d, s} })
+}
+
+// rawSQL is the raw SQL that set-based writes use, which the storage drivers implement.
+type rawSQL interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}
+
+type countingDriver struct {
+	dialect.Driver
+	s *statements
+}
+
+func (d countingDriver) Exec(ctx context.Context, query string, args, v any) error {
+	d.s.add(query)
+	return d.Driver.Exec(ctx, query, args, v)
+}
+
+func (d countingDriver) Query(ctx context.Context, query string, args, v any) error {
+	d.s.add(query)
+	return d.Driver.Query(ctx, query, args, v)
+}
+
+func (d countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := d.Driver.Tx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return countingTx{tx, d.s}, nil
+}
+
+func (d countingDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	d.s.add(query)
+	raw, ok := d.Driver.(rawSQL)
+	if !ok {
+		return nil, fmt.Errorf("%T cannot run raw SQL", d.Driver)
+	}
+	return raw.ExecContext(ctx, query, args...)
+}
+
+func (d countingDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	d.s.add(query)
+	raw, ok := d.Driver.(rawSQL)
+	if !ok {
+		return nil, fmt.Errorf("%T cannot run raw SQL", d.Driver)
+	}
+	return raw.QueryContext(ctx, query, args...)
+}
+
+type countingTx struct {
+	dialect.Tx
+	s *statements
+}
+
+func (t countingTx) Exec(ctx context.Context, query string, args, v any) error {
+	t.s.add(query)
+	return t.Tx.Exec(ctx, query, args, v)
+}
+
+func (t countingTx) Query(ctx context.Context, query string, args, v any) error {
+	t.s.add(query)
+	return t.Tx.Query(ctx, query, args, v)
+}
+
+func (t countingTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	t.s.add(query)
+	raw, ok := t.Tx.(rawSQL)
+	if !ok {
+		return nil, fmt.Errorf("%T cannot run raw SQL", t.Tx)
+	}
+	return raw.ExecContext(ctx, query, args...)
+}
+
+func (t countingTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	t.s.add(query)
+	raw, ok := t.Tx.(rawSQL)
+	if !ok {
+		return nil, fmt.Errorf("%T cannot run raw SQL", t.Tx)
+	}
+	return raw.QueryContext(ctx, query, args...)
+}
+
+// dataTables are the tables whose rows the API's mutations write, the change journal included.
+var dataTables = []string{"accounts", "people", "buying_contacts", "end_users", "contracts", "user_councils",
+	"council_memberships", "council_sessions", "council_session_attendees", "feedback", "interactions",
+	"interaction_participants", "latest_nps", "teams", "members", "tenants", "changes", "change_sequences",
+	"idempotency_keys"}
+
+// rowCounts counts the rows of every data table directly in SQL.
+func rowCounts(t *testing.T, env *apitest.Env) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, table := range dataTables {
+		var n int
+		if err := env.DB.SQL.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
+			t.Fatalf("counting %s: %v", table, err)
+		}
+		out[table] = n
+	}
+	return out
+}
+
+// leaks reports SQL text or a Go stack trace in an error message.
+func leaks(msg string) bool {
+	lower := strings.ToLower(msg)
+	for _, s := range []string{"select ", "insert into", "update `", "delete from", "sql:", "sqlite", "mysql",
+		"error 1", "goroutine ", ".go:", "panic", "runtime/", "constraint failed", "ent: "} {
+		if strings.Contains(lower, s) {
+			return true
+		}
+	}
+	return false
+}
