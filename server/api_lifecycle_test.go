@@ -138,7 +138,7 @@ func TestAPIPersistedQueries(t *testing.T) {
 			return env.Post(tok, "application/json", body, nil)
 		}
 		r := post(false)
-		if len(r.Errors) == 0 || r.Errors[0].Message != "PersistedQueryNotFound" {
+		if len(r.Errors) == 0 || r.Errors[0].Message != "PersistedQueryNotFound" || r.Code() != "PERSISTED_QUERY_NOT_FOUND" {
 			t.Fatalf("hash of an unknown query: %s", r)
 		}
 		t.Logf("hash first: %s", r)

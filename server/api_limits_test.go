@@ -120,6 +120,9 @@ func TestAPILimits(t *testing.T) {
 				if !strings.Contains(e.Message, tc.words) {
 					t.Errorf("message %q does not say %q", e.Message, tc.words)
 				}
+				if len(r.Errors) > 21 {
+					t.Errorf("%d errors, want at most 20 and a count of the rest", len(r.Errors))
+				}
 				for _, e := range r.Errors {
 					if e.Code() != tc.code {
 						t.Errorf("an error with code %q: %s", e.Code(), e.Message)

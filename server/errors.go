@@ -24,6 +24,10 @@ import (
 // line with the details for us.
 func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 	out := graphql.DefaultErrorPresenter(ctx, err)
+	if code, _ := out.Extensions["code"].(string); apqCodes[code] {
+		// Apollo clients retry with the full query when they see this code: keep it.
+		return &gqlerror.Error{Message: out.Message, Extensions: map[string]any{"code": code}}
+	}
 	e := s.classify(ctx, err, out)
 	if e.Kind == errs.Internal {
 		s.log.Error("internal error", "request_id", requestid.FromContext(ctx), "error", err)
@@ -46,6 +50,9 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 	}
 	return presented
 }
+
+// apqCodes are the automatic persisted queries' codes, which Apollo clients act on.
+var apqCodes = map[string]bool{"PERSISTED_QUERY_NOT_FOUND": true, "PERSISTED_QUERY_NOT_SUPPORTED": true}
 
 // protocolCodes are gqlgen's codes for documents that fail to parse, validate or stay within
 // the limits: the client sent a bad query.
@@ -78,9 +85,6 @@ func (s *Server) classify(ctx context.Context, err error, out *gqlerror.Error) *
 	}
 	code, _ := out.Extensions["code"].(string)
 	switch {
-	case code == "PERSISTED_QUERY_NOT_FOUND" || code == "PERSISTED_QUERY_NOT_SUPPORTED":
-		// Apollo clients retry with the full query when they see this code; keep it.
-		return &errs.Error{Kind: errs.Invalid, Message: out.Message}
 	case code == errs.NotFound.Code():
 		// entgql's "could not resolve to a node", reported by nodes(ids) on the path of the
 		// list item: a result path, not an input's.

@@ -11,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/stakegraph/stakegraph/errs"
 	"github.com/stakegraph/stakegraph/graph"
@@ -40,6 +41,7 @@ func (s *Server) graphqlHandler() *handler.Server {
 	srv.Use(transactional{client: s.client, log: s.log, present: s.presentError})
 	srv.AroundOperations(resolver.WithLoaders())
 	srv.AroundResponses(s.countOperations)
+	srv.AroundResponses(capErrors)
 	srv.SetErrorPresenter(s.presentError)
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		s.log.Error("panic in resolver", "request_id", requestid.FromContext(ctx),
@@ -50,6 +52,23 @@ func (s *Server) graphqlHandler() *handler.Server {
 }
 
 // countOperations counts operations by type and outcome.
+// maxErrors bounds a response's error list: a query that repeats one mistake thousands of
+// times gets the first few and a count, not a reply many times its own size.
+const maxErrors = 20
+
+func capErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp == nil || len(resp.Errors) <= maxErrors {
+		return resp
+	}
+	more := &gqlerror.Error{
+		Message:    fmt.Sprintf("%d more errors left out", len(resp.Errors)-maxErrors),
+		Extensions: map[string]any{"code": resp.Errors[0].Extensions["code"]},
+	}
+	resp.Errors = append(resp.Errors[:maxErrors:maxErrors], more)
+	return resp
+}
+
 func (s *Server) countOperations(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
 	kind := "unknown"
