@@ -134,11 +134,11 @@ type voiceRange struct{ from, to [2]int }
 
 // moodScores gives each mood's purchaser and end-user NPS ranges.
 var moodScores = map[mood][2]voiceRange{
-	content:     {{[2]int{8, 10}, [2]int{8, 10}}, {[2]int{7, 9}, [2]int{8, 10}}},
-	buyersHappy: {{[2]int{8, 10}, [2]int{9, 10}}, {[2]int{6, 8}, [2]int{2, 6}}},
-	usersHappy:  {{[2]int{6, 8}, [2]int{3, 6}}, {[2]int{7, 9}, [2]int{9, 10}}},
-	mixed:       {{[2]int{6, 9}, [2]int{6, 9}}, {[2]int{5, 8}, [2]int{5, 9}}},
-	sour:        {{[2]int{6, 8}, [2]int{3, 6}}, {[2]int{4, 7}, [2]int{1, 5}}},
+	content:     {{[2]int{7, 10}, [2]int{8, 10}}, {[2]int{7, 9}, [2]int{7, 10}}},
+	buyersHappy: {{[2]int{8, 10}, [2]int{9, 10}}, {[2]int{6, 9}, [2]int{2, 7}}},
+	usersHappy:  {{[2]int{6, 9}, [2]int{3, 7}}, {[2]int{7, 9}, [2]int{8, 10}}},
+	mixed:       {{[2]int{6, 9}, [2]int{6, 9}}, {[2]int{6, 9}, [2]int{5, 9}}},
+	sour:        {{[2]int{6, 8}, [2]int{4, 7}}, {[2]int{4, 7}, [2]int{1, 6}}},
 }
 
 // csatRange is the CSAT range of end users' support tickets per mood.
