@@ -271,12 +271,13 @@ var phrases = map[string][2]string{
 	"integrations": {"The ERP integration has run without a hiccup since go-live.", "The ERP sync fails silently and we fix records by hand."},
 }
 
-// interactionKinds are the touchpoints of an account; withBuyers says who takes part.
+// interactionKinds are the touchpoints of an account: withBuyers says who takes part, ticket
+// whether users rate it afterwards (CSAT) and may complain on it.
 var interactionKinds = []struct {
 	channel           enum.Channel
 	direction         interaction.Direction
 	subject, summary  string
-	withBuyers, isTix bool
+	withBuyers, ticket bool
 }{
 	{enum.ChannelMeeting, interaction.DirectionOUTBOUND, "Quarterly business review", "Reviewed adoption, open tickets and the roadmap with the buying team.", true, false},
 	{enum.ChannelSupport, interaction.DirectionINBOUND, "Ticket: planning screen slow", "Users report slow loading of the planning screen at peak times; escalated to engineering.", false, true},
@@ -652,7 +653,7 @@ func (d *demo) interactions(a *demoAccountState) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", kind.subject, err)
 		}
-		if kind.isTix && !kind.withBuyers && len(a.activeUsers) > 0 {
+		if kind.ticket && !kind.withBuyers && len(a.activeUsers) > 0 {
 			a.tickets = append(a.tickets, in)
 		}
 		ago += d.between(25, 70)
