@@ -274,9 +274,9 @@ var phrases = map[string][2]string{
 // interactionKinds are the touchpoints of an account: withBuyers says who takes part, ticket
 // whether users rate it afterwards (CSAT) and may complain on it.
 var interactionKinds = []struct {
-	channel           enum.Channel
-	direction         interaction.Direction
-	subject, summary  string
+	channel            enum.Channel
+	direction          interaction.Direction
+	subject, summary   string
 	withBuyers, ticket bool
 }{
 	{enum.ChannelMeeting, interaction.DirectionOUTBOUND, "Quarterly business review", "Reviewed adoption, open tickets and the roadmap with the buying team.", true, false},
