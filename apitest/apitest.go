@@ -11,8 +11,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"log/slog"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -88,7 +90,8 @@ func New(t testing.TB, kind string, opts ...Option) *Env {
 	authn := tenancy.NewAuthenticator(verifier, db.Client, true)
 	s := settings{cfg: server.DefaultConfig()}
 	s.cfg.Dialect = db.Dialect
-	s.options = append(s.options, server.WithAuthenticator(authn), server.WithReadiness(db.SQL.PingContext))
+	s.options = append(s.options, server.WithAuthenticator(authn), server.WithReadiness(db.SQL.PingContext),
+		server.WithLogger(testLogger(t)))
 	for pattern, h := range issuer.Routes() {
 		s.options = append(s.options, server.WithRoute(pattern, h))
 	}
@@ -230,3 +233,32 @@ func (r *Response) MustFail(t testing.TB, code string) Error {
 
 // String shows the response for messages.
 func (r *Response) String() string { return fmt.Sprintf("%d %s", r.Status, r.Body) }
+
+// testLogger puts the server's warnings and errors into the test's log, where a failing test
+// shows what the client only saw as "internal error".
+func testLogger(t testing.TB) *slog.Logger {
+	w := &testWriter{t: t}
+	t.Cleanup(w.stop) // registered before the server's: runs after it has closed
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type testWriter struct {
+	t       testing.TB
+	mu      sync.Mutex
+	stopped bool
+}
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.stopped {
+		w.t.Log("server: " + strings.TrimSpace(string(p)))
+	}
+	return len(p), nil
+}
+
+func (w *testWriter) stop() {
+	w.mu.Lock()
+	w.stopped = true
+	w.mu.Unlock()
+}

@@ -29,6 +29,7 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 		return &gqlerror.Error{Message: out.Message, Extensions: map[string]any{"code": code}}
 	}
 	e := s.classify(ctx, err, out)
+	noteDeadlock(ctx, err)
 	if e.Kind == errs.Internal {
 		s.log.Error("internal error", "request_id", requestid.FromContext(ctx), "error", err)
 	}

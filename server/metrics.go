@@ -18,6 +18,8 @@ type metrics struct {
 	duration   *prometheus.HistogramVec
 	inFlight   prometheus.Gauge
 	operations *prometheus.CounterVec
+
+	deadlockRetries prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -40,8 +42,12 @@ func newMetrics() *metrics {
 			Name: "stakegraph_graphql_operations_total",
 			Help: "GraphQL operations by type and outcome (ok, error).",
 		}, []string{"type", "outcome"}),
+		deadlockRetries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "stakegraph_deadlock_retries_total",
+			Help: "GraphQL requests run again because their transaction lost a deadlock.",
+		}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.inFlight, m.operations,
+	m.registry.MustRegister(m.requests, m.duration, m.inFlight, m.operations, m.deadlockRetries,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -129,6 +129,7 @@ func (t transactional) refused(ctx context.Context, err error) *graphql.Response
 }
 
 func (t transactional) failed(ctx context.Context, what string, err error) *graphql.Response {
+	noteDeadlock(ctx, err)
 	t.log.Error("transaction failed", "request_id", requestid.FromContext(ctx), "step", what, "error", err)
 	e := gqlerror.Errorf("internal error")
 	e.Extensions = map[string]any{"code": errs.Internal.Code(), "requestId": requestid.FromContext(ctx)}
