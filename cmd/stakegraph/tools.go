@@ -37,6 +37,7 @@ func seedCommand() *cli.Command {
 			&cli.IntFlag{Name: "accounts", Usage: "generate this many accounts instead of the demo (scale data)"},
 			&cli.IntFlag{Name: "feedback-per-account", Value: 20, Usage: "with --accounts: feedback rows per account"},
 			&cli.StringFlag{Name: "tenant", Value: "scale", Usage: "with --accounts: the tenant slug to generate into"},
+			&cli.StringFlag{Name: "as-of", Usage: "with --accounts: the day (YYYY-MM-DD) the year of feedback ends; default today"},
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
 			db, err := storage.Open(ctx, c.String("database"), c.String("data-dir"))
@@ -49,8 +50,14 @@ func seedCommand() *cli.Command {
 			}
 			start := time.Now()
 			if n := c.Int("accounts"); n > 0 {
+				var asOf time.Time
+				if day := c.String("as-of"); day != "" {
+					if asOf, err = time.Parse(time.DateOnly, day); err != nil {
+						return fmt.Errorf("--as-of %q: want YYYY-MM-DD", day)
+					}
+				}
 				err = seeds.Generate(ctx, db, seeds.Scale{
-					Tenant: c.String("tenant"), Accounts: n, FeedbackPerAccount: c.Int("feedback-per-account"),
+					Tenant: c.String("tenant"), Accounts: n, FeedbackPerAccount: c.Int("feedback-per-account"), AsOf: asOf,
 				})
 			} else {
 				err = seeds.LoadDemo(ctx, db.Client)
