@@ -74,7 +74,12 @@ func Each(t *testing.T, fn func(t *testing.T, env *Env), opts ...Option) {
 // New starts an API on a fresh database of the kind; it stops when the test ends.
 func New(t testing.TB, kind string, opts ...Option) *Env {
 	t.Helper()
-	db := storagetest.Open(t, kind)
+	return Serve(t, storagetest.Open(t, kind), opts...)
+}
+
+// Serve starts an API on the database; it stops when the test ends.
+func Serve(t testing.TB, db *storage.DB, opts ...Option) *Env {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

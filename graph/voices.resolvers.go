@@ -136,8 +136,9 @@ func (r *queryResolver) AtRiskAccounts(ctx context.Context, first *int, after *e
 	}
 	conn := &AccountHealthConnection{PageInfo: info, TotalCount: len(ranked), Edges: []*AccountHealthEdge{}}
 	for i := from; i < to; i++ {
-		l.health.Prime(ranked[i].AccountID, ranked[i].Health)
-		conn.Edges = append(conn.Edges, &AccountHealthEdge{Node: &ranked[i], Cursor: rankCursor(i)})
+		node := &health.Ranked{AccountID: ranked[i].AccountID, Health: health.Evaluate(ranked[i].Signals, r.weights)}
+		l.health.Prime(node.AccountID, node.Health)
+		conn.Edges = append(conn.Edges, &AccountHealthEdge{Node: node, Cursor: rankCursor(i)})
 	}
 	return conn, nil
 }

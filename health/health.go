@@ -149,29 +149,27 @@ type Health struct {
 	Reasons []string
 }
 
-// Evaluate scores the signals with the weights.
+// Evaluate scores the signals with the weights and explains the score.
 func Evaluate(s Signals, w Weights) Health {
-	total := 0.0
-	for _, f := range Factors {
-		total += w[f]
-	}
 	var h Health
 	type lost struct {
 		points float64
 		reason string
 	}
 	var losses []lost
-	for _, f := range Factors {
-		value, sub, reason := measure(f, s)
-		weight := 0.0
-		if total > 0 {
-			weight = 100 * w[f] / total
+	for i, weight := range w.points() {
+		f := Factors[i]
+		value, known, sub := measure(f, s)
+		fs := FactorScore{Factor: f, Weight: weight, Subscore: sub, Contribution: weight * sub}
+		if known {
+			fs.Value = &value
 		}
-		fs := FactorScore{Factor: f, Value: value, Weight: weight, Subscore: sub, Contribution: weight * sub}
 		h.Factors = append(h.Factors, fs)
 		h.Score += fs.Contribution
-		if sub < 0.5 && reason != "" && weight > 0 {
-			losses = append(losses, lost{weight - fs.Contribution, reason})
+		if sub < 0.5 && weight > 0 {
+			if why := reason(f, s, value, known); why != "" {
+				losses = append(losses, lost{weight - fs.Contribution, why})
+			}
 		}
 	}
 	slices.SortStableFunc(losses, func(a, b lost) int { return cmp.Compare(b.points, a.points) })
@@ -182,64 +180,127 @@ func Evaluate(s Signals, w Weights) Health {
 	return h
 }
 
-// measure returns a factor's value, its subscore and, when it drags the score down, why.
-func measure(f Factor, s Signals) (*float64, float64, string) {
-	switch f {
-	case EndUserNPS:
-		return npsFactor(s.EndUserNPS, "end users'")
-	case PurchaserNPS:
-		return npsFactor(s.PurchaserNPS, "buyers'")
-	case PerceptionGap:
-		if s.EndUserNPS == nil || s.PurchaserNPS == nil {
-			return nil, 0.5, ""
-		}
-		gap := *s.PurchaserNPS - *s.EndUserNPS
-		reason := fmt.Sprintf("end users are %.0f NPS points less happy than buyers", gap)
-		if gap < 0 {
-			reason = fmt.Sprintf("buyers are %.0f NPS points less happy than end users", -gap)
-		}
-		return &gap, 1 - clamp(math.Abs(gap)/100), reason
-	case LastInteraction:
-		if s.DaysSinceLastInteraction == nil {
-			return nil, 0, "no interaction on record"
-		}
-		d := float64(*s.DaysSinceLastInteraction)
-		return &d, 1 - clamp((d-14)/(90-14)), fmt.Sprintf("no interaction for %.0f days", d)
-	case Renewal:
-		if s.DaysToRenewal == nil {
-			return nil, 1, ""
-		}
-		d := float64(*s.DaysToRenewal)
-		reason := fmt.Sprintf("renewal in %.0f days", d)
-		if d < 0 {
-			reason = fmt.Sprintf("the renewal date passed %.0f days ago", -d)
-		}
-		return &d, clamp(d / 120), reason
-	case OpenComplaints:
-		n := float64(s.OpenComplaints)
-		reason := fmt.Sprintf("%d open complaints", s.OpenComplaints)
-		if s.OpenComplaints == 1 {
-			reason = "1 open complaint"
-		}
-		return &n, 1 - clamp(n/4), reason
-	case CouncilParticipation:
-		n := float64(s.CouncilMembers)
-		return &n, clamp(n / 2), "no one from the account sits on a user council"
-	case SeatUtilisation:
-		if s.SeatUtilisation == nil {
-			return nil, 0.5, ""
-		}
-		u := *s.SeatUtilisation
-		return &u, clamp((u - 0.25) / (0.85 - 0.25)), fmt.Sprintf("seat utilisation at %.0f%%", 100*u)
+// shares are the weights scaled to add up to 100 points, in the order of Factors.
+type shares []float64
+
+// points scales the weights to add up to 100 points.
+func (w Weights) points() shares {
+	p := make(shares, len(Factors))
+	total := 0.0
+	for _, f := range Factors {
+		total += w[f]
 	}
-	return nil, 0.5, ""
+	if total == 0 {
+		return p
+	}
+	for i, f := range Factors {
+		p[i] = 100 * w[f] / total
+	}
+	return p
 }
 
-func npsFactor(nps *float64, whose string) (*float64, float64, string) {
-	if nps == nil {
-		return nil, 0.5, ""
+// score is Evaluate's score without the explanation, for ranking a whole tenant: the same
+// sum in the same order, so that it equals Evaluate(s, w).Score to the last bit.
+func (p shares) score(s Signals) float64 {
+	score := 0.0
+	for i, weight := range p {
+		_, _, sub := measure(Factors[i], s)
+		score += weight * sub
 	}
-	return nps, (*nps + 100) / 200, fmt.Sprintf("%s NPS is %.0f", whose, *nps)
+	return score
+}
+
+// measure returns a factor's value (unless unknown) and its subscore.
+func measure(f Factor, s Signals) (value float64, known bool, sub float64) {
+	switch f {
+	case EndUserNPS:
+		return npsFactor(s.EndUserNPS)
+	case PurchaserNPS:
+		return npsFactor(s.PurchaserNPS)
+	case PerceptionGap:
+		if s.EndUserNPS == nil || s.PurchaserNPS == nil {
+			return 0, false, 0.5
+		}
+		gap := *s.PurchaserNPS - *s.EndUserNPS
+		return gap, true, 1 - clamp(math.Abs(gap)/100)
+	case LastInteraction:
+		if s.DaysSinceLastInteraction == nil {
+			return 0, false, 0
+		}
+		d := float64(*s.DaysSinceLastInteraction)
+		return d, true, 1 - clamp((d-14)/(90-14))
+	case Renewal:
+		if s.DaysToRenewal == nil {
+			return 0, false, 1
+		}
+		d := float64(*s.DaysToRenewal)
+		return d, true, clamp(d / 120)
+	case OpenComplaints:
+		n := float64(s.OpenComplaints)
+		return n, true, 1 - clamp(n/4)
+	case CouncilParticipation:
+		n := float64(s.CouncilMembers)
+		return n, true, clamp(n / 2)
+	case SeatUtilisation:
+		if s.SeatUtilisation == nil {
+			return 0, false, 0.5
+		}
+		u := *s.SeatUtilisation
+		return u, true, clamp((u - 0.25) / (0.85 - 0.25))
+	}
+	return 0, false, 0.5
+}
+
+// reason says in words why a factor drags the score down.
+func reason(f Factor, s Signals, value float64, known bool) string {
+	switch f {
+	case EndUserNPS, PurchaserNPS:
+		whose := "end users'"
+		if f == PurchaserNPS {
+			whose = "buyers'"
+		}
+		if known {
+			return fmt.Sprintf("%s NPS is %.0f", whose, value)
+		}
+	case PerceptionGap:
+		if value < 0 {
+			return fmt.Sprintf("buyers are %.0f NPS points less happy than end users", -value)
+		}
+		if known {
+			return fmt.Sprintf("end users are %.0f NPS points less happy than buyers", value)
+		}
+	case LastInteraction:
+		if !known {
+			return "no interaction on record"
+		}
+		return fmt.Sprintf("no interaction for %.0f days", value)
+	case Renewal:
+		if value < 0 {
+			return fmt.Sprintf("the renewal date passed %.0f days ago", -value)
+		}
+		if known {
+			return fmt.Sprintf("renewal in %.0f days", value)
+		}
+	case OpenComplaints:
+		if s.OpenComplaints == 1 {
+			return "1 open complaint"
+		}
+		return fmt.Sprintf("%d open complaints", s.OpenComplaints)
+	case CouncilParticipation:
+		return "no one from the account sits on a user council"
+	case SeatUtilisation:
+		if known {
+			return fmt.Sprintf("seat utilisation at %.0f%%", 100*value)
+		}
+	}
+	return ""
+}
+
+func npsFactor(nps *float64) (float64, bool, float64) {
+	if nps == nil {
+		return 0, false, 0.5
+	}
+	return *nps, true, (*nps + 100) / 200
 }
 
 func clamp(x float64) float64 { return math.Max(0, math.Min(1, x)) }

@@ -71,6 +71,7 @@ func (Contract) Indexes() []ent.Index {
 		index.Fields("tenant_id", "number").Unique(),
 		index.Fields("tenant_id", "external_id").Unique(),
 		index.Fields("tenant_id", "status", "end_date"),
+		index.Fields("tenant_id", "status", "account_id", "end_date", "seats"), // renewal and seats per account, covered
 	}
 }
 

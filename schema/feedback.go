@@ -115,7 +115,7 @@ func (Feedback) Indexes() []ent.Index {
 		index.Fields("tenant_id", "external_id").Unique(),
 		index.Fields("tenant_id", "account_id", "received_at"),
 		index.Fields("tenant_id", "account_id", "persona", "kind", "received_at"),
-		index.Fields("tenant_id", "kind", "status"),
+		index.Fields("tenant_id", "kind", "status", "account_id"), // open complaints per account
 	}
 }
 

@@ -243,7 +243,8 @@ func TestLoadDemo(t *testing.T) {
 		for _, r := range ranked {
 			bands[r.Band]++
 		}
-		t.Logf("health bands %v; worst %s (%.1f: %s)", bands, names[ranked[0].AccountID], ranked[0].Score, strings.Join(ranked[0].Reasons, "; "))
+		worst := health.Evaluate(ranked[0].Signals, health.DefaultWeights())
+		t.Logf("health bands %v; worst %s (%.1f: %s)", bands, names[ranked[0].AccountID], worst.Score, strings.Join(worst.Reasons, "; "))
 		if bands[health.AtRisk] < 3 || bands[health.Watch] < 3 || bands[health.Healthy] < 3 {
 			t.Errorf("health bands %v: want at-risk, watch and healthy accounts", bands)
 		}

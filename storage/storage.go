@@ -72,9 +72,10 @@ func Open(ctx context.Context, rawURL, dataDir string) (*DB, error) {
 }
 
 // Migrate brings the schema up to date. It runs outside any tenant: it touches the schema,
-// never a tenant's rows.
+// never a tenant's rows. Indexes the schema no longer declares are dropped: a replaced index
+// left behind would still cost every write and could still mislead the query planner.
 func (d *DB) Migrate(ctx context.Context) error {
-	if err := d.Client.Schema.Create(ctx, migrate.WithForeignKeys(true)); err != nil {
+	if err := d.Client.Schema.Create(ctx, migrate.WithForeignKeys(true), migrate.WithDropIndex(true)); err != nil {
 		return fmt.Errorf("migrating the schema: %w", err)
 	}
 	return nil

@@ -221,6 +221,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{ContractsColumns[1], ContractsColumns[7], ContractsColumns[9]},
 			},
+			{
+				Name:    "contract_tenant_id_status_account_id_end_date_seats",
+				Unique:  false,
+				Columns: []*schema.Column{ContractsColumns[1], ContractsColumns[7], ContractsColumns[16], ContractsColumns[9], ContractsColumns[14]},
+			},
 		},
 	}
 	// CouncilMembershipsColumns holds the columns for the "council_memberships" table.
@@ -452,9 +457,9 @@ var (
 				Columns: []*schema.Column{FeedbackColumns[1], FeedbackColumns[18], FeedbackColumns[5], FeedbackColumns[7], FeedbackColumns[12]},
 			},
 			{
-				Name:    "feedback_tenant_id_kind_status",
+				Name:    "feedback_tenant_id_kind_status_account_id",
 				Unique:  false,
-				Columns: []*schema.Column{FeedbackColumns[1], FeedbackColumns[7], FeedbackColumns[13]},
+				Columns: []*schema.Column{FeedbackColumns[1], FeedbackColumns[7], FeedbackColumns[13], FeedbackColumns[18]},
 			},
 		},
 	}
@@ -564,9 +569,9 @@ var (
 				Columns: []*schema.Column{LatestNpsColumns[1], LatestNpsColumns[7], LatestNpsColumns[2], LatestNpsColumns[3]},
 			},
 			{
-				Name:    "latestnps_tenant_id_received_at_account_id_persona_score",
+				Name:    "latestnps_tenant_id_account_id_persona_received_at_score",
 				Unique:  false,
-				Columns: []*schema.Column{LatestNpsColumns[1], LatestNpsColumns[6], LatestNpsColumns[7], LatestNpsColumns[2], LatestNpsColumns[5]},
+				Columns: []*schema.Column{LatestNpsColumns[1], LatestNpsColumns[7], LatestNpsColumns[2], LatestNpsColumns[6], LatestNpsColumns[5]},
 			},
 		},
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,6 +61,41 @@ func Open(t testing.TB, kind string) *storage.DB {
 	t.Cleanup(func() { db.Close() })
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrating %s: %v", kind, err)
+	}
+	return db
+}
+
+// OpenKept opens the MySQL database of the name on the server of MySQLEnv, creating and
+// migrating it when needed, and keeps it after the test: for fixtures that take minutes to
+// build, such as the benchmarks' million feedback rows. Its name must not start with
+// stakegraph_test_, which marks the databases that tests drop.
+func OpenKept(t testing.TB, name string) *storage.DB {
+	t.Helper()
+	if strings.HasPrefix(name, "stakegraph_test_") {
+		t.Fatalf("a kept database cannot be named %s", name)
+	}
+	cfg, err := mysql.ParseDSN(os.Getenv(MySQLEnv))
+	if err != nil {
+		t.Fatalf("%s: %v", MySQLEnv, err)
+	}
+	cfg.ParseTime = true
+	admin, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("CREATE DATABASE IF NOT EXISTS " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
+		t.Fatalf("creating %s: %v", name, err)
+	}
+	cfg.DBName = name
+	ctx := context.Background()
+	db, err := storage.Open(ctx, "mysql://"+cfg.FormatDSN(), "")
+	if err != nil {
+		t.Fatalf("opening %s: %v", name, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatalf("migrating %s: %v", name, err)
 	}
 	return db
 }
