@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -57,6 +58,12 @@ func envInt(name string, def int) int {
 type stage struct {
 	mutation string
 	batches  [][]map[string]any
+}
+
+// name is the stage's mutation field.
+func (s stage) name() string {
+	field := strings.Fields(s.mutation)[3]
+	return field[:strings.Index(field, "(")]
 }
 
 type plan []stage
@@ -124,6 +131,7 @@ func send(b *testing.B, env *apitest.Env, token string, p plan, workers int) tim
 	}
 	start := time.Now()
 	for i := range p {
+		stageStart := time.Now()
 		work := make(chan []byte)
 		var wg sync.WaitGroup
 		for range workers {
@@ -140,6 +148,12 @@ func send(b *testing.B, env *apitest.Env, token string, p plan, workers int) tim
 		}
 		close(work)
 		wg.Wait()
+		n := 0
+		for _, batch := range p[i].batches {
+			n += len(batch)
+		}
+		took := time.Since(stageStart)
+		b.Logf("  %s: %d records in %s (%.0f/s)", p[i].name(), n, took.Round(time.Millisecond), float64(n)/took.Seconds())
 	}
 	return time.Since(start)
 }

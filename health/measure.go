@@ -27,8 +27,8 @@ import (
 
 // Measure reads the signals of every visible account that matches the filters, with one
 // grouped query per signal for all of them, run concurrently: a whole tenant is one pass over
-// an index per signal. NPS comes from each person's
-// latest response since now − perception.DefaultWindow.
+// an index per signal. NPS comes from each person's latest response since
+// now − perception.DefaultWindow.
 func Measure(ctx context.Context, c *ent.Client, now time.Time, accounts ...predicate.Account) (map[string]*Signals, error) {
 	var (
 		ids         []string
@@ -166,8 +166,9 @@ func Measure(ctx context.Context, c *ent.Client, now time.Time, accounts ...pred
 // membership from every buying contact or end user of the tenant.
 func onCouncil[P ~func(*entsql.Selector)](column string) P {
 	return func(s *entsql.Selector) {
-		m := entsql.Table(councilmembership.Table)
-		s.Where(entsql.In(s.C(column), entsql.Select(m.C(councilmembership.FieldPersonID)).From(m).
+		d := entsql.Dialect(s.Dialect())
+		m := d.Table(councilmembership.Table)
+		s.Where(entsql.In(s.C(column), d.Select(m.C(councilmembership.FieldPersonID)).From(m).
 			Where(entsql.IsNull(m.C(councilmembership.FieldLeftAt)))))
 	}
 }
