@@ -14,6 +14,7 @@ import (
 	"github.com/stakegraph/stakegraph/enum"
 	"github.com/stakegraph/stakegraph/errs"
 	"github.com/stakegraph/stakegraph/journal"
+	"github.com/stakegraph/stakegraph/schema"
 )
 
 // BuyingContactInput is a person's part in an account's purchasing. The person is named by
@@ -108,6 +109,7 @@ var endUsers = &table{
 		inOrder(b, "first_seen_at", "last_active_at", "lastActiveAt")
 		return nil
 	},
+	afterWrite: refreshPulse(schema.EndUsers),
 }
 
 // personRef names the person of a contact: by external id or by email, exactly one.

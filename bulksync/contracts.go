@@ -11,6 +11,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/interaction"
 	"github.com/stakegraph/stakegraph/enum"
 	"github.com/stakegraph/stakegraph/errs"
+	"github.com/stakegraph/stakegraph/schema"
 )
 
 // ContractInput is a contract as the integrator's system (an ERP) knows it.
@@ -77,6 +78,7 @@ var contracts = &table{
 			})
 		})
 	},
+	afterWrite: refreshPulse(schema.Contracts),
 }
 
 // SyncContracts upserts contracts by external id (adopting one with the same number that has
@@ -143,6 +145,7 @@ var interactions = &table{
 		immutable(b, interaction.FieldAccountID, "accountExternalID")
 		return nil
 	},
+	afterWrite: refreshPulse(schema.Interactions),
 }
 
 // SyncInteractions upserts interactions by external id. Participants are not synced.

@@ -60,8 +60,13 @@ var feedbackTable = &table{
 		q.Modify(lockRows)
 		return all(q.All(b.ctx))
 	},
-	check:      checkFeedback,
-	afterWrite: refreshVoices,
+	check: checkFeedback,
+	afterWrite: func(b *batch) error {
+		if err := refreshVoices(b); err != nil {
+			return err
+		}
+		return refreshPulse(schema.Complaints)(b)
+	},
 }
 
 // SyncFeedback upserts feedback by external id.

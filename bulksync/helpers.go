@@ -8,6 +8,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
 	"github.com/stakegraph/stakegraph/ent/enduser"
 	"github.com/stakegraph/stakegraph/ent/predicate"
+	"github.com/stakegraph/stakegraph/schema"
 )
 
 // newRow starts the row of the item at index i with its key.
@@ -69,4 +70,21 @@ func (b *batch) inTenant(column string, ids []string) *entsql.Predicate {
 		args[i] = id
 	}
 	return entsql.And(entsql.In(column, args...), entsql.EQ("tenant_id", b.viewer.TenantID))
+}
+
+// refreshPulse returns the afterWrite that keeps the signal of the AccountPulse of the
+// accounts of the batch's written rows in step.
+func refreshPulse(signal schema.Signal) func(b *batch) error {
+	return func(b *batch) error {
+		var accounts []string
+		for _, r := range b.rows {
+			if id, ok := r.values["account_id"].(string); ok && (r.outcome == Created || r.outcome == Updated) {
+				accounts = append(accounts, id)
+			}
+		}
+		if len(accounts) == 0 {
+			return nil
+		}
+		return schema.RefreshPulse(b.ctx, b.client, b.viewer.TenantID, accounts, signal)
+	}
 }

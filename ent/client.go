@@ -16,6 +16,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/stakegraph/stakegraph/ent/account"
+	"github.com/stakegraph/stakegraph/ent/accountpulse"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
 	"github.com/stakegraph/stakegraph/ent/change"
 	"github.com/stakegraph/stakegraph/ent/changesequence"
@@ -43,6 +44,8 @@ type Client struct {
 	Schema *migrate.Schema
 	// Account is the client for interacting with the Account builders.
 	Account *AccountClient
+	// AccountPulse is the client for interacting with the AccountPulse builders.
+	AccountPulse *AccountPulseClient
 	// BuyingContact is the client for interacting with the BuyingContact builders.
 	BuyingContact *BuyingContactClient
 	// Change is the client for interacting with the Change builders.
@@ -87,6 +90,7 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Account = NewAccountClient(c.config)
+	c.AccountPulse = NewAccountPulseClient(c.config)
 	c.BuyingContact = NewBuyingContactClient(c.config)
 	c.Change = NewChangeClient(c.config)
 	c.ChangeSequence = NewChangeSequenceClient(c.config)
@@ -196,6 +200,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ctx:               ctx,
 		config:            cfg,
 		Account:           NewAccountClient(cfg),
+		AccountPulse:      NewAccountPulseClient(cfg),
 		BuyingContact:     NewBuyingContactClient(cfg),
 		Change:            NewChangeClient(cfg),
 		ChangeSequence:    NewChangeSequenceClient(cfg),
@@ -232,6 +237,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ctx:               ctx,
 		config:            cfg,
 		Account:           NewAccountClient(cfg),
+		AccountPulse:      NewAccountPulseClient(cfg),
 		BuyingContact:     NewBuyingContactClient(cfg),
 		Change:            NewChangeClient(cfg),
 		ChangeSequence:    NewChangeSequenceClient(cfg),
@@ -277,10 +283,10 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Account, c.BuyingContact, c.Change, c.ChangeSequence, c.Contract,
-		c.CouncilMembership, c.CouncilSession, c.EndUser, c.Feedback, c.IdempotencyKey,
-		c.Interaction, c.LatestNPS, c.Member, c.Person, c.Team, c.Tenant,
-		c.UserCouncil,
+		c.Account, c.AccountPulse, c.BuyingContact, c.Change, c.ChangeSequence,
+		c.Contract, c.CouncilMembership, c.CouncilSession, c.EndUser, c.Feedback,
+		c.IdempotencyKey, c.Interaction, c.LatestNPS, c.Member, c.Person, c.Team,
+		c.Tenant, c.UserCouncil,
 	} {
 		n.Use(hooks...)
 	}
@@ -290,10 +296,10 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Account, c.BuyingContact, c.Change, c.ChangeSequence, c.Contract,
-		c.CouncilMembership, c.CouncilSession, c.EndUser, c.Feedback, c.IdempotencyKey,
-		c.Interaction, c.LatestNPS, c.Member, c.Person, c.Team, c.Tenant,
-		c.UserCouncil,
+		c.Account, c.AccountPulse, c.BuyingContact, c.Change, c.ChangeSequence,
+		c.Contract, c.CouncilMembership, c.CouncilSession, c.EndUser, c.Feedback,
+		c.IdempotencyKey, c.Interaction, c.LatestNPS, c.Member, c.Person, c.Team,
+		c.Tenant, c.UserCouncil,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -304,6 +310,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *AccountMutation:
 		return c.Account.mutate(ctx, m)
+	case *AccountPulseMutation:
+		return c.AccountPulse.mutate(ctx, m)
 	case *BuyingContactMutation:
 		return c.BuyingContact.mutate(ctx, m)
 	case *ChangeMutation:
@@ -616,6 +624,156 @@ func (c *AccountClient) mutate(ctx context.Context, m *AccountMutation) (Value, 
 		return (&AccountDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Account mutation op: %q", m.Op())
+	}
+}
+
+// AccountPulseClient is a client for the AccountPulse schema.
+type AccountPulseClient struct {
+	config
+}
+
+// NewAccountPulseClient returns a client for the AccountPulse from the given config.
+func NewAccountPulseClient(c config) *AccountPulseClient {
+	return &AccountPulseClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `accountpulse.Hooks(f(g(h())))`.
+func (c *AccountPulseClient) Use(hooks ...Hook) {
+	c.hooks.AccountPulse = append(c.hooks.AccountPulse, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `accountpulse.Intercept(f(g(h())))`.
+func (c *AccountPulseClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AccountPulse = append(c.inters.AccountPulse, interceptors...)
+}
+
+// Create returns a builder for creating a AccountPulse entity.
+func (c *AccountPulseClient) Create() *AccountPulseCreate {
+	mutation := newAccountPulseMutation(c.config, OpCreate)
+	return &AccountPulseCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AccountPulse entities.
+func (c *AccountPulseClient) CreateBulk(builders ...*AccountPulseCreate) *AccountPulseCreateBulk {
+	return &AccountPulseCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AccountPulseClient) MapCreateBulk(slice any, setFunc func(*AccountPulseCreate, int)) *AccountPulseCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AccountPulseCreateBulk{err: fmt.Errorf("calling to AccountPulseClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AccountPulseCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AccountPulseCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AccountPulse.
+func (c *AccountPulseClient) Update() *AccountPulseUpdate {
+	mutation := newAccountPulseMutation(c.config, OpUpdate)
+	return &AccountPulseUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AccountPulseClient) UpdateOne(_m *AccountPulse) *AccountPulseUpdateOne {
+	mutation := newAccountPulseMutation(c.config, OpUpdateOne, withAccountPulse(_m))
+	return &AccountPulseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AccountPulseClient) UpdateOneID(id string) *AccountPulseUpdateOne {
+	mutation := newAccountPulseMutation(c.config, OpUpdateOne, withAccountPulseID(id))
+	return &AccountPulseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AccountPulse.
+func (c *AccountPulseClient) Delete() *AccountPulseDelete {
+	mutation := newAccountPulseMutation(c.config, OpDelete)
+	return &AccountPulseDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AccountPulseClient) DeleteOne(_m *AccountPulse) *AccountPulseDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AccountPulseClient) DeleteOneID(id string) *AccountPulseDeleteOne {
+	builder := c.Delete().Where(accountpulse.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AccountPulseDeleteOne{builder}
+}
+
+// Query returns a query builder for AccountPulse.
+func (c *AccountPulseClient) Query() *AccountPulseQuery {
+	return &AccountPulseQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAccountPulse},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AccountPulse entity by its id.
+func (c *AccountPulseClient) Get(ctx context.Context, id string) (*AccountPulse, error) {
+	return c.Query().Where(accountpulse.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AccountPulseClient) GetX(ctx context.Context, id string) *AccountPulse {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a AccountPulse.
+func (c *AccountPulseClient) QueryAccount(_m *AccountPulse) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(accountpulse.Table, accountpulse.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, accountpulse.AccountTable, accountpulse.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AccountPulseClient) Hooks() []Hook {
+	hooks := c.hooks.AccountPulse
+	return append(hooks[:len(hooks):len(hooks)], accountpulse.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AccountPulseClient) Interceptors() []Interceptor {
+	return c.inters.AccountPulse
+}
+
+func (c *AccountPulseClient) mutate(ctx context.Context, m *AccountPulseMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AccountPulseCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AccountPulseUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AccountPulseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AccountPulseDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AccountPulse mutation op: %q", m.Op())
 	}
 }
 
@@ -3470,14 +3628,15 @@ func (c *UserCouncilClient) mutate(ctx context.Context, m *UserCouncilMutation) 
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Account, BuyingContact, Change, ChangeSequence, Contract, CouncilMembership,
-		CouncilSession, EndUser, Feedback, IdempotencyKey, Interaction, LatestNPS,
-		Member, Person, Team, Tenant, UserCouncil []ent.Hook
+		Account, AccountPulse, BuyingContact, Change, ChangeSequence, Contract,
+		CouncilMembership, CouncilSession, EndUser, Feedback, IdempotencyKey,
+		Interaction, LatestNPS, Member, Person, Team, Tenant, UserCouncil []ent.Hook
 	}
 	inters struct {
-		Account, BuyingContact, Change, ChangeSequence, Contract, CouncilMembership,
-		CouncilSession, EndUser, Feedback, IdempotencyKey, Interaction, LatestNPS,
-		Member, Person, Team, Tenant, UserCouncil []ent.Interceptor
+		Account, AccountPulse, BuyingContact, Change, ChangeSequence, Contract,
+		CouncilMembership, CouncilSession, EndUser, Feedback, IdempotencyKey,
+		Interaction, LatestNPS, Member, Person, Team, Tenant,
+		UserCouncil []ent.Interceptor
 	}
 )
 

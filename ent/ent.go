@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/stakegraph/stakegraph/ent/account"
+	"github.com/stakegraph/stakegraph/ent/accountpulse"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
 	"github.com/stakegraph/stakegraph/ent/change"
 	"github.com/stakegraph/stakegraph/ent/changesequence"
@@ -90,6 +91,7 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			account.Table:           account.ValidColumn,
+			accountpulse.Table:      accountpulse.ValidColumn,
 			buyingcontact.Table:     buyingcontact.ValidColumn,
 			change.Table:            change.ValidColumn,
 			changesequence.Table:    changesequence.ValidColumn,

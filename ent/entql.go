@@ -4,6 +4,7 @@ package ent
 
 import (
 	"github.com/stakegraph/stakegraph/ent/account"
+	"github.com/stakegraph/stakegraph/ent/accountpulse"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
 	"github.com/stakegraph/stakegraph/ent/change"
 	"github.com/stakegraph/stakegraph/ent/changesequence"
@@ -30,7 +31,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 17)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 18)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   account.Table,
@@ -60,6 +61,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   accountpulse.Table,
+			Columns: accountpulse.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: accountpulse.FieldID,
+			},
+		},
+		Type: "AccountPulse",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			accountpulse.FieldTenantID:          {Type: field.TypeString, Column: accountpulse.FieldTenantID},
+			accountpulse.FieldAccountID:         {Type: field.TypeString, Column: accountpulse.FieldAccountID},
+			accountpulse.FieldLastInteractionAt: {Type: field.TypeTime, Column: accountpulse.FieldLastInteractionAt},
+			accountpulse.FieldRenewalAt:         {Type: field.TypeTime, Column: accountpulse.FieldRenewalAt},
+			accountpulse.FieldSeats:             {Type: field.TypeInt64, Column: accountpulse.FieldSeats},
+			accountpulse.FieldActiveSeats:       {Type: field.TypeInt, Column: accountpulse.FieldActiveSeats},
+			accountpulse.FieldOpenComplaints:    {Type: field.TypeInt, Column: accountpulse.FieldOpenComplaints},
+		},
+	}
+	graph.Nodes[2] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   buyingcontact.Table,
 			Columns: buyingcontact.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -83,7 +104,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			buyingcontact.FieldExternalID: {Type: field.TypeString, Column: buyingcontact.FieldExternalID},
 		},
 	}
-	graph.Nodes[2] = &sqlgraph.Node{
+	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   change.Table,
 			Columns: change.Columns,
@@ -106,7 +127,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			change.FieldRequestID:    {Type: field.TypeString, Column: change.FieldRequestID},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   changesequence.Table,
 			Columns: changesequence.Columns,
@@ -120,7 +141,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			changesequence.FieldLast: {Type: field.TypeInt64, Column: changesequence.FieldLast},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   contract.Table,
 			Columns: contract.Columns,
@@ -150,7 +171,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			contract.FieldSignedAt:          {Type: field.TypeTime, Column: contract.FieldSignedAt},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   councilmembership.Table,
 			Columns: councilmembership.Columns,
@@ -172,7 +193,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			councilmembership.FieldLeftAt:    {Type: field.TypeTime, Column: councilmembership.FieldLeftAt},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   councilsession.Table,
 			Columns: councilsession.Columns,
@@ -194,7 +215,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			councilsession.FieldNotes:     {Type: field.TypeString, Column: councilsession.FieldNotes},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   enduser.Table,
 			Columns: enduser.Columns,
@@ -220,7 +241,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			enduser.FieldExternalID:   {Type: field.TypeString, Column: enduser.FieldExternalID},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   feedback.Table,
 			Columns: feedback.Columns,
@@ -258,7 +279,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			feedback.FieldExternalID:       {Type: field.TypeString, Column: feedback.FieldExternalID},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -276,7 +297,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldCreatedAt:   {Type: field.TypeTime, Column: idempotencykey.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   interaction.Table,
 			Columns: interaction.Columns,
@@ -301,7 +322,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			interaction.FieldExternalID:  {Type: field.TypeString, Column: interaction.FieldExternalID},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   latestnps.Table,
 			Columns: latestnps.Columns,
@@ -321,7 +342,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			latestnps.FieldReceivedAt: {Type: field.TypeTime, Column: latestnps.FieldReceivedAt},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   member.Table,
 			Columns: member.Columns,
@@ -344,7 +365,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			member.FieldLastSeenAt: {Type: field.TypeTime, Column: member.FieldLastSeenAt},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
@@ -369,7 +390,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldConsentUpdatedAt: {Type: field.TypeTime, Column: person.FieldConsentUpdatedAt},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   team.Table,
 			Columns: team.Columns,
@@ -388,7 +409,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			team.FieldManagerID: {Type: field.TypeString, Column: team.FieldManagerID},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tenant.Table,
 			Columns: tenant.Columns,
@@ -406,7 +427,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			tenant.FieldName:      {Type: field.TypeString, Column: tenant.FieldName},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usercouncil.Table,
 			Columns: usercouncil.Columns,
@@ -534,6 +555,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Account",
 		"Interaction",
+	)
+	graph.MustAddE(
+		"account",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   accountpulse.AccountTable,
+			Columns: []string{accountpulse.AccountColumn},
+			Bidi:    false,
+		},
+		"AccountPulse",
+		"Account",
 	)
 	graph.MustAddE(
 		"account",
@@ -1309,6 +1342,95 @@ func (f *AccountFilter) WhereHasInteractionsWith(preds ...predicate.Interaction)
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AccountPulseQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AccountPulseQuery builder.
+func (_q *AccountPulseQuery) Filter() *AccountPulseFilter {
+	return &AccountPulseFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AccountPulseMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AccountPulseMutation builder.
+func (m *AccountPulseMutation) Filter() *AccountPulseFilter {
+	return &AccountPulseFilter{config: m.config, predicateAdder: m}
+}
+
+// AccountPulseFilter provides a generic filtering capability at runtime for AccountPulseQuery.
+type AccountPulseFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AccountPulseFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *AccountPulseFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(accountpulse.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *AccountPulseFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(accountpulse.FieldTenantID))
+}
+
+// WhereAccountID applies the entql string predicate on the account_id field.
+func (f *AccountPulseFilter) WhereAccountID(p entql.StringP) {
+	f.Where(p.Field(accountpulse.FieldAccountID))
+}
+
+// WhereLastInteractionAt applies the entql time.Time predicate on the last_interaction_at field.
+func (f *AccountPulseFilter) WhereLastInteractionAt(p entql.TimeP) {
+	f.Where(p.Field(accountpulse.FieldLastInteractionAt))
+}
+
+// WhereRenewalAt applies the entql time.Time predicate on the renewal_at field.
+func (f *AccountPulseFilter) WhereRenewalAt(p entql.TimeP) {
+	f.Where(p.Field(accountpulse.FieldRenewalAt))
+}
+
+// WhereSeats applies the entql int64 predicate on the seats field.
+func (f *AccountPulseFilter) WhereSeats(p entql.Int64P) {
+	f.Where(p.Field(accountpulse.FieldSeats))
+}
+
+// WhereActiveSeats applies the entql int predicate on the active_seats field.
+func (f *AccountPulseFilter) WhereActiveSeats(p entql.IntP) {
+	f.Where(p.Field(accountpulse.FieldActiveSeats))
+}
+
+// WhereOpenComplaints applies the entql int predicate on the open_complaints field.
+func (f *AccountPulseFilter) WhereOpenComplaints(p entql.IntP) {
+	f.Where(p.Field(accountpulse.FieldOpenComplaints))
+}
+
+// WhereHasAccount applies a predicate to check if query has an edge account.
+func (f *AccountPulseFilter) WhereHasAccount() {
+	f.Where(entql.HasEdge("account"))
+}
+
+// WhereHasAccountWith applies a predicate to check if query has an edge account with a given conditions (other predicates).
+func (f *AccountPulseFilter) WhereHasAccountWith(preds ...predicate.Account) {
+	f.Where(entql.HasEdgeWith("account", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *BuyingContactQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1337,7 +1459,7 @@ type BuyingContactFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *BuyingContactFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1479,7 +1601,7 @@ type ChangeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ChangeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1569,7 +1691,7 @@ type ChangeSequenceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ChangeSequenceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1614,7 +1736,7 @@ type ContractFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ContractFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1781,7 +1903,7 @@ type CouncilMembershipFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CouncilMembershipFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1894,7 +2016,7 @@ type CouncilSessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CouncilSessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2021,7 +2143,7 @@ type EndUserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EndUserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2154,7 +2276,7 @@ type FeedbackFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *FeedbackFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2431,7 +2553,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2496,7 +2618,7 @@ type InteractionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InteractionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2652,7 +2774,7 @@ type LatestNPSFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LatestNPSFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2741,7 +2863,7 @@ type MemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2929,7 +3051,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3113,7 +3235,7 @@ type TeamFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TeamFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3211,7 +3333,7 @@ type TenantFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TenantFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3276,7 +3398,7 @@ type UserCouncilFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserCouncilFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/stakegraph/stakegraph/delta"
 	"github.com/stakegraph/stakegraph/ent/account"
+	"github.com/stakegraph/stakegraph/ent/accountpulse"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
 	"github.com/stakegraph/stakegraph/ent/change"
 	"github.com/stakegraph/stakegraph/ent/changesequence"
@@ -43,6 +44,7 @@ const (
 
 	// Node types.
 	TypeAccount           = "Account"
+	TypeAccountPulse      = "AccountPulse"
 	TypeBuyingContact     = "BuyingContact"
 	TypeChange            = "Change"
 	TypeChangeSequence    = "ChangeSequence"
@@ -1948,6 +1950,859 @@ func (m *AccountMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Account edge %s", name)
+}
+
+// AccountPulseMutation represents an operation that mutates the AccountPulse nodes in the graph.
+type AccountPulseMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *string
+	tenant_id           *string
+	last_interaction_at *time.Time
+	renewal_at          *time.Time
+	seats               *int64
+	addseats            *int64
+	active_seats        *int
+	addactive_seats     *int
+	open_complaints     *int
+	addopen_complaints  *int
+	clearedFields       map[string]struct{}
+	account             *string
+	clearedaccount      bool
+	done                bool
+	oldValue            func(context.Context) (*AccountPulse, error)
+	predicates          []predicate.AccountPulse
+}
+
+var _ ent.Mutation = (*AccountPulseMutation)(nil)
+
+// accountpulseOption allows management of the mutation configuration using functional options.
+type accountpulseOption func(*AccountPulseMutation)
+
+// newAccountPulseMutation creates new mutation for the AccountPulse entity.
+func newAccountPulseMutation(c config, op Op, opts ...accountpulseOption) *AccountPulseMutation {
+	m := &AccountPulseMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAccountPulse,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAccountPulseID sets the ID field of the mutation.
+func withAccountPulseID(id string) accountpulseOption {
+	return func(m *AccountPulseMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AccountPulse
+		)
+		m.oldValue = func(ctx context.Context) (*AccountPulse, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AccountPulse.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAccountPulse sets the old AccountPulse of the mutation.
+func withAccountPulse(node *AccountPulse) accountpulseOption {
+	return func(m *AccountPulseMutation) {
+		m.oldValue = func(context.Context) (*AccountPulse, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AccountPulseMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AccountPulseMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AccountPulse entities.
+func (m *AccountPulseMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AccountPulseMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AccountPulseMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AccountPulse.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *AccountPulseMutation) SetTenantID(s string) {
+	m.tenant_id = &s
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *AccountPulseMutation) TenantID() (r string, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the AccountPulse entity.
+// If the AccountPulse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountPulseMutation) OldTenantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *AccountPulseMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *AccountPulseMutation) SetAccountID(s string) {
+	m.account = &s
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *AccountPulseMutation) AccountID() (r string, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the AccountPulse entity.
+// If the AccountPulse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountPulseMutation) OldAccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *AccountPulseMutation) ResetAccountID() {
+	m.account = nil
+}
+
+// SetLastInteractionAt sets the "last_interaction_at" field.
+func (m *AccountPulseMutation) SetLastInteractionAt(t time.Time) {
+	m.last_interaction_at = &t
+}
+
+// LastInteractionAt returns the value of the "last_interaction_at" field in the mutation.
+func (m *AccountPulseMutation) LastInteractionAt() (r time.Time, exists bool) {
+	v := m.last_interaction_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastInteractionAt returns the old "last_interaction_at" field's value of the AccountPulse entity.
+// If the AccountPulse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountPulseMutation) OldLastInteractionAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastInteractionAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastInteractionAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastInteractionAt: %w", err)
+	}
+	return oldValue.LastInteractionAt, nil
+}
+
+// ClearLastInteractionAt clears the value of the "last_interaction_at" field.
+func (m *AccountPulseMutation) ClearLastInteractionAt() {
+	m.last_interaction_at = nil
+	m.clearedFields[accountpulse.FieldLastInteractionAt] = struct{}{}
+}
+
+// LastInteractionAtCleared returns if the "last_interaction_at" field was cleared in this mutation.
+func (m *AccountPulseMutation) LastInteractionAtCleared() bool {
+	_, ok := m.clearedFields[accountpulse.FieldLastInteractionAt]
+	return ok
+}
+
+// ResetLastInteractionAt resets all changes to the "last_interaction_at" field.
+func (m *AccountPulseMutation) ResetLastInteractionAt() {
+	m.last_interaction_at = nil
+	delete(m.clearedFields, accountpulse.FieldLastInteractionAt)
+}
+
+// SetRenewalAt sets the "renewal_at" field.
+func (m *AccountPulseMutation) SetRenewalAt(t time.Time) {
+	m.renewal_at = &t
+}
+
+// RenewalAt returns the value of the "renewal_at" field in the mutation.
+func (m *AccountPulseMutation) RenewalAt() (r time.Time, exists bool) {
+	v := m.renewal_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRenewalAt returns the old "renewal_at" field's value of the AccountPulse entity.
+// If the AccountPulse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountPulseMutation) OldRenewalAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRenewalAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRenewalAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRenewalAt: %w", err)
+	}
+	return oldValue.RenewalAt, nil
+}
+
+// ClearRenewalAt clears the value of the "renewal_at" field.
+func (m *AccountPulseMutation) ClearRenewalAt() {
+	m.renewal_at = nil
+	m.clearedFields[accountpulse.FieldRenewalAt] = struct{}{}
+}
+
+// RenewalAtCleared returns if the "renewal_at" field was cleared in this mutation.
+func (m *AccountPulseMutation) RenewalAtCleared() bool {
+	_, ok := m.clearedFields[accountpulse.FieldRenewalAt]
+	return ok
+}
+
+// ResetRenewalAt resets all changes to the "renewal_at" field.
+func (m *AccountPulseMutation) ResetRenewalAt() {
+	m.renewal_at = nil
+	delete(m.clearedFields, accountpulse.FieldRenewalAt)
+}
+
+// SetSeats sets the "seats" field.
+func (m *AccountPulseMutation) SetSeats(i int64) {
+	m.seats = &i
+	m.addseats = nil
+}
+
+// Seats returns the value of the "seats" field in the mutation.
+func (m *AccountPulseMutation) Seats() (r int64, exists bool) {
+	v := m.seats
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeats returns the old "seats" field's value of the AccountPulse entity.
+// If the AccountPulse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountPulseMutation) OldSeats(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeats is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeats requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeats: %w", err)
+	}
+	return oldValue.Seats, nil
+}
+
+// AddSeats adds i to the "seats" field.
+func (m *AccountPulseMutation) AddSeats(i int64) {
+	if m.addseats != nil {
+		*m.addseats += i
+	} else {
+		m.addseats = &i
+	}
+}
+
+// AddedSeats returns the value that was added to the "seats" field in this mutation.
+func (m *AccountPulseMutation) AddedSeats() (r int64, exists bool) {
+	v := m.addseats
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSeats resets all changes to the "seats" field.
+func (m *AccountPulseMutation) ResetSeats() {
+	m.seats = nil
+	m.addseats = nil
+}
+
+// SetActiveSeats sets the "active_seats" field.
+func (m *AccountPulseMutation) SetActiveSeats(i int) {
+	m.active_seats = &i
+	m.addactive_seats = nil
+}
+
+// ActiveSeats returns the value of the "active_seats" field in the mutation.
+func (m *AccountPulseMutation) ActiveSeats() (r int, exists bool) {
+	v := m.active_seats
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActiveSeats returns the old "active_seats" field's value of the AccountPulse entity.
+// If the AccountPulse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountPulseMutation) OldActiveSeats(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActiveSeats is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActiveSeats requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActiveSeats: %w", err)
+	}
+	return oldValue.ActiveSeats, nil
+}
+
+// AddActiveSeats adds i to the "active_seats" field.
+func (m *AccountPulseMutation) AddActiveSeats(i int) {
+	if m.addactive_seats != nil {
+		*m.addactive_seats += i
+	} else {
+		m.addactive_seats = &i
+	}
+}
+
+// AddedActiveSeats returns the value that was added to the "active_seats" field in this mutation.
+func (m *AccountPulseMutation) AddedActiveSeats() (r int, exists bool) {
+	v := m.addactive_seats
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetActiveSeats resets all changes to the "active_seats" field.
+func (m *AccountPulseMutation) ResetActiveSeats() {
+	m.active_seats = nil
+	m.addactive_seats = nil
+}
+
+// SetOpenComplaints sets the "open_complaints" field.
+func (m *AccountPulseMutation) SetOpenComplaints(i int) {
+	m.open_complaints = &i
+	m.addopen_complaints = nil
+}
+
+// OpenComplaints returns the value of the "open_complaints" field in the mutation.
+func (m *AccountPulseMutation) OpenComplaints() (r int, exists bool) {
+	v := m.open_complaints
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOpenComplaints returns the old "open_complaints" field's value of the AccountPulse entity.
+// If the AccountPulse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountPulseMutation) OldOpenComplaints(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOpenComplaints is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOpenComplaints requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOpenComplaints: %w", err)
+	}
+	return oldValue.OpenComplaints, nil
+}
+
+// AddOpenComplaints adds i to the "open_complaints" field.
+func (m *AccountPulseMutation) AddOpenComplaints(i int) {
+	if m.addopen_complaints != nil {
+		*m.addopen_complaints += i
+	} else {
+		m.addopen_complaints = &i
+	}
+}
+
+// AddedOpenComplaints returns the value that was added to the "open_complaints" field in this mutation.
+func (m *AccountPulseMutation) AddedOpenComplaints() (r int, exists bool) {
+	v := m.addopen_complaints
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOpenComplaints resets all changes to the "open_complaints" field.
+func (m *AccountPulseMutation) ResetOpenComplaints() {
+	m.open_complaints = nil
+	m.addopen_complaints = nil
+}
+
+// ClearAccount clears the "account" edge to the Account entity.
+func (m *AccountPulseMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[accountpulse.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the Account entity was cleared.
+func (m *AccountPulseMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *AccountPulseMutation) AccountIDs() (ids []string) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *AccountPulseMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// Where appends a list predicates to the AccountPulseMutation builder.
+func (m *AccountPulseMutation) Where(ps ...predicate.AccountPulse) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AccountPulseMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AccountPulseMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AccountPulse, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AccountPulseMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AccountPulseMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AccountPulse).
+func (m *AccountPulseMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AccountPulseMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.tenant_id != nil {
+		fields = append(fields, accountpulse.FieldTenantID)
+	}
+	if m.account != nil {
+		fields = append(fields, accountpulse.FieldAccountID)
+	}
+	if m.last_interaction_at != nil {
+		fields = append(fields, accountpulse.FieldLastInteractionAt)
+	}
+	if m.renewal_at != nil {
+		fields = append(fields, accountpulse.FieldRenewalAt)
+	}
+	if m.seats != nil {
+		fields = append(fields, accountpulse.FieldSeats)
+	}
+	if m.active_seats != nil {
+		fields = append(fields, accountpulse.FieldActiveSeats)
+	}
+	if m.open_complaints != nil {
+		fields = append(fields, accountpulse.FieldOpenComplaints)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AccountPulseMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case accountpulse.FieldTenantID:
+		return m.TenantID()
+	case accountpulse.FieldAccountID:
+		return m.AccountID()
+	case accountpulse.FieldLastInteractionAt:
+		return m.LastInteractionAt()
+	case accountpulse.FieldRenewalAt:
+		return m.RenewalAt()
+	case accountpulse.FieldSeats:
+		return m.Seats()
+	case accountpulse.FieldActiveSeats:
+		return m.ActiveSeats()
+	case accountpulse.FieldOpenComplaints:
+		return m.OpenComplaints()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AccountPulseMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case accountpulse.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case accountpulse.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case accountpulse.FieldLastInteractionAt:
+		return m.OldLastInteractionAt(ctx)
+	case accountpulse.FieldRenewalAt:
+		return m.OldRenewalAt(ctx)
+	case accountpulse.FieldSeats:
+		return m.OldSeats(ctx)
+	case accountpulse.FieldActiveSeats:
+		return m.OldActiveSeats(ctx)
+	case accountpulse.FieldOpenComplaints:
+		return m.OldOpenComplaints(ctx)
+	}
+	return nil, fmt.Errorf("unknown AccountPulse field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AccountPulseMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case accountpulse.FieldTenantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case accountpulse.FieldAccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case accountpulse.FieldLastInteractionAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastInteractionAt(v)
+		return nil
+	case accountpulse.FieldRenewalAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRenewalAt(v)
+		return nil
+	case accountpulse.FieldSeats:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeats(v)
+		return nil
+	case accountpulse.FieldActiveSeats:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActiveSeats(v)
+		return nil
+	case accountpulse.FieldOpenComplaints:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOpenComplaints(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AccountPulse field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AccountPulseMutation) AddedFields() []string {
+	var fields []string
+	if m.addseats != nil {
+		fields = append(fields, accountpulse.FieldSeats)
+	}
+	if m.addactive_seats != nil {
+		fields = append(fields, accountpulse.FieldActiveSeats)
+	}
+	if m.addopen_complaints != nil {
+		fields = append(fields, accountpulse.FieldOpenComplaints)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AccountPulseMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case accountpulse.FieldSeats:
+		return m.AddedSeats()
+	case accountpulse.FieldActiveSeats:
+		return m.AddedActiveSeats()
+	case accountpulse.FieldOpenComplaints:
+		return m.AddedOpenComplaints()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AccountPulseMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case accountpulse.FieldSeats:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSeats(v)
+		return nil
+	case accountpulse.FieldActiveSeats:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddActiveSeats(v)
+		return nil
+	case accountpulse.FieldOpenComplaints:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOpenComplaints(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AccountPulse numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AccountPulseMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(accountpulse.FieldLastInteractionAt) {
+		fields = append(fields, accountpulse.FieldLastInteractionAt)
+	}
+	if m.FieldCleared(accountpulse.FieldRenewalAt) {
+		fields = append(fields, accountpulse.FieldRenewalAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AccountPulseMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AccountPulseMutation) ClearField(name string) error {
+	switch name {
+	case accountpulse.FieldLastInteractionAt:
+		m.ClearLastInteractionAt()
+		return nil
+	case accountpulse.FieldRenewalAt:
+		m.ClearRenewalAt()
+		return nil
+	}
+	return fmt.Errorf("unknown AccountPulse nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AccountPulseMutation) ResetField(name string) error {
+	switch name {
+	case accountpulse.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case accountpulse.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case accountpulse.FieldLastInteractionAt:
+		m.ResetLastInteractionAt()
+		return nil
+	case accountpulse.FieldRenewalAt:
+		m.ResetRenewalAt()
+		return nil
+	case accountpulse.FieldSeats:
+		m.ResetSeats()
+		return nil
+	case accountpulse.FieldActiveSeats:
+		m.ResetActiveSeats()
+		return nil
+	case accountpulse.FieldOpenComplaints:
+		m.ResetOpenComplaints()
+		return nil
+	}
+	return fmt.Errorf("unknown AccountPulse field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AccountPulseMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.account != nil {
+		edges = append(edges, accountpulse.EdgeAccount)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AccountPulseMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case accountpulse.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AccountPulseMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AccountPulseMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AccountPulseMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedaccount {
+		edges = append(edges, accountpulse.EdgeAccount)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AccountPulseMutation) EdgeCleared(name string) bool {
+	switch name {
+	case accountpulse.EdgeAccount:
+		return m.clearedaccount
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AccountPulseMutation) ClearEdge(name string) error {
+	switch name {
+	case accountpulse.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown AccountPulse unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AccountPulseMutation) ResetEdge(name string) error {
+	switch name {
+	case accountpulse.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown AccountPulse edge %s", name)
 }
 
 // BuyingContactMutation represents an operation that mutates the BuyingContact nodes in the graph.

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/stakegraph/stakegraph/ent/account"
+	"github.com/stakegraph/stakegraph/ent/accountpulse"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
 	"github.com/stakegraph/stakegraph/ent/change"
 	"github.com/stakegraph/stakegraph/ent/contract"
@@ -27,6 +28,7 @@ import (
 // prefixTables maps identifier prefixes to the tables of their types.
 var prefixTables = map[string]string{
 	"acc": account.Table,
+	"pls": accountpulse.Table,
 	"bct": buyingcontact.Table,
 	"chg": change.Table,
 	"ctr": contract.Table,

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/stakegraph/stakegraph/ent/account"
+	"github.com/stakegraph/stakegraph/ent/accountpulse"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
 	"github.com/stakegraph/stakegraph/ent/change"
 	"github.com/stakegraph/stakegraph/ent/changesequence"
@@ -45,6 +46,9 @@ var references = map[string]map[string]Reference{
 		"councils":        {Table: usercouncil.Table, Field: "councilIDs"},
 		"feedback":        {Table: feedback.Table, Field: "feedbackIDs"},
 		"interactions":    {Table: interaction.Table, Field: "interactionIDs"},
+	},
+	"AccountPulse": {
+		"account": {Table: account.Table, Field: "accountID", Column: "account_id"},
 	},
 	"BuyingContact": {
 		"account":          {Table: account.Table, Field: "accountID", Column: "account_id"},
@@ -132,6 +136,8 @@ func (c *Client) VisibleIDs(ctx context.Context, table string, ids []string) ([]
 	switch table {
 	case account.Table:
 		return c.Account.Query().Where(account.IDIn(ids...)).IDs(ctx)
+	case accountpulse.Table:
+		return c.AccountPulse.Query().Where(accountpulse.IDIn(ids...)).IDs(ctx)
 	case buyingcontact.Table:
 		return c.BuyingContact.Query().Where(buyingcontact.IDIn(ids...)).IDs(ctx)
 	case change.Table:

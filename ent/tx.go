@@ -16,6 +16,8 @@ type Tx struct {
 	config
 	// Account is the client for interacting with the Account builders.
 	Account *AccountClient
+	// AccountPulse is the client for interacting with the AccountPulse builders.
+	AccountPulse *AccountPulseClient
 	// BuyingContact is the client for interacting with the BuyingContact builders.
 	BuyingContact *BuyingContactClient
 	// Change is the client for interacting with the Change builders.
@@ -180,6 +182,7 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.Account = NewAccountClient(tx.config)
+	tx.AccountPulse = NewAccountPulseClient(tx.config)
 	tx.BuyingContact = NewBuyingContactClient(tx.config)
 	tx.Change = NewChangeClient(tx.config)
 	tx.ChangeSequence = NewChangeSequenceClient(tx.config)

@@ -3,7 +3,6 @@ package health
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"fmt"
 	"math"
 	"slices"
@@ -15,50 +14,39 @@ import (
 
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/account"
+	"github.com/stakegraph/stakegraph/ent/accountpulse"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
-	"github.com/stakegraph/stakegraph/ent/contract"
 	"github.com/stakegraph/stakegraph/ent/councilmembership"
 	"github.com/stakegraph/stakegraph/ent/enduser"
-	"github.com/stakegraph/stakegraph/ent/feedback"
-	"github.com/stakegraph/stakegraph/ent/interaction"
 	"github.com/stakegraph/stakegraph/ent/predicate"
 	"github.com/stakegraph/stakegraph/perception"
 )
 
-// Measure reads the signals of every visible account that matches the filters, with one
-// grouped query per signal for all of them, run concurrently: a whole tenant is one pass over
-// an index per signal. NPS comes from each person's latest response since
-// now − perception.DefaultWindow.
+// Measure reads the signals of every visible account that matches the filters with four
+// queries run concurrently: the account ids, their AccountPulse rows (last interaction,
+// renewal, seats, complaints: kept in step on write), the NPS of both voices from each
+// person's latest response since now − perception.DefaultWindow, and who sits on a council.
 func Measure(ctx context.Context, c *ent.Client, now time.Time, accounts ...predicate.Account) (map[string]*Signals, error) {
 	var (
-		ids         []string
-		voices      []perception.Voices
-		lastTouch   []timeRow
-		renewals    []renewalRow
-		activeSeats []countRow
-		complaints  []countRow
-		council     []councilRow
+		ids     []string
+		pulses  []*ent.AccountPulse
+		voices  []perception.Voices
+		council []councilRow
 	)
-	// The privacy rules already keep every query to the accounts the viewer may see: the
-	// account condition is added only for filters, since MariaDB would otherwise check each
-	// row's account with a dependent subquery.
-	var (
-		interactions  []predicate.Interaction
-		contracts     []predicate.Contract
-		endUsers      []predicate.EndUser
-		complaintsOf  []predicate.Feedback
-		buyingContact []predicate.BuyingContact
-	)
-	if len(accounts) > 0 {
-		interactions = append(interactions, interaction.HasAccountWith(accounts...))
-		contracts = append(contracts, contract.HasAccountWith(accounts...))
-		endUsers = append(endUsers, enduser.HasAccountWith(accounts...))
-		complaintsOf = append(complaintsOf, feedback.HasAccountWith(accounts...))
-		buyingContact = append(buyingContact, buyingcontact.HasAccountWith(accounts...))
-	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
 		ids, err = c.Account.Query().Where(accounts...).IDs(gctx)
+		return err
+	})
+	g.Go(func() (err error) {
+		// The privacy rules keep every query to the accounts the viewer may see: the account
+		// condition is added only for filters, as MariaDB checks it with a dependent subquery.
+		q := c.AccountPulse.Query()
+		if len(accounts) > 0 {
+			q = q.Where(accountpulse.HasAccountWith(accounts...))
+		}
+		pulses, err = q.Select(accountpulse.FieldAccountID, accountpulse.FieldLastInteractionAt, accountpulse.FieldRenewalAt,
+			accountpulse.FieldSeats, accountpulse.FieldActiveSeats, accountpulse.FieldOpenComplaints).All(gctx)
 		return err
 	})
 	g.Go(func() (err error) {
@@ -66,89 +54,49 @@ func Measure(ctx context.Context, c *ent.Client, now time.Time, accounts ...pred
 		return err
 	})
 	g.Go(func() error {
-		return c.Interaction.Query().
-			Where(interactions...).
-			GroupBy(interaction.FieldAccountID).
-			Aggregate(ent.As(ent.Max(interaction.FieldOccurredAt), "t")).
-			Scan(gctx, &lastTouch)
-	})
-	g.Go(func() error {
-		return c.Contract.Query().
-			Where(append(contracts, contract.StatusEQ(contract.StatusACTIVE))...).
-			GroupBy(contract.FieldAccountID).
-			Aggregate(ent.As(ent.Min(contract.FieldEndDate), "t"), ent.As(ent.Sum(contract.FieldSeats), "seats")).
-			Scan(gctx, &renewals)
-	})
-	g.Go(func() error {
-		return c.EndUser.Query().
-			Where(append(endUsers, enduser.StatusEQ(enduser.StatusACTIVE), enduser.Licensed(true))...).
-			GroupBy(enduser.FieldAccountID).
-			Aggregate(ent.As(ent.Count(), "n")).
-			Scan(gctx, &activeSeats)
-	})
-	g.Go(func() error {
-		return c.Feedback.Query().
-			Where(append(complaintsOf, feedback.KindEQ(feedback.KindCOMPLAINT), feedback.StatusEQ(feedback.StatusOPEN))...).
-			GroupBy(feedback.FieldAccountID).
-			Aggregate(ent.As(ent.Count(), "n")).
-			Scan(gctx, &complaints)
-	})
-	g.Go(func() error {
 		var buyers, users []councilRow
-		err := c.BuyingContact.Query().
-			Where(append(buyingContact, onCouncil[predicate.BuyingContact](buyingcontact.FieldPersonID))...).
-			Select(buyingcontact.FieldAccountID, buyingcontact.FieldPersonID).
-			Scan(gctx, &buyers)
-		if err != nil {
+		bq := c.BuyingContact.Query().Where(onCouncil[predicate.BuyingContact](buyingcontact.FieldPersonID))
+		uq := c.EndUser.Query().Where(onCouncil[predicate.EndUser](enduser.FieldPersonID))
+		if len(accounts) > 0 {
+			bq, uq = bq.Where(buyingcontact.HasAccountWith(accounts...)), uq.Where(enduser.HasAccountWith(accounts...))
+		}
+		if err := bq.Select(buyingcontact.FieldAccountID, buyingcontact.FieldPersonID).Scan(gctx, &buyers); err != nil {
 			return err
 		}
-		err = c.EndUser.Query().
-			Where(append(endUsers, onCouncil[predicate.EndUser](enduser.FieldPersonID))...).
-			Select(enduser.FieldAccountID, enduser.FieldPersonID).
-			Scan(gctx, &users)
+		err := uq.Select(enduser.FieldAccountID, enduser.FieldPersonID).Scan(gctx, &users)
 		council = append(buyers, users...)
 		return err
 	})
 	if err := g.Wait(); err != nil {
 		return nil, fmt.Errorf("measuring account health: %w", err)
 	}
+
 	out := make(map[string]*Signals, len(ids))
 	for _, id := range ids {
 		out[id] = &Signals{}
 	}
-
-	for _, v := range voices {
-		if s := out[v.AccountID]; s != nil {
-			s.EndUserNPS, s.PurchaserNPS = v.EndUserNPS, v.PurchaserNPS
+	for _, p := range pulses {
+		s := out[p.AccountID]
+		if s == nil {
+			continue
 		}
-	}
-	for _, r := range lastTouch {
-		if s, t := out[r.AccountID], r.T.Time; s != nil && !t.IsZero() {
-			d := Days(t, now)
+		s.OpenComplaints = p.OpenComplaints
+		if p.LastInteractionAt != nil {
+			d := Days(*p.LastInteractionAt, now)
 			s.DaysSinceLastInteraction = &d
 		}
-	}
-	seats := map[string]int64{}
-	for _, r := range renewals {
-		if s, t := out[r.AccountID], r.T.Time; s != nil && !t.IsZero() {
-			d := Days(now, t)
+		if p.RenewalAt != nil {
+			d := Days(now, *p.RenewalAt)
 			s.DaysToRenewal = &d
 		}
-		seats[r.AccountID] = r.Seats.Int64
-	}
-	used := map[string]int{}
-	for _, r := range activeSeats {
-		used[r.AccountID] = r.N
-	}
-	for id, n := range seats {
-		if s := out[id]; s != nil && n > 0 {
-			u := float64(used[id]) / float64(n)
+		if p.Seats > 0 {
+			u := float64(p.ActiveSeats) / float64(p.Seats)
 			s.SeatUtilisation = &u
 		}
 	}
-	for _, r := range complaints {
-		if s := out[r.AccountID]; s != nil {
-			s.OpenComplaints = r.N
+	for _, v := range voices {
+		if s := out[v.AccountID]; s != nil {
+			s.EndUserNPS, s.PurchaserNPS = v.EndUserNPS, v.PurchaserNPS
 		}
 	}
 	members := map[[2]string]bool{}
@@ -173,58 +121,9 @@ func onCouncil[P ~func(*entsql.Selector)](column string) P {
 	}
 }
 
-type timeRow struct {
-	AccountID string        `json:"account_id"`
-	T         aggregateTime `json:"t"`
-}
-
-type renewalRow struct {
-	AccountID string        `json:"account_id"`
-	T         aggregateTime `json:"t"`
-	Seats     sql.NullInt64 `json:"seats"`
-}
-
-type countRow struct {
-	AccountID string `json:"account_id"`
-	N         int    `json:"n"`
-}
-
 type councilRow struct {
 	AccountID string `json:"account_id"`
 	PersonID  string `json:"person_id"`
-}
-
-// aggregateTime is an aggregated time (MAX, MIN) as either driver returns it: MySQL's as a
-// time.Time, SQLite's as the text it stored. Scanning it directly spares formatting each
-// MySQL time as text only to parse it back. NULL leaves the zero time.
-type aggregateTime struct{ time.Time }
-
-// timeLayouts are the forms of SQLite's stored times.
-var timeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999"}
-
-// Scan implements sql.Scanner.
-func (t *aggregateTime) Scan(v any) error {
-	var text string
-	switch v := v.(type) {
-	case nil:
-		return nil
-	case time.Time:
-		t.Time = v
-		return nil
-	case string:
-		text = v
-	case []byte:
-		text = string(v)
-	default:
-		return fmt.Errorf("an aggregated time cannot be a %T", v)
-	}
-	for _, layout := range timeLayouts {
-		if parsed, err := time.Parse(layout, text); err == nil {
-			t.Time = parsed
-			return nil
-		}
-	}
-	return fmt.Errorf("an aggregated time cannot be %q", text)
 }
 
 // Days counts whole days (24 hours) from a to b, rounded down: negative when b is before a.

@@ -71,7 +71,7 @@ func (Contract) Indexes() []ent.Index {
 		index.Fields("tenant_id", "number").Unique(),
 		index.Fields("tenant_id", "external_id").Unique(),
 		index.Fields("tenant_id", "status", "end_date"),
-		index.Fields("tenant_id", "status", "account_id", "end_date", "seats"), // renewal and seats per account, covered
+		index.Fields("tenant_id", "status", "account_id", "end_date", "seats"), // renewal and seats per account, covered (AccountPulse)
 	}
 }
 
@@ -90,5 +90,5 @@ func (Contract) Policy() ent.Policy { return rule.Data(rule.ThroughAccount) }
 
 // Hooks returns the contract's hooks.
 func (Contract) Hooks() []ent.Hook {
-	return []ent.Hook{contractRules, inOrder("start_date", "end_date", "startDate", "endDate", true)}
+	return []ent.Hook{contractRules, inOrder("start_date", "end_date", "startDate", "endDate", true), pulseOfContracts}
 }

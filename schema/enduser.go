@@ -74,5 +74,5 @@ func (EndUser) Policy() ent.Policy { return rule.Data(rule.ThroughAccount) }
 
 // Hooks returns the end user's hooks.
 func (EndUser) Hooks() []ent.Hook {
-	return []ent.Hook{inOrder("first_seen_at", "last_active_at", "firstSeenAt", "lastActiveAt", false)}
+	return []ent.Hook{inOrder("first_seen_at", "last_active_at", "firstSeenAt", "lastActiveAt", false), pulseOfEndUsers}
 }

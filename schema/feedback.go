@@ -115,7 +115,7 @@ func (Feedback) Indexes() []ent.Index {
 		index.Fields("tenant_id", "external_id").Unique(),
 		index.Fields("tenant_id", "account_id", "received_at"),
 		index.Fields("tenant_id", "account_id", "persona", "kind", "received_at"),
-		index.Fields("tenant_id", "kind", "status", "account_id"), // open complaints per account
+		index.Fields("tenant_id", "kind", "status", "account_id"), // open complaints per account (AccountPulse)
 	}
 }
 
@@ -139,5 +139,5 @@ func (Feedback) Policy() ent.Policy { return rule.Data(rule.ThroughAccount) }
 
 // Hooks returns the feedback's hooks.
 func (Feedback) Hooks() []ent.Hook {
-	return []ent.Hook{feedbackRules, complaintWorkflow, maintainLatestNPS}
+	return []ent.Hook{feedbackRules, complaintWorkflow, maintainLatestNPS, pulseOfComplaints}
 }

@@ -72,3 +72,6 @@ func (Interaction) Annotations() []schema.Annotation {
 
 // Policy shows an interaction with its account.
 func (Interaction) Policy() ent.Policy { return rule.Data(rule.ThroughAccount) }
+
+// Hooks keep the account's last interaction in its AccountPulse.
+func (Interaction) Hooks() []ent.Hook { return []ent.Hook{pulseOfInteractions} }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
+	"github.com/stakegraph/stakegraph/ent/account"
+	"github.com/stakegraph/stakegraph/ent/privacy"
 	"github.com/stakegraph/stakegraph/ent/tenant"
 	"github.com/stakegraph/stakegraph/enum"
 	"github.com/stakegraph/stakegraph/journal"
@@ -49,8 +51,9 @@ const generatorSeed = 7_2026
 // hooks and the change journal, so that a million feedback rows take a minute, not an hour:
 // seeding acts as the platform. What the hooks would do is done here: each row obeys the
 // schema's rules (scores by kind, personas by the author's role at the account, contracts
-// signed by the account's buying contacts, dates in order), and the LatestNPS table is
-// rebuilt at the end. Generated rows have no journal rows: the change feed starts after them.
+// signed by the account's buying contacts, dates in order), and the derived tables (LatestNPS,
+// AccountPulse) are rebuilt at the end. Generated rows have no journal rows: the change feed
+// starts after them.
 //
 // A tenant that already has accounts is refused. A run that fails part-way leaves the
 // chunks it committed; generate into a fresh tenant again.
@@ -419,12 +422,20 @@ func (g *generator) finish(ctx context.Context) error {
 		_ = tx.Rollback()
 		return fmt.Errorf("seeds: %w", err)
 	}
+	accounts, err := tx.Account.Query().Where(account.TenantID(g.tenantID)).IDs(privacy.DecisionContext(ctx, privacy.Allow))
+	if err == nil {
+		err = schema.RefreshPulse(ctx, tx.Client(), g.tenantID, accounts, schema.AllSignals)
+	}
+	if err != nil {
+		_ = tx.Rollback()
+		return fmt.Errorf("seeds: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
 	analyze := "ANALYZE"
 	if g.db.Dialect == dialect.MySQL {
-		analyze = "ANALYZE TABLE accounts, people, buying_contacts, end_users, contracts, interactions, feedback, latest_nps, user_councils, council_memberships"
+		analyze = "ANALYZE TABLE accounts, people, buying_contacts, end_users, contracts, interactions, feedback, latest_nps, account_pulses, user_councils, council_memberships"
 	}
 	if _, err := g.db.SQL.ExecContext(ctx, analyze); err != nil {
 		return fmt.Errorf("seeds: refreshing statistics: %w", err)

@@ -20,6 +20,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/migrate"
 	_ "github.com/stakegraph/stakegraph/ent/runtime" // the schema's rules, hooks and defaults
+	"github.com/stakegraph/stakegraph/schema"
 )
 
 // DefaultFile is the SQLite database in the data directory when no URL is given.
@@ -71,12 +72,16 @@ func Open(ctx context.Context, rawURL, dataDir string) (*DB, error) {
 	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia, driver: drv}, nil
 }
 
-// Migrate brings the schema up to date. It runs outside any tenant: it touches the schema,
-// never a tenant's rows. Indexes the schema no longer declares are dropped: a replaced index
-// left behind would still cost every write and could still mislead the query planner.
+// Migrate brings the schema up to date. Indexes the schema no longer declares are dropped: a
+// replaced index left behind would still cost every write and could still mislead the query
+// planner. Then derived data missing from an older database is computed (accounts' health
+// signals); a tenant's own rows are never changed.
 func (d *DB) Migrate(ctx context.Context) error {
 	if err := d.Client.Schema.Create(ctx, migrate.WithForeignKeys(true), migrate.WithDropIndex(true)); err != nil {
 		return fmt.Errorf("migrating the schema: %w", err)
+	}
+	if err := schema.BackfillPulse(ctx, d.Client); err != nil {
+		return fmt.Errorf("migrating the data: %w", err)
 	}
 	return nil
 }

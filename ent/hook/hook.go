@@ -21,6 +21,18 @@ func (f AccountFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AccountMutation", m)
 }
 
+// The AccountPulseFunc type is an adapter to allow the use of ordinary
+// function as AccountPulse mutator.
+type AccountPulseFunc func(context.Context, *ent.AccountPulseMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AccountPulseFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AccountPulseMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AccountPulseMutation", m)
+}
+
 // The BuyingContactFunc type is an adapter to allow the use of ordinary
 // function as BuyingContact mutator.
 type BuyingContactFunc func(context.Context, *ent.BuyingContactMutation) (ent.Value, error)

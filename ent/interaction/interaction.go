@@ -121,7 +121,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/stakegraph/stakegraph/ent/runtime"
 var (
-	Hooks  [3]ent.Hook
+	Hooks  [4]ent.Hook
 	Policy ent.Policy
 	// TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
 	TenantIDValidator func(string) error

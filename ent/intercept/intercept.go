@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/account"
+	"github.com/stakegraph/stakegraph/ent/accountpulse"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
 	"github.com/stakegraph/stakegraph/ent/change"
 	"github.com/stakegraph/stakegraph/ent/changesequence"
@@ -109,6 +110,33 @@ func (f TraverseAccount) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AccountQuery", q)
+}
+
+// The AccountPulseFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AccountPulseFunc func(context.Context, *ent.AccountPulseQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AccountPulseFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AccountPulseQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AccountPulseQuery", q)
+}
+
+// The TraverseAccountPulse type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAccountPulse func(context.Context, *ent.AccountPulseQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAccountPulse) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAccountPulse) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AccountPulseQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AccountPulseQuery", q)
 }
 
 // The BuyingContactFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -548,6 +576,8 @@ func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
 	case *ent.AccountQuery:
 		return &query[*ent.AccountQuery, predicate.Account, account.OrderOption]{typ: ent.TypeAccount, tq: q}, nil
+	case *ent.AccountPulseQuery:
+		return &query[*ent.AccountPulseQuery, predicate.AccountPulse, accountpulse.OrderOption]{typ: ent.TypeAccountPulse, tq: q}, nil
 	case *ent.BuyingContactQuery:
 		return &query[*ent.BuyingContactQuery, predicate.BuyingContact, buyingcontact.OrderOption]{typ: ent.TypeBuyingContact, tq: q}, nil
 	case *ent.ChangeQuery:

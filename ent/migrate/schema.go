@@ -69,6 +69,43 @@ var (
 			},
 		},
 	}
+	// AccountPulsesColumns holds the columns for the "account_pulses" table.
+	AccountPulsesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 36},
+		{Name: "tenant_id", Type: field.TypeString, Size: 36},
+		{Name: "last_interaction_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "renewal_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "seats", Type: field.TypeInt64, Default: 0},
+		{Name: "active_seats", Type: field.TypeInt, Default: 0},
+		{Name: "open_complaints", Type: field.TypeInt, Default: 0},
+		{Name: "account_id", Type: field.TypeString, Size: 36},
+	}
+	// AccountPulsesTable holds the schema information for the "account_pulses" table.
+	AccountPulsesTable = &schema.Table{
+		Name:       "account_pulses",
+		Columns:    AccountPulsesColumns,
+		PrimaryKey: []*schema.Column{AccountPulsesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "account_pulses_accounts_account",
+				Columns:    []*schema.Column{AccountPulsesColumns[7]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "accountpulse_tenant_id_account_id",
+				Unique:  true,
+				Columns: []*schema.Column{AccountPulsesColumns[1], AccountPulsesColumns[7]},
+			},
+			{
+				Name:    "accountpulse_account_id",
+				Unique:  true,
+				Columns: []*schema.Column{AccountPulsesColumns[7]},
+			},
+		},
+	}
 	// BuyingContactsColumns holds the columns for the "buying_contacts" table.
 	BuyingContactsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 36},
@@ -781,6 +818,7 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AccountsTable,
+		AccountPulsesTable,
 		BuyingContactsTable,
 		ChangesTable,
 		ChangeSequencesTable,
@@ -805,6 +843,10 @@ var (
 func init() {
 	AccountsTable.ForeignKeys[0].RefTable = AccountsTable
 	AccountsTable.ForeignKeys[1].RefTable = MembersTable
+	AccountPulsesTable.ForeignKeys[0].RefTable = AccountsTable
+	AccountPulsesTable.Annotation = &entsql.Annotation{
+		Table: "account_pulses",
+	}
 	BuyingContactsTable.ForeignKeys[0].RefTable = AccountsTable
 	BuyingContactsTable.ForeignKeys[1].RefTable = PeopleTable
 	ContractsTable.ForeignKeys[0].RefTable = AccountsTable

@@ -9,6 +9,9 @@ import (
 // Account is the predicate function for account builders.
 type Account func(*sql.Selector)
 
+// AccountPulse is the predicate function for accountpulse builders.
+type AccountPulse func(*sql.Selector)
+
 // BuyingContact is the predicate function for buyingcontact builders.
 type BuyingContact func(*sql.Selector)
 

@@ -135,6 +135,30 @@ func (f AccountMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AccountMutation", m)
 }
 
+// The AccountPulseQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AccountPulseQueryRuleFunc func(context.Context, *ent.AccountPulseQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AccountPulseQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AccountPulseQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AccountPulseQuery", q)
+}
+
+// The AccountPulseMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AccountPulseMutationRuleFunc func(context.Context, *ent.AccountPulseMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AccountPulseMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AccountPulseMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AccountPulseMutation", m)
+}
+
 // The BuyingContactQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type BuyingContactQueryRuleFunc func(context.Context, *ent.BuyingContactQuery) error
@@ -556,6 +580,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	switch q := q.(type) {
 	case *ent.AccountQuery:
 		return q.Filter(), nil
+	case *ent.AccountPulseQuery:
+		return q.Filter(), nil
 	case *ent.BuyingContactQuery:
 		return q.Filter(), nil
 	case *ent.ChangeQuery:
@@ -596,6 +622,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 func mutationFilter(m ent.Mutation) (Filter, error) {
 	switch m := m.(type) {
 	case *ent.AccountMutation:
+		return m.Filter(), nil
+	case *ent.AccountPulseMutation:
 		return m.Filter(), nil
 	case *ent.BuyingContactMutation:
 		return m.Filter(), nil

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stakegraph/stakegraph/ent/account"
+	"github.com/stakegraph/stakegraph/ent/accountpulse"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
 	"github.com/stakegraph/stakegraph/ent/change"
 	"github.com/stakegraph/stakegraph/ent/changesequence"
@@ -199,6 +200,90 @@ func init() {
 	// account.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	account.IDValidator = func() func(string) error {
 		validators := accountDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	accountpulseMixin := schema.AccountPulse{}.Mixin()
+	accountpulse.Policy = privacy.NewPolicies(accountpulseMixin[1], schema.AccountPulse{})
+	accountpulse.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := accountpulse.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	accountpulseMixinFields0 := accountpulseMixin[0].Fields()
+	_ = accountpulseMixinFields0
+	accountpulseMixinFields1 := accountpulseMixin[1].Fields()
+	_ = accountpulseMixinFields1
+	accountpulseFields := schema.AccountPulse{}.Fields()
+	_ = accountpulseFields
+	// accountpulseDescTenantID is the schema descriptor for tenant_id field.
+	accountpulseDescTenantID := accountpulseMixinFields1[0].Descriptor()
+	// accountpulse.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	accountpulse.TenantIDValidator = func() func(string) error {
+		validators := accountpulseDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// accountpulseDescAccountID is the schema descriptor for account_id field.
+	accountpulseDescAccountID := accountpulseFields[0].Descriptor()
+	// accountpulse.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	accountpulse.AccountIDValidator = func() func(string) error {
+		validators := accountpulseDescAccountID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(account string) error {
+			for _, fn := range fns {
+				if err := fn(account); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// accountpulseDescSeats is the schema descriptor for seats field.
+	accountpulseDescSeats := accountpulseFields[3].Descriptor()
+	// accountpulse.DefaultSeats holds the default value on creation for the seats field.
+	accountpulse.DefaultSeats = accountpulseDescSeats.Default.(int64)
+	// accountpulseDescActiveSeats is the schema descriptor for active_seats field.
+	accountpulseDescActiveSeats := accountpulseFields[4].Descriptor()
+	// accountpulse.DefaultActiveSeats holds the default value on creation for the active_seats field.
+	accountpulse.DefaultActiveSeats = accountpulseDescActiveSeats.Default.(int)
+	// accountpulseDescOpenComplaints is the schema descriptor for open_complaints field.
+	accountpulseDescOpenComplaints := accountpulseFields[5].Descriptor()
+	// accountpulse.DefaultOpenComplaints holds the default value on creation for the open_complaints field.
+	accountpulse.DefaultOpenComplaints = accountpulseDescOpenComplaints.Default.(int)
+	// accountpulseDescID is the schema descriptor for id field.
+	accountpulseDescID := accountpulseMixinFields0[0].Descriptor()
+	// accountpulse.DefaultID holds the default value on creation for the id field.
+	accountpulse.DefaultID = accountpulseDescID.Default.(func() string)
+	// accountpulse.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	accountpulse.IDValidator = func() func(string) error {
+		validators := accountpulseDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
@@ -519,6 +604,8 @@ func init() {
 	contract.Hooks[3] = contractHooks[0]
 
 	contract.Hooks[4] = contractHooks[1]
+
+	contract.Hooks[5] = contractHooks[2]
 	contractMixinFields0 := contractMixin[0].Fields()
 	_ = contractMixinFields0
 	contractMixinFields1 := contractMixin[1].Fields()
@@ -941,6 +1028,8 @@ func init() {
 	enduser.Hooks[2] = enduserMixinHooks2[1]
 
 	enduser.Hooks[3] = enduserHooks[0]
+
+	enduser.Hooks[4] = enduserHooks[1]
 	enduserMixinFields0 := enduserMixin[0].Fields()
 	_ = enduserMixinFields0
 	enduserMixinFields1 := enduserMixin[1].Fields()
@@ -1091,6 +1180,8 @@ func init() {
 	feedback.Hooks[4] = feedbackHooks[1]
 
 	feedback.Hooks[5] = feedbackHooks[2]
+
+	feedback.Hooks[6] = feedbackHooks[3]
 	feedbackMixinFields0 := feedbackMixin[0].Fields()
 	_ = feedbackMixinFields0
 	feedbackMixinFields1 := feedbackMixin[1].Fields()
@@ -1398,10 +1489,13 @@ func init() {
 		})
 	}
 	interactionMixinHooks2 := interactionMixin[2].Hooks()
+	interactionHooks := schema.Interaction{}.Hooks()
 
 	interaction.Hooks[1] = interactionMixinHooks2[0]
 
 	interaction.Hooks[2] = interactionMixinHooks2[1]
+
+	interaction.Hooks[3] = interactionHooks[0]
 	interactionMixinFields0 := interactionMixin[0].Fields()
 	_ = interactionMixinFields0
 	interactionMixinFields1 := interactionMixin[1].Fields()

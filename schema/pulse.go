@@ -1,0 +1,275 @@
+package schema
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/stakegraph/stakegraph/auth"
+	gen "github.com/stakegraph/stakegraph/ent"
+	"github.com/stakegraph/stakegraph/ent/account"
+	"github.com/stakegraph/stakegraph/ent/accountpulse"
+	"github.com/stakegraph/stakegraph/ent/contract"
+	"github.com/stakegraph/stakegraph/ent/enduser"
+	"github.com/stakegraph/stakegraph/ent/feedback"
+	"github.com/stakegraph/stakegraph/ent/hook"
+	"github.com/stakegraph/stakegraph/ent/interaction"
+	"github.com/stakegraph/stakegraph/ent/privacy"
+)
+
+// pulseBatch bounds the accounts one refresh reads with IN lists.
+const pulseBatch = 1000
+
+// A Signal is one group of an AccountPulse's columns, with the rows it derives from.
+type Signal int
+
+// The signals.
+const (
+	Interactions Signal = 1 << iota // the last interaction
+	Contracts                       // the nearest renewal and the seats of active contracts
+	EndUsers                        // the active licensed end users
+	Complaints                      // the open complaints
+	AllSignals   = Interactions | Contracts | EndUsers | Complaints
+)
+
+// RefreshPulse recomputes the signals of the tenant's accounts from the rows they derive from,
+// as these now are, in c's transaction, and leaves the other signals as they are. Every
+// account with any such row has its AccountPulse (every write keeps it, Migrate backfills
+// it), so a row a refresh creates rightly starts the other signals empty.
+func RefreshPulse(ctx context.Context, c *gen.Client, tenantID string, accountIDs []string, signals Signal) error {
+	ids := slices.Compact(slices.Sorted(slices.Values(accountIDs)))
+	ctx = privacy.DecisionContext(ctx, privacy.Allow) // derived data: the data layer reads and writes it
+	for start := 0; start < len(ids); start += pulseBatch {
+		if err := refreshPulse(ctx, c, tenantID, ids[start:min(start+pulseBatch, len(ids))], signals); err != nil {
+			return fmt.Errorf("refreshing account signals: %w", err)
+		}
+	}
+	return nil
+}
+
+// refreshPulse reads each signal with one grouped query over a covering index of the tenant
+// (see the Indexes of Interaction, Contract, EndUser and Feedback) and upserts the rows.
+func refreshPulse(ctx context.Context, c *gen.Client, tenantID string, ids []string, signals Signal) error {
+	creates := make(map[string]*gen.AccountPulseCreate, len(ids))
+	bulk := make([]*gen.AccountPulseCreate, 0, len(ids))
+	for _, id := range ids {
+		creates[id] = c.AccountPulse.Create().SetTenantID(tenantID).SetAccountID(id)
+		bulk = append(bulk, creates[id])
+	}
+	var times []struct {
+		AccountID string        `json:"account_id"`
+		T         AggregateTime `json:"t"`
+		Seats     int64         `json:"seats"`
+	}
+	var counts []struct {
+		AccountID string `json:"account_id"`
+		N         int    `json:"n"`
+	}
+	var updates []func(*gen.AccountPulseUpsert) *gen.AccountPulseUpsert
+	if signals&Interactions != 0 {
+		err := c.Interaction.Query().Where(interaction.TenantID(tenantID), interaction.AccountIDIn(ids...)).
+			GroupBy(interaction.FieldAccountID).
+			Aggregate(gen.As(gen.Max(interaction.FieldOccurredAt), "t")).
+			Scan(ctx, &times)
+		if err != nil {
+			return err
+		}
+		for _, r := range times {
+			if p := creates[r.AccountID]; p != nil && !r.T.IsZero() {
+				p.SetLastInteractionAt(r.T.Time)
+			}
+		}
+		updates = append(updates, (*gen.AccountPulseUpsert).UpdateLastInteractionAt)
+	}
+	if signals&Contracts != 0 {
+		times = nil
+		err := c.Contract.Query().Where(contract.TenantID(tenantID), contract.StatusEQ(contract.StatusACTIVE), contract.AccountIDIn(ids...)).
+			GroupBy(contract.FieldAccountID).
+			Aggregate(gen.As(gen.Min(contract.FieldEndDate), "t"), gen.As(gen.Sum(contract.FieldSeats), "seats")).
+			Scan(ctx, &times)
+		if err != nil {
+			return err
+		}
+		for _, r := range times {
+			if p := creates[r.AccountID]; p != nil {
+				if !r.T.IsZero() {
+					p.SetRenewalAt(r.T.Time)
+				}
+				p.SetSeats(r.Seats)
+			}
+		}
+		updates = append(updates, (*gen.AccountPulseUpsert).UpdateRenewalAt, (*gen.AccountPulseUpsert).UpdateSeats)
+	}
+	if signals&EndUsers != 0 {
+		err := c.EndUser.Query().Where(enduser.TenantID(tenantID), enduser.AccountIDIn(ids...), enduser.StatusEQ(enduser.StatusACTIVE), enduser.Licensed(true)).
+			GroupBy(enduser.FieldAccountID).
+			Aggregate(gen.As(gen.Count(), "n")).
+			Scan(ctx, &counts)
+		if err != nil {
+			return err
+		}
+		for _, r := range counts {
+			if p := creates[r.AccountID]; p != nil {
+				p.SetActiveSeats(r.N)
+			}
+		}
+		updates = append(updates, (*gen.AccountPulseUpsert).UpdateActiveSeats)
+	}
+	if signals&Complaints != 0 {
+		counts = nil
+		err := c.Feedback.Query().Where(feedback.TenantID(tenantID), feedback.KindEQ(feedback.KindCOMPLAINT), feedback.StatusEQ(feedback.StatusOPEN), feedback.AccountIDIn(ids...)).
+			GroupBy(feedback.FieldAccountID).
+			Aggregate(gen.As(gen.Count(), "n")).
+			Scan(ctx, &counts)
+		if err != nil {
+			return err
+		}
+		for _, r := range counts {
+			if p := creates[r.AccountID]; p != nil {
+				p.SetOpenComplaints(r.N)
+			}
+		}
+		updates = append(updates, (*gen.AccountPulseUpsert).UpdateOpenComplaints)
+	}
+	return c.AccountPulse.CreateBulk(bulk...).
+		OnConflictColumns(accountpulse.FieldAccountID).
+		Update(func(u *gen.AccountPulseUpsert) {
+			for _, update := range updates {
+				update(u)
+			}
+		}).
+		Exec(ctx)
+}
+
+// AggregateTime is an aggregated time (MAX, MIN) as either driver returns it: MySQL's as a
+// time.Time, SQLite's as the text it stored. Scanning it directly spares formatting each
+// MySQL time as text only to parse it back. NULL leaves the zero time.
+type AggregateTime struct{ time.Time }
+
+// sqliteTimeLayouts are the forms of SQLite's stored times.
+var sqliteTimeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999"}
+
+// Scan implements sql.Scanner.
+func (t *AggregateTime) Scan(v any) error {
+	var text string
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case time.Time:
+		t.Time = v
+		return nil
+	case string:
+		text = v
+	case []byte:
+		text = string(v)
+	default:
+		return fmt.Errorf("an aggregated time cannot be a %T", v)
+	}
+	for _, layout := range sqliteTimeLayouts {
+		if parsed, err := time.Parse(layout, text); err == nil {
+			t.Time = parsed
+			return nil
+		}
+	}
+	return fmt.Errorf("an aggregated time cannot be %q", text)
+}
+
+// accountMutation is what the mutations of the types that move an account's signals share.
+type accountMutation interface {
+	ent.Mutation
+	AccountID() (string, bool)
+	IDs(ctx context.Context) ([]string, error)
+	Client() *gen.Client
+}
+
+// maintainPulse keeps the AccountPulse of the accounts a mutation touches in step, in the
+// same transaction. accountsOf reads the accounts of existing rows (before an update or a
+// delete; a row's account never changes).
+func maintainPulse[M accountMutation](signal Signal, accountsOf func(ctx context.Context, c *gen.Client, ids []string) ([]string, error)) ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, mutation ent.Mutation) (ent.Value, error) {
+			m, ok := mutation.(M)
+			v, hasViewer := auth.FromContext(ctx)
+			if !ok || !hasViewer {
+				return next.Mutate(ctx, mutation)
+			}
+			var accounts []string
+			if m.Op().Is(ent.OpCreate) {
+				if id, ok := m.AccountID(); ok {
+					accounts = append(accounts, id)
+				}
+			} else {
+				ids, err := m.IDs(ctx)
+				if err != nil {
+					return nil, err
+				}
+				if len(ids) > 0 {
+					if accounts, err = accountsOf(privacy.DecisionContext(ctx, privacy.Allow), m.Client(), ids); err != nil {
+						return nil, err
+					}
+				}
+			}
+			value, err := next.Mutate(ctx, mutation)
+			if err != nil || len(accounts) == 0 {
+				return value, err
+			}
+			return value, RefreshPulse(ctx, m.Client(), v.TenantID, accounts, signal)
+		})
+	}
+}
+
+var (
+	pulseOfInteractions = maintainPulse[*gen.InteractionMutation](Interactions, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
+		return c.Interaction.Query().Where(interaction.IDIn(ids...)).Select(interaction.FieldAccountID).Strings(ctx)
+	})
+	pulseOfContracts = maintainPulse[*gen.ContractMutation](Contracts, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
+		return c.Contract.Query().Where(contract.IDIn(ids...)).Select(contract.FieldAccountID).Strings(ctx)
+	})
+	pulseOfEndUsers = maintainPulse[*gen.EndUserMutation](EndUsers, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
+		return c.EndUser.Query().Where(enduser.IDIn(ids...)).Select(enduser.FieldAccountID).Strings(ctx)
+	})
+	// Only complaints move the signals: other feedback is left alone.
+	pulseOfComplaints = hook.If(maintainPulse[*gen.FeedbackMutation](Complaints, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
+		return c.Feedback.Query().Where(feedback.IDIn(ids...)).Select(feedback.FieldAccountID).Strings(ctx)
+	}), func(ctx context.Context, m ent.Mutation) bool {
+		fm, ok := m.(*gen.FeedbackMutation)
+		if !ok {
+			return false
+		}
+		if kind, set := fm.Kind(); fm.Op().Is(ent.OpCreate) {
+			return set && kind == feedback.KindCOMPLAINT
+		}
+		return true
+	})
+)
+
+// BackfillPulse gives every account that has no AccountPulse one, computed from its data: a
+// database from before the table existed, or rows written around the hooks. Migrate runs it.
+func BackfillPulse(ctx context.Context, c *gen.Client) error {
+	ctx = privacy.DecisionContext(ctx, privacy.Allow)
+	missing, err := c.Account.Query().
+		Where(func(s *sql.Selector) {
+			p := sql.Dialect(s.Dialect()).Table(accountpulse.Table)
+			s.Where(sql.NotExists(sql.Dialect(s.Dialect()).Select(p.C(accountpulse.FieldID)).From(p).
+				Where(sql.ColumnsEQ(p.C(accountpulse.FieldAccountID), s.C(account.FieldID)))))
+		}).
+		Select(account.FieldID, account.FieldTenantID).
+		All(ctx)
+	if err != nil {
+		return fmt.Errorf("finding accounts without signals: %w", err)
+	}
+	byTenant := map[string][]string{}
+	for _, a := range missing {
+		byTenant[a.TenantID] = append(byTenant[a.TenantID], a.ID)
+	}
+	for tenantID, ids := range byTenant {
+		if err := RefreshPulse(ctx, c, tenantID, ids, AllSignals); err != nil {
+			return err
+		}
+	}
+	return nil
+}
