@@ -62,7 +62,7 @@ func refreshPulse(ctx context.Context, c *gen.Client, tenantID string, ids []str
 	}
 	var times []struct {
 		AccountID string        `json:"account_id"`
-		T         AggregateTime `json:"t"`
+		T         aggregateTime `json:"t"`
 		Seats     int64         `json:"seats"`
 	}
 	var counts []struct {
@@ -145,16 +145,16 @@ func refreshPulse(ctx context.Context, c *gen.Client, tenantID string, ids []str
 		Exec(ctx)
 }
 
-// AggregateTime is an aggregated time (MAX, MIN) as either driver returns it: MySQL's as a
+// aggregateTime is an aggregated time (MAX, MIN) as either driver returns it: MySQL's as a
 // time.Time, SQLite's as the text it stored. Scanning it directly spares formatting each
 // MySQL time as text only to parse it back. NULL leaves the zero time.
-type AggregateTime struct{ time.Time }
+type aggregateTime struct{ time.Time }
 
 // sqliteTimeLayouts are the forms of SQLite's stored times.
 var sqliteTimeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999"}
 
 // Scan implements sql.Scanner.
-func (t *AggregateTime) Scan(v any) error {
+func (t *aggregateTime) Scan(v any) error {
 	var text string
 	switch v := v.(type) {
 	case nil:
