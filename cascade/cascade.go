@@ -8,7 +8,6 @@ import (
 
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/account"
-	"github.com/stakegraph/stakegraph/ent/accountpulse"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
 	"github.com/stakegraph/stakegraph/ent/contract"
 	"github.com/stakegraph/stakegraph/ent/councilmembership"
@@ -19,7 +18,6 @@ import (
 	"github.com/stakegraph/stakegraph/ent/member"
 	"github.com/stakegraph/stakegraph/ent/person"
 	"github.com/stakegraph/stakegraph/ent/predicate"
-	"github.com/stakegraph/stakegraph/ent/privacy"
 	"github.com/stakegraph/stakegraph/ent/team"
 	"github.com/stakegraph/stakegraph/ent/usercouncil"
 	"github.com/stakegraph/stakegraph/errs"
@@ -115,10 +113,6 @@ func (d *deleter) account(id string) {
 	d.buyingContacts(buyingcontact.AccountID(id))
 	d.endUsers(enduser.AccountID(id))
 	d.councils(usercouncil.AccountID(id))
-	d.do(func() error { // derived data, which the deletions above kept in step until now
-		_, err := d.c.AccountPulse.Delete().Where(accountpulse.AccountID(id)).Exec(privacy.DecisionContext(d.ctx, privacy.Allow))
-		return err
-	})
 	d.run(d.c.Account.Query().Where(account.ID(id)).IDs, func([]string) error {
 		return d.c.Account.DeleteOneID(id).Exec(d.ctx)
 	})

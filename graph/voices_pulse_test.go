@@ -113,6 +113,10 @@ func TestAccountPulseStaysInStep(t *testing.T) {
 		c.delete("deleteInteraction", later)
 		expect("resolved, renegotiated, one interaction gone", check("resolved, renegotiated, one interaction gone")[acme], pulse{
 			LastInteraction: ts(base), Renewal: ts(base.AddDate(0, 6, 0)), Seats: 10, ActiveSeats: 2, Complaints: 1})
+		c.ok(fmt.Sprintf(`mutation { updateInteraction(id: %q, input: {occurredAt: %q}) { id } }`, call, ts(base.AddDate(0, 0, 3))), nil, nil)
+		c.ok(fmt.Sprintf(`mutation { updateContract(id: %q, input: {number: "P-001-B"}) { id } }`, active), nil, nil)
+		expect("interaction moved", check("interaction moved")[acme], pulse{
+			LastInteraction: ts(base.AddDate(0, 0, 3)), Renewal: ts(base.AddDate(0, 6, 0)), Seats: 10, ActiveSeats: 2, Complaints: 1})
 
 		// Bulk sync writes around the hooks: it keeps the signals in step itself.
 		sync := func(mutation, input string, items []map[string]any) {

@@ -36,12 +36,9 @@ type voicesRow struct {
 	Detractors int          `json:"det"`
 }
 
-func nps(r voicesRow) *float64 {
-	if r.Responses == 0 {
-		return nil
-	}
-	s := float64(r.Promoters-r.Detractors) * 100 / float64(r.Responses)
-	return &s
+// nps is DESIGN.md's NPS of the row's responses, as npsRow computes it.
+func (r voicesRow) nps() *float64 {
+	return npsRow{Promoters: r.Promoters, Passives: r.Responses - r.Promoters - r.Detractors, Detractors: r.Detractors}.score()
 }
 
 // GapOrder says how perceptionGaps ranks accounts.
@@ -91,9 +88,9 @@ func VoicesOf(ctx context.Context, c *ent.Client, since time.Time, accounts ...p
 		v := &out[i]
 		switch r.Persona {
 		case enum.PersonaPurchaser:
-			v.PurchaserResponses, v.PurchaserNPS = r.Responses, nps(r)
+			v.PurchaserResponses, v.PurchaserNPS = r.Responses, r.nps()
 		case enum.PersonaEndUser:
-			v.EndUserResponses, v.EndUserNPS = r.Responses, nps(r)
+			v.EndUserResponses, v.EndUserNPS = r.Responses, r.nps()
 		}
 	}
 	for i := range out {

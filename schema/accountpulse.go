@@ -41,7 +41,9 @@ func (AccountPulse) Fields() []ent.Field {
 // Edges returns the edge to the account, through which the access rules see it.
 func (AccountPulse) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("account", Account.Type).Field("account_id").Unique().Required().Immutable(),
+		// The database removes the row with its account: derived, it has nothing to journal.
+		edge.To("account", Account.Type).Field("account_id").Unique().Required().Immutable().
+			Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }
 

@@ -51,8 +51,77 @@ func RefreshPulse(ctx context.Context, c *gen.Client, tenantID string, accountID
 	return nil
 }
 
-// refreshPulse reads each signal with one grouped query over a covering index of the tenant
-// (see the Indexes of Interaction, Contract, EndUser and Feedback) and upserts the rows.
+// perAccount is one account's aggregate of one signal's rows.
+type perAccount struct {
+	AccountID string        `json:"account_id"`
+	T         aggregateTime `json:"t"`
+	N         int64         `json:"n"`
+}
+
+// grouped is an aggregation by account, ready to run.
+type grouped interface {
+	Scan(ctx context.Context, v any) error
+}
+
+// pulseSources says, per signal, how its rows aggregate per account (one grouped query over a
+// covering index of the tenant: see the Indexes of the types), and which columns of the
+// AccountPulse the aggregate sets.
+var pulseSources = []struct {
+	signal  Signal
+	query   func(c *gen.Client, tenantID string, ids []string) grouped
+	set     func(p *gen.AccountPulseCreate, a perAccount)
+	columns []func(*gen.AccountPulseUpsert) *gen.AccountPulseUpsert
+}{
+	{
+		Interactions,
+		func(c *gen.Client, tenantID string, ids []string) grouped {
+			return c.Interaction.Query().Where(interaction.TenantID(tenantID), interaction.AccountIDIn(ids...)).
+				GroupBy(interaction.FieldAccountID).Aggregate(gen.As(gen.Max(interaction.FieldOccurredAt), "t"))
+		},
+		func(p *gen.AccountPulseCreate, a perAccount) {
+			if !a.T.IsZero() {
+				p.SetLastInteractionAt(a.T.Time)
+			}
+		},
+		[]func(*gen.AccountPulseUpsert) *gen.AccountPulseUpsert{(*gen.AccountPulseUpsert).UpdateLastInteractionAt},
+	},
+	{
+		Contracts,
+		func(c *gen.Client, tenantID string, ids []string) grouped {
+			return c.Contract.Query().Where(contract.TenantID(tenantID), contract.StatusEQ(contract.StatusACTIVE), contract.AccountIDIn(ids...)).
+				GroupBy(contract.FieldAccountID).
+				Aggregate(gen.As(gen.Min(contract.FieldEndDate), "t"), gen.As(gen.Sum(contract.FieldSeats), "n"))
+		},
+		func(p *gen.AccountPulseCreate, a perAccount) {
+			if !a.T.IsZero() {
+				p.SetRenewalAt(a.T.Time)
+			}
+			p.SetSeats(a.N)
+		},
+		[]func(*gen.AccountPulseUpsert) *gen.AccountPulseUpsert{(*gen.AccountPulseUpsert).UpdateRenewalAt, (*gen.AccountPulseUpsert).UpdateSeats},
+	},
+	{
+		EndUsers,
+		func(c *gen.Client, tenantID string, ids []string) grouped {
+			return c.EndUser.Query().Where(enduser.TenantID(tenantID), enduser.AccountIDIn(ids...), enduser.StatusEQ(enduser.StatusACTIVE), enduser.Licensed(true)).
+				GroupBy(enduser.FieldAccountID).Aggregate(gen.As(gen.Count(), "n"))
+		},
+		func(p *gen.AccountPulseCreate, a perAccount) { p.SetActiveSeats(int(a.N)) },
+		[]func(*gen.AccountPulseUpsert) *gen.AccountPulseUpsert{(*gen.AccountPulseUpsert).UpdateActiveSeats},
+	},
+	{
+		Complaints,
+		func(c *gen.Client, tenantID string, ids []string) grouped {
+			return c.Feedback.Query().Where(feedback.TenantID(tenantID), feedback.KindEQ(feedback.KindCOMPLAINT), feedback.StatusEQ(feedback.StatusOPEN), feedback.AccountIDIn(ids...)).
+				GroupBy(feedback.FieldAccountID).Aggregate(gen.As(gen.Count(), "n"))
+		},
+		func(p *gen.AccountPulseCreate, a perAccount) { p.SetOpenComplaints(int(a.N)) },
+		[]func(*gen.AccountPulseUpsert) *gen.AccountPulseUpsert{(*gen.AccountPulseUpsert).UpdateOpenComplaints},
+	},
+}
+
+// refreshPulse aggregates the signals of the accounts and upserts their rows, updating only
+// the signals' columns of the rows that exist.
 func refreshPulse(ctx context.Context, c *gen.Client, tenantID string, ids []string, signals Signal) error {
 	creates := make(map[string]*gen.AccountPulseCreate, len(ids))
 	bulk := make([]*gen.AccountPulseCreate, 0, len(ids))
@@ -60,85 +129,26 @@ func refreshPulse(ctx context.Context, c *gen.Client, tenantID string, ids []str
 		creates[id] = c.AccountPulse.Create().SetTenantID(tenantID).SetAccountID(id)
 		bulk = append(bulk, creates[id])
 	}
-	var times []struct {
-		AccountID string        `json:"account_id"`
-		T         aggregateTime `json:"t"`
-		Seats     int64         `json:"seats"`
-	}
-	var counts []struct {
-		AccountID string `json:"account_id"`
-		N         int    `json:"n"`
-	}
-	var updates []func(*gen.AccountPulseUpsert) *gen.AccountPulseUpsert
-	if signals&Interactions != 0 {
-		err := c.Interaction.Query().Where(interaction.TenantID(tenantID), interaction.AccountIDIn(ids...)).
-			GroupBy(interaction.FieldAccountID).
-			Aggregate(gen.As(gen.Max(interaction.FieldOccurredAt), "t")).
-			Scan(ctx, &times)
-		if err != nil {
+	var columns []func(*gen.AccountPulseUpsert) *gen.AccountPulseUpsert
+	for _, src := range pulseSources {
+		if signals&src.signal == 0 {
+			continue
+		}
+		var rows []perAccount
+		if err := src.query(c, tenantID, ids).Scan(ctx, &rows); err != nil {
 			return err
 		}
-		for _, r := range times {
-			if p := creates[r.AccountID]; p != nil && !r.T.IsZero() {
-				p.SetLastInteractionAt(r.T.Time)
-			}
-		}
-		updates = append(updates, (*gen.AccountPulseUpsert).UpdateLastInteractionAt)
-	}
-	if signals&Contracts != 0 {
-		times = nil
-		err := c.Contract.Query().Where(contract.TenantID(tenantID), contract.StatusEQ(contract.StatusACTIVE), contract.AccountIDIn(ids...)).
-			GroupBy(contract.FieldAccountID).
-			Aggregate(gen.As(gen.Min(contract.FieldEndDate), "t"), gen.As(gen.Sum(contract.FieldSeats), "seats")).
-			Scan(ctx, &times)
-		if err != nil {
-			return err
-		}
-		for _, r := range times {
+		for _, r := range rows {
 			if p := creates[r.AccountID]; p != nil {
-				if !r.T.IsZero() {
-					p.SetRenewalAt(r.T.Time)
-				}
-				p.SetSeats(r.Seats)
+				src.set(p, r)
 			}
 		}
-		updates = append(updates, (*gen.AccountPulseUpsert).UpdateRenewalAt, (*gen.AccountPulseUpsert).UpdateSeats)
-	}
-	if signals&EndUsers != 0 {
-		err := c.EndUser.Query().Where(enduser.TenantID(tenantID), enduser.AccountIDIn(ids...), enduser.StatusEQ(enduser.StatusACTIVE), enduser.Licensed(true)).
-			GroupBy(enduser.FieldAccountID).
-			Aggregate(gen.As(gen.Count(), "n")).
-			Scan(ctx, &counts)
-		if err != nil {
-			return err
-		}
-		for _, r := range counts {
-			if p := creates[r.AccountID]; p != nil {
-				p.SetActiveSeats(r.N)
-			}
-		}
-		updates = append(updates, (*gen.AccountPulseUpsert).UpdateActiveSeats)
-	}
-	if signals&Complaints != 0 {
-		counts = nil
-		err := c.Feedback.Query().Where(feedback.TenantID(tenantID), feedback.KindEQ(feedback.KindCOMPLAINT), feedback.StatusEQ(feedback.StatusOPEN), feedback.AccountIDIn(ids...)).
-			GroupBy(feedback.FieldAccountID).
-			Aggregate(gen.As(gen.Count(), "n")).
-			Scan(ctx, &counts)
-		if err != nil {
-			return err
-		}
-		for _, r := range counts {
-			if p := creates[r.AccountID]; p != nil {
-				p.SetOpenComplaints(r.N)
-			}
-		}
-		updates = append(updates, (*gen.AccountPulseUpsert).UpdateOpenComplaints)
+		columns = append(columns, src.columns...)
 	}
 	return c.AccountPulse.CreateBulk(bulk...).
 		OnConflictColumns(accountpulse.FieldAccountID).
 		Update(func(u *gen.AccountPulseUpsert) {
-			for _, update := range updates {
+			for _, update := range columns {
 				update(u)
 			}
 		}).
@@ -186,15 +196,16 @@ type accountMutation interface {
 	Client() *gen.Client
 }
 
-// maintainPulse keeps the AccountPulse of the accounts a mutation touches in step, in the
-// same transaction. accountsOf reads the accounts of existing rows (before an update or a
-// delete; a row's account never changes).
-func maintainPulse[M accountMutation](signal Signal, accountsOf func(ctx context.Context, c *gen.Client, ids []string) ([]string, error)) ent.Hook {
+// maintainPulse keeps the signal of the AccountPulse of the accounts a mutation touches in
+// step, in the same transaction: after a create or a delete, and after an update that sets or
+// clears one of the fields the signal derives from. accountsOf reads the accounts of existing
+// rows (before an update or a delete; a row's account never changes).
+func maintainPulse[M accountMutation](signal Signal, fields []string, accountsOf func(ctx context.Context, c *gen.Client, ids []string) ([]string, error)) ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, mutation ent.Mutation) (ent.Value, error) {
 			m, ok := mutation.(M)
 			v, hasViewer := auth.FromContext(ctx)
-			if !ok || !hasViewer {
+			if !ok || !hasViewer || m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) && !changesAny(m, fields) {
 				return next.Mutate(ctx, mutation)
 			}
 			var accounts []string
@@ -222,18 +233,23 @@ func maintainPulse[M accountMutation](signal Signal, accountsOf func(ctx context
 	}
 }
 
+// changesAny reports whether the mutation sets or clears one of the fields.
+func changesAny(m ent.Mutation, fields []string) bool {
+	return slices.ContainsFunc(append(m.Fields(), m.ClearedFields()...), func(f string) bool { return slices.Contains(fields, f) })
+}
+
 var (
-	pulseOfInteractions = maintainPulse[*gen.InteractionMutation](Interactions, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
+	pulseOfInteractions = maintainPulse[*gen.InteractionMutation](Interactions, []string{interaction.FieldOccurredAt}, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
 		return c.Interaction.Query().Where(interaction.IDIn(ids...)).Select(interaction.FieldAccountID).Strings(ctx)
 	})
-	pulseOfContracts = maintainPulse[*gen.ContractMutation](Contracts, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
+	pulseOfContracts = maintainPulse[*gen.ContractMutation](Contracts, []string{contract.FieldStatus, contract.FieldEndDate, contract.FieldSeats}, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
 		return c.Contract.Query().Where(contract.IDIn(ids...)).Select(contract.FieldAccountID).Strings(ctx)
 	})
-	pulseOfEndUsers = maintainPulse[*gen.EndUserMutation](EndUsers, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
+	pulseOfEndUsers = maintainPulse[*gen.EndUserMutation](EndUsers, []string{enduser.FieldStatus, enduser.FieldLicensed}, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
 		return c.EndUser.Query().Where(enduser.IDIn(ids...)).Select(enduser.FieldAccountID).Strings(ctx)
 	})
-	// Only complaints move the signals: other feedback is left alone.
-	pulseOfComplaints = hook.If(maintainPulse[*gen.FeedbackMutation](Complaints, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
+	// Only complaints move the signal: a new piece of other feedback is left alone.
+	pulseOfComplaints = hook.If(maintainPulse[*gen.FeedbackMutation](Complaints, []string{feedback.FieldKind, feedback.FieldStatus}, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
 		return c.Feedback.Query().Where(feedback.IDIn(ids...)).Select(feedback.FieldAccountID).Strings(ctx)
 	}), func(ctx context.Context, m ent.Mutation) bool {
 		fm, ok := m.(*gen.FeedbackMutation)
@@ -248,7 +264,8 @@ var (
 )
 
 // BackfillPulse gives every account that has no AccountPulse one, computed from its data: a
-// database from before the table existed, or rows written around the hooks. Migrate runs it.
+// database from before the table existed, or rows written around the hooks. Migrate and the
+// scale generator run it.
 func BackfillPulse(ctx context.Context, c *gen.Client) error {
 	ctx = privacy.DecisionContext(ctx, privacy.Allow)
 	missing, err := c.Account.Query().

@@ -14,8 +14,6 @@ import (
 
 	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
-	"github.com/stakegraph/stakegraph/ent/account"
-	"github.com/stakegraph/stakegraph/ent/privacy"
 	"github.com/stakegraph/stakegraph/ent/tenant"
 	"github.com/stakegraph/stakegraph/enum"
 	"github.com/stakegraph/stakegraph/journal"
@@ -422,11 +420,7 @@ func (g *generator) finish(ctx context.Context) error {
 		_ = tx.Rollback()
 		return fmt.Errorf("seeds: %w", err)
 	}
-	accounts, err := tx.Account.Query().Where(account.TenantID(g.tenantID)).IDs(privacy.DecisionContext(ctx, privacy.Allow))
-	if err == nil {
-		err = schema.RefreshPulse(ctx, tx.Client(), g.tenantID, accounts, schema.AllSignals)
-	}
-	if err != nil {
+	if err := schema.BackfillPulse(ctx, tx.Client()); err != nil {
 		_ = tx.Rollback()
 		return fmt.Errorf("seeds: %w", err)
 	}

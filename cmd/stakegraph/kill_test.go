@@ -3,9 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,8 +18,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/go-sql-driver/mysql"
 
 	"github.com/stakegraph/stakegraph/ent/person"
 	"github.com/stakegraph/stakegraph/storage"
@@ -43,7 +39,7 @@ func TestKillDuringSync(t *testing.T) {
 	dir := t.TempDir()
 	database := ""
 	if os.Getenv(storagetest.MySQLEnv) != "" {
-		database = "mysql://" + freshMySQL(t)
+		database = "mysql://" + storagetest.FreshMySQL(t)
 	}
 	addr := freeAddr(t)
 	args := []string{"serve", "--addr", addr, "--data-dir", dir, "--demo=false", "--log-level", "warn"}
@@ -496,36 +492,4 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
-}
-
-// freshMySQL creates a database for the test on the server of STAKEGRAPH_TEST_MYSQL_DSN, drops
-// it when the test ends, and returns its DSN.
-func freshMySQL(t *testing.T) string {
-	t.Helper()
-	cfg, err := mysql.ParseDSN(os.Getenv(storagetest.MySQLEnv))
-	if err != nil {
-		t.Fatalf("%s: %v", storagetest.MySQLEnv, err)
-	}
-	cfg.ParseTime = true
-	admin, err := sql.Open("mysql", cfg.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "stakegraph_kill_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
-		admin.Close()
-		t.Fatalf("creating the test database: %v", err)
-	}
-	t.Cleanup(func() {
-		defer admin.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name); err != nil {
-			t.Logf("dropping %s: %v", name, err)
-		}
-	})
-	cfg.DBName = name
-	return cfg.FormatDSN()
 }

@@ -90,7 +90,7 @@ var (
 				Symbol:     "account_pulses_accounts_account",
 				Columns:    []*schema.Column{AccountPulsesColumns[7]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
-				OnDelete:   schema.NoAction,
+				OnDelete:   schema.Cascade,
 			},
 		},
 		Indexes: []*schema.Index{

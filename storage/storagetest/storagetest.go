@@ -44,25 +44,14 @@ func Kinds() []string {
 // Open returns a fresh, migrated database of the kind, removed when the test ends.
 func Open(t testing.TB, kind string) *storage.DB {
 	t.Helper()
-	ctx := context.Background()
-	var url string
 	switch kind {
 	case "sqlite":
-		url = "sqlite:" + filepath.Join(t.TempDir(), "test.db")
+		return openMigrated(t, "sqlite:"+filepath.Join(t.TempDir(), "test.db"))
 	case "mysql":
-		url = "mysql://" + freshMySQL(t)
-	default:
-		t.Fatalf("unknown database kind %q", kind)
+		return openMigrated(t, "mysql://"+FreshMySQL(t))
 	}
-	db, err := storage.Open(ctx, url, "")
-	if err != nil {
-		t.Fatalf("opening %s: %v", kind, err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrating %s: %v", kind, err)
-	}
-	return db
+	t.Fatalf("unknown database kind %q", kind)
+	return nil
 }
 
 // OpenKept opens the MySQL database of the name on the server of MySQLEnv, creating and
@@ -74,11 +63,52 @@ func OpenKept(t testing.TB, name string) *storage.DB {
 	if strings.HasPrefix(name, "stakegraph_test_") {
 		t.Fatalf("a kept database cannot be named %s", name)
 	}
+	return openMigrated(t, "mysql://"+createMySQL(t, name))
+}
+
+// FreshMySQL creates a database of the test's own on the server of MySQLEnv, drops it when the
+// test ends, and returns its DSN.
+func FreshMySQL(t testing.TB) string {
+	t.Helper()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "stakegraph_test_" + hex.EncodeToString(b[:])
+	dsn := createMySQL(t, name)
+	t.Cleanup(func() { dropMySQL(t, name) })
+	return dsn
+}
+
+// openMigrated opens the database of the URL, migrates it and closes it when the test ends.
+func openMigrated(t testing.TB, url string) *storage.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := storage.Open(ctx, url, "")
+	if err != nil {
+		t.Fatalf("opening %s: %v", url, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatalf("migrating %s: %v", url, err)
+	}
+	return db
+}
+
+// mysqlConfig is the configuration of the server of MySQLEnv, its times parsed.
+func mysqlConfig(t testing.TB) *mysql.Config {
+	t.Helper()
 	cfg, err := mysql.ParseDSN(os.Getenv(MySQLEnv))
 	if err != nil {
 		t.Fatalf("%s: %v", MySQLEnv, err)
 	}
 	cfg.ParseTime = true
+	return cfg
+}
+
+// createMySQL creates the database of the name on the server of MySQLEnv unless it exists, and
+// returns its DSN.
+func createMySQL(t testing.TB, name string) string {
+	t.Helper()
+	cfg := mysqlConfig(t)
 	admin, err := sql.Open("mysql", cfg.FormatDSN())
 	if err != nil {
 		t.Fatal(err)
@@ -88,52 +118,21 @@ func OpenKept(t testing.TB, name string) *storage.DB {
 		t.Fatalf("creating %s: %v", name, err)
 	}
 	cfg.DBName = name
-	ctx := context.Background()
-	db, err := storage.Open(ctx, "mysql://"+cfg.FormatDSN(), "")
-	if err != nil {
-		t.Fatalf("opening %s: %v", name, err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrating %s: %v", name, err)
-	}
-	return db
+	return cfg.FormatDSN()
 }
 
-// freshMySQL creates a database of its own for the test on the server of MySQLEnv and drops it
-// when the test ends. It returns its DSN.
-func freshMySQL(t testing.TB) string {
-	t.Helper()
-	cfg, err := mysql.ParseDSN(os.Getenv(MySQLEnv))
+// dropMySQL drops the test's database, logging rather than failing: the test is over.
+func dropMySQL(t testing.TB, name string) {
+	drop, err := sql.Open("mysql", mysqlConfig(t).FormatDSN())
 	if err != nil {
-		t.Fatalf("%s: %v", MySQLEnv, err)
+		return
 	}
-	cfg.ParseTime = true
-	admin, err := sql.Open("mysql", cfg.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
+	defer drop.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := drop.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name); err != nil {
+		t.Logf("dropping %s: %v", name, err)
 	}
-	defer admin.Close()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "stakegraph_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
-		t.Fatalf("creating test database: %v", err)
-	}
-	t.Cleanup(func() {
-		drop, err := sql.Open("mysql", cfg.FormatDSN())
-		if err != nil {
-			return
-		}
-		defer drop.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := drop.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name); err != nil {
-			t.Logf("dropping %s: %v", name, err)
-		}
-	})
-	cfg.DBName = name
-	return cfg.FormatDSN()
 }
 
 // Describe names the database for messages.
