@@ -122,12 +122,23 @@ var pulseSources = []struct {
 
 // refreshPulse aggregates the signals of the accounts and upserts their rows, updating only
 // the signals' columns of the rows that exist.
+//
+// It first takes the rows' locks, creating the missing rows, in the order of the ids. A
+// transaction that refreshes the same accounts meanwhile then waits until this one commits and
+// aggregates its rows too; aggregating first, both would count without the other's uncommitted
+// rows and the later write would drop the earlier one's.
 func refreshPulse(ctx context.Context, c *gen.Client, tenantID string, ids []string, signals Signal) error {
 	creates := make(map[string]*gen.AccountPulseCreate, len(ids))
+	locks := make([]*gen.AccountPulseCreate, 0, len(ids))
 	bulk := make([]*gen.AccountPulseCreate, 0, len(ids))
 	for _, id := range ids {
 		creates[id] = c.AccountPulse.Create().SetTenantID(tenantID).SetAccountID(id)
 		bulk = append(bulk, creates[id])
+		locks = append(locks, c.AccountPulse.Create().SetTenantID(tenantID).SetAccountID(id))
+	}
+	err := c.AccountPulse.CreateBulk(locks...).OnConflictColumns(accountpulse.FieldAccountID).Ignore().Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("locking account signals: %w", err)
 	}
 	var columns []func(*gen.AccountPulseUpsert) *gen.AccountPulseUpsert
 	for _, src := range pulseSources {

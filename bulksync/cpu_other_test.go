@@ -1,0 +1,8 @@
+//go:build !unix
+
+package bulksync_test
+
+import "time"
+
+// processCPU is unknown where getrusage is not available.
+func processCPU() (time.Duration, bool) { return 0, false }
