@@ -320,9 +320,12 @@ func foldNewResponses(b *batch, fresh []*row, keyOf func(func(column) any) schem
 		accounts, people = append(accounts, k.Account), append(people, k.Person)
 	}
 	write := privacy.DecisionContext(b.ctx, privacy.Allow)
-	onRecord, err := b.client.LatestNPS.Query().
-		Where(latestnps.AccountIDIn(unique(accounts)...), latestnps.PersonIDIn(unique(people)...)).
-		All(write)
+	// Locked, the read waits for a transaction that is recording a newer response of the same
+	// people, and sees it once committed, rather than overwriting it with an older one.
+	q := b.client.LatestNPS.Query().
+		Where(latestnps.AccountIDIn(unique(accounts)...), latestnps.PersonIDIn(unique(people)...))
+	q.Modify(lockRows)
+	onRecord, err := q.All(write)
 	if err != nil {
 		return fmt.Errorf("reading latest NPS: %w", err)
 	}

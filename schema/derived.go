@@ -157,6 +157,7 @@ func RefreshLatestNPS(ctx context.Context, c *gen.Client, keys []NPSKey) error {
 			Where(feedback.AccountID(k.Account), feedback.PersonaEQ(k.Persona), feedback.AuthorID(k.Person),
 				feedback.KindEQ(feedback.KindNPS), feedback.ScoreNotNil()).
 			Order(feedback.ByReceivedAt(sql.OrderDesc()), feedback.ByID(sql.OrderDesc())).
+			Modify(waitForWriters).
 			First(write)
 		if gen.IsNotFound(err) {
 			_, err = c.LatestNPS.Delete().
@@ -188,6 +189,16 @@ func RefreshLatestNPS(ctx context.Context, c *gen.Client, keys []NPSKey) error {
 		}
 	}
 	return nil
+}
+
+// waitForWriters makes a read of the rows a derived row comes from wait for the transactions
+// that are writing them, and read what they commit: reading around them, two overlapping
+// writers would each derive from the rows without the other's, and the later write would
+// stand. It locks for update, as MariaDB has no FOR SHARE; SQLite runs one writer at a time.
+func waitForWriters(s *sql.Selector) {
+	if s.Dialect() != dialect.SQLite {
+		s.ForUpdate()
+	}
 }
 
 // RebuildLatestNPS recomputes a tenant's LatestNPS rows from its feedback in two statements,
