@@ -70,6 +70,7 @@ func serve(ctx context.Context, c *cli.Command) error {
 	if err != nil {
 		return err
 	}
+	log.Debug("garbage collector", "gogc", server.TuneGC())
 	weights, err := health.ParseWeights(c.String("health-weights"))
 	if err != nil {
 		return err
