@@ -53,11 +53,11 @@ func BenchmarkSync(b *testing.B) {
 		again := send(b, env, token, plan, workers)
 		b.ReportMetric(records/first.took.Seconds(), "records/s")
 		b.ReportMetric(records/again.took.Seconds(), "resend-records/s")
-		if first.cpu.processKnown {
-			b.ReportMetric(perRecord(first.cpu.process, records), "app-µs/record")
+		if first.cpu.ProcessKnown {
+			b.ReportMetric(perRecord(first.cpu.Process, records), "app-µs/record")
 		}
-		if first.cpu.databaseKnown {
-			b.ReportMetric(perRecord(first.cpu.database, records), "db-µs/record")
+		if first.cpu.DatabaseKnown {
+			b.ReportMetric(perRecord(first.cpu.Database, records), "db-µs/record")
 		}
 		b.Logf("%d records (%d accounts, %d people, %d buying contacts, %d end users), %d workers, %d cores",
 			plan.records(), accounts, 3*accounts, accounts, 2*accounts, workers, runtime.NumCPU())
@@ -66,7 +66,7 @@ func BenchmarkSync(b *testing.B) {
 			passResult
 		}{{"first pass", first}, {"resend", again}} {
 			b.Logf("%s: %s (%.0f records/s); processor time a record: %s",
-				pass.name, pass.took.Round(time.Millisecond), records/pass.took.Seconds(), pass.cpu.describe(records))
+				pass.name, pass.took.Round(time.Millisecond), records/pass.took.Seconds(), describeCPU(pass.cpu, records))
 		}
 	}
 }
@@ -146,15 +146,15 @@ func syncPlan(tb testing.TB, accounts int) plan {
 // passResult is how long a pass took and the processor time it cost.
 type passResult struct {
 	took time.Duration
-	cpu  cpuTime
+	cpu  storagetest.CPUTime
 }
 
 // send sends the plan with the workers and returns how long it took and what it cost.
 func send(b *testing.B, env *apitest.Env, token string, p plan, workers int) passResult {
 	runtime.GC() // the garbage of earlier work is not this pass's
-	start, cpuStart := time.Now(), cpuNow()
+	start, cpuStart := time.Now(), storagetest.CPUNow()
 	for _, s := range p {
-		stageStart, stageCPU := time.Now(), cpuNow()
+		stageStart, stageCPU := time.Now(), storagetest.CPUNow()
 		work := make(chan string)
 		var wg sync.WaitGroup
 		for range workers {
@@ -176,11 +176,11 @@ func send(b *testing.B, env *apitest.Env, token string, p plan, workers int) pas
 		}
 		close(work)
 		wg.Wait()
-		took, cost := time.Since(stageStart), cpuNow().since(stageCPU)
+		took, cost := time.Since(stageStart), storagetest.CPUNow().Since(stageCPU)
 		b.Logf("  %s: %d records in %s (%.0f/s); a record: %s", s.name, s.records, took.Round(time.Millisecond),
-			float64(s.records)/took.Seconds(), cost.brief(float64(s.records)))
+			float64(s.records)/took.Seconds(), briefCPU(cost, float64(s.records)))
 	}
-	return passResult{took: time.Since(start), cpu: cpuNow().since(cpuStart)}
+	return passResult{took: time.Since(start), cpu: storagetest.CPUNow().Since(cpuStart)}
 }
 
 // post sends one request as a lean integrator would: it checks the status and that the

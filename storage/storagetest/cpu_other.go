@@ -1,6 +1,6 @@
 //go:build !unix
 
-package bulksync_test
+package storagetest
 
 import "time"
 
