@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strconv"
 	"sync"
 	"testing"
@@ -37,11 +36,8 @@ func BenchmarkSync(b *testing.B) {
 	if os.Getenv(storagetest.MySQLEnv) == "" {
 		b.Skipf("set %s to run the sync benchmark on MariaDB", storagetest.MySQLEnv)
 	}
-	// The collector's target as serve sets it; the process's own afterwards.
-	previous := debug.SetGCPercent(100)
-	debug.SetGCPercent(previous)
-	b.Cleanup(func() { debug.SetGCPercent(previous) })
-	server.TuneGC()
+	_, restore := server.TuneGC() // the collector's target as serve sets it
+	b.Cleanup(restore)
 	accounts := envInt("STAKEGRAPH_BENCH_ACCOUNTS", 100_000)
 	workers := envInt("STAKEGRAPH_BENCH_WORKERS", 1)
 	for range b.N {
@@ -171,8 +167,8 @@ func send(b *testing.B, env *apitest.Env, token string, p plan, workers int) pas
 				}
 			}()
 		}
-		for _, body := range s.bodies {
-			work <- body
+		for _, path := range s.bodies {
+			work <- path
 		}
 		close(work)
 		wg.Wait()

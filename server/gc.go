@@ -14,14 +14,14 @@ import (
 const GCPercent = 400
 
 // TuneGC sets the collector's target to GCPercent unless GOGC is set, and returns the target
-// in effect. It changes the whole process: serve calls it, a program that embeds the server
-// decides for itself.
-func TuneGC() int {
+// in effect and a function that puts back the one before. It changes the whole process: serve
+// calls it, a program that embeds the server decides for itself.
+func TuneGC() (target int, restore func()) {
+	previous := debug.SetGCPercent(GCPercent)
+	restore = func() { debug.SetGCPercent(previous) }
 	if _, set := os.LookupEnv("GOGC"); set {
-		current := debug.SetGCPercent(100)
-		debug.SetGCPercent(current)
-		return current
+		restore()
+		return previous, restore
 	}
-	debug.SetGCPercent(GCPercent)
-	return GCPercent
+	return GCPercent, restore
 }

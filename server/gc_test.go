@@ -8,24 +8,29 @@ import (
 	"github.com/stakegraph/stakegraph/server"
 )
 
+// gcPercent reads the collector's target.
+func gcPercent() int {
+	v := debug.SetGCPercent(100)
+	debug.SetGCPercent(v)
+	return v
+}
+
 func TestTuneGCLeavesAnOperatorsGOGC(t *testing.T) {
-	previous := debug.SetGCPercent(100)
-	t.Cleanup(func() { debug.SetGCPercent(previous) })
-
 	t.Setenv("GOGC", "150")
-	debug.SetGCPercent(150) // as the runtime read it at start
-	if got := server.TuneGC(); got != 150 {
-		t.Errorf("with GOGC=150 the target is %d", got)
+	defer debug.SetGCPercent(debug.SetGCPercent(150)) // as the runtime read GOGC at start
+	target, restore := server.TuneGC()
+	if target != 150 || gcPercent() != 150 {
+		t.Errorf("with GOGC=150 the target is %d (reported %d)", gcPercent(), target)
 	}
-	if now := debug.SetGCPercent(150); now != 150 {
-		t.Errorf("with GOGC=150 TuneGC changed the target to %d", now)
-	}
+	restore()
 
-	os.Unsetenv("GOGC") // t.Setenv restores it
-	if got := server.TuneGC(); got != server.GCPercent {
-		t.Errorf("without GOGC the target is %d, want %d", got, server.GCPercent)
+	os.Unsetenv("GOGC") // t.Setenv puts it back
+	target, restore = server.TuneGC()
+	if target != server.GCPercent || gcPercent() != server.GCPercent {
+		t.Errorf("without GOGC the target is %d (reported %d), want %d", gcPercent(), target, server.GCPercent)
 	}
-	if now := debug.SetGCPercent(100); now != server.GCPercent {
-		t.Errorf("without GOGC the runtime's target is %d, want %d", now, server.GCPercent)
+	restore()
+	if gcPercent() != 150 {
+		t.Errorf("restore left the target at %d, want 150", gcPercent())
 	}
 }

@@ -70,7 +70,8 @@ func serve(ctx context.Context, c *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	log.Debug("garbage collector", "gogc", server.TuneGC())
+	gogc, _ := server.TuneGC()
+	log.Debug("garbage collector", "gogc", gogc)
 	weights, err := health.ParseWeights(c.String("health-weights"))
 	if err != nil {
 		return err
