@@ -3,7 +3,6 @@ package health_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/stakegraph/stakegraph/apitest"
 	"github.com/stakegraph/stakegraph/ent"
@@ -52,25 +51,13 @@ func TestAccountPulseUnderConcurrentWriters(t *testing.T) {
 		if err := addEndUser(firstCtx, first, people[0]); err != nil {
 			t.Fatal(err)
 		}
-		second := make(chan error, 1)
-		go func() {
-			second <- journal.Run(ctx, client, func(ctx context.Context, tx *ent.Tx) error {
+		// The second transaction reaches its refresh of the pulse while the first is still open;
+		// it must then wait for the first, not count without it.
+		apitest.Overlap(t, first, func() error {
+			return journal.Run(ctx, client, func(ctx context.Context, tx *ent.Tx) error {
 				return addEndUser(ctx, tx, people[1])
 			})
-		}()
-		// Give the second transaction time to reach its refresh of the pulse while the first is
-		// still open; it must then wait for the first, not count without it.
-		select {
-		case err := <-second:
-			t.Fatalf("the second transaction finished while the first held its pulse: %v", err)
-		case <-time.After(500 * time.Millisecond):
-		}
-		if err := first.Commit(); err != nil {
-			t.Fatal(err)
-		}
-		if err := <-second; err != nil {
-			t.Fatal(err)
-		}
+		})
 
 		p, err := client.AccountPulse.Query().Where(accountpulse.AccountID(account)).
 			Only(privacy.DecisionContext(ctx, privacy.Allow))
