@@ -28,6 +28,10 @@ import (
 	"github.com/stakegraph/stakegraph/enum"
 	"github.com/stakegraph/stakegraph/errs"
 	"github.com/stakegraph/stakegraph/journal"
+
+	// The tables' defaults read the schema's, which ent/runtime sets when it initialises: it
+	// must do so before this package's variables are, and importing it orders that.
+	_ "github.com/stakegraph/stakegraph/ent/runtime"
 )
 
 // MaxBatch is the most items one call takes.

@@ -328,3 +328,31 @@ func TestSyncParityHierarchy(t *testing.T) {
 		resp.MustFail(t, "BAD_USER_INPUT")
 	})
 }
+
+// TestSyncParityDefaults: what a synced item leaves out takes the schema's default, as in a
+// created one: an end user is licensed, a contract gives 90 days' notice.
+func TestSyncParityDefaults(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		p := newParity(t, env)
+		endUser := `... on EndUser { status licensed }`
+		created := p.read(p.mutate(`mutation($account: ID!) { m: addEndUser(input: {accountID: $account, email: "una@initech.example", name: "Una"}) { id } }`,
+			object{"account": p.account})["id"].(string), endUser)
+		doSync(t, env, p.token, syncPeople, []object{{"externalID": "per-vic", "email": "vic@initech.example", "name": "Vic"}}, false)
+		synced := doSync(t, env, p.token, syncEndUsers, []object{{"externalID": "eu-vic", "accountExternalID": "acc-front", "personExternalID": "per-vic"}}, false)
+		expectOutcomes(t, synced, "CREATED")
+		if got := p.read(synced.Items[0].id(t), endUser); got["licensed"] != created["licensed"] || got["status"] != created["status"] || got["licensed"] != true {
+			t.Errorf("synced end user %v, created one %v: both should take the schema's defaults", got, created)
+		}
+
+		contractFields := `... on Contract { renewalNoticeDays autoRenew status }`
+		made := p.read(p.mutate(`mutation($account: ID!) { m: createContract(input: {accountID: $account, number: "K-1",
+			startDate: "2024-01-01T00:00:00Z", endDate: "2024-12-31T00:00:00Z", currency: "EUR", seats: 5}) { id } }`,
+			object{"account": p.account})["id"].(string), contractFields)
+		syncedContract := doSync(t, env, p.token, syncContracts, []object{contract("ctr-2", "acc-front", "K-2", "")}, false)
+		expectOutcomes(t, syncedContract, "CREATED")
+		if got := p.read(syncedContract.Items[0].id(t), contractFields); got["renewalNoticeDays"] != made["renewalNoticeDays"] ||
+			got["renewalNoticeDays"] != float64(90) || got["autoRenew"] != made["autoRenew"] || got["status"] != made["status"] {
+			t.Errorf("synced contract %v, created one %v: both should take the schema's defaults", got, made)
+		}
+	})
+}
