@@ -109,7 +109,32 @@ var endUsers = &table{
 		inOrder(b, "first_seen_at", "last_active_at", "lastActiveAt")
 		return nil
 	},
-	afterWrite: refreshPulse(schema.EndUsers),
+	afterWrite: countActiveSeats,
+}
+
+// countActiveSeats keeps the accounts' active seats in step from what the batch knows of each
+// end user before and after (the account never changes), rather than recounting them.
+func countActiveSeats(b *batch) error {
+	active := func(values func(column) any) int {
+		status, _ := values(col(enduser.FieldStatus, text)).(string)
+		licensed, _ := values(col(enduser.FieldLicensed, boolean)).(bool)
+		if status == enduser.StatusACTIVE.String() && licensed {
+			return 1
+		}
+		return 0
+	}
+	stored := func(r *row) func(column) any { return func(c column) any { return r.existing[c.name] } }
+	changes := map[string]int{}
+	for _, r := range b.rows {
+		account, _ := r.final(col(enduser.FieldAccountID, text)).(string)
+		switch r.outcome {
+		case Created:
+			changes[account] += active(r.final)
+		case Updated:
+			changes[account] += active(r.final) - active(stored(r))
+		}
+	}
+	return schema.AddActiveSeats(b.ctx, b.client, b.viewer.TenantID, changes)
 }
 
 // personRef names the person of a contact: by external id or by email, exactly one.

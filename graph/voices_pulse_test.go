@@ -145,6 +145,16 @@ func TestAccountPulseStaysInStep(t *testing.T) {
 		sync("syncContracts", "SyncContractInput", []map[string]any{{"externalID": "C-1", "accountExternalID": "PULSE-2",
 			"number": "P-002", "status": "EXPIRED", "startDate": ts(base), "endDate": ts(base.AddDate(0, 3, 0)), "currency": "EUR", "seats": 3}})
 		expect("synced again", check("synced again")[other], pulse{LastInteraction: ts(base.AddDate(0, 1, 0)), ActiveSeats: 1, Complaints: 1})
+		// Sync counts the seats from each end user's state before and after: one losing its
+		// licence and one coming back cancel out, and a change of department moves nothing.
+		sync("syncEndUsers", "SyncEndUserInput", []map[string]any{
+			{"externalID": "E-1", "accountExternalID": "PULSE-2", "personExternalID": "PP-1", "status": "ACTIVE", "licensed": false},
+			{"externalID": "E-2", "accountExternalID": "PULSE-2", "personExternalID": "PP-2", "status": "ACTIVE", "licensed": true}})
+		expect("seats swapped", check("seats swapped")[other], pulse{LastInteraction: ts(base.AddDate(0, 1, 0)), ActiveSeats: 1, Complaints: 1})
+		sync("syncEndUsers", "SyncEndUserInput", []map[string]any{
+			{"externalID": "E-1", "accountExternalID": "PULSE-2", "personExternalID": "PP-1", "licensed": true},
+			{"externalID": "E-2", "accountExternalID": "PULSE-2", "personExternalID": "PP-2", "department": "Operations"}})
+		expect("licence back", check("licence back")[other], pulse{LastInteraction: ts(base.AddDate(0, 1, 0)), ActiveSeats: 2, Complaints: 1})
 
 		// Deleting an account takes its signals with it; the other's stay.
 		c.delete("deleteAccount", other)

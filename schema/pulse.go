@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"entgo.io/ent"
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/stakegraph/stakegraph/auth"
@@ -164,6 +165,46 @@ func refreshPulse(ctx context.Context, c *gen.Client, tenantID string, ids []str
 			}
 		}).
 		Exec(ctx)
+}
+
+// AddActiveSeats adds to the accounts' active seats the number of their end users that became
+// active and licensed, less those that stopped being so, for a writer that knows each end
+// user's state before and after its write (bulk sync): one upsert, no recount. An account
+// without an AccountPulse has no end users (every write keeps the row), so its change is its
+// count. The upsert locks each row and adds to what is committed, so overlapping writers of an
+// account add up, and a refresh that recounts takes the same lock before it counts.
+func AddActiveSeats(ctx context.Context, c *gen.Client, tenantID string, changes map[string]int) error {
+	var ids []string
+	for id, n := range changes {
+		if n != 0 {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids) // rows are locked in one order by every writer
+	ctx = privacy.DecisionContext(ctx, privacy.Allow)
+	for start := 0; start < len(ids); start += pulseBatch {
+		chunk := ids[start:min(start+pulseBatch, len(ids))]
+		bulk := make([]*gen.AccountPulseCreate, len(chunk))
+		for i, id := range chunk {
+			bulk[i] = c.AccountPulse.Create().SetTenantID(tenantID).SetAccountID(id).SetActiveSeats(changes[id])
+		}
+		err := c.AccountPulse.CreateBulk(bulk...).
+			OnConflict(sql.ConflictColumns(accountpulse.FieldAccountID), sql.ResolveWith(func(u *sql.UpdateSet) {
+				u.Set(accountpulse.FieldActiveSeats, sql.ExprFunc(func(b *sql.Builder) {
+					b.WriteString(u.Table().C(accountpulse.FieldActiveSeats)).WriteString(" + ")
+					if u.Dialect() == dialect.MySQL {
+						b.WriteString("VALUES(").Ident(accountpulse.FieldActiveSeats).WriteByte(')')
+					} else {
+						b.WriteString(sql.Dialect(u.Dialect()).Table("excluded").C(accountpulse.FieldActiveSeats))
+					}
+				}))
+			})).
+			Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("adding active seats: %w", err)
+		}
+	}
+	return nil
 }
 
 // aggregateTime is an aggregated time (MAX, MIN) as either driver returns it: MySQL's as a
