@@ -39,8 +39,8 @@ const (
 
 // RefreshPulse recomputes the signals of the tenant's accounts from the rows they derive from,
 // as these now are, in c's transaction, and leaves the other signals as they are. Every
-// account with any such row has its AccountPulse (every write keeps it, Migrate backfills
-// it), so a row a refresh creates rightly starts the other signals empty.
+// account with a row that counts in a signal has its AccountPulse (every write keeps it,
+// Migrate backfills it), so a row a refresh creates rightly starts the other signals empty.
 func RefreshPulse(ctx context.Context, c *gen.Client, tenantID string, accountIDs []string, signals Signal) error {
 	ids := slices.Compact(slices.Sorted(slices.Values(accountIDs)))
 	ctx = privacy.DecisionContext(ctx, privacy.Allow) // derived data: the data layer reads and writes it
@@ -170,8 +170,8 @@ func refreshPulse(ctx context.Context, c *gen.Client, tenantID string, ids []str
 // AddActiveSeats adds to the accounts' active seats the number of their end users that became
 // active and licensed, less those that stopped being so, for a writer that knows each end
 // user's state before and after its write (bulk sync): one upsert, no recount. An account
-// without an AccountPulse has no end users (every write keeps the row), so its change is its
-// count. The upsert locks each row and adds to what is committed, so overlapping writers of an
+// without an AccountPulse has no active licensed end users (a write that makes one keeps the
+// row), so its change is its count. The upsert locks each row and adds to what is committed, so overlapping writers of an
 // account add up, and a refresh that recounts takes the same lock before it counts.
 func AddActiveSeats(ctx context.Context, c *gen.Client, tenantID string, changes map[string]int) error {
 	var ids []string
