@@ -6,6 +6,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/account"
 	"github.com/stakegraph/stakegraph/errs"
+	"github.com/stakegraph/stakegraph/schema"
 )
 
 // AccountInput is an account as the integrator's system knows it. Fields left out (null) keep
@@ -38,7 +39,7 @@ var accounts = &table{
 	defaults: map[string]any{account.FieldTier: account.DefaultTier, account.FieldStage: account.DefaultStage},
 	load: func(b *batch, keys, _ []string) ([]any, error) {
 		q := b.client.Account.Query().Where(account.ExternalIDIn(keys...))
-		q.Modify(lockRows)
+		q.Modify(schema.LockRows)
 		return all(q.All(b.ctx))
 	},
 	check: refuseHierarchyLoops,

@@ -70,7 +70,7 @@ var buyingContacts = &table{
 	defaults: map[string]any{buyingcontact.FieldRoles: []enum.BuyingRole{}, buyingcontact.FieldPrimary: false},
 	load: func(b *batch, keys, pairs []string) ([]any, error) {
 		q := b.client.BuyingContact.Query().Where(buyingcontact.Or(buyingcontact.ExternalIDIn(keys...), pairIn(pairs)))
-		q.Modify(lockRows)
+		q.Modify(schema.LockRows)
 		return all(q.All(b.ctx))
 	},
 	check: func(b *batch) error {
@@ -100,7 +100,7 @@ var endUsers = &table{
 	defaults: map[string]any{enduser.FieldStatus: enduser.DefaultStatus, enduser.FieldLicensed: enduser.DefaultLicensed},
 	load: func(b *batch, keys, pairs []string) ([]any, error) {
 		q := b.client.EndUser.Query().Where(enduser.Or(enduser.ExternalIDIn(keys...), endUserPairIn(pairs)))
-		q.Modify(lockRows)
+		q.Modify(schema.LockRows)
 		return all(q.All(b.ctx))
 	},
 	check: func(b *batch) error {

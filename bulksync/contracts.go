@@ -57,7 +57,7 @@ var contracts = &table{
 	},
 	load: func(b *batch, keys, numbers []string) ([]any, error) {
 		q := b.client.Contract.Query().Where(contract.Or(contract.ExternalIDIn(keys...), contract.NumberIn(numbers...)))
-		q.Modify(lockRows)
+		q.Modify(schema.LockRows)
 		return all(q.All(b.ctx))
 	},
 	check: func(b *batch) error {
@@ -78,7 +78,7 @@ var contracts = &table{
 			})
 		})
 	},
-	afterWrite: refreshPulse(schema.Contracts),
+	afterWrite: refreshPulse(schema.Contracts, nil),
 }
 
 // SyncContracts upserts contracts by external id (adopting one with the same number that has
@@ -138,14 +138,14 @@ var interactions = &table{
 	},
 	load: func(b *batch, keys, _ []string) ([]any, error) {
 		q := b.client.Interaction.Query().Where(interaction.ExternalIDIn(keys...))
-		q.Modify(lockRows)
+		q.Modify(schema.LockRows)
 		return all(q.All(b.ctx))
 	},
 	check: func(b *batch) error {
 		immutable(b, interaction.FieldAccountID, "accountExternalID")
 		return nil
 	},
-	afterWrite: refreshPulse(schema.Interactions),
+	afterWrite: refreshPulse(schema.Interactions, nil),
 }
 
 // SyncInteractions upserts interactions by external id. Participants are not synced.

@@ -57,7 +57,7 @@ var feedbackTable = &table{
 	defaults: map[string]any{feedback.FieldTopics: []string{}},
 	load: func(b *batch, keys, _ []string) ([]any, error) {
 		q := b.client.Feedback.Query().Where(feedback.ExternalIDIn(keys...))
-		q.Modify(lockRows)
+		q.Modify(schema.LockRows)
 		return all(q.All(b.ctx))
 	},
 	check: checkFeedback,
@@ -65,8 +65,15 @@ var feedbackTable = &table{
 		if err := refreshVoices(b); err != nil {
 			return err
 		}
-		return refreshPulse(schema.Complaints)(b)
+		return refreshPulse(schema.Complaints, isOrWasComplaint)(b)
 	},
+}
+
+// isOrWasComplaint reports whether the feedback is a complaint, or was one before the sync:
+// other feedback does not move an account's open complaints.
+func isOrWasComplaint(r *row) bool {
+	complaint := string(feedback.KindCOMPLAINT)
+	return r.final(col(feedback.FieldKind, text)) == complaint || r.existing[feedback.FieldKind] == complaint
 }
 
 // SyncFeedback upserts feedback by external id.
@@ -324,7 +331,7 @@ func foldNewResponses(b *batch, fresh []*row, keyOf func(func(column) any) schem
 	// people, and sees it once committed, rather than overwriting it with an older one.
 	q := b.client.LatestNPS.Query().
 		Where(latestnps.AccountIDIn(unique(accounts)...), latestnps.PersonIDIn(unique(people)...))
-	q.Modify(lockRows)
+	q.Modify(schema.LockRows)
 	onRecord, err := q.All(write)
 	if err != nil {
 		return fmt.Errorf("reading latest NPS: %w", err)

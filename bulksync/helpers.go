@@ -1,6 +1,7 @@
 package bulksync
 
 import (
+	"slices"
 	"strings"
 
 	entsql "entgo.io/ent/dialect/sql"
@@ -72,13 +73,21 @@ func (b *batch) inTenant(column string, ids []string) *entsql.Predicate {
 	return entsql.And(entsql.In(column, args...), entsql.EQ("tenant_id", b.viewer.TenantID))
 }
 
-// refreshPulse returns the afterWrite that keeps the signal of the AccountPulse of the
-// accounts of the batch's written rows in step.
-func refreshPulse(signal schema.Signal) func(b *batch) error {
+// refreshPulse returns the afterWrite that recomputes the signal of the AccountPulse of the
+// accounts of the rows that move it: the created ones, and the updated ones that change one of
+// the signal's fields; of those, only the rows moves accepts, when given.
+func refreshPulse(signal schema.Signal, moves func(r *row) bool) func(b *batch) error {
+	fields := signal.Fields()
 	return func(b *batch) error {
 		var accounts []string
 		for _, r := range b.rows {
-			if id, ok := r.values["account_id"].(string); ok && (r.outcome == Created || r.outcome == Updated) {
+			switch {
+			case r.outcome != Created && r.outcome != Updated,
+				r.outcome == Updated && !slices.ContainsFunc(fields, func(f string) bool { return changes(r, f) }),
+				moves != nil && !moves(r):
+				continue
+			}
+			if id, ok := r.final(col("account_id", text)).(string); ok {
 				accounts = append(accounts, id)
 			}
 		}

@@ -42,7 +42,7 @@ var people = &table{
 	},
 	load: func(b *batch, keys, emails []string) ([]any, error) {
 		q := b.client.Person.Query().Where(person.Or(person.ExternalIDIn(keys...), person.EmailIn(emails...)))
-		q.Modify(lockRows)
+		q.Modify(schema.LockRows)
 		return all(q.All(b.ctx))
 	},
 }

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/stakegraph/stakegraph/delta"
@@ -329,14 +328,6 @@ func insertionOrder(rows []*row) ([]*row, error) {
 		}
 	}
 	return ordered, nil
-}
-
-// lockRows locks the rows a load reads until the transaction ends, where the database can:
-// SQLite runs one writer at a time anyway.
-func lockRows(s *entsql.Selector) {
-	if s.Dialect() != dialect.SQLite {
-		s.ForUpdate()
-	}
 }
 
 func unique(keys []string) []string {

@@ -155,6 +155,13 @@ func TestAccountPulseStaysInStep(t *testing.T) {
 			{"externalID": "E-1", "accountExternalID": "PULSE-2", "personExternalID": "PP-1", "licensed": true},
 			{"externalID": "E-2", "accountExternalID": "PULSE-2", "personExternalID": "PP-2", "department": "Operations"}})
 		expect("licence back", check("licence back")[other], pulse{LastInteraction: ts(base.AddDate(0, 1, 0)), ActiveSeats: 2, Complaints: 1})
+		// A complaint the sync resolves leaves the count; other feedback never enters it.
+		sync("syncFeedback", "SyncFeedbackInput", []map[string]any{
+			{"externalID": "F-1", "accountExternalID": "PULSE-2", "authorExternalID": "PP-1", "kind": "COMPLAINT",
+				"channel": "SUPPORT", "body": "Broken", "receivedAt": ts(base), "status": "RESOLVED"},
+			{"externalID": "F-2", "accountExternalID": "PULSE-2", "authorExternalID": "PP-2", "kind": "PRAISE",
+				"channel": "SUPPORT", "body": "Thanks", "receivedAt": ts(base)}})
+		expect("complaint resolved", check("complaint resolved")[other], pulse{LastInteraction: ts(base.AddDate(0, 1, 0)), ActiveSeats: 2})
 
 		// Deleting an account takes its signals with it; the other's stay.
 		c.delete("deleteAccount", other)

@@ -157,7 +157,7 @@ func RefreshLatestNPS(ctx context.Context, c *gen.Client, keys []NPSKey) error {
 			Where(feedback.AccountID(k.Account), feedback.PersonaEQ(k.Persona), feedback.AuthorID(k.Person),
 				feedback.KindEQ(feedback.KindNPS), feedback.ScoreNotNil()).
 			Order(feedback.ByReceivedAt(sql.OrderDesc()), feedback.ByID(sql.OrderDesc())).
-			Modify(waitForWriters).
+			Modify(LockRows).
 			First(write)
 		if gen.IsNotFound(err) {
 			_, err = c.LatestNPS.Delete().
@@ -191,11 +191,12 @@ func RefreshLatestNPS(ctx context.Context, c *gen.Client, keys []NPSKey) error {
 	return nil
 }
 
-// waitForWriters makes a read of the rows a derived row comes from wait for the transactions
-// that are writing them, and read what they commit: reading around them, two overlapping
-// writers would each derive from the rows without the other's, and the later write would
-// stand. It locks for update, as MariaDB has no FOR SHARE; SQLite runs one writer at a time.
-func waitForWriters(s *sql.Selector) {
+// LockRows locks the rows a read returns until the transaction ends, where the database can
+// (FOR UPDATE: MariaDB has no FOR SHARE; SQLite runs one writer at a time anyway). A read of
+// the rows a write derives from then waits for the transactions writing them and sees what
+// they commit: reading around them, two overlapping writers would each derive from the rows
+// without the other's, and the later write would stand.
+func LockRows(s *sql.Selector) {
 	if s.Dialect() != dialect.SQLite {
 		s.ForUpdate()
 	}

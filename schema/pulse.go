@@ -37,16 +37,39 @@ const (
 	AllSignals   = Interactions | Contracts | EndUsers | Complaints
 )
 
+// Fields are the fields of a signal's rows that move it: an update that changes none of them
+// leaves the signal as it is.
+func (s Signal) Fields() []string {
+	var fields []string
+	for _, src := range pulseSources {
+		if s&src.signal != 0 {
+			fields = append(fields, src.fields...)
+		}
+	}
+	return fields
+}
+
 // RefreshPulse recomputes the signals of the tenant's accounts from the rows they derive from,
 // as these now are, in c's transaction, and leaves the other signals as they are. Every
 // account with a row that counts in a signal has its AccountPulse (every write keeps it,
 // Migrate backfills it), so a row a refresh creates rightly starts the other signals empty.
 func RefreshPulse(ctx context.Context, c *gen.Client, tenantID string, accountIDs []string, signals Signal) error {
-	ids := slices.Compact(slices.Sorted(slices.Values(accountIDs)))
 	ctx = privacy.DecisionContext(ctx, privacy.Allow) // derived data: the data layer reads and writes it
+	err := inBatches(slices.Compact(slices.Sorted(slices.Values(accountIDs))), func(ids []string) error {
+		return refreshPulse(ctx, c, tenantID, ids, signals)
+	})
+	if err != nil {
+		return fmt.Errorf("refreshing account signals: %w", err)
+	}
+	return nil
+}
+
+// inBatches runs fn on the sorted account ids, pulseBatch at a time: every writer locks the
+// rows of accounts in the same order.
+func inBatches(ids []string, fn func(ids []string) error) error {
 	for start := 0; start < len(ids); start += pulseBatch {
-		if err := refreshPulse(ctx, c, tenantID, ids[start:min(start+pulseBatch, len(ids))], signals); err != nil {
-			return fmt.Errorf("refreshing account signals: %w", err)
+		if err := fn(ids[start:min(start+pulseBatch, len(ids))]); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -69,12 +92,14 @@ type grouped interface {
 // AccountPulse the aggregate sets.
 var pulseSources = []struct {
 	signal  Signal
+	fields  []string
 	query   func(c *gen.Client, tenantID string, ids []string) grouped
 	set     func(p *gen.AccountPulseCreate, a perAccount)
 	columns []func(*gen.AccountPulseUpsert) *gen.AccountPulseUpsert
 }{
 	{
 		Interactions,
+		[]string{interaction.FieldOccurredAt},
 		func(c *gen.Client, tenantID string, ids []string) grouped {
 			return c.Interaction.Query().Where(interaction.TenantID(tenantID), interaction.AccountIDIn(ids...)).
 				GroupBy(interaction.FieldAccountID).Aggregate(gen.As(gen.Max(interaction.FieldOccurredAt), "t"))
@@ -88,6 +113,7 @@ var pulseSources = []struct {
 	},
 	{
 		Contracts,
+		[]string{contract.FieldStatus, contract.FieldEndDate, contract.FieldSeats},
 		func(c *gen.Client, tenantID string, ids []string) grouped {
 			return c.Contract.Query().Where(contract.TenantID(tenantID), contract.StatusEQ(contract.StatusACTIVE), contract.AccountIDIn(ids...)).
 				GroupBy(contract.FieldAccountID).
@@ -103,6 +129,7 @@ var pulseSources = []struct {
 	},
 	{
 		EndUsers,
+		[]string{enduser.FieldStatus, enduser.FieldLicensed},
 		func(c *gen.Client, tenantID string, ids []string) grouped {
 			return c.EndUser.Query().Where(enduser.TenantID(tenantID), enduser.AccountIDIn(ids...), enduser.StatusEQ(enduser.StatusACTIVE), enduser.Licensed(true)).
 				GroupBy(enduser.FieldAccountID).Aggregate(gen.As(gen.Count(), "n"))
@@ -112,6 +139,7 @@ var pulseSources = []struct {
 	},
 	{
 		Complaints,
+		[]string{feedback.FieldKind, feedback.FieldStatus},
 		func(c *gen.Client, tenantID string, ids []string) grouped {
 			return c.Feedback.Query().Where(feedback.TenantID(tenantID), feedback.KindEQ(feedback.KindCOMPLAINT), feedback.StatusEQ(feedback.StatusOPEN), feedback.AccountIDIn(ids...)).
 				GroupBy(feedback.FieldAccountID).Aggregate(gen.As(gen.Count(), "n"))
@@ -171,8 +199,9 @@ func refreshPulse(ctx context.Context, c *gen.Client, tenantID string, ids []str
 // active and licensed, less those that stopped being so, for a writer that knows each end
 // user's state before and after its write (bulk sync): one upsert, no recount. An account
 // without an AccountPulse has no active licensed end users (a write that makes one keeps the
-// row), so its change is its count. The upsert locks each row and adds to what is committed, so overlapping writers of an
-// account add up, and a refresh that recounts takes the same lock before it counts.
+// row), so its change is its count. The upsert locks each row and adds to what is committed,
+// so overlapping writers of an account add up, and a refresh that recounts takes the same lock
+// before it counts.
 func AddActiveSeats(ctx context.Context, c *gen.Client, tenantID string, changes map[string]int) error {
 	var ids []string
 	for id, n := range changes {
@@ -180,31 +209,34 @@ func AddActiveSeats(ctx context.Context, c *gen.Client, tenantID string, changes
 			ids = append(ids, id)
 		}
 	}
-	slices.Sort(ids) // rows are locked in one order by every writer
+	slices.Sort(ids)
 	ctx = privacy.DecisionContext(ctx, privacy.Allow)
-	for start := 0; start < len(ids); start += pulseBatch {
-		chunk := ids[start:min(start+pulseBatch, len(ids))]
-		bulk := make([]*gen.AccountPulseCreate, len(chunk))
-		for i, id := range chunk {
+	err := inBatches(ids, func(ids []string) error {
+		bulk := make([]*gen.AccountPulseCreate, len(ids))
+		for i, id := range ids {
 			bulk[i] = c.AccountPulse.Create().SetTenantID(tenantID).SetAccountID(id).SetActiveSeats(changes[id])
 		}
-		err := c.AccountPulse.CreateBulk(bulk...).
-			OnConflict(sql.ConflictColumns(accountpulse.FieldAccountID), sql.ResolveWith(func(u *sql.UpdateSet) {
-				u.Set(accountpulse.FieldActiveSeats, sql.ExprFunc(func(b *sql.Builder) {
-					b.WriteString(u.Table().C(accountpulse.FieldActiveSeats)).WriteString(" + ")
-					if u.Dialect() == dialect.MySQL {
-						b.WriteString("VALUES(").Ident(accountpulse.FieldActiveSeats).WriteByte(')')
-					} else {
-						b.WriteString(sql.Dialect(u.Dialect()).Table("excluded").C(accountpulse.FieldActiveSeats))
-					}
-				}))
-			})).
+		return c.AccountPulse.CreateBulk(bulk...).
+			OnConflict(sql.ConflictColumns(accountpulse.FieldAccountID), sql.ResolveWith(addActiveSeats)).
 			Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("adding active seats: %w", err)
-		}
+	})
+	if err != nil {
+		return fmt.Errorf("adding active seats: %w", err)
 	}
 	return nil
+}
+
+// addActiveSeats sets a conflicting row's active seats to its own plus the inserted row's.
+func addActiveSeats(u *sql.UpdateSet) {
+	column := accountpulse.FieldActiveSeats
+	u.Set(column, sql.ExprFunc(func(b *sql.Builder) {
+		b.WriteString(u.Table().C(column)).WriteString(" + ")
+		if u.Dialect() == dialect.MySQL {
+			b.WriteString("VALUES(").Ident(column).WriteByte(')')
+		} else {
+			b.WriteString(sql.Dialect(u.Dialect()).Table("excluded").C(column))
+		}
+	}))
 }
 
 // aggregateTime is an aggregated time (MAX, MIN) as either driver returns it: MySQL's as a
@@ -250,14 +282,14 @@ type accountMutation interface {
 
 // maintainPulse keeps the signal of the AccountPulse of the accounts a mutation touches in
 // step, in the same transaction: after a create or a delete, and after an update that sets or
-// clears one of the fields the signal derives from. accountsOf reads the accounts of existing
+// clears one of the signal's Fields. accountsOf reads the accounts of existing
 // rows (before an update or a delete; a row's account never changes).
-func maintainPulse[M accountMutation](signal Signal, fields []string, accountsOf func(ctx context.Context, c *gen.Client, ids []string) ([]string, error)) ent.Hook {
+func maintainPulse[M accountMutation](signal Signal, accountsOf func(ctx context.Context, c *gen.Client, ids []string) ([]string, error)) ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, mutation ent.Mutation) (ent.Value, error) {
 			m, ok := mutation.(M)
 			v, hasViewer := auth.FromContext(ctx)
-			if !ok || !hasViewer || m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) && !changesAny(m, fields) {
+			if !ok || !hasViewer || m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) && !changesAny(m, signal.Fields()) {
 				return next.Mutate(ctx, mutation)
 			}
 			var accounts []string
@@ -291,17 +323,17 @@ func changesAny(m ent.Mutation, fields []string) bool {
 }
 
 var (
-	pulseOfInteractions = maintainPulse[*gen.InteractionMutation](Interactions, []string{interaction.FieldOccurredAt}, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
+	pulseOfInteractions = maintainPulse[*gen.InteractionMutation](Interactions, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
 		return c.Interaction.Query().Where(interaction.IDIn(ids...)).Select(interaction.FieldAccountID).Strings(ctx)
 	})
-	pulseOfContracts = maintainPulse[*gen.ContractMutation](Contracts, []string{contract.FieldStatus, contract.FieldEndDate, contract.FieldSeats}, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
+	pulseOfContracts = maintainPulse[*gen.ContractMutation](Contracts, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
 		return c.Contract.Query().Where(contract.IDIn(ids...)).Select(contract.FieldAccountID).Strings(ctx)
 	})
-	pulseOfEndUsers = maintainPulse[*gen.EndUserMutation](EndUsers, []string{enduser.FieldStatus, enduser.FieldLicensed}, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
+	pulseOfEndUsers = maintainPulse[*gen.EndUserMutation](EndUsers, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
 		return c.EndUser.Query().Where(enduser.IDIn(ids...)).Select(enduser.FieldAccountID).Strings(ctx)
 	})
 	// Only complaints move the signal: a new piece of other feedback is left alone.
-	pulseOfComplaints = hook.If(maintainPulse[*gen.FeedbackMutation](Complaints, []string{feedback.FieldKind, feedback.FieldStatus}, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
+	pulseOfComplaints = hook.If(maintainPulse[*gen.FeedbackMutation](Complaints, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
 		return c.Feedback.Query().Where(feedback.IDIn(ids...)).Select(feedback.FieldAccountID).Strings(ctx)
 	}), func(ctx context.Context, m ent.Mutation) bool {
 		fm, ok := m.(*gen.FeedbackMutation)

@@ -46,8 +46,12 @@ const clockTicks = 100
 // localDatabaseCPU returns the processor time of the MariaDB or MySQL server of MySQLEnv, when
 // it listens on this machine and Linux's /proc shows it.
 func localDatabaseCPU() (time.Duration, bool) {
-	cfg, err := mysql.ParseDSN(os.Getenv(MySQLEnv))
-	if err != nil || os.Getenv(MySQLEnv) == "" {
+	dsn := os.Getenv(MySQLEnv)
+	if dsn == "" {
+		return 0, false
+	}
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
 		return 0, false
 	}
 	host, _, err := net.SplitHostPort(cfg.Addr)
