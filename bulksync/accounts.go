@@ -3,6 +3,8 @@ package bulksync
 import (
 	"context"
 
+	entsql "entgo.io/ent/dialect/sql"
+
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/account"
 	"github.com/stakegraph/stakegraph/errs"
@@ -37,9 +39,11 @@ var accounts = &table{
 		col(account.FieldParentID, text),
 	},
 	defaults: map[string]any{account.FieldTier: account.DefaultTier, account.FieldStage: account.DefaultStage},
-	load: func(b *batch, keys, _ []string) ([]any, error) {
-		q := b.client.Account.Query().Where(account.ExternalIDIn(keys...))
-		q.Modify(schema.LockRows)
+	load: func(b *batch, where func(*entsql.Selector), lock bool) ([]any, error) {
+		q := b.client.Account.Query().Where(where)
+		if lock {
+			q.Modify(schema.LockRows)
+		}
 		return all(q.All(b.ctx))
 	},
 	check: refuseHierarchyLoops,

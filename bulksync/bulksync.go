@@ -2,7 +2,8 @@
 // stakegraph in step with an ERP, a survey tool or a support desk.
 //
 // A batch is set-based work: one query per kind of reference to resolve, one to load the rows
-// that exist, one multi-row INSERT for the new rows and one UPDATE for the changed ones, and
+// that exist by key (and one by alternate key: email, contract number, account and person),
+// one multi-row INSERT for the new rows and one UPDATE for the changed ones, and
 // the journal rows of the batch in one insert at commit. Unchanged items write nothing: no
 // new version, no journal row. This is the one write path that does not go through ent
 // mutations, for throughput; it keeps their guarantees itself: the tenant comes from the viewer

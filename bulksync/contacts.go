@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	entsql "entgo.io/ent/dialect/sql"
+
 	"github.com/stakegraph/stakegraph/delta"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
@@ -68,9 +70,12 @@ var buyingContacts = &table{
 		col(buyingcontact.FieldSince, timestamp), col(buyingcontact.FieldUntil, timestamp),
 	},
 	defaults: map[string]any{buyingcontact.FieldRoles: []enum.BuyingRole{}, buyingcontact.FieldPrimary: false},
-	load: func(b *batch, keys, pairs []string) ([]any, error) {
-		q := b.client.BuyingContact.Query().Where(buyingcontact.Or(buyingcontact.ExternalIDIn(keys...), pairIn(pairs)))
-		q.Modify(schema.LockRows)
+	altWhere: pairPeople,
+	load: func(b *batch, where func(*entsql.Selector), lock bool) ([]any, error) {
+		q := b.client.BuyingContact.Query().Where(where)
+		if lock {
+			q.Modify(schema.LockRows)
+		}
 		return all(q.All(b.ctx))
 	},
 	check: func(b *batch) error {
@@ -98,9 +103,12 @@ var endUsers = &table{
 		col(enduser.FieldLastActiveAt, timestamp),
 	},
 	defaults: map[string]any{enduser.FieldStatus: enduser.DefaultStatus, enduser.FieldLicensed: enduser.DefaultLicensed},
-	load: func(b *batch, keys, pairs []string) ([]any, error) {
-		q := b.client.EndUser.Query().Where(enduser.Or(enduser.ExternalIDIn(keys...), endUserPairIn(pairs)))
-		q.Modify(schema.LockRows)
+	altWhere: pairPeople,
+	load: func(b *batch, where func(*entsql.Selector), lock bool) ([]any, error) {
+		q := b.client.EndUser.Query().Where(where)
+		if lock {
+			q.Modify(schema.LockRows)
+		}
 		return all(q.All(b.ctx))
 	},
 	check: func(b *batch) error {
@@ -268,22 +276,30 @@ func demotePrimaries(b *batch) error {
 	if len(primaries) == 0 {
 		return nil
 	}
-	accounts, keep := make([]string, 0, len(primaries)), make([]string, 0, len(primaries))
-	for a, id := range primaries {
-		accounts, keep = append(accounts, a), append(keep, id)
+	accounts := make([]string, 0, len(primaries))
+	for a := range primaries {
+		accounts = append(accounts, a)
 	}
-	demoted, err := b.client.BuyingContact.Query().
-		Where(buyingcontact.AccountIDIn(accounts...), buyingcontact.Primary(true), buyingcontact.IDNotIn(keep...)).
+	// The new primaries are left out here rather than with NOT IN, which MariaDB answers by
+	// scanning the table.
+	primary, err := b.client.BuyingContact.Query().
+		Where(buyingcontact.AccountIDIn(accounts...), buyingcontact.Primary(true)).
 		All(b.ctx)
-	if err != nil || len(demoted) == 0 {
+	if err != nil {
 		return err
 	}
-	ids := make([]string, len(demoted))
-	changes := make([]journal.Change, len(demoted))
-	for i, d := range demoted {
-		ids[i] = d.ID
-		changes[i] = journal.Change{EntityType: "BuyingContact", EntityID: d.ID, ExternalID: d.ExternalID,
-			Operation: change.OperationUPDATE, Fields: []delta.Field{{Name: "primary", Old: true, New: false}}}
+	var ids []string
+	var changes []journal.Change
+	for _, d := range primary {
+		if primaries[d.AccountID] == d.ID {
+			continue
+		}
+		ids = append(ids, d.ID)
+		changes = append(changes, journal.Change{EntityType: "BuyingContact", EntityID: d.ID, ExternalID: d.ExternalID,
+			Operation: change.OperationUPDATE, Fields: []delta.Field{{Name: "primary", Old: true, New: false}}})
+	}
+	if len(ids) == 0 {
+		return nil
 	}
 	query, args := b.dialectBuilder().Update(buyingcontact.Table).
 		Set(buyingcontact.FieldPrimary, false).

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	entsql "entgo.io/ent/dialect/sql"
+
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
 	"github.com/stakegraph/stakegraph/ent/contract"
@@ -55,9 +57,13 @@ var contracts = &table{
 		contract.FieldAutoRenew:         contract.DefaultAutoRenew,
 		contract.FieldValueMinor:        contract.DefaultValueMinor,
 	},
-	load: func(b *batch, keys, numbers []string) ([]any, error) {
-		q := b.client.Contract.Query().Where(contract.Or(contract.ExternalIDIn(keys...), contract.NumberIn(numbers...)))
-		q.Modify(schema.LockRows)
+	altWhere:  func(numbers []string) func(*entsql.Selector) { return entsql.FieldIn(contract.FieldNumber, numbers...) },
+	altUnique: true,
+	load: func(b *batch, where func(*entsql.Selector), lock bool) ([]any, error) {
+		q := b.client.Contract.Query().Where(where)
+		if lock {
+			q.Modify(schema.LockRows)
+		}
 		return all(q.All(b.ctx))
 	},
 	check: func(b *batch) error {
@@ -136,9 +142,11 @@ var interactions = &table{
 		col(interaction.FieldOccurredAt, timestamp), col(interaction.FieldSubject, text),
 		col(interaction.FieldSummary, text), col(interaction.FieldHandledByID, text),
 	},
-	load: func(b *batch, keys, _ []string) ([]any, error) {
-		q := b.client.Interaction.Query().Where(interaction.ExternalIDIn(keys...))
-		q.Modify(schema.LockRows)
+	load: func(b *batch, where func(*entsql.Selector), lock bool) ([]any, error) {
+		q := b.client.Interaction.Query().Where(where)
+		if lock {
+			q.Modify(schema.LockRows)
+		}
 		return all(q.All(b.ctx))
 	},
 	check: func(b *batch) error {

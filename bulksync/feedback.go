@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	entsql "entgo.io/ent/dialect/sql"
+
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
 	"github.com/stakegraph/stakegraph/ent/contract"
@@ -55,9 +57,11 @@ var feedbackTable = &table{
 		col(feedback.FieldResolvedAt, timestamp), col(feedback.FieldResolvedByID, text),
 	},
 	defaults: map[string]any{feedback.FieldTopics: []string{}},
-	load: func(b *batch, keys, _ []string) ([]any, error) {
-		q := b.client.Feedback.Query().Where(feedback.ExternalIDIn(keys...))
-		q.Modify(schema.LockRows)
+	load: func(b *batch, where func(*entsql.Selector), lock bool) ([]any, error) {
+		q := b.client.Feedback.Query().Where(where)
+		if lock {
+			q.Modify(schema.LockRows)
+		}
 		return all(q.All(b.ctx))
 	},
 	check: checkFeedback,

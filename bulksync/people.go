@@ -3,6 +3,8 @@ package bulksync
 import (
 	"context"
 
+	entsql "entgo.io/ent/dialect/sql"
+
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/person"
 	"github.com/stakegraph/stakegraph/schema"
@@ -40,9 +42,13 @@ var people = &table{
 		person.FieldConsentMarketing: person.DefaultConsentMarketing,
 		person.FieldConsentResearch:  person.DefaultConsentResearch,
 	},
-	load: func(b *batch, keys, emails []string) ([]any, error) {
-		q := b.client.Person.Query().Where(person.Or(person.ExternalIDIn(keys...), person.EmailIn(emails...)))
-		q.Modify(schema.LockRows)
+	altWhere:  func(emails []string) func(*entsql.Selector) { return entsql.FieldIn(person.FieldEmail, emails...) },
+	altUnique: true,
+	load: func(b *batch, where func(*entsql.Selector), lock bool) ([]any, error) {
+		q := b.client.Person.Query().Where(where)
+		if lock {
+			q.Modify(schema.LockRows)
+		}
 		return all(q.All(b.ctx))
 	},
 }

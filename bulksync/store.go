@@ -118,14 +118,16 @@ func (b *batch) loadExisting() error {
 		if !r.ok() {
 			continue
 		}
-		keys = append(keys, r.key)
+		if r.key != "" {
+			keys = append(keys, r.key)
+		}
 		if b.table.altKey != nil {
 			if alt, ok := b.table.altKey(r.values); ok {
 				alts = append(alts, alt)
 			}
 		}
 	}
-	entities, err := b.table.load(b, unique(keys), unique(alts))
+	entities, err := b.loadBoth(unique(keys), unique(alts))
 	if err != nil {
 		return fmt.Errorf("loading %s: %w", b.table.name, err)
 	}
@@ -182,6 +184,46 @@ func (b *batch) loadExisting() error {
 		r.id, r.version, r.existing = s.id, s.version, s.values
 	}
 	return b.resolveSelf()
+}
+
+// loadBoth returns the stored rows with the keys and those with the alternate keys, locked.
+// It does not ask for both in one query: MariaDB answers an OR of IN lists on two indexes by
+// scanning, and locking, the whole table. A lookup by an index that is not unique may scan
+// too when the batch is much of the table, so such alternate keys are read without locks,
+// and the rows they find that the keys did not (rows a front end created, to adopt) are then
+// locked by id. A row created in between fails the write on a duplicate key, and the batch
+// runs again.
+func (b *batch) loadBoth(keys, alts []string) ([]any, error) {
+	var entities []any
+	locked := map[string]bool{}
+	if len(keys) > 0 {
+		found, err := b.table.load(b, entsql.FieldIn(b.table.keyColumn, keys...), true)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range found {
+			locked[idOf(e)] = true
+		}
+		entities = found
+	}
+	if len(alts) == 0 || b.table.altWhere == nil {
+		return entities, nil
+	}
+	found, err := b.table.load(b, b.table.altWhere(alts), b.table.altUnique)
+	if err != nil || b.table.altUnique {
+		return append(entities, found...), err
+	}
+	var lock []string
+	for _, e := range found {
+		if id := idOf(e); !locked[id] {
+			lock = append(lock, id)
+		}
+	}
+	if len(lock) == 0 {
+		return entities, nil
+	}
+	found, err = b.table.load(b, entsql.FieldIn("id", lock...), true)
+	return append(entities, found...), err
 }
 
 // stored is a stored row in canonical form.

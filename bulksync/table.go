@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
 )
 
 // kind says how a column's values are stored and compared.
@@ -41,8 +43,13 @@ type table struct {
 	altField string
 	columns  []column
 	defaults map[string]any // the values of columns a new row gets when the item leaves them out
-	// load returns the stored rows with the keys, locked for the rest of the transaction.
-	load func(b *batch, keys, altKeys []string) ([]any, error)
+	// altWhere selects the stored rows with the alternate keys, or a superset of them;
+	// altUnique says that it reads them by a unique index.
+	altWhere  func(altKeys []string) func(*entsql.Selector)
+	altUnique bool
+	// load returns the stored rows that where selects, locked for the rest of the transaction
+	// if lock is set.
+	load func(b *batch, where func(*entsql.Selector), lock bool) ([]any, error)
 	// check validates what needs the references resolved and the stored rows loaded.
 	check func(b *batch) error
 	// afterWrite keeps derived data in step with the written rows.
@@ -165,6 +172,11 @@ func (t *table) existingOf(entity any) (id string, version int64, values map[str
 		}
 	}
 	return idv.String(), ver.Int(), values, nil
+}
+
+// idOf returns an entity's id.
+func idOf(entity any) string {
+	return reflect.Indirect(reflect.ValueOf(entity)).FieldByName("ID").String()
 }
 
 // fieldIndexes caches, per entity type, the index of the struct field of each column.
