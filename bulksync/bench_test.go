@@ -45,8 +45,8 @@ func BenchmarkSync(b *testing.B) {
 		token := env.Token("bench", "INTEGRATION", "erp")
 		plan := syncPlan(b, accounts)
 		records := float64(plan.records())
-		first := send(b, env, token, plan, workers)
-		again := send(b, env, token, plan, workers)
+		first := send(b, env, token, plan, workers, "created")
+		again := send(b, env, token, plan, workers, "unchanged")
 		b.ReportMetric(records/first.took.Seconds(), "records/s")
 		b.ReportMetric(records/again.took.Seconds(), "resend-records/s")
 		if first.cpu.ProcessKnown {
@@ -82,6 +82,7 @@ func envInt(name string, def int) int {
 type stage struct {
 	name    string   // the mutation field
 	bodies  []string // the files of the batches' request bodies
+	sizes   []int    // the batches' numbers of items
 	records int
 }
 
@@ -99,7 +100,7 @@ func syncPlan(tb testing.TB, accounts int) plan {
 	dir := tb.TempDir()
 	batched := func(field, input string, n int, item func(i int) map[string]any) stage {
 		s := stage{name: field, records: n}
-		mutation := fmt.Sprintf("mutation($in: [%s!]!) { %s(input: $in) { failed items { outcome id } } }", input, field)
+		mutation := fmt.Sprintf("mutation($in: [%s!]!) { %s(input: $in) { created unchanged failed items { outcome id } } }", input, field)
 		for start := 0; start < n; start += 1000 {
 			batch := make([]map[string]any, 0, 1000)
 			for i := start; i < min(start+1000, n); i++ {
@@ -113,7 +114,7 @@ func syncPlan(tb testing.TB, accounts int) plan {
 			if err := os.WriteFile(path, body, 0o600); err != nil {
 				tb.Fatal(err)
 			}
-			s.bodies = append(s.bodies, path)
+			s.bodies, s.sizes = append(s.bodies, path), append(s.sizes, len(batch))
 		}
 		return s
 	}
@@ -145,30 +146,35 @@ type passResult struct {
 	cpu  storagetest.CPUTime
 }
 
-// send sends the plan with the workers and returns how long it took and what it cost.
-func send(b *testing.B, env *apitest.Env, token string, p plan, workers int) passResult {
+// send sends the plan with the workers and returns how long it took and what it cost. Every
+// item of every batch must come back with the outcome (created, unchanged).
+func send(b *testing.B, env *apitest.Env, token string, p plan, workers int, outcome string) passResult {
 	runtime.GC() // the garbage of earlier work is not this pass's
 	start, cpuStart := time.Now(), storagetest.CPUNow()
 	for _, s := range p {
 		stageStart, stageCPU := time.Now(), storagetest.CPUNow()
-		work := make(chan string)
+		type batch struct {
+			path string
+			size int
+		}
+		work := make(chan batch)
 		var wg sync.WaitGroup
 		for range workers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for path := range work {
-					body, err := os.ReadFile(path)
+				for w := range work {
+					body, err := os.ReadFile(w.path)
 					if err != nil {
 						b.Error(err)
 						continue
 					}
-					post(b, env.URL+"/graphql", token, body)
+					post(b, env.URL+"/graphql", token, body, fmt.Sprintf(`"%s":%d`, outcome, w.size))
 				}
 			}()
 		}
-		for _, path := range s.bodies {
-			work <- path
+		for i, path := range s.bodies {
+			work <- batch{path, s.sizes[i]}
 		}
 		close(work)
 		wg.Wait()
@@ -179,9 +185,10 @@ func send(b *testing.B, env *apitest.Env, token string, p plan, workers int) pas
 	return passResult{took: time.Since(start), cpu: storagetest.CPUNow().Since(cpuStart)}
 }
 
-// post sends one request as a lean integrator would: it checks the status and that the
-// response carries no error, without decoding the per-item results.
-func post(b *testing.B, url, token string, body []byte) {
+// post sends one request as a lean integrator would: it checks the status, that the response
+// carries no error and has the expected count of an outcome, without decoding the per-item
+// results.
+func post(b *testing.B, url, token string, body []byte, want string) {
 	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		b.Fatal(err)
@@ -196,7 +203,7 @@ func post(b *testing.B, url, token string, body []byte) {
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil || resp.StatusCode != http.StatusOK || bytes.Contains(raw, []byte(`"errors"`)) ||
-		!bytes.Contains(raw, []byte(`"failed":0`)) {
-		b.Errorf("sync failed: %d %s", resp.StatusCode, raw)
+		!bytes.Contains(raw, []byte(`"failed":0`)) || !bytes.Contains(raw, []byte(want)) {
+		b.Errorf("sync failed or not all %s: %d %.500s", want, resp.StatusCode, raw)
 	}
 }

@@ -2,10 +2,11 @@
 // stakegraph in step with an ERP, a survey tool or a support desk.
 //
 // A batch is set-based work: one query per kind of reference to resolve, one to load the rows
-// that exist by key (and one by alternate key: email, contract number, account and person),
-// one multi-row INSERT for the new rows and one UPDATE for the changed ones, and
-// the journal rows of the batch in one insert at commit. Unchanged items write nothing: no
-// new version, no journal row. This is the one write path that does not go through ent
+// that exist by key (and one by alternate key: email, contract number, account and person,
+// for items without a key or when the unique index refused a first attempt), one multi-row
+// INSERT for the new rows and one UPDATE for the changed ones, and the journal rows of the
+// batch in one insert at commit. Unchanged items write nothing: no new version, no journal
+// row. This is the one write path that does not go through ent
 // mutations, for throughput; it keeps their guarantees itself: the tenant comes from the viewer
 // (ADMIN or INTEGRATION, who see the whole tenant), every read goes through the access rules,
 // fields pass the schema's validators and normalisation, references must resolve in the
@@ -126,6 +127,9 @@ type batch struct {
 	rows    []*row
 	now     time.Time
 	changes []journal.Change // what the batch changed, for the journal
+	// retried is set when an earlier attempt met a duplicate key: this one looks up every
+	// alternate key (see loadExisting).
+	retried bool
 }
 
 // run syncs the rows into the table: validates and resolves them, loads what exists, writes
@@ -144,11 +148,13 @@ func run(ctx context.Context, c *ent.Client, dialect string, t *table, rows []*r
 	// A batch that meets a concurrent one creating the same records waits for it on the unique
 	// index and then finds them taken: it goes back to its savepoint and runs again, now
 	// finding them stored. Batches of a tenant so run side by side, without a lock of their own.
+	// The same happens to a first attempt that did not look up every alternate key.
 	for attempt := 1; ; attempt++ {
 		if err := exec(ctx, c, "SAVEPOINT bulk_sync"); err != nil {
 			return nil, err
 		}
-		b := &batch{ctx: ctx, client: c, dialect: dialect, viewer: v, table: t, rows: cloneRows(rows), now: time.Now().UTC()}
+		b := &batch{ctx: ctx, client: c, dialect: dialect, viewer: v, table: t, rows: cloneRows(rows), now: time.Now().UTC(),
+			retried: attempt > 1}
 		res, err := b.sync(allOrNone)
 		if err == nil {
 			if err := exec(ctx, c, "RELEASE SAVEPOINT bulk_sync"); err != nil {
@@ -157,7 +163,7 @@ func run(ctx context.Context, c *ent.Client, dialect string, t *table, rows []*r
 			// Journal only the attempt that stands.
 			return res, journal.Append(ctx, b.changes...)
 		}
-		if !duplicate(err) || attempt == 3 {
+		if !duplicate(err) || attempt == 4 {
 			return nil, err
 		}
 		if err := exec(ctx, c, "ROLLBACK TO SAVEPOINT bulk_sync"); err != nil {

@@ -316,3 +316,53 @@ func TestSyncLimits(t *testing.T) {
 		}
 	})
 }
+
+// TestAlternateKeyConflicts: an item with an external id that meets another record by its
+// alternate key fails with CONFLICT on that field, whether it would update or create, and
+// the batch's other items still commit. A first attempt does not look such keys up: the
+// unique index refuses it and the batch runs again with them looked up.
+func TestAlternateKeyConflicts(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		token := env.Token("acme", "INTEGRATION", "erp")
+		warm(t, env, token)
+		expectOutcomes(t, doSync(t, env, token, syncAccounts, []object{{"externalID": "acc-1", "name": "One"}}, false), "CREATED")
+		people := []object{
+			{"externalID": "per-a", "email": "a@acme.example", "name": "A"},
+			{"externalID": "per-b", "email": "b@acme.example", "name": "B"},
+		}
+		expectOutcomes(t, doSync(t, env, token, syncPeople, people, false), "CREATED", "CREATED")
+		contact := object{"externalID": "bct-a", "accountExternalID": "acc-1", "personExternalID": "per-a"}
+		expectOutcomes(t, doSync(t, env, token, syncBuyingContacts, []object{contact}, false), "CREATED")
+		seq := lastSeq(t, env, token)
+
+		batch := []object{
+			{"externalID": "per-a", "email": "b@acme.example", "name": "A"}, // update onto per-b's email
+			{"externalID": "per-c", "email": "a@acme.example", "name": "C"}, // create with per-a's email
+			{"externalID": "per-d", "email": "d@acme.example", "name": "D"}, // valid
+		}
+		got := doSync(t, env, token, syncPeople, batch, false)
+		expectOutcomes(t, got, "FAILED", "FAILED", "CREATED")
+		for i := range 2 {
+			if !got.Items[i].hasError("email", conflict) {
+				t.Fatalf("item %d: want a CONFLICT on email: %s", i, got)
+			}
+		}
+		var email string
+		if err := env.DB.SQL.QueryRow("SELECT email FROM people WHERE external_id = 'per-a'").Scan(&email); err != nil || email != "a@acme.example" {
+			t.Fatalf("per-a's email is %q (%v) after the batch, want a@acme.example", email, err)
+		}
+		if n := len(changesSince(t, env, token, seq)); n != 1 {
+			t.Fatalf("%d journal rows, want 1 (per-d created)", n)
+		}
+
+		// A second buying contact for the same account and person, under another external id.
+		twin := with(contact, "externalID", "bct-twin")
+		refused := doSync(t, env, token, syncBuyingContacts, []object{twin}, false)
+		if expectOutcomes(t, refused, "FAILED"); !refused.Items[0].hasError("personExternalID", conflict) {
+			t.Fatalf("a second contact for acc-1 and per-a: %s", refused)
+		}
+		if n := count(t, env, "buying_contacts"); n != 1 {
+			t.Fatalf("%d buying contacts, want 1", n)
+		}
+	})
+}
