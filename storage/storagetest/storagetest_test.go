@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"context"
 	"os"
 	"testing"
 
@@ -30,5 +31,41 @@ func TestMySQLReadsCommitted(t *testing.T) {
 	}
 	if level != "READ-COMMITTED" {
 		t.Fatalf("sessions run at %s", level)
+	}
+}
+
+// TestMySQLSendsValuesInline checks that a statement with arguments reaches the server as text
+// with its values, without a prepared statement (see storage.Open), and that values which
+// need escaping arrive intact.
+func TestMySQLSendsValuesInline(t *testing.T) {
+	if os.Getenv(MySQLEnv) == "" {
+		t.Skipf("set %s to test MySQL sessions", MySQLEnv)
+	}
+	db := Open(t, "mysql")
+	ctx := context.Background()
+	conn, err := db.SQL.Conn(ctx) // session counters are per connection
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	prepared := func() int {
+		var name string
+		var n int
+		if err := conn.QueryRowContext(ctx, "SHOW SESSION STATUS LIKE 'Com_stmt_prepare'").Scan(&name, &n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := prepared()
+	tricky := "O'Brien \\ \"quoted\" — ünïcode 🚀 \x00 end"
+	var got string
+	if err := conn.QueryRowContext(ctx, "SELECT ?", tricky).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != tricky {
+		t.Fatalf("sent %q, read back %q", tricky, got)
+	}
+	if n := prepared() - before; n != 0 {
+		t.Fatalf("a statement with an argument prepared %d statements on the server, want 0", n)
 	}
 }
