@@ -1,16 +1,15 @@
 // Package bulksync upserts batches of records by their external ids, for integrators who keep
 // stakegraph in step with an ERP, a survey tool or a support desk.
 //
-// A batch is set-based work: one query per kind of reference to resolve, one to load the rows
-// that exist by key (and one by alternate key: email, contract number, account and person,
-// for items without a key or when the unique index refused a first attempt), one multi-row
-// INSERT for the new rows and one UPDATE for the changed ones, and the journal rows of the
-// batch in one insert at commit. Unchanged items write nothing: no new version, no journal
-// row. This is the one write path that does not go through ent
-// mutations, for throughput; it keeps their guarantees itself: the tenant comes from the viewer
-// (ADMIN or INTEGRATION, who see the whole tenant), every read goes through the access rules,
-// fields pass the schema's validators and normalisation, references must resolve in the
-// tenant, and every change is journaled in the same transaction.
+// A batch is set-based work: one query per kind of reference to resolve, one to load the rows that
+// exist by key (and one by alternate key: email, contract number, account and person, for items
+// without a key or when the unique index refused a first attempt), one multi-row INSERT for the
+// new rows and one UPDATE for the changed ones, and the journal rows of the batch in one insert at
+// commit. Unchanged items write nothing: no new version, no journal row. This is the one write
+// path that does not go through ent mutations, for throughput; it keeps their guarantees itself:
+// the tenant comes from the viewer (ADMIN or INTEGRATION, who see the whole tenant), every read
+// goes through the access rules, fields pass the schema's validators and normalisation, references
+// must resolve in the tenant, and every change is journaled in the same transaction.
 package bulksync
 
 import (
