@@ -8,7 +8,6 @@ import (
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/account"
 	"github.com/stakegraph/stakegraph/errs"
-	"github.com/stakegraph/stakegraph/schema"
 )
 
 // AccountInput is an account as the integrator's system knows it. Fields left out (null) keep
@@ -39,12 +38,8 @@ var accounts = &table{
 		col(account.FieldParentID, text),
 	},
 	defaults: map[string]any{account.FieldTier: account.DefaultTier, account.FieldStage: account.DefaultStage},
-	load: func(b *batch, where func(*entsql.Selector), lock bool) ([]any, error) {
-		q := b.client.Account.Query().Where(where)
-		if lock {
-			q.Modify(schema.LockRows)
-		}
-		return all(q.All(b.ctx))
+	load: func(b *batch, where func(*entsql.Selector)) ([]any, error) {
+		return all(b.client.Account.Query().Where(where).All(b.ctx))
 	},
 	check: refuseHierarchyLoops,
 }

@@ -33,9 +33,7 @@ import (
 //	STAKEGRAPH_TEST_MYSQL_DSN='root@tcp(127.0.0.1:3306)/test?parseTime=true' \
 //	  go test -run '^$' -bench BenchmarkSync -benchtime 1x -timeout 60m ./bulksync/
 func BenchmarkSync(b *testing.B) {
-	if os.Getenv(storagetest.MySQLEnv) == "" {
-		b.Skipf("set %s to run the sync benchmark on MariaDB", storagetest.MySQLEnv)
-	}
+	storagetest.NeedMySQL(b, "run the sync benchmark on MariaDB")
 	_, restore := server.TuneGC() // the collector's target as serve sets it
 	b.Cleanup(restore)
 	accounts := envInt("STAKEGRAPH_BENCH_ACCOUNTS", 100_000)
@@ -80,10 +78,15 @@ func envInt(name string, def int) int {
 // this process, which is the server's too, then paces itself on the server's heap alone, as
 // in a server of its own.
 type stage struct {
-	name    string   // the mutation field
-	bodies  []string // the files of the batches' request bodies
-	sizes   []int    // the batches' numbers of items
+	name    string // the mutation field
+	batches []batchFile
 	records int
+}
+
+// batchFile is a batch's request body, kept in a file, and its number of items.
+type batchFile struct {
+	path string
+	size int
 }
 
 type plan []stage
@@ -114,7 +117,7 @@ func syncPlan(tb testing.TB, accounts int) plan {
 			if err := os.WriteFile(path, body, 0o600); err != nil {
 				tb.Fatal(err)
 			}
-			s.bodies, s.sizes = append(s.bodies, path), append(s.sizes, len(batch))
+			s.batches = append(s.batches, batchFile{path, len(batch)})
 		}
 		return s
 	}
@@ -153,11 +156,7 @@ func send(b *testing.B, env *apitest.Env, token string, p plan, workers int, out
 	start, cpuStart := time.Now(), storagetest.CPUNow()
 	for _, s := range p {
 		stageStart, stageCPU := time.Now(), storagetest.CPUNow()
-		type batch struct {
-			path string
-			size int
-		}
-		work := make(chan batch)
+		work := make(chan batchFile)
 		var wg sync.WaitGroup
 		for range workers {
 			wg.Add(1)
@@ -173,8 +172,8 @@ func send(b *testing.B, env *apitest.Env, token string, p plan, workers int, out
 				}
 			}()
 		}
-		for i, path := range s.bodies {
-			work <- batch{path, s.sizes[i]}
+		for _, f := range s.batches {
+			work <- f
 		}
 		close(work)
 		wg.Wait()

@@ -131,6 +131,10 @@ type batch struct {
 	retried bool
 }
 
+// syncAttempts bounds how often a batch runs when a unique index refuses it: once without
+// every alternate key looked up, then against concurrent batches creating the same rows.
+const syncAttempts = 4
+
 // run syncs the rows into the table: validates and resolves them, loads what exists, writes
 // what changed and journals it.
 func run(ctx context.Context, c *ent.Client, dialect string, t *table, rows []*row, allOrNone bool) (*Result, error) {
@@ -162,7 +166,7 @@ func run(ctx context.Context, c *ent.Client, dialect string, t *table, rows []*r
 			// Journal only the attempt that stands.
 			return res, journal.Append(ctx, b.changes...)
 		}
-		if !duplicate(err) || attempt == 4 {
+		if !duplicate(err) || attempt == syncAttempts {
 			return nil, err
 		}
 		if err := exec(ctx, c, "ROLLBACK TO SAVEPOINT bulk_sync"); err != nil {

@@ -71,12 +71,8 @@ var buyingContacts = &table{
 	},
 	defaults: map[string]any{buyingcontact.FieldRoles: []enum.BuyingRole{}, buyingcontact.FieldPrimary: false},
 	altWhere: pairPeople,
-	load: func(b *batch, where func(*entsql.Selector), lock bool) ([]any, error) {
-		q := b.client.BuyingContact.Query().Where(where)
-		if lock {
-			q.Modify(schema.LockRows)
-		}
-		return all(q.All(b.ctx))
+	load: func(b *batch, where func(*entsql.Selector)) ([]any, error) {
+		return all(b.client.BuyingContact.Query().Where(where).All(b.ctx))
 	},
 	check: func(b *batch) error {
 		immutable(b, "account_id", "accountExternalID")
@@ -104,12 +100,8 @@ var endUsers = &table{
 	},
 	defaults: map[string]any{enduser.FieldStatus: enduser.DefaultStatus, enduser.FieldLicensed: enduser.DefaultLicensed},
 	altWhere: pairPeople,
-	load: func(b *batch, where func(*entsql.Selector), lock bool) ([]any, error) {
-		q := b.client.EndUser.Query().Where(where)
-		if lock {
-			q.Modify(schema.LockRows)
-		}
-		return all(q.All(b.ctx))
+	load: func(b *batch, where func(*entsql.Selector)) ([]any, error) {
+		return all(b.client.EndUser.Query().Where(where).All(b.ctx))
 	},
 	check: func(b *batch) error {
 		immutable(b, "account_id", "accountExternalID")
@@ -284,6 +276,7 @@ func demotePrimaries(b *batch) error {
 	// scanning the table.
 	primary, err := b.client.BuyingContact.Query().
 		Where(buyingcontact.AccountIDIn(accounts...), buyingcontact.Primary(true)).
+		Select(buyingcontact.FieldAccountID, buyingcontact.FieldExternalID).
 		All(b.ctx)
 	if err != nil {
 		return err

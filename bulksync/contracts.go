@@ -59,12 +59,8 @@ var contracts = &table{
 	},
 	altWhere:  func(numbers []string) func(*entsql.Selector) { return entsql.FieldIn(contract.FieldNumber, numbers...) },
 	altUnique: true,
-	load: func(b *batch, where func(*entsql.Selector), lock bool) ([]any, error) {
-		q := b.client.Contract.Query().Where(where)
-		if lock {
-			q.Modify(schema.LockRows)
-		}
-		return all(q.All(b.ctx))
+	load: func(b *batch, where func(*entsql.Selector)) ([]any, error) {
+		return all(b.client.Contract.Query().Where(where).All(b.ctx))
 	},
 	check: func(b *batch) error {
 		immutable(b, contract.FieldAccountID, "accountExternalID")
@@ -142,12 +138,8 @@ var interactions = &table{
 		col(interaction.FieldOccurredAt, timestamp), col(interaction.FieldSubject, text),
 		col(interaction.FieldSummary, text), col(interaction.FieldHandledByID, text),
 	},
-	load: func(b *batch, where func(*entsql.Selector), lock bool) ([]any, error) {
-		q := b.client.Interaction.Query().Where(where)
-		if lock {
-			q.Modify(schema.LockRows)
-		}
-		return all(q.All(b.ctx))
+	load: func(b *batch, where func(*entsql.Selector)) ([]any, error) {
+		return all(b.client.Interaction.Query().Where(where).All(b.ctx))
 	},
 	check: func(b *batch) error {
 		immutable(b, interaction.FieldAccountID, "accountExternalID")

@@ -57,12 +57,8 @@ var feedbackTable = &table{
 		col(feedback.FieldResolvedAt, timestamp), col(feedback.FieldResolvedByID, text),
 	},
 	defaults: map[string]any{feedback.FieldTopics: []string{}},
-	load: func(b *batch, where func(*entsql.Selector), lock bool) ([]any, error) {
-		q := b.client.Feedback.Query().Where(where)
-		if lock {
-			q.Modify(schema.LockRows)
-		}
-		return all(q.All(b.ctx))
+	load: func(b *batch, where func(*entsql.Selector)) ([]any, error) {
+		return all(b.client.Feedback.Query().Where(where).All(b.ctx))
 	},
 	check: checkFeedback,
 	afterWrite: func(b *batch) error {

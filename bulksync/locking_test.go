@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -18,9 +17,7 @@ import (
 // and alternate key, made MariaDB scan: quadratic work, and every batch locked the whole
 // table.) MariaDB only: SQLite has one writer at a time anyway.
 func TestSyncLocksOnlyItsRows(t *testing.T) {
-	if os.Getenv(storagetest.MySQLEnv) == "" {
-		t.Skipf("set %s to test row locks on MariaDB", storagetest.MySQLEnv)
-	}
+	storagetest.NeedMySQL(t, "test row locks on MariaDB")
 	env := apitest.New(t, "mysql")
 	const stored, synced = 3000, 1000
 	token := env.Token("acme", "INTEGRATION", "erp")

@@ -192,44 +192,59 @@ func (b *batch) loadExisting() error {
 	return b.resolveSelf()
 }
 
-// loadBoth returns the stored rows with the keys and those with the alternate keys, locked.
-// It does not ask for both in one query: MariaDB answers an OR of IN lists on two indexes by
-// scanning, and locking, the whole table. A lookup by an index that is not unique may scan
-// too when the batch is much of the table, so such alternate keys are read without locks,
-// and the rows they find that the keys did not (rows a front end created, to adopt) are then
-// locked by id. A row created in between fails the write on a duplicate key, and the batch
-// runs again.
+// loadBoth returns the stored rows with the keys and those with the alternate keys, locked,
+// each once. It does not ask for both in one query: MariaDB answers an OR of IN lists on two
+// indexes by scanning, and locking, the whole table. A lookup by an index that is not unique
+// may scan too when the batch is much of the table, so such alternate keys are read without
+// locks, and the rows they find that the keys did not (rows a front end created, to adopt)
+// are then locked by id. A row created in between fails the write on a duplicate key, and the
+// batch runs again.
 func (b *batch) loadBoth(keys, alts []string) ([]any, error) {
 	var entities []any
-	locked := map[string]bool{}
 	if len(keys) > 0 {
-		found, err := b.table.load(b, entsql.FieldIn(b.table.keyColumn, keys...), true)
+		found, err := b.table.load(b, locking(entsql.FieldIn(b.table.keyColumn, keys...)))
 		if err != nil {
 			return nil, err
-		}
-		for _, e := range found {
-			locked[idOf(e)] = true
 		}
 		entities = found
 	}
 	if len(alts) == 0 || b.table.altWhere == nil {
 		return entities, nil
 	}
-	found, err := b.table.load(b, b.table.altWhere(alts), b.table.altUnique)
-	if err != nil || b.table.altUnique {
-		return append(entities, found...), err
+	where := b.table.altWhere(alts)
+	if b.table.altUnique {
+		where = locking(where)
 	}
-	var lock []string
+	found, err := b.table.load(b, where)
+	if err != nil {
+		return nil, err
+	}
+	byKey := map[string]bool{}
+	for _, e := range entities {
+		byKey[idOf(e)] = true
+	}
+	var others []any
+	var ids []string
 	for _, e := range found {
-		if id := idOf(e); !locked[id] {
-			lock = append(lock, id)
+		if id := idOf(e); !byKey[id] {
+			others, ids = append(others, e), append(ids, id)
 		}
 	}
-	if len(lock) == 0 {
-		return entities, nil
+	if !b.table.altUnique && len(ids) > 0 {
+		if others, err = b.table.load(b, locking(entsql.FieldIn("id", ids...))); err != nil {
+			return nil, err
+		}
 	}
-	found, err = b.table.load(b, entsql.FieldIn("id", lock...), true)
-	return append(entities, found...), err
+	return append(entities, others...), nil
+}
+
+// locking selects what where selects and locks it for the rest of the transaction
+// (schema.LockRows): ent applies a query's predicates to its selector, the lock with them.
+func locking(where func(*entsql.Selector)) func(*entsql.Selector) {
+	return func(s *entsql.Selector) {
+		where(s)
+		schema.LockRows(s)
+	}
 }
 
 // stored is a stored row in canonical form.

@@ -38,7 +38,9 @@ type table struct {
 	keyColumn string // the column that identifies an item
 	keyField  string // the API's name of the key, for errors
 	// altKey returns a second key that identifies a row (a person's email, a contract's
-	// number), from an item's or a stored row's values; altField is its API name.
+	// number), from an item's or a stored row's values; altField is its API name. Every
+	// alternate key has a unique index: a first attempt that did not look one up learns from
+	// it that the key is taken (see loadExisting).
 	altKey   func(values map[string]any) (string, bool)
 	altField string
 	columns  []column
@@ -47,9 +49,8 @@ type table struct {
 	// altUnique says that it reads them by a unique index.
 	altWhere  func(altKeys []string) func(*entsql.Selector)
 	altUnique bool
-	// load returns the stored rows that where selects, locked for the rest of the transaction
-	// if lock is set.
-	load func(b *batch, where func(*entsql.Selector), lock bool) ([]any, error)
+	// load returns the stored rows that where selects.
+	load func(b *batch, where func(*entsql.Selector)) ([]any, error)
 	// check validates what needs the references resolved and the stored rows loaded.
 	check func(b *batch) error
 	// afterWrite keeps derived data in step with the written rows.

@@ -3,7 +3,6 @@ package graph_test
 import (
 	"context"
 	"errors"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -34,9 +33,7 @@ const (
 //	STAKEGRAPH_TEST_MYSQL_DSN='root@tcp(127.0.0.1:3306)/test?parseTime=true' \
 //	  go test -run '^$' -bench BenchmarkViews -benchtime 50x -timeout 60m ./graph/
 func BenchmarkViews(b *testing.B) {
-	if os.Getenv(storagetest.MySQLEnv) == "" {
-		b.Skipf("set %s to run the views benchmark on MariaDB", storagetest.MySQLEnv)
-	}
+	storagetest.NeedMySQL(b, "run the views benchmark on MariaDB")
 	db := storagetest.OpenKept(b, viewsDatabase)
 	viewsFixture(b, db)
 	env := apitest.Serve(b, db)

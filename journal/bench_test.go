@@ -3,7 +3,6 @@ package journal_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"testing"
 
 	"github.com/stakegraph/stakegraph/auth"
@@ -25,9 +24,7 @@ import (
 //	STAKEGRAPH_TEST_MYSQL_DSN='root@tcp(127.0.0.1:3306)/test?parseTime=true' \
 //	  go test -run '^$' -bench BenchmarkJournal -benchtime 50x ./journal/
 func BenchmarkJournal(b *testing.B) {
-	if os.Getenv(storagetest.MySQLEnv) == "" {
-		b.Skipf("set %s to run the journal benchmark on MariaDB", storagetest.MySQLEnv)
-	}
+	storagetest.NeedMySQL(b, "run the journal benchmark on MariaDB")
 	db := storagetest.Open(b, "mysql")
 	ctx := auth.NewContext(context.Background(), auth.Viewer{TenantID: pulid.New("ten"), Subject: "bench", Role: enum.RoleIntegration})
 	const perBatch = 1000

@@ -22,6 +22,15 @@ import (
 // MySQLEnv names the environment variable with the DSN of a MySQL-compatible test server.
 const MySQLEnv = "STAKEGRAPH_TEST_MYSQL_DSN"
 
+// NeedMySQL skips the test or benchmark unless MySQLEnv names a server; purpose completes
+// "set STAKEGRAPH_TEST_MYSQL_DSN to …".
+func NeedMySQL(tb testing.TB, purpose string) {
+	tb.Helper()
+	if os.Getenv(MySQLEnv) == "" {
+		tb.Skipf("set %s to %s", MySQLEnv, purpose)
+	}
+}
+
 // Each runs fn as a subtest on a fresh, migrated database of every available kind: "sqlite",
 // and "mysql" when MySQLEnv is set.
 func Each(t *testing.T, fn func(t *testing.T, db *storage.DB)) {

@@ -2,7 +2,6 @@ package storagetest
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/stakegraph/stakegraph/storage"
@@ -19,9 +18,7 @@ func TestOpenMigrates(t *testing.T) {
 // TestMySQLReadsCommitted checks that MySQL sessions read committed data, which the journal's
 // row locks and the version checks rely on.
 func TestMySQLReadsCommitted(t *testing.T) {
-	if os.Getenv(MySQLEnv) == "" {
-		t.Skipf("set %s to test MySQL sessions", MySQLEnv)
-	}
+	NeedMySQL(t, "test MySQL sessions")
 	db := Open(t, "mysql")
 	var level string
 	if err := db.SQL.QueryRow("SELECT @@tx_isolation").Scan(&level); err != nil {
@@ -38,9 +35,7 @@ func TestMySQLReadsCommitted(t *testing.T) {
 // with its values, without a prepared statement (see storage.Open), and that values which
 // need escaping arrive intact.
 func TestMySQLSendsValuesInline(t *testing.T) {
-	if os.Getenv(MySQLEnv) == "" {
-		t.Skipf("set %s to test MySQL sessions", MySQLEnv)
-	}
+	NeedMySQL(t, "test MySQL sessions")
 	db := Open(t, "mysql")
 	ctx := context.Background()
 	conn, err := db.SQL.Conn(ctx) // session counters are per connection
