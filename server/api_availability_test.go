@@ -62,6 +62,21 @@ func mustBeUnavailable(t *testing.T, what string, r *apitest.Response) {
 	}
 }
 
+// servesAgain waits until a query succeeds once the database is back.
+func servesAgain(t *testing.T, env *apitest.Env, token string) {
+	t.Helper()
+	eventually(t, 30*time.Second, func() string {
+		r, err := env.Try(token, `{ accounts(first: 1) { totalCount } }`, nil, nil)
+		if err != nil {
+			return err.Error()
+		}
+		if r.Status != http.StatusOK || len(r.Errors) > 0 {
+			return "with the database back: " + r.String()
+		}
+		return ""
+	})
+}
+
 // TestAPIDatabaseDown: with the database gone, requests answer 503 UNAVAILABLE with
 // Retry-After and a request id, on the authentication path as on the GraphQL one; once the
 // replica knows, it refuses requests without touching the database; when the database is
@@ -115,16 +130,7 @@ func TestAPIDatabaseDown(t *testing.T) {
 			}
 
 			restore()
-			eventually(t, 30*time.Second, func() string {
-				r, err := env.Try(tok, `{ accounts(first: 1) { totalCount } }`, nil, nil)
-				if err != nil {
-					return err.Error()
-				}
-				if r.Status != http.StatusOK || len(r.Errors) > 0 {
-					return "after restoring the database: " + r.String()
-				}
-				return ""
-			})
+			servesAgain(t, env, tok)
 			if status, _, body := get(t, env.URL+"/readyz", "", nil); status != http.StatusOK {
 				t.Errorf("/readyz once the database is back: %d %s", status, body)
 			}
@@ -182,16 +188,7 @@ func TestAPIDatabaseHung(t *testing.T) {
 	if err := proxy.Restore(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, func() string {
-		r, err := env.Try(tok, `{ accounts(first: 1) { totalCount } }`, nil, nil)
-		if err != nil {
-			return err.Error()
-		}
-		if r.Status != http.StatusOK || len(r.Errors) > 0 {
-			return "after the database answers again: " + r.String()
-		}
-		return ""
-	})
+	servesAgain(t, env, tok)
 	var n int
 	if err := db.SQL.QueryRow("SELECT COUNT(*) FROM accounts WHERE name = 'Hung'").Scan(&n); err != nil || n != 0 {
 		t.Errorf("the mutation answered UNAVAILABLE committed: %d (%v)", n, err)

@@ -23,10 +23,10 @@ type exchange struct {
 	resp   apitest.Response
 }
 
-// exchangeWith sends a request to the API: method, path (with its query string), headers and body.
-func exchangeWith(t *testing.T, env *apitest.Env, method, path string, header http.Header, body string) exchange {
+// call sends a request: method, URL, headers and body.
+func call(t *testing.T, method, rawURL string, header http.Header, body string) exchange {
 	t.Helper()
-	req, err := http.NewRequest(method, env.URL+path, strings.NewReader(body))
+	req, err := http.NewRequest(method, rawURL, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestAPIGraphQLOverHTTP(t *testing.T) {
 				if tc.ctype != "-" {
 					h.Set("Content-Type", tc.ctype)
 				}
-				x := exchangeWith(t, env, tc.method, "/graphql"+tc.path, h, tc.body)
+				x := call(t, tc.method, env.URL+"/graphql"+tc.path, h, tc.body)
 				if x.status != tc.want.status {
 					t.Errorf("status %d, want %d: %s", x.status, tc.want.status, x)
 				}
@@ -173,7 +173,7 @@ func TestAPIGraphQLOverHTTP(t *testing.T) {
 			t.Errorf("accounts after mutations sent over GET: %d (%v)", n, err)
 		}
 		// Refusals before GraphQL speak the negotiated media type too.
-		x := exchangeWith(t, env, "POST", "/graphql", http.Header{"Accept": {gql}, "Content-Type": {legacy}}, q(`{ viewer { subject } }`))
+		x := call(t, "POST", env.URL+"/graphql", http.Header{"Accept": {gql}, "Content-Type": {legacy}}, q(`{ viewer { subject } }`))
 		if x.status != http.StatusUnauthorized || x.header.Get("Content-Type") != gql+"; charset=utf-8" || x.fields["data"] != nil {
 			t.Errorf("no token, new media type: %s", x)
 		}
@@ -226,7 +226,7 @@ func TestAPIErrorsCarryRequestID(t *testing.T) {
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
-				x := exchangeWith(t, env, tc.method, tc.path, tc.header, tc.body)
+				x := call(t, tc.method, env.URL+tc.path, tc.header, tc.body)
 				if x.status != tc.status || len(x.resp.Errors) == 0 {
 					t.Fatalf("want %d with errors: %s", tc.status, x)
 				}
@@ -249,12 +249,12 @@ func TestAPIResponseHeaders(t *testing.T) {
 		authed := jsonBody.Clone()
 		authed.Set("Authorization", "Bearer "+tok)
 		for name, x := range map[string]exchange{
-			"answer":       exchangeWith(t, env, "POST", "/graphql", authed, `{"query":"{ viewer { subject } }"}`),
-			"refusal":      exchangeWith(t, env, "POST", "/graphql", jsonBody, `{"query":"{ viewer { subject } }"}`),
-			"invalid":      exchangeWith(t, env, "POST", "/graphql", authed, `{"query":"{"}`),
-			"over GET":     exchangeWith(t, env, "GET", "/graphql?query="+url.QueryEscape(`{ viewer { subject } }`), http.Header{"Authorization": {"Bearer " + tok}}, ""),
-			"readiness":    exchangeWith(t, env, "GET", "/readyz", nil, ""),
-			"unknown path": exchangeWith(t, env, "GET", "/nothing-here", nil, ""),
+			"answer":       call(t, "POST", env.URL+"/graphql", authed, `{"query":"{ viewer { subject } }"}`),
+			"refusal":      call(t, "POST", env.URL+"/graphql", jsonBody, `{"query":"{ viewer { subject } }"}`),
+			"invalid":      call(t, "POST", env.URL+"/graphql", authed, `{"query":"{"}`),
+			"over GET":     call(t, "GET", env.URL+"/graphql?query="+url.QueryEscape(`{ viewer { subject } }`), http.Header{"Authorization": {"Bearer " + tok}}, ""),
+			"readiness":    call(t, "GET", env.URL+"/readyz", nil, ""),
+			"unknown path": call(t, "GET", env.URL+"/nothing-here", nil, ""),
 		} {
 			if got := x.header.Get("X-Content-Type-Options"); got != "nosniff" {
 				t.Errorf("%s: X-Content-Type-Options %q", name, got)
@@ -272,7 +272,7 @@ func TestAPIMetricsLabelsAreFixed(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
 		tok := env.Token("acme", "ADMIN", "alice")
 		env.Do(tok, `{ viewer { subject } }`, nil).MustOK(t, nil)
-		page := func() []byte { return exchangeWith(t, env, "GET", "/metrics", nil, "").body }
+		page := func() []byte { return call(t, "GET", env.URL+"/metrics", nil, "").body }
 		series := func(b []byte) int {
 			n := 0
 			for line := range bytes.Lines(b) {
@@ -287,10 +287,10 @@ func TestAPIMetricsLabelsAreFixed(t *testing.T) {
 		for i := range 50 {
 			method := "X" + strings.Repeat(string(rune('A'+i%26)), 1000) + strings.Repeat("Z", i)
 			invented = append(invented, method)
-			exchangeWith(t, env, method, "/graphql", nil, "")
-			exchangeWith(t, env, method, "/healthz", nil, "")
-			exchangeWith(t, env, "GET", "/p"+strings.Repeat("q", i*100), nil, "")
-			exchangeWith(t, env, "POST", "/graphql", http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + tok}},
+			call(t, method, env.URL+"/graphql", nil, "")
+			call(t, method, env.URL+"/healthz", nil, "")
+			call(t, "GET", env.URL+"/p"+strings.Repeat("q", i*100), nil, "")
+			call(t, "POST", env.URL+"/graphql", http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + tok}},
 				`{"query":"query Op`+strings.Repeat("x", i)+` { viewer { subject } }","operationName":"Op`+strings.Repeat("x", i)+`"}`)
 		}
 		after := page()

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -29,26 +28,15 @@ import (
 // get sends a GET to the server and returns its status, headers and body.
 func get(t *testing.T, rawURL, token string, header http.Header) (int, http.Header, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, rawURL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header[k] = v
+	header = header.Clone()
+	if header == nil {
+		header = http.Header{}
 	}
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header, body
+	x := call(t, http.MethodGet, rawURL, header, "")
+	return x.status, x.header, x.body
 }
 
 func decode(t *testing.T, body []byte) apitest.Response {

@@ -4,9 +4,9 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
-	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,8 +54,9 @@ var retryAfter = strconv.Itoa(int(probeInterval / time.Second))
 // connection of their own: /readyz's, those of requests that run longer than stallAfter,
 // and those of requests whose database calls failed to reach it. Once a probe fails, the
 // database is down: requests waiting on it are cancelled, new ones are refused at once, and
-// a probe runs in the background at most every probeInterval while clients keep asking,
-// until one succeeds. Each replica learns this of its own pool; nothing is shared.
+// probes run in the background, at most every probeInterval for refused requests and every
+// readyMaxAge for /readyz, until one succeeds. Each replica learns this of its own pool;
+// nothing is shared.
 type availability struct {
 	probe func(context.Context) error
 	log   *slog.Logger
@@ -192,15 +193,19 @@ var mysqlUnavailable = map[uint16]bool{1040: true, 1053: true, 1047: true, 1927:
 // unreachable reports whether err is the database failing to answer rather than refusing
 // the statement.
 func unreachable(err error) bool {
-	var my *mysql.MySQLError
-	var netErr net.Error
-	var coded interface{ Code() int } // SQLite's errors
+	var (
+		my     *mysql.MySQLError
+		urlErr *url.Error
+		netErr *net.OpError
+		coded  interface{ Code() int } // SQLite's errors
+	)
 	switch {
 	case err == nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return false // the request's own end, not the database's (context errors are net.Errors)
+		return false // the request's own end, not the database's
+	case errors.As(err, &urlErr):
+		return false // an HTTP call's (the identity provider's), not the database's
 	case errors.Is(err, driver.ErrBadConn), errors.Is(err, mysql.ErrInvalidConn),
-		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
-		errors.Is(err, io.ErrUnexpectedEOF), errors.As(err, &netErr):
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.As(err, &netErr):
 		return true
 	case errors.As(err, &my):
 		return mysqlUnavailable[my.Number]

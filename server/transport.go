@@ -124,7 +124,7 @@ type graphqlHTTP struct{}
 var _ graphql.Transport = graphqlHTTP{}
 
 func (graphqlHTTP) Supports(r *http.Request) bool {
-	return (r.Method == http.MethodGet || r.Method == http.MethodPost) && r.Header.Get("Upgrade") == ""
+	return r.Method == http.MethodGet || r.Method == http.MethodPost
 }
 
 func (graphqlHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
