@@ -95,7 +95,7 @@ func Serve(t testing.TB, db *storage.DB, opts ...Option) *Env {
 	authn := tenancy.NewAuthenticator(verifier, db.Client, true)
 	s := settings{cfg: server.DefaultConfig()}
 	s.cfg.Dialect = db.Dialect
-	s.options = append(s.options, server.WithAuthenticator(authn), server.WithReadiness(db.SQL.PingContext),
+	s.options = append(s.options, server.WithAuthenticator(authn), server.WithReadiness(db.Ping),
 		server.WithLogger(testLogger(t)))
 	for pattern, h := range issuer.Routes() {
 		s.options = append(s.options, server.WithRoute(pattern, h))
@@ -141,9 +141,11 @@ func (e *Env) Token(tenant, role, subject string) string {
 	return tok
 }
 
-// Response is a GraphQL response with its HTTP status.
+// Response is a GraphQL response with its HTTP status and headers. Data is nil when the
+// response has no data entry, and "null" when it has one that is null.
 type Response struct {
 	Status int
+	Header http.Header     `json:"-"`
 	Data   json.RawMessage `json:"data"`
 	Errors []Error         `json:"errors"`
 	Body   []byte          `json:"-"`
@@ -202,7 +204,7 @@ func (e *Env) send(req *http.Request) *Response {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	out := &Response{Status: resp.StatusCode, Body: raw}
+	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
 	if strings.Contains(resp.Header.Get("Content-Type"), "json") {
 		if err := json.Unmarshal(raw, out); err != nil {
 			e.t.Fatalf("response is not JSON: %v: %s", err, raw)

@@ -40,7 +40,7 @@ func (e *Env) Try(token, query string, vars map[string]any, header http.Header) 
 	if err != nil {
 		return nil, err
 	}
-	out := &Response{Status: resp.StatusCode, Body: raw}
+	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
 	if strings.Contains(resp.Header.Get("Content-Type"), "json") {
 		if err := json.Unmarshal(raw, out); err != nil {
 			return nil, fmt.Errorf("response is not JSON: %w: %s", err, raw)

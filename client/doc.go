@@ -26,9 +26,10 @@
 // is time.Time, ID and Cursor are strings, and Any is raw JSON.
 //
 // Errors carry the API's extensions.code (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
-// BAD_USER_INPUT with the field at fault, CONFLICT, RATE_LIMITED, INTERNAL); [Errors]
-// returns them whether they came with data or with a non-200 status, and [Code] the first
-// error's code. Bulk sync reports per item instead: see [SyncResult].
+// BAD_USER_INPUT with the field at fault, CONFLICT, RATE_LIMITED, INTERNAL, and UNAVAILABLE
+// when the server cannot reach its database: retry later); [Errors] returns them whether
+// they came with data or with a non-200 status, and [Code] the first error's code. Bulk sync
+// reports per item instead: see [SyncResult].
 //
 // To add an operation, write it in operations/*.graphql and run `go generate ./...` at the
 // repository root; generated.go is never edited by hand.

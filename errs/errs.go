@@ -19,6 +19,7 @@ const (
 	Invalid                     // BAD_USER_INPUT: the input is wrong; Field says where
 	Conflict                    // CONFLICT: the input clashes with the current state
 	RateLimited                 // RATE_LIMITED: too many requests
+	Unavailable                 // UNAVAILABLE: the service cannot answer now; the same request may succeed later
 )
 
 // Code returns the API error code of the kind.
@@ -36,6 +37,8 @@ func (k Kind) Code() string {
 		return "CONFLICT"
 	case RateLimited:
 		return "RATE_LIMITED"
+	case Unavailable:
+		return "UNAVAILABLE"
 	default:
 		return "INTERNAL"
 	}

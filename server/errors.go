@@ -26,30 +26,32 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 	out := graphql.DefaultErrorPresenter(ctx, err)
 	if code, _ := out.Extensions["code"].(string); apqCodes[code] {
 		// Apollo clients retry with the full query when they see this code: keep it.
-		return &gqlerror.Error{Message: out.Message, Extensions: map[string]any{"code": code}}
+		return &gqlerror.Error{Message: out.Message, Extensions: map[string]any{"code": code, "requestId": requestid.FromContext(ctx)}}
 	}
-	e := s.classify(ctx, err, out)
-	noteDeadlock(ctx, err)
-	if e.Kind == errs.Internal {
-		s.log.Error("internal error", "request_id", requestid.FromContext(ctx), "error", err)
-	}
-	msg := e.Message
-	if e.Kind == errs.Internal {
-		msg = "internal error"
-	}
-	presented := &gqlerror.Error{
-		Message:    msg,
-		Path:       out.Path,
-		Locations:  out.Locations,
-		Extensions: map[string]any{"code": e.Kind.Code()},
-	}
-	if e.Field != "" {
-		presented.Extensions["field"] = e.Field
-	}
-	if e.Kind == errs.Internal {
-		presented.Extensions["requestId"] = requestid.FromContext(ctx)
-	}
+	presented := toGraphQL(ctx, s.explain(ctx, err, out))
+	presented.Path, presented.Locations = out.Path, out.Locations
 	return presented
+}
+
+// explain classifies err, met serving the request of ctx, and logs what the client will not
+// see: the cause of an internal error, or why the database was unavailable. out is the
+// error as gqlgen presents it, nil outside the GraphQL executor.
+func (s *Server) explain(ctx context.Context, err error, out *gqlerror.Error) *errs.Error {
+	e := s.classify(ctx, err, out)
+	retried := noteDeadlock(ctx, err)
+	if (e.Kind != errs.Internal && e.Kind != errs.Unavailable) || !logsError(ctx) {
+		return e
+	}
+	id := requestid.FromContext(ctx)
+	switch {
+	case retried:
+		s.log.Info("the transaction lost a deadlock: the request runs again", "request_id", id, "error", err)
+	case e.Kind == errs.Internal:
+		s.log.Error("internal error", "request_id", id, "error", err)
+	default:
+		s.log.Warn("the database is unavailable", "request_id", id, "error", err)
+	}
+	return e
 }
 
 // apqCodes are the automatic persisted queries' codes, which Apollo clients act on.
@@ -63,9 +65,17 @@ var protocolCodes = map[string]bool{
 	"COMPLEXITY_LIMIT_EXCEEDED": true,
 }
 
+// classify returns the API's error for err. A message reaches the client only from where it
+// was written for one: an errs.Error, ent's validators and not-found errors, and gqlgen's
+// own words on a document or an argument it refused. Anything else, a database's message
+// above all, is an internal error.
 func (s *Server) classify(ctx context.Context, err error, out *gqlerror.Error) *errs.Error {
-	if e, ok := errs.As(err); ok {
+	e, ours := errs.As(err)
+	if ours && e.Kind != errs.Internal {
 		return e
+	}
+	if s.db.unavailable(ctx, err) {
+		return unavailable()
 	}
 	var (
 		validation *ent.ValidationError
@@ -82,37 +92,39 @@ func (s *Server) classify(ctx context.Context, err error, out *gqlerror.Error) *
 	case errors.Is(err, privacy.Deny):
 		return errs.E(errs.Forbidden, "not allowed")
 	case errors.Is(err, context.DeadlineExceeded):
+		s.db.suspect(errorMaxAge) // a hung database shows first as requests out of time
 		return errs.E(errs.Internal, "the request took too long")
 	}
-	code, _ := out.Extensions["code"].(string)
-	switch {
-	case code == errs.NotFound.Code():
-		// entgql's "could not resolve to a node", reported by nodes(ids) on the path of the
-		// list item: a result path, not an input's.
-		return errs.E(errs.NotFound, "%s", out.Message)
-	case protocolCodes[code] || code == errs.Invalid.Code():
-		field, _ := out.Extensions["field"].(string)
-		if field == "" {
-			field = s.fieldOf(ctx, out)
+	if out != nil {
+		code, _ := out.Extensions["code"].(string)
+		switch {
+		case code == errs.NotFound.Code():
+			// entgql's "could not resolve to a node", reported by nodes(ids) on the path of the
+			// list item: a result path, not an input's.
+			return errs.E(errs.NotFound, "%s", out.Message)
+		case protocolCodes[code] || code == errs.Invalid.Code():
+			field, _ := out.Extensions["field"].(string)
+			if field == "" {
+				field = s.fieldOf(ctx, out)
+			}
+			return &errs.Error{Kind: errs.Invalid, Field: field, Message: out.Message}
 		}
-		return &errs.Error{Kind: errs.Invalid, Field: field, Message: out.Message}
+		if field, ok := inputPath(ctx, out); ok {
+			return &errs.Error{Kind: errs.Invalid, Field: field, Message: field + ": " + innermost(err)}
+		}
 	}
-	if field, ok := inputPath(ctx, out); ok {
-		return &errs.Error{Kind: errs.Invalid, Field: field, Message: field + ": " + innermost(err)}
-	}
-	if len(out.Path) == 0 && code == "" {
-		// The transport could not read the request (not JSON, no query).
-		msg, _, _ := strings.Cut(out.Message, ": ")
-		return errs.E(errs.Invalid, "%s", msg)
+	if ours {
+		return e
 	}
 	return errs.Wrap(err, "unclassified error")
 }
 
 // inputPath recognises an error in a field's arguments: gqlgen reports it on a path that
-// continues past the field into the argument ("input", "since").
+// continues past the field into one of its arguments ("input", "since"). A path that
+// continues into the field's result (nodes' list items) is not an input's.
 func inputPath(ctx context.Context, out *gqlerror.Error) (string, bool) {
 	fc := graphql.GetFieldContext(ctx)
-	if fc == nil {
+	if fc == nil || fc.Field.Field == nil || fc.Field.Definition == nil {
 		return "", false
 	}
 	fieldPath := fc.Path()
@@ -123,6 +135,10 @@ func inputPath(ctx context.Context, out *gqlerror.Error) (string, bool) {
 		if fieldPath[i] != out.Path[i] {
 			return "", false
 		}
+	}
+	arg, ok := out.Path[len(fieldPath)].(ast.PathName)
+	if !ok || fc.Field.Definition.Arguments.ForName(string(arg)) == nil {
+		return "", false
 	}
 	return joinPath(out.Path[len(fieldPath):]), true
 }

@@ -25,8 +25,7 @@ func (s *Server) graphqlHandler() *handler.Server {
 	resolver := graph.NewResolver(s.client, graph.Options{HealthWeights: s.cfg.HealthWeights, Dialect: s.cfg.Dialect})
 	srv := handler.New(pagedComplexity{resolver.Schema()})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(graphqlHTTP{})
 	srv.SetQueryCache(pagingCache{
 		Cache:           lru.New[*ast.QueryDocument](s.cfg.QueryCacheSize),
 		defaultPageSize: s.cfg.DefaultPageSize,
@@ -34,6 +33,8 @@ func (s *Server) graphqlHandler() *handler.Server {
 	srv.SetParserTokenLimit(s.cfg.ParserTokenLimit)
 	if s.cfg.Introspection {
 		srv.Use(extension.Introspection{})
+	} else {
+		srv.Use(noIntrospection{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(limits{maxDepth: s.cfg.MaxDepth, maxPageSize: s.cfg.MaxPageSize})
@@ -51,7 +52,6 @@ func (s *Server) graphqlHandler() *handler.Server {
 	return srv
 }
 
-// countOperations counts operations by type and outcome.
 // maxErrors bounds a response's error list: a query that repeats one mistake thousands of
 // times gets the first few and a count, not a reply many times its own size.
 const maxErrors = 20
@@ -63,17 +63,20 @@ func capErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Respo
 	}
 	more := &gqlerror.Error{
 		Message:    fmt.Sprintf("%d more errors left out", len(resp.Errors)-maxErrors),
-		Extensions: map[string]any{"code": resp.Errors[0].Extensions["code"]},
+		Extensions: map[string]any{"code": resp.Errors[0].Extensions["code"], "requestId": requestid.FromContext(ctx)},
 	}
 	resp.Errors = append(resp.Errors[:maxErrors:maxErrors], more)
 	return resp
 }
 
+// countOperations counts operations by type and outcome.
 func (s *Server) countOperations(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
-	kind := "unknown"
-	if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil {
-		kind = string(oc.Operation.Operation)
+	kind := "unknown" // a request refused before its operation was known
+	if graphql.HasOperationContext(ctx) {
+		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil {
+			kind = string(oc.Operation.Operation)
+		}
 	}
 	outcome := "ok"
 	if resp != nil && len(resp.Errors) > 0 {

@@ -1,10 +1,8 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
 )
@@ -15,12 +13,12 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz says whether the replica can serve: the database answers.
+// readyz says whether the replica can serve: the database answers. What it finds is what the
+// replica acts on: while the database is down, API requests are refused at once.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if err := s.ready(ctx); err != nil {
+	if err := s.db.check(r.Context(), readyMaxAge); err != nil {
 		s.log.Warn("not ready", "error", err)
+		w.Header().Set("Retry-After", retryAfter)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
 		return
 	}

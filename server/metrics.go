@@ -56,14 +56,45 @@ func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 }
 
-// observe records a finished request. Routes are the fixed paths only, so that unknown paths
-// cannot grow the label set.
+// watchDatabase reports whether the database answers, as this replica last found it.
+func (m *metrics) watchDatabase(a *availability) {
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "stakegraph_database_up",
+		Help: "1 while the database answers this replica's probes, 0 while it is refused as down.",
+	}, func() float64 {
+		if a.down.Load() {
+			return 0
+		}
+		return 1
+	}))
+}
+
+// observe records a finished request. Every label comes from a fixed set, whatever the
+// request says: each new value is a series kept for the process's life.
 func (m *metrics) observe(r *http.Request, status int, elapsed time.Duration) {
 	route := "other"
 	switch r.URL.Path {
 	case "/graphql", "/healthz", "/readyz", "/metrics", "/":
 		route = r.URL.Path
 	}
-	m.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
+	m.requests.WithLabelValues(route, methodLabel(r.Method), statusLabel(status)).Inc()
 	m.duration.WithLabelValues(route).Observe(elapsed.Seconds())
+}
+
+// methodLabel returns the method if the server serves it, else "other": a client may send
+// any token as a method.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodOptions:
+		return method
+	}
+	return "other"
+}
+
+// statusLabel returns the status code, or "other" outside the codes HTTP defines.
+func statusLabel(status int) string {
+	if status < 100 || status > 599 {
+		return "other"
+	}
+	return strconv.Itoa(status)
 }

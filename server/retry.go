@@ -21,19 +21,26 @@ const deadlockAttempts = 4
 // retrySignal is how the GraphQL layer tells retryDeadlocks that the request's transaction
 // was chosen as a deadlock victim: InnoDB rolled it back whole, so running the request again
 // is safe, and it is what InnoDB expects of its clients.
-type retrySignal struct{ deadlocked atomic.Bool }
+type retrySignal struct {
+	deadlocked atomic.Bool
+	last       bool // the last attempt: its answer goes to the client whatever it is
+}
 
 type retryKey struct{}
 
-// noteDeadlock records that err is a deadlock, for the request of ctx to be run again.
-func noteDeadlock(ctx context.Context, err error) {
+// noteDeadlock records that err is a deadlock, for the request of ctx to be run again, and
+// reports whether it will be: a deadlock that a retry resolves is no error of the server's.
+func noteDeadlock(ctx context.Context, err error) (retried bool) {
 	var my *mysql.MySQLError
 	if !errors.As(err, &my) || my.Number != 1213 { // ER_LOCK_DEADLOCK
-		return
+		return false
 	}
-	if s, ok := ctx.Value(retryKey{}).(*retrySignal); ok {
-		s.deadlocked.Store(true)
+	s, ok := ctx.Value(retryKey{}).(*retrySignal)
+	if !ok {
+		return false
 	}
+	s.deadlocked.Store(true)
+	return !s.last && ctx.Err() == nil
 }
 
 // retryDeadlocks runs a GraphQL request again, after a short random pause, when its
@@ -51,7 +58,7 @@ func (s *Server) retryDeadlocks(next http.Handler) http.Handler {
 			}
 		}
 		for attempt := 1; ; attempt++ {
-			signal := &retrySignal{}
+			signal := &retrySignal{last: attempt == deadlockAttempts}
 			held := &heldResponse{header: http.Header{}}
 			try := r.WithContext(context.WithValue(r.Context(), retryKey{}, signal))
 			try.Body = io.NopCloser(bytes.NewReader(body))
@@ -61,7 +68,7 @@ func (s *Server) retryDeadlocks(next http.Handler) http.Handler {
 				return
 			}
 			s.metrics.deadlockRetries.Inc()
-			s.log.Warn("retrying after a deadlock", "request_id", requestid.FromContext(r.Context()), "attempt", attempt)
+			s.log.Info("running the request again after a deadlock", "request_id", requestid.FromContext(r.Context()), "attempt", attempt)
 			time.Sleep(time.Duration(attempt) * time.Duration(5+rand.IntN(20)) * time.Millisecond)
 		}
 	})

@@ -66,6 +66,7 @@ type Server struct {
 	log     *slog.Logger
 	authn   Authenticator
 	ready   func(context.Context) error
+	db      *availability
 	routes  []route
 	metrics *metrics
 	handler http.Handler
@@ -89,7 +90,8 @@ func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
 // is refused as unauthenticated.
 func WithAuthenticator(a Authenticator) Option { return func(s *Server) { s.authn = a } }
 
-// WithReadiness sets the check behind /readyz, typically a database ping.
+// WithReadiness sets how the database is probed, behind /readyz and behind the refusal of
+// requests while it is down: a ping on a connection outside the pool (storage.DB.Ping).
 func WithReadiness(check func(context.Context) error) Option {
 	return func(s *Server) { s.ready = check }
 }
@@ -113,6 +115,8 @@ func New(cfg Config, client *ent.Client, opts ...Option) *Server {
 	for _, opt := range opts {
 		opt(s)
 	}
+	s.db = newAvailability(s.ready, s.log)
+	s.metrics.watchDatabase(s.db)
 	s.handler = s.routesHandler()
 	return s
 }
@@ -123,9 +127,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 func (s *Server) routesHandler() http.Handler {
 	mux := http.NewServeMux()
 	gql := s.graphqlHandler()
-	mux.Handle("POST /graphql", s.authenticated(s.retryDeadlocks(gql)))
-	mux.Handle("GET /graphql", s.authenticated(gql))
+	api := func(h http.Handler) http.Handler { return negotiated(s.available(s.authenticated(h))) }
+	mux.Handle("POST /graphql", api(s.retryDeadlocks(gql)))
+	mux.Handle("GET /graphql", api(gql))
 	mux.Handle("OPTIONS /graphql", gql)
+	mux.Handle("/graphql", negotiated(http.HandlerFunc(methodNotAllowed)))
 	mux.Handle("GET /{$}", explorer())
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
@@ -133,7 +139,7 @@ func (s *Server) routesHandler() http.Handler {
 	for _, r := range s.routes {
 		mux.Handle(r.pattern, r.handler)
 	}
-	return s.withRequestID(s.logged(s.recovered(s.limited(mux))))
+	return s.withRequestID(protective(s.logged(s.recovered(s.limited(mux)))))
 }
 
 // ListenAndServe serves on cfg.Addr until ctx is cancelled, then drains in-flight requests

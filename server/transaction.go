@@ -128,10 +128,8 @@ func (t transactional) refused(ctx context.Context, err error) *graphql.Response
 	return &graphql.Response{Errors: gqlerror.List{t.present(ctx, err)}}
 }
 
+// failed answers with the error of a step of the transaction: INTERNAL, or UNAVAILABLE when
+// the database could not be reached.
 func (t transactional) failed(ctx context.Context, what string, err error) *graphql.Response {
-	noteDeadlock(ctx, err)
-	t.log.Error("transaction failed", "request_id", requestid.FromContext(ctx), "step", what, "error", err)
-	e := gqlerror.Errorf("internal error")
-	e.Extensions = map[string]any{"code": errs.Internal.Code(), "requestId": requestid.FromContext(ctx)}
-	return &graphql.Response{Errors: gqlerror.List{e}}
+	return t.refused(ctx, errs.Wrap(err, "%s", what))
 }

@@ -32,6 +32,7 @@ type DB struct {
 	SQL     *sql.DB
 	Dialect string // dialect.SQLite or dialect.MySQL
 	driver  dialect.Driver
+	probe   *sql.DB // one connection of its own, for Ping
 }
 
 // Driver returns the driver the client runs on, for a client of one's own on the same database.
@@ -65,12 +66,24 @@ func Open(ctx context.Context, rawURL, dataDir string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connecting to the database: %w", err)
 	}
+	probe, err := sql.Open(driver, dsn)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	probe.SetMaxOpenConns(1)
+	probe.SetConnMaxLifetime(5 * time.Minute)
 	var drv dialect.Driver = entsql.OpenDB(dia, db)
 	if dia == dialect.SQLite {
 		drv = utcDriver{drv}
 	}
-	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia, driver: drv}, nil
+	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia, driver: drv, probe: probe}, nil
 }
+
+// Ping reports whether the database answers, on a connection of its own: when every
+// connection of the pool is busy, the database is loaded, not down, and a ping through the
+// pool would wait for one to be free.
+func (d *DB) Ping(ctx context.Context) error { return d.probe.PingContext(ctx) }
 
 // Migrate brings the schema up to date. Indexes the schema no longer declares are dropped: a
 // replaced index left behind would still cost every write and could still mislead the query
@@ -87,7 +100,10 @@ func (d *DB) Migrate(ctx context.Context) error {
 }
 
 // Close closes the database.
-func (d *DB) Close() error { return d.Client.Close() }
+func (d *DB) Close() error {
+	d.probe.Close()
+	return d.Client.Close()
+}
 
 func parse(rawURL, dataDir string) (driver, dsn, dia string, err error) {
 	switch {

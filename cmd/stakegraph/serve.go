@@ -87,7 +87,7 @@ func serve(ctx context.Context, c *cli.Command) error {
 	}
 
 	addr := c.String("addr")
-	opts := []server.Option{server.WithLogger(log), server.WithReadiness(db.SQL.PingContext)}
+	opts := []server.Option{server.WithLogger(log), server.WithReadiness(db.Ping)}
 	names := claimNames(c)
 	verifierCfg := auth.VerifierConfig{
 		Issuer:     c.String("oidc-issuer"),
