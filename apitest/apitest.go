@@ -144,6 +144,7 @@ func (e *Env) Token(tenant, role, subject string) string {
 // Response is a GraphQL response with its HTTP status.
 type Response struct {
 	Status int
+	Header http.Header     `json:"-"`
 	Data   json.RawMessage `json:"data"`
 	Errors []Error         `json:"errors"`
 	Body   []byte          `json:"-"`
@@ -189,6 +190,19 @@ func (e *Env) Post(token, contentType string, body []byte, header http.Header) *
 	return e.send(req)
 }
 
+// Get sends a GET for the path (e.g. "/healthz") with the headers.
+func (e *Env) Get(path string, header http.Header) *Response {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.URL+path, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	return e.send(req)
+}
+
 func (e *Env) send(req *http.Request) *Response {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -202,7 +216,7 @@ func (e *Env) send(req *http.Request) *Response {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	out := &Response{Status: resp.StatusCode, Body: raw}
+	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
 	if strings.Contains(resp.Header.Get("Content-Type"), "json") {
 		if err := json.Unmarshal(raw, out); err != nil {
 			e.t.Fatalf("response is not JSON: %v: %s", err, raw)

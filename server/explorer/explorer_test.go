@@ -1,7 +1,6 @@
 package explorer_test
 
 import (
-	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -16,20 +15,20 @@ import (
 // answered with its type, nosniff and the explorer's Content-Security-Policy.
 func TestExplorerServesEverythingItLoads(t *testing.T) {
 	env := apitest.New(t, "sqlite")
-	res, body := get(t, env.URL+"/", nil)
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("GET / = %d, want 200", res.StatusCode)
+	page := env.Get("/", nil)
+	if page.Status != http.StatusOK {
+		t.Fatalf("GET / = %d, want 200", page.Status)
 	}
-	checkSecurityHeaders(t, "/", res.Header)
-	if got := res.Header.Get("Content-Type"); !strings.HasPrefix(got, "text/html") {
+	checkSecurityHeaders(t, "/", page.Header)
+	if got := page.Header.Get("Content-Type"); !strings.HasPrefix(got, "text/html") {
 		t.Errorf("GET / Content-Type = %q, want text/html", got)
 	}
 
-	refs := regexp.MustCompile(`(?:src|href)="([^"]*)"`).FindAllStringSubmatch(body, -1)
+	refs := regexp.MustCompile(`(?:src|href)="([^"]*)"`).FindAllSubmatch(page.Body, -1)
 	wantType := map[string]string{".js": "text/javascript", ".css": "text/css"}
 	var loaded int
 	for _, m := range refs {
-		ref := m[1]
+		ref := string(m[1])
 		if strings.HasPrefix(ref, "data:") {
 			continue
 		}
@@ -37,9 +36,9 @@ func TestExplorerServesEverythingItLoads(t *testing.T) {
 			t.Errorf("the page loads %q, which is not one of the server's own explorer files", ref)
 			continue
 		}
-		res, _ := get(t, env.URL+"/"+ref, nil)
-		if res.StatusCode != http.StatusOK {
-			t.Errorf("GET /%s = %d, want 200", ref, res.StatusCode)
+		res := env.Get("/"+ref, nil)
+		if res.Status != http.StatusOK {
+			t.Errorf("GET /%s = %d, want 200", ref, res.Status)
 			continue
 		}
 		loaded++
@@ -60,25 +59,24 @@ func TestExplorerServesEverythingItLoads(t *testing.T) {
 func TestExplorerAssets(t *testing.T) {
 	env := apitest.New(t, "sqlite")
 	for _, name := range []string{"LICENSE.graphiql.txt", "LICENSE.react.txt", "THIRD_PARTY_NOTICES.txt"} {
-		res, body := get(t, env.URL+explorer.AssetPrefix+name, nil)
-		if res.StatusCode != http.StatusOK || !strings.Contains(body, "Permission is hereby granted") {
-			t.Errorf("GET %s%s = %d, want 200 with the licence text", explorer.AssetPrefix, name, res.StatusCode)
+		res := env.Get(explorer.AssetPrefix+name, nil)
+		if res.Status != http.StatusOK || !strings.Contains(string(res.Body), "Permission is hereby granted") {
+			t.Errorf("GET %s%s = %d, want 200 with the licence text", explorer.AssetPrefix, name, res.Status)
 		}
 	}
 	for _, path := range []string{"nope.js", "index.html", "../server.go", "%2e%2e%2fserver.go"} {
-		if res, _ := get(t, env.URL+explorer.AssetPrefix+path, nil); res.StatusCode != http.StatusNotFound {
-			t.Errorf("GET %s%s = %d, want 404", explorer.AssetPrefix, path, res.StatusCode)
+		if res := env.Get(explorer.AssetPrefix+path, nil); res.Status != http.StatusNotFound {
+			t.Errorf("GET %s%s = %d, want 404", explorer.AssetPrefix, path, res.Status)
 		}
 	}
 
-	res, _ := get(t, env.URL+explorer.AssetPrefix+"graphiql.min.js", nil)
-	etag := res.Header.Get("ETag")
+	etag := env.Get(explorer.AssetPrefix+"graphiql.min.js", nil).Header.Get("ETag")
 	if etag == "" {
 		t.Fatal("graphiql.min.js has no ETag")
 	}
-	res, body := get(t, env.URL+explorer.AssetPrefix+"graphiql.min.js", http.Header{"If-None-Match": {etag}})
-	if res.StatusCode != http.StatusNotModified || body != "" {
-		t.Errorf("GET graphiql.min.js with its ETag = %d with %d bytes, want 304 and no body", res.StatusCode, len(body))
+	res := env.Get(explorer.AssetPrefix+"graphiql.min.js", http.Header{"If-None-Match": {etag}})
+	if res.Status != http.StatusNotModified || len(res.Body) != 0 {
+		t.Errorf("GET graphiql.min.js with its ETag = %d with %d bytes, want 304 and no body", res.Status, len(res.Body))
 	}
 }
 
@@ -105,25 +103,4 @@ func checkSecurityHeaders(t *testing.T, path string, h http.Header) {
 			t.Errorf("%s: the Content-Security-Policy allows %q", path, loose)
 		}
 	}
-}
-
-func get(t *testing.T, url string, header http.Header) (*http.Response, string) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, string(body)
 }
