@@ -191,6 +191,19 @@ func (e *Env) Post(token, contentType string, body []byte, header http.Header) *
 	return e.send(req)
 }
 
+// Get sends a GET for the path (e.g. "/healthz") with the headers.
+func (e *Env) Get(path string, header http.Header) *Response {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.URL+path, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	return e.send(req)
+}
+
 func (e *Env) send(req *http.Request) *Response {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

@@ -3,8 +3,6 @@ package server
 import (
 	"encoding/json"
 	"net/http"
-
-	"github.com/99designs/gqlgen/graphql/playground"
 )
 
 // healthz says the process is up. It touches nothing else, so an orchestrator does not restart
@@ -29,9 +27,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
-}
-
-// explorer serves GraphiQL, pointed at /graphql. The browser fetches its scripts from a CDN.
-func explorer() http.Handler {
-	return playground.Handler("stakegraph", "/graphql")
 }

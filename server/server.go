@@ -17,6 +17,7 @@ import (
 
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/health"
+	"github.com/stakegraph/stakegraph/server/explorer"
 )
 
 // Config holds the server's settings. DefaultConfig documents the defaults.
@@ -132,7 +133,9 @@ func (s *Server) routesHandler() http.Handler {
 	mux.Handle("GET /graphql", api(gql))
 	mux.Handle("OPTIONS /graphql", gql)
 	mux.Handle("/graphql", negotiated(http.HandlerFunc(methodNotAllowed)))
-	mux.Handle("GET /{$}", explorer())
+	explore := explorer.Handler()
+	mux.Handle("GET /{$}", explore)
+	mux.Handle("GET "+explorer.AssetPrefix, explore)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", s.metrics.handler())
