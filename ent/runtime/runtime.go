@@ -1418,8 +1418,14 @@ func init() {
 			return nil
 		}
 	}()
+	// idempotencykeyDescMemberID is the schema descriptor for member_id field.
+	idempotencykeyDescMemberID := idempotencykeyFields[0].Descriptor()
+	// idempotencykey.DefaultMemberID holds the default value on creation for the member_id field.
+	idempotencykey.DefaultMemberID = idempotencykeyDescMemberID.Default.(string)
+	// idempotencykey.MemberIDValidator is a validator for the "member_id" field. It is called by the builders before save.
+	idempotencykey.MemberIDValidator = idempotencykeyDescMemberID.Validators[0].(func(string) error)
 	// idempotencykeyDescKey is the schema descriptor for key field.
-	idempotencykeyDescKey := idempotencykeyFields[0].Descriptor()
+	idempotencykeyDescKey := idempotencykeyFields[1].Descriptor()
 	// idempotencykey.KeyValidator is a validator for the "key" field. It is called by the builders before save.
 	idempotencykey.KeyValidator = func() func(string) error {
 		validators := idempotencykeyDescKey.Validators
@@ -1437,7 +1443,7 @@ func init() {
 		}
 	}()
 	// idempotencykeyDescRequestHash is the schema descriptor for request_hash field.
-	idempotencykeyDescRequestHash := idempotencykeyFields[1].Descriptor()
+	idempotencykeyDescRequestHash := idempotencykeyFields[3].Descriptor()
 	// idempotencykey.RequestHashValidator is a validator for the "request_hash" field. It is called by the builders before save.
 	idempotencykey.RequestHashValidator = func() func(string) error {
 		validators := idempotencykeyDescRequestHash.Validators
@@ -1455,7 +1461,7 @@ func init() {
 		}
 	}()
 	// idempotencykeyDescCreatedAt is the schema descriptor for created_at field.
-	idempotencykeyDescCreatedAt := idempotencykeyFields[3].Descriptor()
+	idempotencykeyDescCreatedAt := idempotencykeyFields[5].Descriptor()
 	// idempotencykey.DefaultCreatedAt holds the default value on creation for the created_at field.
 	idempotencykey.DefaultCreatedAt = idempotencykeyDescCreatedAt.Default.(func() time.Time)
 	// idempotencykeyDescID is the schema descriptor for id field.
