@@ -123,8 +123,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 func (s *Server) routesHandler() http.Handler {
 	mux := http.NewServeMux()
 	gql := s.graphqlHandler()
-	mux.Handle("POST /graphql", s.authenticated(s.retryDeadlocks(gql)))
-	mux.Handle("GET /graphql", s.authenticated(gql))
+	mux.Handle("POST /graphql", s.authenticated(s.validText(s.retryDeadlocks(gql))))
+	mux.Handle("GET /graphql", s.authenticated(s.validText(gql)))
 	mux.Handle("OPTIONS /graphql", gql)
 	mux.Handle("GET /{$}", explorer())
 	mux.HandleFunc("GET /healthz", s.healthz)
