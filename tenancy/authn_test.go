@@ -185,9 +185,9 @@ type api struct {
 	url string
 }
 
-func newAPI(t *testing.T, db *storage.DB, cfg auth.VerifierConfig) *api {
+func newAPI(t *testing.T, db *storage.DB, cfg auth.VerifierConfig, opts ...tenancy.Option) *api {
 	t.Helper()
-	authn := tenancy.NewAuthenticator(auth.NewTokenVerifier(cfg), db.Client, false)
+	authn := tenancy.NewAuthenticator(auth.NewTokenVerifier(cfg), db.Client, false, opts...)
 	srv := httptest.NewServer(server.New(server.DefaultConfig(), db.Client, server.WithAuthenticator(authn)))
 	t.Cleanup(srv.Close)
 	return &api{t: t, url: srv.URL}
@@ -473,7 +473,7 @@ func TestCustomClaimNames(t *testing.T) {
 		delete(c, "email")
 		delete(c, "name")
 		c["org"] = map[string]any{"slug": "acme"}
-		c["realm_access"] = map[string]any{"roles": []string{"offline_access", "stakegraph:manager"}}
+		c["realm_access"] = map[string]any{"roles": []string{"offline_access", "manager"}}
 		c["mail"] = sub + "@custom.example"
 		c["display_name"] = "Custom " + sub
 		return c
@@ -578,4 +578,46 @@ func TestKeyRotation(t *testing.T) {
 	third := newEC(t, "ec-2")
 	iss.publish(rotated, third)
 	mustOK(t, a.bearer(iss.sign(third, iss.claims())))
+}
+
+// TestRoleNames: a role value names a stakegraph role by its whole name, so that roles other
+// applications share in the identity provider ("x:admin", "evil/ADMIN") are no role here;
+// with a role map, only the names it maps count.
+func TestRoleNames(t *testing.T) {
+	db := storagetest.Open(t, "sqlite")
+	iss := newTestIssuer(t)
+	createTenant(t, db, "acme")
+	token := func(sub string, roles ...string) string {
+		c := iss.claims()
+		c["sub"] = sub
+		c["roles"] = roles
+		return iss.sign(iss.rsa, c)
+	}
+	forbidden := func(t *testing.T, r *response) {
+		t.Helper()
+		if r.status != http.StatusForbidden || r.code() != "FORBIDDEN" || r.hasData() {
+			t.Errorf("want 403 FORBIDDEN without data, got %d %s", r.status, r.raw)
+		}
+	}
+	byName := newAPI(t, db, auth.VerifierConfig{Issuer: iss.srv.URL, Audience: audience})
+	for _, roles := range [][]string{{"x:admin"}, {"evil/ADMIN"}, {"stakegraph:admin", "realm/Manager"}, {"administrator"}} {
+		forbidden(t, byName.bearer(token("user-1", roles...)))
+	}
+	if v := mustOK(t, byName.bearer(token("user-1", "x:admin", "Key-Account_Manager"))); v.Viewer.Role != "KEY_ACCOUNT_MANAGER" {
+		t.Errorf("a whole role name among others: %s", v.Viewer.Role)
+	}
+
+	roles, err := auth.ParseRoleMap("/groups/sg-admins=ADMIN,sg-sales=key-account-manager")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byMap := newAPI(t, db, auth.VerifierConfig{Issuer: iss.srv.URL, Audience: audience}, tenancy.WithRoleMap(roles))
+	if v := mustOK(t, byMap.bearer(token("user-2", "sg-sales", "/groups/sg-admins"))); v.Viewer.Role != "ADMIN" {
+		t.Errorf("mapped roles: %s", v.Viewer.Role)
+	}
+	if v := mustOK(t, byMap.bearer(token("user-2", "sg-sales"))); v.Viewer.Role != "KEY_ACCOUNT_MANAGER" {
+		t.Errorf("a mapped role: %s", v.Viewer.Role)
+	}
+	forbidden(t, byMap.bearer(token("user-3", "ADMIN")))
+	forbidden(t, byMap.bearer(token("user-3", "SG-SALES")))
 }

@@ -34,6 +34,8 @@ func serveCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "oidc-algorithms", Value: auth.DefaultAlgorithms, Sources: cli.EnvVars("STAKEGRAPH_OIDC_ALGORITHMS"),
 				Usage: "accepted token signature algorithms"},
 			claimTenantFlag, claimRolesFlag, claimEmailFlag, claimNameFlag,
+			&cli.StringFlag{Name: "role-map", Sources: cli.EnvVars("STAKEGRAPH_ROLE_MAP"),
+				Usage: "IDP_ROLE=ROLE,…: only these role names count, exactly as written (default: the stakegraph role names, whole)"},
 			&cli.BoolFlag{Name: "create-tenants", Sources: cli.EnvVars("STAKEGRAPH_CREATE_TENANTS"),
 				Usage: "create a tenant the first time a valid token names it (always on with the development issuer)"},
 			&cli.BoolFlag{Name: "insecure-dev-auth", Sources: cli.EnvVars("STAKEGRAPH_INSECURE_DEV_AUTH"),
@@ -75,6 +77,10 @@ func serve(ctx context.Context, c *cli.Command) error {
 	weights, err := health.ParseWeights(c.String("health-weights"))
 	if err != nil {
 		return err
+	}
+	roles, err := auth.ParseRoleMap(c.String("role-map"))
+	if err != nil {
+		return fmt.Errorf("--role-map: %w", err)
 	}
 	db, err := storage.Open(ctx, c.String("database"), c.String("data-dir"))
 	if err != nil {
@@ -122,7 +128,7 @@ func serve(ctx context.Context, c *cli.Command) error {
 		}
 	}
 	verifier := auth.NewTokenVerifier(verifierCfg)
-	opts = append(opts, server.WithAuthenticator(tenancy.NewAuthenticator(verifier, db.Client, createTenants)))
+	opts = append(opts, server.WithAuthenticator(tenancy.NewAuthenticator(verifier, db.Client, createTenants, tenancy.WithRoleMap(roles))))
 
 	cfg := server.Config{
 		HealthWeights:    weights,

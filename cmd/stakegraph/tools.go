@@ -84,7 +84,7 @@ func tokenCommand() *cli.Command {
 			&cli.DurationFlag{Name: "ttl", Value: 12 * time.Hour, Usage: "how long the token is valid"},
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
-			if _, ok := auth.RoleFrom([]string{c.String("role")}); !ok {
+			if _, ok := auth.ParseRole(c.String("role")); !ok {
 				return errors.New("--role: expected ADMIN, MANAGER, KEY_ACCOUNT_MANAGER, ANALYST or INTEGRATION")
 			}
 			dev, err := auth.OpenDevIssuer(c.String("data-dir"), "http://"+c.String("addr")+"/dev")
