@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -69,6 +70,8 @@ type Server struct {
 	routes  []route
 	metrics *metrics
 	handler http.Handler
+	// starting holds requests back until the server is Ready (see Starting).
+	starting atomic.Bool
 	// errorDocs keeps the parsed documents of operations that failed validation, to name the
 	// fields of their errors.
 	errorDocs graphql.Cache[*ast.QueryDocument]
@@ -133,7 +136,7 @@ func (s *Server) routesHandler() http.Handler {
 	for _, r := range s.routes {
 		mux.Handle(r.pattern, r.handler)
 	}
-	return s.withRequestID(s.logged(s.recovered(s.limited(mux))))
+	return s.withRequestID(s.logged(s.recovered(s.untilReady(s.limited(mux)))))
 }
 
 // ListenAndServe serves on cfg.Addr until ctx is cancelled, then drains in-flight requests
