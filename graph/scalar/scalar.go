@@ -16,9 +16,9 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
-// MaxSafeInteger is the largest integer a JSON client holds exactly (2^53-1): the bound of
+// maxSafeInteger is the largest integer a JSON client holds exactly (2^53-1): the bound of
 // the API's 64-bit fields, such as a contract's value in minor units.
-const MaxSafeInteger = 1<<53 - 1
+const maxSafeInteger = 1<<53 - 1
 
 // MarshalInt writes an Int.
 func MarshalInt(i int) graphql.Marshaler { return graphql.MarshalInt(i) }
@@ -33,10 +33,10 @@ func UnmarshalInt(v any) (int, error) {
 // MarshalInt64 writes an Int held in 64 bits.
 func MarshalInt64(i int64) graphql.Marshaler { return graphql.MarshalInt64(i) }
 
-// UnmarshalInt64 reads an Int of a 64-bit field: within ±MaxSafeInteger, so that every
+// UnmarshalInt64 reads an Int of a 64-bit field: within ±maxSafeInteger, so that every
 // client reads back what it wrote.
 func UnmarshalInt64(v any) (int64, error) {
-	return integer(v, -MaxSafeInteger, MaxSafeInteger, "is out of range (at most ±9007199254740991)")
+	return integer(v, -maxSafeInteger, maxSafeInteger, "is out of range (at most ±9007199254740991)")
 }
 
 func integer(v any, lowest, highest int64, outOfRange string) (int64, error) {
@@ -94,7 +94,7 @@ func UnmarshalString(v any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return s, Text(s)
+	return s, checkText(s)
 }
 
 // MarshalID writes an ID.
@@ -106,11 +106,11 @@ func UnmarshalID(v any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return s, Text(s)
+	return s, checkText(s)
 }
 
-// Text refuses a string that is not valid UTF-8 or holds a NUL character.
-func Text(s string) error {
+// checkText refuses a string that is not valid UTF-8 or holds a NUL character.
+func checkText(s string) error {
 	switch {
 	case !utf8.ValidString(s):
 		return errors.New("is not valid UTF-8 text")
