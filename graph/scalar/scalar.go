@@ -89,20 +89,17 @@ func MarshalString(s string) graphql.Marshaler { return graphql.MarshalString(s)
 
 // UnmarshalString reads a String that is text: valid UTF-8 without NUL characters, which
 // databases truncate at or refuse.
-func UnmarshalString(v any) (string, error) {
-	s, err := graphql.UnmarshalString(v)
-	if err != nil {
-		return "", err
-	}
-	return s, checkText(s)
-}
+func UnmarshalString(v any) (string, error) { return text(graphql.UnmarshalString, v) }
 
 // MarshalID writes an ID.
 func MarshalID(s string) graphql.Marshaler { return graphql.MarshalID(s) }
 
 // UnmarshalID reads an ID, which is text like a String.
-func UnmarshalID(v any) (string, error) {
-	s, err := graphql.UnmarshalID(v)
+func UnmarshalID(v any) (string, error) { return text(graphql.UnmarshalID, v) }
+
+// text reads v as gqlgen's read does, and refuses what is not text.
+func text(read func(any) (string, error), v any) (string, error) {
+	s, err := read(v)
 	if err != nil {
 		return "", err
 	}
