@@ -38,14 +38,31 @@ type DevIssuer struct {
 	kid    string
 }
 
-// OpenDevIssuer loads the issuer's key from the data directory, creating it on first use.
-// issuerURL is where the server serves it, e.g. http://127.0.0.1:8080/dev.
+// OpenDevIssuer loads the issuer's key from the data directory, creating it on first use: the
+// server's part. issuerURL is where the server serves it, e.g. http://127.0.0.1:8080/dev.
 func OpenDevIssuer(dataDir, issuerURL string) (*DevIssuer, error) {
+	return openDevIssuer(dataDir, issuerURL, true)
+}
+
+// LoadDevIssuer loads the key that the server created in the data directory, and refuses to
+// create one: tokens signed by a new key would only be refused by the server.
+func LoadDevIssuer(dataDir, issuerURL string) (*DevIssuer, error) {
+	return openDevIssuer(dataDir, issuerURL, false)
+}
+
+func openDevIssuer(dataDir, issuerURL string, create bool) (*DevIssuer, error) {
 	u, err := url.Parse(issuerURL)
 	if err != nil || u.Path == "" || u.Path == "/" {
 		return nil, fmt.Errorf("development issuer URL %q needs a path, e.g. /dev", issuerURL)
 	}
-	key, err := loadOrCreateKey(filepath.Join(dataDir, devKeyFile))
+	path := filepath.Join(dataDir, devKeyFile)
+	key, err := loadKey(path)
+	if errors.Is(err, os.ErrNotExist) && create {
+		key, err = createKey(path)
+	} else if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("no development issuer key in %s: run this where `stakegraph serve` runs, "+
+			"with the same --data-dir (serve creates the key on its first start)", dataDir)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -63,26 +80,27 @@ func OpenDevIssuer(dataDir, issuerURL string) (*DevIssuer, error) {
 	}, nil
 }
 
-func loadOrCreateKey(path string) (*ecdsa.PrivateKey, error) {
-	raw, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return nil, err
-		}
-		der, err := x509.MarshalPKCS8PrivateKey(key)
-		if err != nil {
-			return nil, err
-		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, err
-		}
-		data := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-		if err := os.WriteFile(path, data, 0o600); err != nil {
-			return nil, err
-		}
-		return key, nil
+func createKey(path string) (*ecdsa.PrivateKey, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
 	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	data := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return nil, err
+	}
+	return key, nil
+}
+
+func loadKey(path string) (*ecdsa.PrivateKey, error) {
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -208,8 +209,33 @@ func TestDevIssuerKeyPersists(t *testing.T) {
 		t.Fatal(err)
 	}
 	forged := devToken(t, stranger, auth.TokenRequest{Subject: "s", Tenant: "acme", Roles: []string{"ADMIN"}})
-	if _, err := fresh.Verify(context.Background(), forged); !isUnauthenticated(err) {
+	if _, err := fresh.Verify(context.Background(), forged); !isUnauthenticated(err) || !strings.Contains(err.Error(), "another issuer key") {
 		t.Errorf("token of another data directory's key: %v", err)
+	}
+}
+
+// TestLoadDevIssuer: the token command's issuer signs with the server's key, and never makes
+// one of its own, whose tokens the server would refuse.
+func TestLoadDevIssuer(t *testing.T) {
+	empty := t.TempDir()
+	if _, err := auth.LoadDevIssuer(empty, "http://127.0.0.1:1/dev"); err == nil || !strings.Contains(err.Error(), "stakegraph serve") {
+		t.Errorf("loading from a directory without a key: %v", err)
+	}
+	if entries, _ := os.ReadDir(empty); len(entries) > 0 {
+		t.Errorf("loading wrote %s into the data directory", entries[0].Name())
+	}
+	dir := t.TempDir()
+	served, err := auth.OpenDevIssuer(dir, "http://127.0.0.1:1/dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := auth.LoadDevIssuer(dir, "http://127.0.0.1:1/dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := auth.TokenRequest{Subject: "s", Tenant: "acme", Roles: []string{"ADMIN"}}
+	if a, b := kidOf(t, devToken(t, served, req)), kidOf(t, devToken(t, loaded, req)); a != b {
+		t.Errorf("the loaded issuer signs under key id %s, the server's under %s", b, a)
 	}
 }
 

@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/stakegraph/stakegraph/errs"
 )
 
 // keySet holds an issuer's signing keys from its JWKS. It refreshes them when a token names an
@@ -31,28 +32,37 @@ func newKeySet(url string, algorithms []jose.SignatureAlgorithm, minInterval tim
 	return &keySet{url: url, algorithms: algorithms, minInterval: minInterval, client: client}
 }
 
-// VerifySignature implements oidc.KeySet.
+// VerifySignature implements oidc.KeySet. Its refusals are UNAUTHENTICATED errors in the
+// API's words; an issuer whose keys cannot be fetched is INTERNAL.
 func (k *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error) {
 	jws, err := jose.ParseSigned(raw, k.algorithms)
 	if err != nil {
-		return nil, fmt.Errorf("malformed or unsupported token: %w", err)
+		return nil, notJWT()
 	}
 	if len(jws.Signatures) != 1 {
-		return nil, errors.New("token must carry exactly one signature")
+		return nil, unauthenticated("the token must carry exactly one signature")
 	}
 	kid := jws.Signatures[0].Header.KeyID
 	keys, err := k.keysFor(ctx, kid)
 	if err != nil {
-		return nil, err
+		return nil, errs.Wrap(err, "the identity provider's keys are unreachable")
 	}
+	known := false
 	for _, key := range keys {
 		if kid == "" || key.KeyID == kid {
+			known = true
 			if payload, err := jws.Verify(&key); err == nil {
 				return payload, nil
 			}
 		}
 	}
-	return nil, errors.New("token signature does not verify")
+	switch {
+	case kid == "":
+		return nil, unauthenticated("the token's signature verifies with none of the issuer's keys: it comes from another issuer key")
+	case !known:
+		return nil, unauthenticated("the token is signed with a key its issuer does not publish (key id %q): it comes from another issuer key, or one the issuer has retired", kid)
+	}
+	return nil, unauthenticated("the token's signature does not verify: the token was altered, or signed by another key under the same key id")
 }
 
 // keysFor returns the cached keys, refreshed first when none has the key id and the last

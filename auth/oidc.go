@@ -2,15 +2,18 @@ package auth
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/stakegraph/stakegraph/errs"
 )
@@ -57,6 +60,7 @@ type TokenVerifier struct {
 
 	mu           sync.Mutex
 	verifier     *oidc.IDTokenVerifier
+	keys         *keySet
 	lastAttempt  time.Time
 	discoveryErr error
 }
@@ -84,53 +88,53 @@ func NewTokenVerifier(cfg VerifierConfig) *TokenVerifier {
 
 // discover builds the go-oidc verifier from the issuer's discovery document, retrying at most
 // every few seconds while the issuer is unreachable.
-func (v *TokenVerifier) discover(ctx context.Context) (*oidc.IDTokenVerifier, error) {
+func (v *TokenVerifier) discover(ctx context.Context) (*oidc.IDTokenVerifier, *keySet, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.verifier != nil {
-		return v.verifier, nil
+		return v.verifier, v.keys, nil
 	}
 	if time.Since(v.lastAttempt) < 5*time.Second && v.discoveryErr != nil {
-		return nil, v.discoveryErr
+		return nil, nil, v.discoveryErr
 	}
 	v.lastAttempt = time.Now()
 	ctx = oidc.ClientContext(ctx, v.cfg.HTTPClient)
 	provider, err := oidc.NewProvider(ctx, v.cfg.Issuer)
 	if err != nil {
 		v.discoveryErr = errs.Wrap(err, "the identity provider is unreachable")
-		return nil, v.discoveryErr
+		return nil, nil, v.discoveryErr
 	}
 	var meta struct {
 		JWKSURI string `json:"jwks_uri"`
 	}
 	if err := provider.Claims(&meta); err != nil || meta.JWKSURI == "" {
 		v.discoveryErr = errs.Wrap(err, "the identity provider's discovery document names no jwks_uri")
-		return nil, v.discoveryErr
+		return nil, nil, v.discoveryErr
 	}
 	algs := make([]jose.SignatureAlgorithm, len(v.cfg.Algorithms))
 	for i, a := range v.cfg.Algorithms {
 		algs[i] = jose.SignatureAlgorithm(a)
 	}
-	keys := newKeySet(meta.JWKSURI, algs, v.cfg.KeyRefreshInterval, v.cfg.HTTPClient)
-	v.verifier = oidc.NewVerifier(v.cfg.Issuer, keys, &oidc.Config{
+	v.keys = newKeySet(meta.JWKSURI, algs, v.cfg.KeyRefreshInterval, v.cfg.HTTPClient)
+	v.verifier = oidc.NewVerifier(v.cfg.Issuer, v.keys, &oidc.Config{
 		ClientID:             v.cfg.Audience,
 		SkipClientIDCheck:    v.cfg.Audience == "",
 		SupportedSigningAlgs: v.cfg.Algorithms,
 		SkipExpiryCheck:      true, // checked below, with the configured leeway
 	})
-	return v.verifier, nil
+	return v.verifier, v.keys, nil
 }
 
 // Verify checks a raw bearer token and returns its claims. Every failure is UNAUTHENTICATED,
 // but for an unreachable issuer, which is INTERNAL.
 func (v *TokenVerifier) Verify(ctx context.Context, raw string) (Claims, error) {
-	verifier, err := v.discover(ctx)
+	verifier, keys, err := v.discover(ctx)
 	if err != nil {
 		return Claims{}, err
 	}
 	token, err := verifier.Verify(ctx, raw)
 	if err != nil {
-		return Claims{}, unauthenticated("invalid token: %v", err)
+		return Claims{}, v.refusal(ctx, keys, raw)
 	}
 	var all map[string]any
 	if err := token.Claims(&all); err != nil {
@@ -139,7 +143,7 @@ func (v *TokenVerifier) Verify(ctx context.Context, raw string) (Claims, error) 
 	now := time.Now()
 	exp, hasExp := numericDate(all["exp"])
 	if !hasExp {
-		return Claims{}, unauthenticated("the token has no expiry")
+		return Claims{}, unauthenticated("the token has no expiry (exp)")
 	}
 	if now.After(exp.Add(v.cfg.Leeway)) {
 		return Claims{}, unauthenticated("the token expired at %s", exp.UTC().Format(time.RFC3339))
@@ -156,14 +160,72 @@ func (v *TokenVerifier) Verify(ctx context.Context, raw string) (Claims, error) 
 	}
 	switch {
 	case c.Subject == "":
-		return Claims{}, unauthenticated("the token has no subject")
+		return Claims{}, unauthenticated("the token has no subject (sub)")
 	case c.Tenant == "":
 		return Claims{}, unauthenticated("the token has no %q claim naming the tenant", v.cfg.Claims.Tenant)
 	}
 	return c, nil
 }
 
-func unauthenticated(format string, args ...any) error {
+// refusal says why go-oidc refused a token, in the API's words: go-oidc's own name the JWT
+// library and echo the issuer and audience the server expects. go-oidc has decided; this looks
+// at the token again, in go-oidc's order, only to find the words.
+func (v *TokenVerifier) refusal(ctx context.Context, keys *keySet, raw string) error {
+	alg, ok := algorithmOf(raw)
+	switch {
+	case !ok:
+		return notJWT()
+	case strings.EqualFold(alg, "none"):
+		return unauthenticated("the token is not signed (alg %q)", alg)
+	case !slices.Contains(v.cfg.Algorithms, alg):
+		return unauthenticated("the token is signed with %q, an algorithm this server does not accept", alg)
+	}
+	payload, err := keys.VerifySignature(ctx, raw)
+	if err != nil {
+		return err
+	}
+	var c struct {
+		Issuer   string       `json:"iss"`
+		Audience jwt.Audience `json:"aud"`
+	}
+	switch {
+	case json.Unmarshal(payload, &c) != nil:
+		return unauthenticated("the token's claims are malformed")
+	case c.Issuer != v.cfg.Issuer:
+		return unauthenticated("the token comes from another issuer than this server's identity provider")
+	case v.cfg.Audience != "" && len(c.Audience) == 0:
+		return unauthenticated("the token names no audience (aud)")
+	case v.cfg.Audience != "" && !c.Audience.Contains(v.cfg.Audience):
+		return unauthenticated("the token is meant for another audience than this API")
+	}
+	return unauthenticated("the token's claims are malformed")
+}
+
+// notJWT refuses a token that is not a JWS in compact form.
+func notJWT() error {
+	return unauthenticated("the bearer token is not a signed JWT (header.payload.signature, each base64url)")
+}
+
+// algorithmOf reads the signature algorithm from a compact JWS's header.
+func algorithmOf(raw string) (string, bool) {
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return "", false
+	}
+	header, err := base64.RawURLEncoding.DecodeString(parts[0])
+	if err != nil {
+		return "", false
+	}
+	var h struct {
+		Alg string `json:"alg"`
+	}
+	if json.Unmarshal(header, &h) != nil || h.Alg == "" {
+		return "", false
+	}
+	return h.Alg, true
+}
+
+func unauthenticated(format string, args ...any) *errs.Error {
 	return errs.E(errs.Unauthenticated, format, args...)
 }
 

@@ -291,7 +291,9 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Type: "IdempotencyKey",
 		Fields: map[string]*sqlgraph.FieldSpec{
 			idempotencykey.FieldTenantID:    {Type: field.TypeString, Column: idempotencykey.FieldTenantID},
+			idempotencykey.FieldMemberID:    {Type: field.TypeString, Column: idempotencykey.FieldMemberID},
 			idempotencykey.FieldKey:         {Type: field.TypeString, Column: idempotencykey.FieldKey},
+			idempotencykey.FieldRole:        {Type: field.TypeEnum, Column: idempotencykey.FieldRole},
 			idempotencykey.FieldRequestHash: {Type: field.TypeString, Column: idempotencykey.FieldRequestHash},
 			idempotencykey.FieldResponse:    {Type: field.TypeBytes, Column: idempotencykey.FieldResponse},
 			idempotencykey.FieldCreatedAt:   {Type: field.TypeTime, Column: idempotencykey.FieldCreatedAt},
@@ -2569,9 +2571,19 @@ func (f *IdempotencyKeyFilter) WhereTenantID(p entql.StringP) {
 	f.Where(p.Field(idempotencykey.FieldTenantID))
 }
 
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *IdempotencyKeyFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldMemberID))
+}
+
 // WhereKey applies the entql string predicate on the key field.
 func (f *IdempotencyKeyFilter) WhereKey(p entql.StringP) {
 	f.Where(p.Field(idempotencykey.FieldKey))
+}
+
+// WhereRole applies the entql string predicate on the role field.
+func (f *IdempotencyKeyFilter) WhereRole(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldRole))
 }
 
 // WhereRequestHash applies the entql string predicate on the request_hash field.

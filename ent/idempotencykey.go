@@ -10,6 +10,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/stakegraph/stakegraph/ent/idempotencykey"
+	"github.com/stakegraph/stakegraph/enum"
 )
 
 // IdempotencyKey is the model entity for the IdempotencyKey schema.
@@ -19,8 +20,12 @@ type IdempotencyKey struct {
 	ID string `json:"id,omitempty"`
 	// TenantID holds the value of the "tenant_id" field.
 	TenantID string `json:"tenant_id,omitempty"`
+	// the member who sent the key
+	MemberID string `json:"member_id,omitempty"`
 	// Key holds the value of the "key" field.
 	Key string `json:"key,omitempty"`
+	// the sender's role when the request ran: the response is replayed only under the same role
+	Role enum.Role `json:"role,omitempty"`
 	// SHA-256 of the operation and its variables: the same key with another request is a conflict
 	RequestHash string `json:"request_hash,omitempty"`
 	// the JSON response that was sent
@@ -37,7 +42,7 @@ func (*IdempotencyKey) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case idempotencykey.FieldResponse:
 			values[i] = new([]byte)
-		case idempotencykey.FieldID, idempotencykey.FieldTenantID, idempotencykey.FieldKey, idempotencykey.FieldRequestHash:
+		case idempotencykey.FieldID, idempotencykey.FieldTenantID, idempotencykey.FieldMemberID, idempotencykey.FieldKey, idempotencykey.FieldRole, idempotencykey.FieldRequestHash:
 			values[i] = new(sql.NullString)
 		case idempotencykey.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
@@ -68,11 +73,23 @@ func (_m *IdempotencyKey) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.TenantID = value.String
 			}
+		case idempotencykey.FieldMemberID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field member_id", values[i])
+			} else if value.Valid {
+				_m.MemberID = value.String
+			}
 		case idempotencykey.FieldKey:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field key", values[i])
 			} else if value.Valid {
 				_m.Key = value.String
+			}
+		case idempotencykey.FieldRole:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field role", values[i])
+			} else if value.Valid {
+				_m.Role = enum.Role(value.String)
 			}
 		case idempotencykey.FieldRequestHash:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -131,8 +148,14 @@ func (_m *IdempotencyKey) String() string {
 	builder.WriteString("tenant_id=")
 	builder.WriteString(_m.TenantID)
 	builder.WriteString(", ")
+	builder.WriteString("member_id=")
+	builder.WriteString(_m.MemberID)
+	builder.WriteString(", ")
 	builder.WriteString("key=")
 	builder.WriteString(_m.Key)
+	builder.WriteString(", ")
+	builder.WriteString("role=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Role))
 	builder.WriteString(", ")
 	builder.WriteString("request_hash=")
 	builder.WriteString(_m.RequestHash)

@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/stakegraph/stakegraph/ent/idempotencykey"
+	"github.com/stakegraph/stakegraph/enum"
 )
 
 // IdempotencyKeyCreate is the builder for creating a IdempotencyKey entity.
@@ -29,9 +30,37 @@ func (_c *IdempotencyKeyCreate) SetTenantID(v string) *IdempotencyKeyCreate {
 	return _c
 }
 
+// SetMemberID sets the "member_id" field.
+func (_c *IdempotencyKeyCreate) SetMemberID(v string) *IdempotencyKeyCreate {
+	_c.mutation.SetMemberID(v)
+	return _c
+}
+
+// SetNillableMemberID sets the "member_id" field if the given value is not nil.
+func (_c *IdempotencyKeyCreate) SetNillableMemberID(v *string) *IdempotencyKeyCreate {
+	if v != nil {
+		_c.SetMemberID(*v)
+	}
+	return _c
+}
+
 // SetKey sets the "key" field.
 func (_c *IdempotencyKeyCreate) SetKey(v string) *IdempotencyKeyCreate {
 	_c.mutation.SetKey(v)
+	return _c
+}
+
+// SetRole sets the "role" field.
+func (_c *IdempotencyKeyCreate) SetRole(v enum.Role) *IdempotencyKeyCreate {
+	_c.mutation.SetRole(v)
+	return _c
+}
+
+// SetNillableRole sets the "role" field if the given value is not nil.
+func (_c *IdempotencyKeyCreate) SetNillableRole(v *enum.Role) *IdempotencyKeyCreate {
+	if v != nil {
+		_c.SetRole(*v)
+	}
 	return _c
 }
 
@@ -112,6 +141,10 @@ func (_c *IdempotencyKeyCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *IdempotencyKeyCreate) defaults() error {
+	if _, ok := _c.mutation.MemberID(); !ok {
+		v := idempotencykey.DefaultMemberID
+		_c.mutation.SetMemberID(v)
+	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		if idempotencykey.DefaultCreatedAt == nil {
 			return fmt.Errorf("ent: uninitialized idempotencykey.DefaultCreatedAt (forgotten import ent/runtime?)")
@@ -139,12 +172,25 @@ func (_c *IdempotencyKeyCreate) check() error {
 			return &ValidationError{Name: "tenant_id", err: fmt.Errorf(`ent: validator failed for field "IdempotencyKey.tenant_id": %w`, err)}
 		}
 	}
+	if _, ok := _c.mutation.MemberID(); !ok {
+		return &ValidationError{Name: "member_id", err: errors.New(`ent: missing required field "IdempotencyKey.member_id"`)}
+	}
+	if v, ok := _c.mutation.MemberID(); ok {
+		if err := idempotencykey.MemberIDValidator(v); err != nil {
+			return &ValidationError{Name: "member_id", err: fmt.Errorf(`ent: validator failed for field "IdempotencyKey.member_id": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.Key(); !ok {
 		return &ValidationError{Name: "key", err: errors.New(`ent: missing required field "IdempotencyKey.key"`)}
 	}
 	if v, ok := _c.mutation.Key(); ok {
 		if err := idempotencykey.KeyValidator(v); err != nil {
 			return &ValidationError{Name: "key", err: fmt.Errorf(`ent: validator failed for field "IdempotencyKey.key": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.Role(); ok {
+		if err := idempotencykey.RoleValidator(v); err != nil {
+			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "IdempotencyKey.role": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.RequestHash(); !ok {
@@ -203,9 +249,17 @@ func (_c *IdempotencyKeyCreate) createSpec() (*IdempotencyKey, *sqlgraph.CreateS
 		_spec.SetField(idempotencykey.FieldTenantID, field.TypeString, value)
 		_node.TenantID = value
 	}
+	if value, ok := _c.mutation.MemberID(); ok {
+		_spec.SetField(idempotencykey.FieldMemberID, field.TypeString, value)
+		_node.MemberID = value
+	}
 	if value, ok := _c.mutation.Key(); ok {
 		_spec.SetField(idempotencykey.FieldKey, field.TypeString, value)
 		_node.Key = value
+	}
+	if value, ok := _c.mutation.Role(); ok {
+		_spec.SetField(idempotencykey.FieldRole, field.TypeEnum, value)
+		_node.Role = value
 	}
 	if value, ok := _c.mutation.RequestHash(); ok {
 		_spec.SetField(idempotencykey.FieldRequestHash, field.TypeString, value)
@@ -309,8 +363,14 @@ func (u *IdempotencyKeyUpsertOne) UpdateNewValues() *IdempotencyKeyUpsertOne {
 		if _, exists := u.create.mutation.TenantID(); exists {
 			s.SetIgnore(idempotencykey.FieldTenantID)
 		}
+		if _, exists := u.create.mutation.MemberID(); exists {
+			s.SetIgnore(idempotencykey.FieldMemberID)
+		}
 		if _, exists := u.create.mutation.Key(); exists {
 			s.SetIgnore(idempotencykey.FieldKey)
+		}
+		if _, exists := u.create.mutation.Role(); exists {
+			s.SetIgnore(idempotencykey.FieldRole)
 		}
 		if _, exists := u.create.mutation.RequestHash(); exists {
 			s.SetIgnore(idempotencykey.FieldRequestHash)
@@ -556,8 +616,14 @@ func (u *IdempotencyKeyUpsertBulk) UpdateNewValues() *IdempotencyKeyUpsertBulk {
 			if _, exists := b.mutation.TenantID(); exists {
 				s.SetIgnore(idempotencykey.FieldTenantID)
 			}
+			if _, exists := b.mutation.MemberID(); exists {
+				s.SetIgnore(idempotencykey.FieldMemberID)
+			}
 			if _, exists := b.mutation.Key(); exists {
 				s.SetIgnore(idempotencykey.FieldKey)
+			}
+			if _, exists := b.mutation.Role(); exists {
+				s.SetIgnore(idempotencykey.FieldRole)
 			}
 			if _, exists := b.mutation.RequestHash(); exists {
 				s.SetIgnore(idempotencykey.FieldRequestHash)

@@ -87,6 +87,9 @@ func (_u *IdempotencyKeyUpdate) sqlSave(ctx context.Context) (_node int, err err
 			}
 		}
 	}
+	if _u.mutation.RoleCleared() {
+		_spec.ClearField(idempotencykey.FieldRole, field.TypeEnum)
+	}
 	if value, ok := _u.mutation.Response(); ok {
 		_spec.SetField(idempotencykey.FieldResponse, field.TypeBytes, value)
 	}
@@ -203,6 +206,9 @@ func (_u *IdempotencyKeyUpdateOne) sqlSave(ctx context.Context) (_node *Idempote
 				ps[i](selector)
 			}
 		}
+	}
+	if _u.mutation.RoleCleared() {
+		_spec.ClearField(idempotencykey.FieldRole, field.TypeEnum)
 	}
 	if value, ok := _u.mutation.Response(); ok {
 		_spec.SetField(idempotencykey.FieldResponse, field.TypeBytes, value)

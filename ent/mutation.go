@@ -12540,7 +12540,9 @@ type IdempotencyKeyMutation struct {
 	typ           string
 	id            *string
 	tenant_id     *string
+	member_id     *string
 	key           *string
+	role          *enum.Role
 	request_hash  *string
 	response      *[]byte
 	created_at    *time.Time
@@ -12690,6 +12692,42 @@ func (m *IdempotencyKeyMutation) ResetTenantID() {
 	m.tenant_id = nil
 }
 
+// SetMemberID sets the "member_id" field.
+func (m *IdempotencyKeyMutation) SetMemberID(s string) {
+	m.member_id = &s
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *IdempotencyKeyMutation) MemberID() (r string, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the IdempotencyKey entity.
+// If the IdempotencyKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyKeyMutation) OldMemberID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *IdempotencyKeyMutation) ResetMemberID() {
+	m.member_id = nil
+}
+
 // SetKey sets the "key" field.
 func (m *IdempotencyKeyMutation) SetKey(s string) {
 	m.key = &s
@@ -12724,6 +12762,55 @@ func (m *IdempotencyKeyMutation) OldKey(ctx context.Context) (v string, err erro
 // ResetKey resets all changes to the "key" field.
 func (m *IdempotencyKeyMutation) ResetKey() {
 	m.key = nil
+}
+
+// SetRole sets the "role" field.
+func (m *IdempotencyKeyMutation) SetRole(e enum.Role) {
+	m.role = &e
+}
+
+// Role returns the value of the "role" field in the mutation.
+func (m *IdempotencyKeyMutation) Role() (r enum.Role, exists bool) {
+	v := m.role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRole returns the old "role" field's value of the IdempotencyKey entity.
+// If the IdempotencyKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyKeyMutation) OldRole(ctx context.Context) (v enum.Role, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRole: %w", err)
+	}
+	return oldValue.Role, nil
+}
+
+// ClearRole clears the value of the "role" field.
+func (m *IdempotencyKeyMutation) ClearRole() {
+	m.role = nil
+	m.clearedFields[idempotencykey.FieldRole] = struct{}{}
+}
+
+// RoleCleared returns if the "role" field was cleared in this mutation.
+func (m *IdempotencyKeyMutation) RoleCleared() bool {
+	_, ok := m.clearedFields[idempotencykey.FieldRole]
+	return ok
+}
+
+// ResetRole resets all changes to the "role" field.
+func (m *IdempotencyKeyMutation) ResetRole() {
+	m.role = nil
+	delete(m.clearedFields, idempotencykey.FieldRole)
 }
 
 // SetRequestHash sets the "request_hash" field.
@@ -12881,12 +12968,18 @@ func (m *IdempotencyKeyMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *IdempotencyKeyMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 7)
 	if m.tenant_id != nil {
 		fields = append(fields, idempotencykey.FieldTenantID)
 	}
+	if m.member_id != nil {
+		fields = append(fields, idempotencykey.FieldMemberID)
+	}
 	if m.key != nil {
 		fields = append(fields, idempotencykey.FieldKey)
+	}
+	if m.role != nil {
+		fields = append(fields, idempotencykey.FieldRole)
 	}
 	if m.request_hash != nil {
 		fields = append(fields, idempotencykey.FieldRequestHash)
@@ -12907,8 +13000,12 @@ func (m *IdempotencyKeyMutation) Field(name string) (ent.Value, bool) {
 	switch name {
 	case idempotencykey.FieldTenantID:
 		return m.TenantID()
+	case idempotencykey.FieldMemberID:
+		return m.MemberID()
 	case idempotencykey.FieldKey:
 		return m.Key()
+	case idempotencykey.FieldRole:
+		return m.Role()
 	case idempotencykey.FieldRequestHash:
 		return m.RequestHash()
 	case idempotencykey.FieldResponse:
@@ -12926,8 +13023,12 @@ func (m *IdempotencyKeyMutation) OldField(ctx context.Context, name string) (ent
 	switch name {
 	case idempotencykey.FieldTenantID:
 		return m.OldTenantID(ctx)
+	case idempotencykey.FieldMemberID:
+		return m.OldMemberID(ctx)
 	case idempotencykey.FieldKey:
 		return m.OldKey(ctx)
+	case idempotencykey.FieldRole:
+		return m.OldRole(ctx)
 	case idempotencykey.FieldRequestHash:
 		return m.OldRequestHash(ctx)
 	case idempotencykey.FieldResponse:
@@ -12950,12 +13051,26 @@ func (m *IdempotencyKeyMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetTenantID(v)
 		return nil
+	case idempotencykey.FieldMemberID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
 	case idempotencykey.FieldKey:
 		v, ok := value.(string)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetKey(v)
+		return nil
+	case idempotencykey.FieldRole:
+		v, ok := value.(enum.Role)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRole(v)
 		return nil
 	case idempotencykey.FieldRequestHash:
 		v, ok := value.(string)
@@ -13008,6 +13123,9 @@ func (m *IdempotencyKeyMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *IdempotencyKeyMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(idempotencykey.FieldRole) {
+		fields = append(fields, idempotencykey.FieldRole)
+	}
 	if m.FieldCleared(idempotencykey.FieldResponse) {
 		fields = append(fields, idempotencykey.FieldResponse)
 	}
@@ -13025,6 +13143,9 @@ func (m *IdempotencyKeyMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *IdempotencyKeyMutation) ClearField(name string) error {
 	switch name {
+	case idempotencykey.FieldRole:
+		m.ClearRole()
+		return nil
 	case idempotencykey.FieldResponse:
 		m.ClearResponse()
 		return nil
@@ -13039,8 +13160,14 @@ func (m *IdempotencyKeyMutation) ResetField(name string) error {
 	case idempotencykey.FieldTenantID:
 		m.ResetTenantID()
 		return nil
+	case idempotencykey.FieldMemberID:
+		m.ResetMemberID()
+		return nil
 	case idempotencykey.FieldKey:
 		m.ResetKey()
+		return nil
+	case idempotencykey.FieldRole:
+		m.ResetRole()
 		return nil
 	case idempotencykey.FieldRequestHash:
 		m.ResetRequestHash()

@@ -3,10 +3,12 @@ package graph_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"entgo.io/ent/dialect"
 
@@ -154,4 +156,44 @@ func leaks(msg string) bool {
 		}
 	}
 	return false
+}
+
+// expectRefused fails the test unless the response refuses its input with BAD_USER_INPUT
+// naming the field, with no data and no internals in its messages, and every data table holds
+// the rows it held before the request.
+func expectRefused(t *testing.T, env *apitest.Env, r *apitest.Response, field string, before map[string]int) {
+	t.Helper()
+	e := r.MustFail(t, "BAD_USER_INPUT")
+	if e.Field() != field {
+		t.Errorf("field %q, want %q: %s", e.Field(), field, r.Body)
+	}
+	var data map[string]any
+	_ = json.Unmarshal(r.Data, &data)
+	for _, v := range data {
+		if v != nil {
+			t.Errorf("data alongside the refusal: %s", r.Data)
+		}
+	}
+	for _, e := range r.Errors {
+		if msg := strings.TrimPrefix(e.Message, e.Field()+": "); leaks(msg) || strings.Contains(msg, "strconv") {
+			t.Errorf("the message shows internals: %q", e.Message)
+		}
+	}
+	after := rowCounts(t, env)
+	for table, n := range before {
+		if after[table] != n {
+			t.Errorf("%s: %d rows before, %d after", table, n, after[table])
+		}
+	}
+}
+
+// contractInput is the input of a one-year contract of the account from start, changed by
+// change, as the variables {"in": …}.
+func contractInput(accountID string, start time.Time, change map[string]any) map[string]any {
+	in := map[string]any{"accountID": accountID, "number": "C-1", "startDate": ts(start),
+		"endDate": ts(start.AddDate(1, 0, 0)), "currency": "EUR"}
+	for k, v := range change {
+		in[k] = v
+	}
+	return map[string]any{"in": in}
 }

@@ -23,7 +23,7 @@ func (Account) Mixin() []ent.Mixin {
 // Fields returns the account's fields.
 func (Account) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("NAME")),
+		field.String("name").NotEmpty().MaxLen(200).Validate(notBlank).Annotations(entgql.OrderField("NAME")),
 		field.String("domain").
 			Optional().
 			Nillable().

@@ -27,6 +27,7 @@ func (Contract) Fields() []ent.Field {
 		field.String("number").
 			NotEmpty().
 			MaxLen(64).
+			Validate(notBlank).
 			Annotations(entgql.OrderField("NUMBER")).
 			Comment("the contract number, unique per tenant"),
 		externalID(),

@@ -26,7 +26,7 @@ func (UserCouncil) Mixin() []ent.Mixin {
 // Fields returns the council's fields.
 func (UserCouncil) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("NAME")),
+		field.String("name").NotEmpty().MaxLen(200).Validate(notBlank).Annotations(entgql.OrderField("NAME")),
 		field.Text("purpose").Optional().Validate(maxLength(5000)),
 		field.Enum("status").
 			Values("FORMING", "ACTIVE", "RETIRED").

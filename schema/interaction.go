@@ -35,7 +35,7 @@ func (Interaction) Fields() []ent.Field {
 			SchemaType(microseconds).
 			Default(time.Now).
 			Annotations(entgql.OrderField("OCCURRED_AT")),
-		field.String("subject").NotEmpty().MaxLen(300),
+		field.String("subject").NotEmpty().MaxLen(300).Validate(notBlank),
 		field.Text("summary").Optional().Validate(maxLength(20000)),
 		optionalRef("handled_by_id"), // the member who handled it
 		externalID(),

@@ -30,7 +30,7 @@ func (Member) Fields() []ent.Field {
 			Immutable().
 			Comment("the OIDC subject of the member's tokens"),
 		field.String("email").Optional().MaxLen(254).Validate(validEmail),
-		field.String("name").Optional().MaxLen(200).Annotations(entgql.OrderField("NAME")),
+		field.String("name").Optional().MaxLen(200).Validate(notBlank).Annotations(entgql.OrderField("NAME")),
 		field.Enum("role").
 			GoType(enum.Role("")).
 			Default(string(enum.RoleKeyAccountManager)).

@@ -30,7 +30,7 @@ func (Person) Fields() []ent.Field {
 			Validate(validEmail).
 			Annotations(entgql.OrderField("EMAIL")).
 			Comment("unique per tenant; stored in lower case"),
-		field.String("name").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("NAME")),
+		field.String("name").NotEmpty().MaxLen(200).Validate(notBlank).Annotations(entgql.OrderField("NAME")),
 		field.String("title").Optional().MaxLen(200).Comment("job title"),
 		field.String("phone").Optional().MaxLen(50),
 		externalID(),

@@ -23,7 +23,7 @@ func (Team) Mixin() []ent.Mixin {
 // Fields returns the team's fields.
 func (Team) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("NAME")),
+		field.String("name").NotEmpty().MaxLen(200).Validate(notBlank).Annotations(entgql.OrderField("NAME")),
 		optionalRef("manager_id"),
 	}
 }

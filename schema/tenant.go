@@ -32,7 +32,7 @@ func (Tenant) Fields() []ent.Field {
 			Immutable().
 			Match(slugPattern).
 			Comment("the value of the tenant claim in tokens; lower case letters, digits and hyphens"),
-		field.String("name").NotEmpty().MaxLen(200),
+		field.String("name").NotEmpty().MaxLen(200).Validate(notBlank),
 	}
 }
 

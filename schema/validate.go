@@ -41,6 +41,15 @@ func validCurrency(s string) error {
 	return nil
 }
 
+// notBlank refuses a name made of white space only: it would show as nothing. An empty value
+// is NotEmpty's to refuse, on the fields that require one.
+func notBlank(s string) error {
+	if s != "" && strings.TrimSpace(s) == "" {
+		return errors.New("must not be blank")
+	}
+	return nil
+}
+
 // maxLength bounds a long text without making MySQL store it in a VARCHAR, whose row size
 // limit long texts would exceed.
 func maxLength(n int) func(string) error {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -13,7 +14,9 @@ import (
 	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/idempotencykey"
+	"github.com/stakegraph/stakegraph/ent/predicate"
 	"github.com/stakegraph/stakegraph/ent/privacy"
+	"github.com/stakegraph/stakegraph/enum"
 	"github.com/stakegraph/stakegraph/errs"
 )
 
@@ -23,11 +26,14 @@ const IdempotencyHeader = "Idempotency-Key"
 // idempotencyTTL is how long a key is remembered.
 const idempotencyTTL = 24 * time.Hour
 
-// idempotent is a mutation request that carries an Idempotency-Key.
+// idempotent is a mutation request that carries an Idempotency-Key. The key is the sending
+// member's own: the same key from another member is another key.
 type idempotent struct {
 	key    string
 	hash   string
 	tenant string
+	member string
+	role   enum.Role
 }
 
 // idempotencyOf reads the request's key, or returns nil when it has none.
@@ -40,8 +46,8 @@ func idempotencyOf(ctx context.Context, oc *graphql.OperationContext) (*idempote
 		return nil, errs.Invalidf(IdempotencyHeader, "is longer than 255 characters")
 	}
 	v, ok := auth.FromContext(ctx)
-	if !ok {
-		return nil, errs.E(errs.Unauthenticated, "no viewer")
+	if !ok || v.MemberID == "" {
+		return nil, errs.E(errs.Unauthenticated, "an Idempotency-Key needs a signed-in member")
 	}
 	vars, err := json.Marshal(oc.Variables) // maps marshal with sorted keys: the same request hashes the same
 	if err != nil {
@@ -53,7 +59,7 @@ func idempotencyOf(ctx context.Context, oc *graphql.OperationContext) (*idempote
 	sum.Write([]byte(oc.OperationName))
 	sum.Write([]byte{0})
 	sum.Write(vars)
-	return &idempotent{key: key, hash: hex.EncodeToString(sum.Sum(nil)), tenant: v.TenantID}, nil
+	return &idempotent{key: key, hash: hex.EncodeToString(sum.Sum(nil)), tenant: v.TenantID, member: v.MemberID, role: v.Role}, nil
 }
 
 // allow lets the server read and write the keys, which the data layer keeps to it.
@@ -62,7 +68,7 @@ func allow(ctx context.Context) context.Context { return privacy.DecisionContext
 // stored returns the live stored key, if any; an expired one is deleted.
 func (k *idempotent) stored(ctx context.Context, c *ent.Client) (*ent.IdempotencyKey, error) {
 	row, err := c.IdempotencyKey.Query().
-		Where(idempotencykey.TenantID(k.tenant), idempotencykey.Key(k.key)).
+		Where(k.is()).
 		Only(allow(ctx))
 	if ent.IsNotFound(err) {
 		return nil, nil
@@ -89,7 +95,9 @@ func (k *idempotent) claim(ctx context.Context, c *ent.Client) error {
 	}
 	return c.IdempotencyKey.Create().
 		SetTenantID(k.tenant).
+		SetMemberID(k.member).
 		SetKey(k.key).
+		SetRole(k.role).
 		SetRequestHash(k.hash).
 		Exec(allow(ctx))
 }
@@ -101,18 +109,28 @@ func (k *idempotent) remember(ctx context.Context, c *ent.Client, resp *graphql.
 		return err
 	}
 	_, err = c.IdempotencyKey.Update().
-		Where(idempotencykey.TenantID(k.tenant), idempotencykey.Key(k.key)).
+		Where(k.is()).
 		SetResponse(raw).
 		Save(allow(ctx))
 	return err
 }
 
+// is selects the stored key: the member's own, in their tenant.
+func (k *idempotent) is() predicate.IdempotencyKey {
+	return idempotencykey.And(idempotencykey.TenantID(k.tenant), idempotencykey.MemberID(k.member), idempotencykey.Key(k.key))
+}
+
 // replay answers with the stored response of the same request, or refuses another request
-// under the same key.
+// under the same key. The member's role decides what they may see, so a response stored under
+// another role is not replayed: it may hold what the current role may not get.
 func (k *idempotent) replay(row *ent.IdempotencyKey) (*graphql.Response, error) {
 	if row.RequestHash != k.hash {
 		return nil, &errs.Error{Kind: errs.Conflict, Field: IdempotencyHeader,
-			Message: "this key was used with a different request in the last 24 hours"}
+			Message: "you used this key with a different request in the last 24 hours"}
+	}
+	if row.Role != k.role {
+		return nil, &errs.Error{Kind: errs.Forbidden, Field: IdempotencyHeader,
+			Message: fmt.Sprintf("the request under this key ran when your role was %s; its response is not replayed to your role %s", row.Role, k.role)}
 	}
 	var resp graphql.Response
 	if err := json.Unmarshal(row.Response, &resp); err != nil {

@@ -2,14 +2,21 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"sync"
 	"testing"
+	"time"
+
+	"entgo.io/ent/dialect"
 
 	"github.com/stakegraph/stakegraph/apitest"
+	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/server"
+	"github.com/stakegraph/stakegraph/storage/storagetest"
+	"github.com/stakegraph/stakegraph/tenancy"
 )
 
 const createAccount = `mutation($name: String!) { createAccount(input: {name: $name}) { id name version } }`
@@ -206,4 +213,118 @@ func TestIdempotencyKeyConcurrentRequests(t *testing.T) {
 			t.Fatalf("%d requests ran and %d accounts were created under one key, want 1", ran, racers)
 		}
 	})
+}
+
+// TestIdempotencyKeysArePerMember: a key belongs to the member who sent it. Another member's
+// request under the same key runs as their own, or is refused as it would be without the key:
+// it never gets the first member's stored response, never learns that the key is taken, and
+// cannot claim an integration's key first. A member whose role changed since gets no replay.
+func TestIdempotencyKeysArePerMember(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		admin := env.Token("acme", "ADMIN", "admin-1")
+		analyst := env.Token("acme", "ANALYST", "analyst-1")
+		vars := map[string]any{"name": "Initech"}
+
+		first := send(t, env, admin, "key-1", createAccount, vars)
+		first.MustOK(t, nil)
+
+		// What an analyst gets without a key, they get with the admin's key: FORBIDDEN, for the
+		// same request and for another one alike.
+		env.Do(analyst, createAccount, vars).MustFail(t, "FORBIDDEN")
+		for _, v := range []map[string]any{vars, {"name": "Globex"}} {
+			r := send(t, env, analyst, "key-1", createAccount, v)
+			r.MustFail(t, "FORBIDDEN")
+			if replayed(r) || r.Code() != "FORBIDDEN" || bytes.Contains(r.Body, first.Data) {
+				t.Fatalf("an analyst under the admin's key: %s", r)
+			}
+		}
+		expectRows(t, env, "Initech", 1, 1)
+		expectRows(t, env, "Globex", 0, 0)
+
+		// A member who may run the request runs it under the same key as their own.
+		kam := env.Token("acme", "KEY_ACCOUNT_MANAGER", "kam-1")
+		own := send(t, env, kam, "key-1", createAccount, vars)
+		own.MustOK(t, nil)
+		if replayed(own) || bytes.Equal(own.Data, first.Data) {
+			t.Fatalf("a KAM under the admin's key got the admin's response: %s", own)
+		}
+		expectRows(t, env, "Initech", 2, 2)
+
+		// Claiming an integration's predictable key first blocks nothing.
+		send(t, env, kam, "erp-2024-06-01", createAccount, map[string]any{"name": "Squatter"}).MustOK(t, nil)
+		erp := send(t, env, env.Token("acme", "INTEGRATION", "erp"), "erp-2024-06-01", createAccount, map[string]any{"name": "Hooli"})
+		erp.MustOK(t, nil)
+		if replayed(erp) {
+			t.Fatalf("the integration's request was answered from another member's key: %s", erp)
+		}
+		expectRows(t, env, "Hooli", 1, 1)
+
+		// The admin, now an analyst, gets no replay of what the admin role got; back as an
+		// admin, they do.
+		demoted := send(t, env, env.Token("acme", "ANALYST", "admin-1"), "key-1", createAccount, vars)
+		if e := demoted.MustFail(t, "FORBIDDEN"); e.Field() != server.IdempotencyHeader || replayed(demoted) || bytes.Contains(demoted.Body, first.Data) {
+			t.Fatalf("a replay after the member's role changed: %s", demoted)
+		}
+		again := send(t, env, admin, "key-1", createAccount, vars)
+		again.MustOK(t, nil)
+		if !replayed(again) || !bytes.Equal(again.Data, first.Data) {
+			t.Fatalf("the admin's own repeat is not the stored response:\nfirst %s\nagain %s", first, again)
+		}
+		expectRows(t, env, "Initech", 2, 2)
+	})
+}
+
+// oldIdempotencyKeys is the idempotency_keys table of a database from before keys were per
+// member, as ent created it.
+var oldIdempotencyKeys = map[string][]string{
+	dialect.SQLite: {
+		"CREATE TABLE `idempotency_keys` (`id` text NOT NULL, `tenant_id` text NOT NULL, `key` text NOT NULL, `request_hash` text NOT NULL, `response` blob NULL, `created_at` datetime NOT NULL, PRIMARY KEY (`id`))",
+		"CREATE UNIQUE INDEX `idempotencykey_tenant_id_key` ON `idempotency_keys` (`tenant_id`, `key`)",
+		"CREATE INDEX `idempotencykey_tenant_id_created_at` ON `idempotency_keys` (`tenant_id`, `created_at`)",
+	},
+	dialect.MySQL: {
+		"CREATE TABLE `idempotency_keys` (`id` varchar(36) NOT NULL, `tenant_id` varchar(36) NOT NULL, `key` varchar(255) NOT NULL, " +
+			"`request_hash` varchar(64) NOT NULL, `response` longblob NULL, `created_at` datetime(6) NOT NULL, PRIMARY KEY (`id`), " +
+			"UNIQUE INDEX `idempotencykey_tenant_id_key` (`tenant_id`, `key`), INDEX `idempotencykey_tenant_id_created_at` (`tenant_id`, `created_at`)) " +
+			"CHARSET utf8mb4 COLLATE utf8mb4_bin",
+	},
+}
+
+// TestIdempotencyKeysMigrate: a database whose keys were per tenant migrates; its stored keys
+// belong to no member, so nobody gets their responses, and two members can use one key.
+func TestIdempotencyKeysMigrate(t *testing.T) {
+	for _, kind := range storagetest.Kinds() {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			db := storagetest.Open(t, kind)
+			exec := func(q string, args ...any) {
+				t.Helper()
+				if _, err := db.SQL.ExecContext(ctx, q, args...); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			exec("DROP TABLE idempotency_keys")
+			for _, q := range oldIdempotencyKeys[db.Dialect] {
+				exec(q)
+			}
+			acme, err := tenancy.CreateTenant(auth.AsSystem(ctx, "test"), db.Client, "acme", "Acme")
+			if err != nil {
+				t.Fatal(err)
+			}
+			exec("INSERT INTO idempotency_keys (id, tenant_id, `key`, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+				"idk_old", acme.ID, "key-old", "0123", []byte(`{"data":{"createAccount":{"name":"Stale"}}}`), time.Now().UTC())
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			env := apitest.Serve(t, db)
+			for _, token := range []string{env.Token("acme", "ADMIN", "admin-1"), env.Token("acme", "INTEGRATION", "erp")} {
+				r := send(t, env, token, "key-old", createAccount, map[string]any{"name": "Initech"})
+				r.MustOK(t, nil)
+				if replayed(r) {
+					t.Fatalf("a key stored before the migration was replayed: %s", r)
+				}
+			}
+			expectRows(t, env, "Initech", 2, 2)
+		})
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -71,6 +72,8 @@ type Server struct {
 	routes  []route
 	metrics *metrics
 	handler http.Handler
+	// starting holds requests back until the server is Ready (see Starting).
+	starting atomic.Bool
 	// errorDocs keeps the parsed documents of operations that failed validation, to name the
 	// fields of their errors.
 	errorDocs graphql.Cache[*ast.QueryDocument]
@@ -128,7 +131,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 func (s *Server) routesHandler() http.Handler {
 	mux := http.NewServeMux()
 	gql := s.graphqlHandler()
-	api := func(h http.Handler) http.Handler { return negotiated(s.available(s.authenticated(h))) }
+	api := func(h http.Handler) http.Handler { return negotiated(s.available(s.authenticated(s.validText(h)))) }
 	mux.Handle("POST /graphql", api(s.retryDeadlocks(gql)))
 	mux.Handle("GET /graphql", api(gql))
 	mux.Handle("OPTIONS /graphql", gql)
@@ -142,7 +145,7 @@ func (s *Server) routesHandler() http.Handler {
 	for _, r := range s.routes {
 		mux.Handle(r.pattern, r.handler)
 	}
-	return s.withRequestID(protective(s.logged(s.recovered(s.limited(mux)))))
+	return s.withRequestID(protective(s.logged(s.recovered(s.untilReady(s.limited(mux))))))
 }
 
 // ListenAndServe serves on cfg.Addr until ctx is cancelled, then drains in-flight requests

@@ -4,8 +4,10 @@ package tenancy
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/mail"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +30,7 @@ type Authenticator struct {
 	verifier      Verifier
 	client        *ent.Client
 	createTenants bool
+	roles         auth.RoleMap
 
 	// Tenants and members change rarely; remembering them saves two queries a request. The
 	// cache is only a shortcut: a miss, or a token whose claims differ, goes to the database.
@@ -45,10 +48,21 @@ type cachedMember struct {
 // may be.
 const memberTTL = time.Hour
 
+// Option configures optional parts of an Authenticator.
+type Option func(*Authenticator)
+
+// WithRoleMap makes the token's roles count only as the map names them; without one, a role
+// value names a stakegraph role by its whole name (see auth.RoleFrom).
+func WithRoleMap(m auth.RoleMap) Option { return func(a *Authenticator) { a.roles = m } }
+
 // NewAuthenticator returns an authenticator. With createTenants, a token naming an unknown
 // tenant creates it; without, such a token is refused.
-func NewAuthenticator(v Verifier, client *ent.Client, createTenants bool) *Authenticator {
-	return &Authenticator{verifier: v, client: client, createTenants: createTenants}
+func NewAuthenticator(v Verifier, client *ent.Client, createTenants bool, opts ...Option) *Authenticator {
+	a := &Authenticator{verifier: v, client: client, createTenants: createTenants}
+	for _, opt := range opts {
+		opt(a)
+	}
+	return a
 }
 
 // Authenticate implements server.Authenticator.
@@ -70,32 +84,37 @@ func (a *Authenticator) Authenticate(r *http.Request) (context.Context, error) {
 
 // Viewer returns the viewer for verified claims, provisioning the tenant and the member.
 func (a *Authenticator) Viewer(ctx context.Context, c auth.Claims) (auth.Viewer, error) {
-	role, ok := auth.RoleFrom(c.Roles)
-	if !ok {
-		return auth.Viewer{}, errs.E(errs.Forbidden, "the token carries no stakegraph role (one of %v)", enum.Roles)
+	role, ok := auth.RoleFrom(c.Roles, a.roles)
+	switch {
+	case !ok && a.roles != nil:
+		return auth.Viewer{}, errs.E(errs.Forbidden, "none of the token's roles %s is mapped to a stakegraph role", someOf(c.Roles))
+	case !ok:
+		return auth.Viewer{}, errs.E(errs.Forbidden, "none of the token's roles %s is a stakegraph role (one of %v)", someOf(c.Roles), enum.Roles)
 	}
 	tenantID, err := a.tenant(ctx, c.Tenant)
 	if err != nil {
 		return auth.Viewer{}, err
 	}
 	v := auth.Viewer{TenantID: tenantID, Subject: c.Subject, Role: role}
+	// An IdP's odd email or blank name is not worth refusing the request over.
 	email := c.Email
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
-		email = "" // an IdP's odd email claim is not worth refusing the request over
+		email = ""
 	}
+	name := strings.TrimSpace(c.Name)
 	key := tenantID + "\x00" + c.Subject
 	if m, ok := a.members.Load(key); ok {
 		cm := m.(cachedMember)
-		if cm.role == role && cm.email == email && cm.name == c.Name && time.Since(cm.seen) < memberTTL {
+		if cm.role == role && cm.email == email && cm.name == name && time.Since(cm.seen) < memberTTL {
 			v.MemberID = cm.id
 			return v, nil
 		}
 	}
-	id, err := a.provisionMember(ctx, v, email, c.Name)
+	id, err := a.provisionMember(ctx, v, email, name)
 	if err != nil {
 		return auth.Viewer{}, err
 	}
-	a.members.Store(key, cachedMember{id: id, email: email, name: c.Name, role: role, seen: time.Now()})
+	a.members.Store(key, cachedMember{id: id, email: email, name: name, role: role, seen: time.Now()})
 	v.MemberID = id
 	return v, nil
 }
@@ -174,6 +193,16 @@ func (a *Authenticator) provisionMember(ctx context.Context, v auth.Viewer, emai
 		return m.ID, nil
 	}
 	return id, err
+}
+
+// someOf quotes the first few of a token's values, for a message that stays short whatever
+// the token carries.
+func someOf(values []string) string {
+	const most = 10
+	if len(values) <= most {
+		return fmt.Sprintf("%q", values)
+	}
+	return fmt.Sprintf("%q (and %d more)", values[:most], len(values)-most)
 }
 
 func nonEmpty(s string) *string {

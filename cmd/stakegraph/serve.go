@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
-	"os"
 	"strings"
 	"time"
 
@@ -34,12 +34,16 @@ func serveCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "oidc-algorithms", Value: auth.DefaultAlgorithms, Sources: cli.EnvVars("STAKEGRAPH_OIDC_ALGORITHMS"),
 				Usage: "accepted token signature algorithms"},
 			claimTenantFlag, claimRolesFlag, claimEmailFlag, claimNameFlag,
+			&cli.StringFlag{Name: "role-map", Sources: cli.EnvVars("STAKEGRAPH_ROLE_MAP"),
+				Usage: "IDP_ROLE=ROLE,…: only these role names count, exactly as written (default: the stakegraph role names, whole)"},
 			&cli.BoolFlag{Name: "create-tenants", Sources: cli.EnvVars("STAKEGRAPH_CREATE_TENANTS"),
 				Usage: "create a tenant the first time a valid token names it (always on with the development issuer)"},
 			&cli.BoolFlag{Name: "insecure-dev-auth", Sources: cli.EnvVars("STAKEGRAPH_INSECURE_DEV_AUTH"),
 				Usage: "run the development issuer even when not bound to loopback (never in production)"},
 			&cli.BoolFlag{Name: "demo", Value: true, Sources: cli.EnvVars("STAKEGRAPH_DEMO"),
 				Usage: "load the demo data into an empty database when running the development issuer"},
+			&cli.BoolFlag{Name: "print-token", Sources: cli.EnvVars("STAKEGRAPH_PRINT_TOKEN"),
+				Usage: "print a development ADMIN token on start (always when the demo was just loaded)"},
 			&cli.Int64Flag{Name: "max-body-bytes", Value: d.MaxBodyBytes, Sources: cli.EnvVars("STAKEGRAPH_MAX_BODY_BYTES"),
 				Usage: "largest request body accepted"},
 			&cli.IntFlag{Name: "max-depth", Value: d.MaxDepth, Sources: cli.EnvVars("STAKEGRAPH_MAX_DEPTH"),
@@ -76,18 +80,31 @@ func serve(ctx context.Context, c *cli.Command) error {
 	if err != nil {
 		return err
 	}
+	roles, err := auth.ParseRoleMap(c.String("role-map"))
+	if err != nil {
+		return fmt.Errorf("--role-map: %w", err)
+	}
+	addr := c.String("addr")
+	dev := c.String("oidc-issuer") == ""
+	if dev && !isLoopback(addr) && !c.Bool("insecure-dev-auth") {
+		return errors.New("the development issuer runs only on a loopback address: set --oidc-issuer, " +
+			"or bind to 127.0.0.1, or (never in production) pass --insecure-dev-auth")
+	}
+
+	// Hold the port before anything is written: a busy port fails here, not after a new data
+	// directory has been migrated and filled with the demo.
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	db, err := storage.Open(ctx, c.String("database"), c.String("data-dir"))
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	log.Info("migrating the schema", "dialect", db.Dialect)
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
 
-	addr := c.String("addr")
-	opts := []server.Option{server.WithLogger(log), server.WithReadiness(db.Ping)}
+	opts := []server.Option{server.Starting(), server.WithLogger(log), server.WithReadiness(db.Ping)}
 	names := claimNames(c)
 	verifierCfg := auth.VerifierConfig{
 		Issuer:     c.String("oidc-issuer"),
@@ -96,33 +113,24 @@ func serve(ctx context.Context, c *cli.Command) error {
 		Claims:     names,
 	}
 	createTenants := c.Bool("create-tenants")
-	var dev *auth.DevIssuer
-	if verifierCfg.Issuer == "" {
-		if !isLoopback(addr) && !c.Bool("insecure-dev-auth") {
-			return errors.New("the development issuer runs only on a loopback address: set --oidc-issuer, " +
-				"or bind to 127.0.0.1, or (never in production) pass --insecure-dev-auth")
-		}
-		dev, err = auth.OpenDevIssuer(c.String("data-dir"), "http://"+addr+"/dev")
+	var issuer *auth.DevIssuer
+	if dev {
+		issuer, err = auth.OpenDevIssuer(c.String("data-dir"), "http://"+addr+"/dev")
 		if err != nil {
 			return err
 		}
-		for pattern, h := range dev.Routes() {
+		for pattern, h := range issuer.Routes() {
 			opts = append(opts, server.WithRoute(pattern, h))
 		}
-		verifierCfg.Issuer = dev.Issuer()
+		verifierCfg.Issuer = issuer.Issuer()
 		verifierCfg.Audience = auth.DevAudience
 		verifierCfg.Algorithms = []string{"ES256"}
 		createTenants = true
 		log.Warn("DEVELOPMENT AUTHENTICATION: the embedded issuer signs tokens for anyone who can read " +
 			c.String("data-dir") + "; configure --oidc-issuer for anything but development")
-		if c.Bool("demo") {
-			if err := loadDemoIfEmpty(ctx, db, log); err != nil {
-				return err
-			}
-		}
 	}
 	verifier := auth.NewTokenVerifier(verifierCfg)
-	opts = append(opts, server.WithAuthenticator(tenancy.NewAuthenticator(verifier, db.Client, createTenants)))
+	opts = append(opts, server.WithAuthenticator(tenancy.NewAuthenticator(verifier, db.Client, createTenants, tenancy.WithRoleMap(roles))))
 
 	cfg := server.Config{
 		HealthWeights:    weights,
@@ -140,15 +148,39 @@ func serve(ctx context.Context, c *cli.Command) error {
 		ShutdownTimeout:  c.Duration("shutdown-timeout"),
 	}
 	srv := server.New(cfg, db.Client, opts...)
-	ln, err := net.Listen("tcp", addr)
+	serveCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(serveCtx, ln) }()
+
+	demoLoaded, err := prepare(ctx, db, log, dev && c.Bool("demo"))
 	if err != nil {
+		stop()
+		<-served
 		return err
 	}
+	srv.Ready()
 	log.Info("serving", "graphql", "http://"+addr+"/graphql", "explorer", "http://"+addr+"/", "issuer", verifierCfg.Issuer)
-	if dev != nil {
-		printDevWelcome(dev, addr, names)
+	switch {
+	case dev && (demoLoaded || c.Bool("print-token")):
+		printDevWelcome(c.Root().Writer, issuer, addr, names)
+	case dev:
+		log.Info("development tokens: stakegraph token --data-dir " + c.String("data-dir") + " --role ADMIN (or serve --print-token)")
 	}
-	return srv.Serve(ctx, ln)
+	return <-served
+}
+
+// prepare migrates the schema and, with demo, loads the demo data into an empty database. It
+// reports whether it loaded the demo.
+func prepare(ctx context.Context, db *storage.DB, log *slog.Logger, demo bool) (bool, error) {
+	log.Info("migrating the schema", "dialect", db.Dialect)
+	if err := db.Migrate(ctx); err != nil {
+		return false, err
+	}
+	if !demo {
+		return false, nil
+	}
+	return loadDemoIfEmpty(ctx, db, log)
 }
 
 func isLoopback(addr string) bool {
@@ -163,22 +195,24 @@ func isLoopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func loadDemoIfEmpty(ctx context.Context, db *storage.DB, log *slog.Logger) error {
+func loadDemoIfEmpty(ctx context.Context, db *storage.DB, log *slog.Logger) (bool, error) {
 	empty, err := seeds.Empty(ctx, db.Client)
 	if err != nil || !empty {
-		return err
+		return false, err
 	}
 	log.Info("loading the demo data set into the empty database", "tenant", seeds.DemoTenant)
 	start := time.Now()
 	if err := seeds.LoadDemo(ctx, db.Client); err != nil {
-		return fmt.Errorf("loading the demo data: %w", err)
+		return false, fmt.Errorf("loading the demo data: %w", err)
 	}
 	log.Info("demo data loaded", "took", time.Since(start).Round(time.Millisecond))
-	return nil
+	return true, nil
 }
 
-// printDevWelcome prints a ready admin token and a query to paste, on standard output.
-func printDevWelcome(dev *auth.DevIssuer, addr string, names auth.ClaimNames) {
+// printDevWelcome prints a ready admin token and a query to paste. A token in the output of
+// every start would end up in whatever keeps that output, so it is printed only when the demo
+// was just loaded, or when asked for.
+func printDevWelcome(w io.Writer, dev *auth.DevIssuer, addr string, names auth.ClaimNames) {
 	token, err := dev.Token(auth.TokenRequest{
 		Subject: "dev-admin", Tenant: seeds.DemoTenant, Roles: []string{"ADMIN"},
 		Email: "admin@northwind.example", Name: "Development Admin", TTL: 12 * time.Hour, Claims: names,
@@ -187,7 +221,7 @@ func printDevWelcome(dev *auth.DevIssuer, addr string, names auth.ClaimNames) {
 		return
 	}
 	query := `{"query":"{ accounts(first: 3) { totalCount edges { node { name tier stage buyingContacts(first: 3) { edges { node { roles person { name email } } } } } } } }"}`
-	fmt.Fprintf(os.Stdout, `
+	fmt.Fprintf(w, `
 stakegraph is serving the %s demo tenant at http://%s/graphql (explorer: http://%s/)
 
 An ADMIN token, valid 12 hours (more: stakegraph token --tenant %s --role KEY_ACCOUNT_MANAGER --subject you):

@@ -74,7 +74,7 @@ func seedCommand() *cli.Command {
 func tokenCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "token",
-		Usage: "print a token from the development issuer (for a server started without --oidc-issuer)",
+		Usage: "print a token from the development issuer of a server started without --oidc-issuer (run it with that server's --data-dir)",
 		Flags: []cli.Flag{addrFlag, dataDirFlag, claimTenantFlag, claimRolesFlag, claimEmailFlag, claimNameFlag,
 			&cli.StringFlag{Name: "tenant", Value: seeds.DemoTenant, Usage: "tenant slug"},
 			&cli.StringFlag{Name: "role", Value: "ADMIN", Usage: "ADMIN, MANAGER, KEY_ACCOUNT_MANAGER, ANALYST or INTEGRATION"},
@@ -84,10 +84,10 @@ func tokenCommand() *cli.Command {
 			&cli.DurationFlag{Name: "ttl", Value: 12 * time.Hour, Usage: "how long the token is valid"},
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
-			if _, ok := auth.RoleFrom([]string{c.String("role")}); !ok {
+			if _, ok := auth.ParseRole(c.String("role")); !ok {
 				return errors.New("--role: expected ADMIN, MANAGER, KEY_ACCOUNT_MANAGER, ANALYST or INTEGRATION")
 			}
-			dev, err := auth.OpenDevIssuer(c.String("data-dir"), "http://"+c.String("addr")+"/dev")
+			dev, err := auth.LoadDevIssuer(c.String("data-dir"), "http://"+c.String("addr")+"/dev")
 			if err != nil {
 				return err
 			}

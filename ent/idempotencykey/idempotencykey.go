@@ -3,10 +3,13 @@
 package idempotencykey
 
 import (
+	"fmt"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/stakegraph/stakegraph/enum"
 )
 
 const (
@@ -16,8 +19,12 @@ const (
 	FieldID = "id"
 	// FieldTenantID holds the string denoting the tenant_id field in the database.
 	FieldTenantID = "tenant_id"
+	// FieldMemberID holds the string denoting the member_id field in the database.
+	FieldMemberID = "member_id"
 	// FieldKey holds the string denoting the key field in the database.
 	FieldKey = "key"
+	// FieldRole holds the string denoting the role field in the database.
+	FieldRole = "role"
 	// FieldRequestHash holds the string denoting the request_hash field in the database.
 	FieldRequestHash = "request_hash"
 	// FieldResponse holds the string denoting the response field in the database.
@@ -32,7 +39,9 @@ const (
 var Columns = []string{
 	FieldID,
 	FieldTenantID,
+	FieldMemberID,
 	FieldKey,
+	FieldRole,
 	FieldRequestHash,
 	FieldResponse,
 	FieldCreatedAt,
@@ -58,6 +67,10 @@ var (
 	Policy ent.Policy
 	// TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
 	TenantIDValidator func(string) error
+	// DefaultMemberID holds the default value on creation for the "member_id" field.
+	DefaultMemberID string
+	// MemberIDValidator is a validator for the "member_id" field. It is called by the builders before save.
+	MemberIDValidator func(string) error
 	// KeyValidator is a validator for the "key" field. It is called by the builders before save.
 	KeyValidator func(string) error
 	// RequestHashValidator is a validator for the "request_hash" field. It is called by the builders before save.
@@ -69,6 +82,16 @@ var (
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
+
+// RoleValidator is a validator for the "role" field enum values. It is called by the builders before save.
+func RoleValidator(r enum.Role) error {
+	switch r {
+	case "ADMIN", "MANAGER", "KEY_ACCOUNT_MANAGER", "ANALYST", "INTEGRATION":
+		return nil
+	default:
+		return fmt.Errorf("idempotencykey: invalid enum value for role field: %q", r)
+	}
+}
 
 // OrderOption defines the ordering options for the IdempotencyKey queries.
 type OrderOption func(*sql.Selector)
@@ -83,9 +106,19 @@ func ByTenantID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTenantID, opts...).ToFunc()
 }
 
+// ByMemberID orders the results by the member_id field.
+func ByMemberID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMemberID, opts...).ToFunc()
+}
+
 // ByKey orders the results by the key field.
 func ByKey(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldKey, opts...).ToFunc()
+}
+
+// ByRole orders the results by the role field.
+func ByRole(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRole, opts...).ToFunc()
 }
 
 // ByRequestHash orders the results by the request_hash field.
@@ -97,3 +130,10 @@ func ByRequestHash(opts ...sql.OrderTermOption) OrderOption {
 func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
 }
+
+var (
+	// enum.Role must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.Role)(nil)
+	// enum.Role must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.Role)(nil)
+)

@@ -504,7 +504,9 @@ var (
 	IdempotencyKeysColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 36},
 		{Name: "tenant_id", Type: field.TypeString, Size: 36},
+		{Name: "member_id", Type: field.TypeString, Size: 36, Default: ""},
 		{Name: "key", Type: field.TypeString, Size: 255},
+		{Name: "role", Type: field.TypeEnum, Nullable: true, Enums: []string{"ADMIN", "MANAGER", "KEY_ACCOUNT_MANAGER", "ANALYST", "INTEGRATION"}},
 		{Name: "request_hash", Type: field.TypeString, Size: 64},
 		{Name: "response", Type: field.TypeBytes, Nullable: true},
 		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
@@ -516,14 +518,14 @@ var (
 		PrimaryKey: []*schema.Column{IdempotencyKeysColumns[0]},
 		Indexes: []*schema.Index{
 			{
-				Name:    "idempotencykey_tenant_id_key",
+				Name:    "idempotencykey_tenant_id_member_id_key",
 				Unique:  true,
-				Columns: []*schema.Column{IdempotencyKeysColumns[1], IdempotencyKeysColumns[2]},
+				Columns: []*schema.Column{IdempotencyKeysColumns[1], IdempotencyKeysColumns[2], IdempotencyKeysColumns[3]},
 			},
 			{
 				Name:    "idempotencykey_tenant_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{IdempotencyKeysColumns[1], IdempotencyKeysColumns[5]},
+				Columns: []*schema.Column{IdempotencyKeysColumns[1], IdempotencyKeysColumns[7]},
 			},
 		},
 	}

@@ -103,6 +103,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(name string) error {
 			for _, fn := range fns {
@@ -674,6 +675,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(number string) error {
 			for _, fn := range fns {
@@ -1418,8 +1420,14 @@ func init() {
 			return nil
 		}
 	}()
+	// idempotencykeyDescMemberID is the schema descriptor for member_id field.
+	idempotencykeyDescMemberID := idempotencykeyFields[0].Descriptor()
+	// idempotencykey.DefaultMemberID holds the default value on creation for the member_id field.
+	idempotencykey.DefaultMemberID = idempotencykeyDescMemberID.Default.(string)
+	// idempotencykey.MemberIDValidator is a validator for the "member_id" field. It is called by the builders before save.
+	idempotencykey.MemberIDValidator = idempotencykeyDescMemberID.Validators[0].(func(string) error)
 	// idempotencykeyDescKey is the schema descriptor for key field.
-	idempotencykeyDescKey := idempotencykeyFields[0].Descriptor()
+	idempotencykeyDescKey := idempotencykeyFields[1].Descriptor()
 	// idempotencykey.KeyValidator is a validator for the "key" field. It is called by the builders before save.
 	idempotencykey.KeyValidator = func() func(string) error {
 		validators := idempotencykeyDescKey.Validators
@@ -1437,7 +1445,7 @@ func init() {
 		}
 	}()
 	// idempotencykeyDescRequestHash is the schema descriptor for request_hash field.
-	idempotencykeyDescRequestHash := idempotencykeyFields[1].Descriptor()
+	idempotencykeyDescRequestHash := idempotencykeyFields[3].Descriptor()
 	// idempotencykey.RequestHashValidator is a validator for the "request_hash" field. It is called by the builders before save.
 	idempotencykey.RequestHashValidator = func() func(string) error {
 		validators := idempotencykeyDescRequestHash.Validators
@@ -1455,7 +1463,7 @@ func init() {
 		}
 	}()
 	// idempotencykeyDescCreatedAt is the schema descriptor for created_at field.
-	idempotencykeyDescCreatedAt := idempotencykeyFields[3].Descriptor()
+	idempotencykeyDescCreatedAt := idempotencykeyFields[5].Descriptor()
 	// idempotencykey.DefaultCreatedAt holds the default value on creation for the created_at field.
 	idempotencykey.DefaultCreatedAt = idempotencykeyDescCreatedAt.Default.(func() time.Time)
 	// idempotencykeyDescID is the schema descriptor for id field.
@@ -1568,6 +1576,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(subject string) error {
 			for _, fn := range fns {
@@ -1849,7 +1858,21 @@ func init() {
 	// memberDescName is the schema descriptor for name field.
 	memberDescName := memberFields[2].Descriptor()
 	// member.NameValidator is a validator for the "name" field. It is called by the builders before save.
-	member.NameValidator = memberDescName.Validators[0].(func(string) error)
+	member.NameValidator = func() func(string) error {
+		validators := memberDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// memberDescTeamID is the schema descriptor for team_id field.
 	memberDescTeamID := memberFields[4].Descriptor()
 	// member.TeamIDValidator is a validator for the "team_id" field. It is called by the builders before save.
@@ -1974,6 +1997,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(name string) error {
 			for _, fn := range fns {
@@ -2103,6 +2127,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(name string) error {
 			for _, fn := range fns {
@@ -2200,6 +2225,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(name string) error {
 			for _, fn := range fns {
@@ -2295,6 +2321,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(name string) error {
 			for _, fn := range fns {
