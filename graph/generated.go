@@ -63,6 +63,7 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
+	VisibleEdges func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -24614,7 +24615,25 @@ func (ec *executionContext) unmarshalInputAccountWhereInput(ctx context.Context,
 			it.HasInteractionsWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.AccountWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.AccountWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputAddBuyingContactInput(ctx context.Context, obj any) (stakeholders.BuyingContactInput, error) {
@@ -25645,7 +25664,25 @@ func (ec *executionContext) unmarshalInputBuyingContactWhereInput(ctx context.Co
 			}
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.BuyingContactWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.BuyingContactWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputCaptureFeedbackInput(ctx context.Context, obj any) (stakeholders.FeedbackInput, error) {
@@ -26544,7 +26581,25 @@ func (ec *executionContext) unmarshalInputChangeWhereInput(ctx context.Context, 
 			it.RequestIDContainsFold = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.ChangeWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.ChangeWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputContractOrder(ctx context.Context, obj any) (ent.ContractOrder, error) {
@@ -27742,7 +27797,25 @@ func (ec *executionContext) unmarshalInputContractWhereInput(ctx context.Context
 			it.HasFeedbackWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.ContractWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.ContractWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputCouncilMembershipOrder(ctx context.Context, obj any) (ent.CouncilMembershipOrder, error) {
@@ -28373,7 +28446,25 @@ func (ec *executionContext) unmarshalInputCouncilMembershipWhereInput(ctx contex
 			it.HasPersonWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.CouncilMembershipWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.CouncilMembershipWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputCouncilSessionOrder(ctx context.Context, obj any) (ent.CouncilSessionOrder, error) {
@@ -29144,7 +29235,25 @@ func (ec *executionContext) unmarshalInputCouncilSessionWhereInput(ctx context.C
 			it.HasFeedbackWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.CouncilSessionWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.CouncilSessionWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputCreateAccountInput(ctx context.Context, obj any) (ent.CreateAccountInput, error) {
@@ -31052,7 +31161,25 @@ func (ec *executionContext) unmarshalInputEndUserWhereInput(ctx context.Context,
 			it.HasPersonWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.EndUserWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.EndUserWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputFeedbackOrder(ctx context.Context, obj any) (ent.FeedbackOrder, error) {
@@ -33029,7 +33156,25 @@ func (ec *executionContext) unmarshalInputFeedbackWhereInput(ctx context.Context
 			}
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.FeedbackWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.FeedbackWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputInteractionOrder(ctx context.Context, obj any) (ent.InteractionOrder, error) {
@@ -33961,7 +34106,25 @@ func (ec *executionContext) unmarshalInputInteractionWhereInput(ctx context.Cont
 			it.HasFeedbackWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.InteractionWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.InteractionWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputLogInteractionInput(ctx context.Context, obj any) (stakeholders.InteractionInput, error) {
@@ -34916,7 +35079,25 @@ func (ec *executionContext) unmarshalInputMemberWhereInput(ctx context.Context, 
 			it.HasResolvedComplaintsWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.MemberWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.MemberWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputPerceptionGapFilter(ctx context.Context, obj any) (PerceptionGapFilter, error) {
@@ -35913,7 +36094,25 @@ func (ec *executionContext) unmarshalInputPersonWhereInput(ctx context.Context, 
 			it.HasAttendedSessionsWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.PersonWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.PersonWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputRecordCouncilSessionInput(ctx context.Context, obj any) (stakeholders.SessionInput, error) {
@@ -37213,7 +37412,25 @@ func (ec *executionContext) unmarshalInputTeamWhereInput(ctx context.Context, ob
 			it.HasMembersWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.TeamWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.TeamWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputTenantOrder(ctx context.Context, obj any) (ent.TenantOrder, error) {
@@ -37662,7 +37879,25 @@ func (ec *executionContext) unmarshalInputTenantWhereInput(ctx context.Context, 
 			it.NameContainsFold = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.TenantWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.TenantWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputUpdateAccountInput(ctx context.Context, obj any) (ent.UpdateAccountInput, error) {
@@ -39523,7 +39758,25 @@ func (ec *executionContext) unmarshalInputUserCouncilWhereInput(ctx context.Cont
 			it.HasSessionsWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.UserCouncilWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.UserCouncilWhereInput`, tmp))
 }
 
 // endregion **************************** input.gotpl *****************************
