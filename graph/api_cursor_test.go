@@ -58,16 +58,7 @@ func (p connectionPath) results(data map[string]any) []map[string]any {
 	return out
 }
 
-func at(v any, path ...string) any {
-	for _, p := range path {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[p]
-	}
-	return v
-}
+var at = apitest.At
 
 // connectionPaths finds, by introspection, every connection of the schema that can be reached
 // from a root connection through the nodes of connections, up to two levels deep.
@@ -209,24 +200,28 @@ func TestPageInfoDoesNotDependOnTheSelection(t *testing.T) {
 	})
 }
 
+// aliases are the aliases the selections give a connection's parts.
+var aliases = map[string]string{"n": "totalCount", "p": "pageInfo", "e": "edges"}
+
+func unaliased(key string) string {
+	if name, ok := aliases[key]; ok {
+		return name
+	}
+	return key
+}
+
 // normalize writes a connection result with aliases resolved to the fields' names.
 func normalize(conn map[string]any) string {
 	out := map[string]any{}
 	for k, v := range conn {
-		switch k {
-		case "n":
-			k = "totalCount"
-		case "p":
-			k = "pageInfo"
-		case "e":
-			k = "edges"
+		if k == "e" {
 			edges := []any{}
 			for _, e := range v.([]any) {
 				edges = append(edges, map[string]any{"cursor": at(e, "c")})
 			}
 			v = edges
 		}
-		out[k] = v
+		out[unaliased(k)] = v
 	}
 	b, _ := json.Marshal(out)
 	return string(b)
@@ -236,15 +231,7 @@ func normalize(conn map[string]any) string {
 func expected(full, got map[string]any) string {
 	out := map[string]any{}
 	for k := range got {
-		switch k {
-		case "n":
-			k = "totalCount"
-		case "p":
-			k = "pageInfo"
-		case "e":
-			k = "edges"
-		}
-		out[k] = full[k]
+		out[unaliased(k)] = full[unaliased(k)]
 	}
 	b, _ := json.Marshal(out)
 	return string(b)

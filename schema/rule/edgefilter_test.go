@@ -294,18 +294,19 @@ func (w *edgeWorld) readVisible() {
 // neighbours returns the far ids of the edge from near.
 func (w *edgeWorld) neighbours(e *gen.Edge, near string) []string {
 	rel := relationOf(e)
-	var out []string
-	for _, r := range w.query(fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s = ?", rel.far, rel.near, rel.table, rel.near), near) {
-		out = append(out, r[0])
-	}
-	return out
+	return w.pairedWith(rel.table, rel.far, rel.near, near)
 }
 
 // linkedTo returns the near ids whose edge leads to far.
 func (w *edgeWorld) linkedTo(e *gen.Edge, far string) []string {
 	rel := relationOf(e)
+	return w.pairedWith(rel.table, rel.near, rel.far, far)
+}
+
+// pairedWith returns the values of a column in the rows of table whose other column is value.
+func (w *edgeWorld) pairedWith(table, column, other, value string) []string {
 	var out []string
-	for _, r := range w.query(fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s = ?", rel.near, rel.far, rel.table, rel.far), far) {
+	for _, r := range w.query(fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s = ?", column, other, table, other), value) {
 		out = append(out, r[0])
 	}
 	return out
@@ -324,10 +325,7 @@ func (w *edgeWorld) link(e *gen.Edge, near, far string) (undo func()) {
 		}
 		return func() { w.exec(fmt.Sprintf("UPDATE %s SET %s = ? WHERE id = ?", rel.table, rel.far), first(old), near) }
 	case rel.far == "id": // the far row holds the near id: move it
-		var old []string
-		for _, r := range w.query(fmt.Sprintf("SELECT %s, id FROM %s WHERE id = ?", rel.near, rel.table), far) {
-			old = append(old, r[0])
-		}
+		old := w.pairedWith(rel.table, rel.near, "id", far)
 		if _, err := db.Exec(fmt.Sprintf("UPDATE %s SET %s = ? WHERE id = ?", rel.table, rel.near), near, far); err != nil {
 			return nil
 		}
