@@ -36,51 +36,80 @@ import (
 //
 // It rewrites one level: nested where inputs (not, and, or, hasXWith) are rewritten when
 // gqlgen unmarshals them, before their parent. It takes and returns a where input by value,
-// as gqlgen's input-object directives do.
+// as gqlgen's input-object directives do, and returns an input without edge predicates as it
+// came (a where input is large: a copy costs).
 func VisibleEdges(ctx context.Context, input any) (any, error) {
 	switch in := input.(type) {
 	case AccountWhereInput:
-		err := in.visibleEdges(ctx)
-		return in, err
+		if changed, err := in.visibleEdges(ctx); changed || err != nil {
+			return in, err
+		}
+		return input, nil
 	case BuyingContactWhereInput:
-		err := in.visibleEdges(ctx)
-		return in, err
+		if changed, err := in.visibleEdges(ctx); changed || err != nil {
+			return in, err
+		}
+		return input, nil
 	case ChangeWhereInput:
-		err := in.visibleEdges(ctx)
-		return in, err
+		if changed, err := in.visibleEdges(ctx); changed || err != nil {
+			return in, err
+		}
+		return input, nil
 	case ContractWhereInput:
-		err := in.visibleEdges(ctx)
-		return in, err
+		if changed, err := in.visibleEdges(ctx); changed || err != nil {
+			return in, err
+		}
+		return input, nil
 	case CouncilMembershipWhereInput:
-		err := in.visibleEdges(ctx)
-		return in, err
+		if changed, err := in.visibleEdges(ctx); changed || err != nil {
+			return in, err
+		}
+		return input, nil
 	case CouncilSessionWhereInput:
-		err := in.visibleEdges(ctx)
-		return in, err
+		if changed, err := in.visibleEdges(ctx); changed || err != nil {
+			return in, err
+		}
+		return input, nil
 	case EndUserWhereInput:
-		err := in.visibleEdges(ctx)
-		return in, err
+		if changed, err := in.visibleEdges(ctx); changed || err != nil {
+			return in, err
+		}
+		return input, nil
 	case FeedbackWhereInput:
-		err := in.visibleEdges(ctx)
-		return in, err
+		if changed, err := in.visibleEdges(ctx); changed || err != nil {
+			return in, err
+		}
+		return input, nil
 	case InteractionWhereInput:
-		err := in.visibleEdges(ctx)
-		return in, err
+		if changed, err := in.visibleEdges(ctx); changed || err != nil {
+			return in, err
+		}
+		return input, nil
 	case MemberWhereInput:
-		err := in.visibleEdges(ctx)
-		return in, err
+		if changed, err := in.visibleEdges(ctx); changed || err != nil {
+			return in, err
+		}
+		return input, nil
 	case PersonWhereInput:
-		err := in.visibleEdges(ctx)
-		return in, err
+		if changed, err := in.visibleEdges(ctx); changed || err != nil {
+			return in, err
+		}
+		return input, nil
 	case TeamWhereInput:
-		err := in.visibleEdges(ctx)
-		return in, err
+		if changed, err := in.visibleEdges(ctx); changed || err != nil {
+			return in, err
+		}
+		return input, nil
 	case TenantWhereInput:
-		err := in.visibleEdges(ctx)
-		return in, err
+		if changed, err := in.visibleEdges(ctx); changed || err != nil {
+			return in, err
+		}
+		return input, nil
 	case UserCouncilWhereInput:
-		err := in.visibleEdges(ctx)
-		return in, err
+		if changed, err := in.visibleEdges(ctx); changed || err != nil {
+			return in, err
+		}
+		return input, nil
 	}
 	return nil, fmt.Errorf("ent: %T is not a where input", input)
 }
@@ -88,13 +117,14 @@ func VisibleEdges(ctx context.Context, input any) (any, error) {
 // visibleEdges confines the input's edge predicates to visible rows: "hasX" becomes "has a
 // visible X", and one more condition on the far side, which HasXWith requires of the same row
 // as the client's, makes "hasXWith" look at visible rows only.
-func (i *AccountWhereInput) visibleEdges(ctx context.Context) error {
+func (i *AccountWhereInput) visibleEdges(ctx context.Context) (changed bool, err error) {
 	if i.HasOwner != nil || len(i.HasOwnerWith) > 0 {
 		visible, err := visibleMember(ctx)
 		if err != nil {
-			return fmt.Errorf("owner: %w", err)
+			return false, fmt.Errorf("owner: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasOwner != nil {
 				p := account.HasOwnerWith(visible)
 				if !*i.HasOwner {
@@ -111,9 +141,10 @@ func (i *AccountWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasParent != nil || len(i.HasParentWith) > 0 {
 		visible, err := visibleAccount(ctx)
 		if err != nil {
-			return fmt.Errorf("parent: %w", err)
+			return false, fmt.Errorf("parent: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasParent != nil {
 				p := account.HasParentWith(visible)
 				if !*i.HasParent {
@@ -130,9 +161,10 @@ func (i *AccountWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasChildren != nil || len(i.HasChildrenWith) > 0 {
 		visible, err := visibleAccount(ctx)
 		if err != nil {
-			return fmt.Errorf("children: %w", err)
+			return false, fmt.Errorf("children: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasChildren != nil {
 				p := account.HasChildrenWith(visible)
 				if !*i.HasChildren {
@@ -149,9 +181,10 @@ func (i *AccountWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasBuyingContacts != nil || len(i.HasBuyingContactsWith) > 0 {
 		visible, err := visibleBuyingContact(ctx)
 		if err != nil {
-			return fmt.Errorf("buying_contacts: %w", err)
+			return false, fmt.Errorf("buying_contacts: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasBuyingContacts != nil {
 				p := account.HasBuyingContactsWith(visible)
 				if !*i.HasBuyingContacts {
@@ -168,9 +201,10 @@ func (i *AccountWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasEndUsers != nil || len(i.HasEndUsersWith) > 0 {
 		visible, err := visibleEndUser(ctx)
 		if err != nil {
-			return fmt.Errorf("end_users: %w", err)
+			return false, fmt.Errorf("end_users: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasEndUsers != nil {
 				p := account.HasEndUsersWith(visible)
 				if !*i.HasEndUsers {
@@ -187,9 +221,10 @@ func (i *AccountWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasContracts != nil || len(i.HasContractsWith) > 0 {
 		visible, err := visibleContract(ctx)
 		if err != nil {
-			return fmt.Errorf("contracts: %w", err)
+			return false, fmt.Errorf("contracts: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasContracts != nil {
 				p := account.HasContractsWith(visible)
 				if !*i.HasContracts {
@@ -206,9 +241,10 @@ func (i *AccountWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasCouncils != nil || len(i.HasCouncilsWith) > 0 {
 		visible, err := visibleUserCouncil(ctx)
 		if err != nil {
-			return fmt.Errorf("councils: %w", err)
+			return false, fmt.Errorf("councils: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasCouncils != nil {
 				p := account.HasCouncilsWith(visible)
 				if !*i.HasCouncils {
@@ -225,9 +261,10 @@ func (i *AccountWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasFeedback != nil || len(i.HasFeedbackWith) > 0 {
 		visible, err := visibleFeedback(ctx)
 		if err != nil {
-			return fmt.Errorf("feedback: %w", err)
+			return false, fmt.Errorf("feedback: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasFeedback != nil {
 				p := account.HasFeedbackWith(visible)
 				if !*i.HasFeedback {
@@ -244,9 +281,10 @@ func (i *AccountWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasInteractions != nil || len(i.HasInteractionsWith) > 0 {
 		visible, err := visibleInteraction(ctx)
 		if err != nil {
-			return fmt.Errorf("interactions: %w", err)
+			return false, fmt.Errorf("interactions: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasInteractions != nil {
 				p := account.HasInteractionsWith(visible)
 				if !*i.HasInteractions {
@@ -260,19 +298,20 @@ func (i *AccountWhereInput) visibleEdges(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	return changed, nil
 }
 
 // visibleEdges confines the input's edge predicates to visible rows: "hasX" becomes "has a
 // visible X", and one more condition on the far side, which HasXWith requires of the same row
 // as the client's, makes "hasXWith" look at visible rows only.
-func (i *BuyingContactWhereInput) visibleEdges(ctx context.Context) error {
+func (i *BuyingContactWhereInput) visibleEdges(ctx context.Context) (changed bool, err error) {
 	if i.HasAccount != nil || len(i.HasAccountWith) > 0 {
 		visible, err := visibleAccount(ctx)
 		if err != nil {
-			return fmt.Errorf("account: %w", err)
+			return false, fmt.Errorf("account: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasAccount != nil {
 				p := buyingcontact.HasAccountWith(visible)
 				if !*i.HasAccount {
@@ -289,9 +328,10 @@ func (i *BuyingContactWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasPerson != nil || len(i.HasPersonWith) > 0 {
 		visible, err := visiblePerson(ctx)
 		if err != nil {
-			return fmt.Errorf("person: %w", err)
+			return false, fmt.Errorf("person: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasPerson != nil {
 				p := buyingcontact.HasPersonWith(visible)
 				if !*i.HasPerson {
@@ -308,9 +348,10 @@ func (i *BuyingContactWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasSignedContracts != nil || len(i.HasSignedContractsWith) > 0 {
 		visible, err := visibleContract(ctx)
 		if err != nil {
-			return fmt.Errorf("signed_contracts: %w", err)
+			return false, fmt.Errorf("signed_contracts: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasSignedContracts != nil {
 				p := buyingcontact.HasSignedContractsWith(visible)
 				if !*i.HasSignedContracts {
@@ -324,26 +365,27 @@ func (i *BuyingContactWhereInput) visibleEdges(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	return changed, nil
 }
 
 // visibleEdges confines the input's edge predicates to visible rows: "hasX" becomes "has a
 // visible X", and one more condition on the far side, which HasXWith requires of the same row
 // as the client's, makes "hasXWith" look at visible rows only.
-func (i *ChangeWhereInput) visibleEdges(ctx context.Context) error {
-	return nil
+func (i *ChangeWhereInput) visibleEdges(ctx context.Context) (changed bool, err error) {
+	return changed, nil
 }
 
 // visibleEdges confines the input's edge predicates to visible rows: "hasX" becomes "has a
 // visible X", and one more condition on the far side, which HasXWith requires of the same row
 // as the client's, makes "hasXWith" look at visible rows only.
-func (i *ContractWhereInput) visibleEdges(ctx context.Context) error {
+func (i *ContractWhereInput) visibleEdges(ctx context.Context) (changed bool, err error) {
 	if i.HasAccount != nil || len(i.HasAccountWith) > 0 {
 		visible, err := visibleAccount(ctx)
 		if err != nil {
-			return fmt.Errorf("account: %w", err)
+			return false, fmt.Errorf("account: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasAccount != nil {
 				p := contract.HasAccountWith(visible)
 				if !*i.HasAccount {
@@ -360,9 +402,10 @@ func (i *ContractWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasSignedBy != nil || len(i.HasSignedByWith) > 0 {
 		visible, err := visibleBuyingContact(ctx)
 		if err != nil {
-			return fmt.Errorf("signed_by: %w", err)
+			return false, fmt.Errorf("signed_by: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasSignedBy != nil {
 				p := contract.HasSignedByWith(visible)
 				if !*i.HasSignedBy {
@@ -379,9 +422,10 @@ func (i *ContractWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasFeedback != nil || len(i.HasFeedbackWith) > 0 {
 		visible, err := visibleFeedback(ctx)
 		if err != nil {
-			return fmt.Errorf("feedback: %w", err)
+			return false, fmt.Errorf("feedback: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasFeedback != nil {
 				p := contract.HasFeedbackWith(visible)
 				if !*i.HasFeedback {
@@ -395,19 +439,20 @@ func (i *ContractWhereInput) visibleEdges(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	return changed, nil
 }
 
 // visibleEdges confines the input's edge predicates to visible rows: "hasX" becomes "has a
 // visible X", and one more condition on the far side, which HasXWith requires of the same row
 // as the client's, makes "hasXWith" look at visible rows only.
-func (i *CouncilMembershipWhereInput) visibleEdges(ctx context.Context) error {
+func (i *CouncilMembershipWhereInput) visibleEdges(ctx context.Context) (changed bool, err error) {
 	if i.HasCouncil != nil || len(i.HasCouncilWith) > 0 {
 		visible, err := visibleUserCouncil(ctx)
 		if err != nil {
-			return fmt.Errorf("council: %w", err)
+			return false, fmt.Errorf("council: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasCouncil != nil {
 				p := councilmembership.HasCouncilWith(visible)
 				if !*i.HasCouncil {
@@ -424,9 +469,10 @@ func (i *CouncilMembershipWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasPerson != nil || len(i.HasPersonWith) > 0 {
 		visible, err := visiblePerson(ctx)
 		if err != nil {
-			return fmt.Errorf("person: %w", err)
+			return false, fmt.Errorf("person: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasPerson != nil {
 				p := councilmembership.HasPersonWith(visible)
 				if !*i.HasPerson {
@@ -440,19 +486,20 @@ func (i *CouncilMembershipWhereInput) visibleEdges(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	return changed, nil
 }
 
 // visibleEdges confines the input's edge predicates to visible rows: "hasX" becomes "has a
 // visible X", and one more condition on the far side, which HasXWith requires of the same row
 // as the client's, makes "hasXWith" look at visible rows only.
-func (i *CouncilSessionWhereInput) visibleEdges(ctx context.Context) error {
+func (i *CouncilSessionWhereInput) visibleEdges(ctx context.Context) (changed bool, err error) {
 	if i.HasCouncil != nil || len(i.HasCouncilWith) > 0 {
 		visible, err := visibleUserCouncil(ctx)
 		if err != nil {
-			return fmt.Errorf("council: %w", err)
+			return false, fmt.Errorf("council: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasCouncil != nil {
 				p := councilsession.HasCouncilWith(visible)
 				if !*i.HasCouncil {
@@ -469,9 +516,10 @@ func (i *CouncilSessionWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasAttendees != nil || len(i.HasAttendeesWith) > 0 {
 		visible, err := visiblePerson(ctx)
 		if err != nil {
-			return fmt.Errorf("attendees: %w", err)
+			return false, fmt.Errorf("attendees: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasAttendees != nil {
 				p := councilsession.HasAttendeesWith(visible)
 				if !*i.HasAttendees {
@@ -488,9 +536,10 @@ func (i *CouncilSessionWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasFeedback != nil || len(i.HasFeedbackWith) > 0 {
 		visible, err := visibleFeedback(ctx)
 		if err != nil {
-			return fmt.Errorf("feedback: %w", err)
+			return false, fmt.Errorf("feedback: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasFeedback != nil {
 				p := councilsession.HasFeedbackWith(visible)
 				if !*i.HasFeedback {
@@ -504,19 +553,20 @@ func (i *CouncilSessionWhereInput) visibleEdges(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	return changed, nil
 }
 
 // visibleEdges confines the input's edge predicates to visible rows: "hasX" becomes "has a
 // visible X", and one more condition on the far side, which HasXWith requires of the same row
 // as the client's, makes "hasXWith" look at visible rows only.
-func (i *EndUserWhereInput) visibleEdges(ctx context.Context) error {
+func (i *EndUserWhereInput) visibleEdges(ctx context.Context) (changed bool, err error) {
 	if i.HasAccount != nil || len(i.HasAccountWith) > 0 {
 		visible, err := visibleAccount(ctx)
 		if err != nil {
-			return fmt.Errorf("account: %w", err)
+			return false, fmt.Errorf("account: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasAccount != nil {
 				p := enduser.HasAccountWith(visible)
 				if !*i.HasAccount {
@@ -533,9 +583,10 @@ func (i *EndUserWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasPerson != nil || len(i.HasPersonWith) > 0 {
 		visible, err := visiblePerson(ctx)
 		if err != nil {
-			return fmt.Errorf("person: %w", err)
+			return false, fmt.Errorf("person: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasPerson != nil {
 				p := enduser.HasPersonWith(visible)
 				if !*i.HasPerson {
@@ -549,19 +600,20 @@ func (i *EndUserWhereInput) visibleEdges(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	return changed, nil
 }
 
 // visibleEdges confines the input's edge predicates to visible rows: "hasX" becomes "has a
 // visible X", and one more condition on the far side, which HasXWith requires of the same row
 // as the client's, makes "hasXWith" look at visible rows only.
-func (i *FeedbackWhereInput) visibleEdges(ctx context.Context) error {
+func (i *FeedbackWhereInput) visibleEdges(ctx context.Context) (changed bool, err error) {
 	if i.HasAccount != nil || len(i.HasAccountWith) > 0 {
 		visible, err := visibleAccount(ctx)
 		if err != nil {
-			return fmt.Errorf("account: %w", err)
+			return false, fmt.Errorf("account: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasAccount != nil {
 				p := feedback.HasAccountWith(visible)
 				if !*i.HasAccount {
@@ -578,9 +630,10 @@ func (i *FeedbackWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasAuthor != nil || len(i.HasAuthorWith) > 0 {
 		visible, err := visiblePerson(ctx)
 		if err != nil {
-			return fmt.Errorf("author: %w", err)
+			return false, fmt.Errorf("author: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasAuthor != nil {
 				p := feedback.HasAuthorWith(visible)
 				if !*i.HasAuthor {
@@ -597,9 +650,10 @@ func (i *FeedbackWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasCapturedBy != nil || len(i.HasCapturedByWith) > 0 {
 		visible, err := visibleMember(ctx)
 		if err != nil {
-			return fmt.Errorf("captured_by: %w", err)
+			return false, fmt.Errorf("captured_by: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasCapturedBy != nil {
 				p := feedback.HasCapturedByWith(visible)
 				if !*i.HasCapturedBy {
@@ -616,9 +670,10 @@ func (i *FeedbackWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasAcknowledgedBy != nil || len(i.HasAcknowledgedByWith) > 0 {
 		visible, err := visibleMember(ctx)
 		if err != nil {
-			return fmt.Errorf("acknowledged_by: %w", err)
+			return false, fmt.Errorf("acknowledged_by: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasAcknowledgedBy != nil {
 				p := feedback.HasAcknowledgedByWith(visible)
 				if !*i.HasAcknowledgedBy {
@@ -635,9 +690,10 @@ func (i *FeedbackWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasResolvedBy != nil || len(i.HasResolvedByWith) > 0 {
 		visible, err := visibleMember(ctx)
 		if err != nil {
-			return fmt.Errorf("resolved_by: %w", err)
+			return false, fmt.Errorf("resolved_by: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasResolvedBy != nil {
 				p := feedback.HasResolvedByWith(visible)
 				if !*i.HasResolvedBy {
@@ -654,9 +710,10 @@ func (i *FeedbackWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasContract != nil || len(i.HasContractWith) > 0 {
 		visible, err := visibleContract(ctx)
 		if err != nil {
-			return fmt.Errorf("contract: %w", err)
+			return false, fmt.Errorf("contract: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasContract != nil {
 				p := feedback.HasContractWith(visible)
 				if !*i.HasContract {
@@ -673,9 +730,10 @@ func (i *FeedbackWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasCouncilSession != nil || len(i.HasCouncilSessionWith) > 0 {
 		visible, err := visibleCouncilSession(ctx)
 		if err != nil {
-			return fmt.Errorf("council_session: %w", err)
+			return false, fmt.Errorf("council_session: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasCouncilSession != nil {
 				p := feedback.HasCouncilSessionWith(visible)
 				if !*i.HasCouncilSession {
@@ -692,9 +750,10 @@ func (i *FeedbackWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasInteraction != nil || len(i.HasInteractionWith) > 0 {
 		visible, err := visibleInteraction(ctx)
 		if err != nil {
-			return fmt.Errorf("interaction: %w", err)
+			return false, fmt.Errorf("interaction: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasInteraction != nil {
 				p := feedback.HasInteractionWith(visible)
 				if !*i.HasInteraction {
@@ -708,19 +767,20 @@ func (i *FeedbackWhereInput) visibleEdges(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	return changed, nil
 }
 
 // visibleEdges confines the input's edge predicates to visible rows: "hasX" becomes "has a
 // visible X", and one more condition on the far side, which HasXWith requires of the same row
 // as the client's, makes "hasXWith" look at visible rows only.
-func (i *InteractionWhereInput) visibleEdges(ctx context.Context) error {
+func (i *InteractionWhereInput) visibleEdges(ctx context.Context) (changed bool, err error) {
 	if i.HasAccount != nil || len(i.HasAccountWith) > 0 {
 		visible, err := visibleAccount(ctx)
 		if err != nil {
-			return fmt.Errorf("account: %w", err)
+			return false, fmt.Errorf("account: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasAccount != nil {
 				p := interaction.HasAccountWith(visible)
 				if !*i.HasAccount {
@@ -737,9 +797,10 @@ func (i *InteractionWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasHandledBy != nil || len(i.HasHandledByWith) > 0 {
 		visible, err := visibleMember(ctx)
 		if err != nil {
-			return fmt.Errorf("handled_by: %w", err)
+			return false, fmt.Errorf("handled_by: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasHandledBy != nil {
 				p := interaction.HasHandledByWith(visible)
 				if !*i.HasHandledBy {
@@ -756,9 +817,10 @@ func (i *InteractionWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasParticipants != nil || len(i.HasParticipantsWith) > 0 {
 		visible, err := visiblePerson(ctx)
 		if err != nil {
-			return fmt.Errorf("participants: %w", err)
+			return false, fmt.Errorf("participants: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasParticipants != nil {
 				p := interaction.HasParticipantsWith(visible)
 				if !*i.HasParticipants {
@@ -775,9 +837,10 @@ func (i *InteractionWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasFeedback != nil || len(i.HasFeedbackWith) > 0 {
 		visible, err := visibleFeedback(ctx)
 		if err != nil {
-			return fmt.Errorf("feedback: %w", err)
+			return false, fmt.Errorf("feedback: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasFeedback != nil {
 				p := interaction.HasFeedbackWith(visible)
 				if !*i.HasFeedback {
@@ -791,19 +854,20 @@ func (i *InteractionWhereInput) visibleEdges(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	return changed, nil
 }
 
 // visibleEdges confines the input's edge predicates to visible rows: "hasX" becomes "has a
 // visible X", and one more condition on the far side, which HasXWith requires of the same row
 // as the client's, makes "hasXWith" look at visible rows only.
-func (i *MemberWhereInput) visibleEdges(ctx context.Context) error {
+func (i *MemberWhereInput) visibleEdges(ctx context.Context) (changed bool, err error) {
 	if i.HasTeam != nil || len(i.HasTeamWith) > 0 {
 		visible, err := visibleTeam(ctx)
 		if err != nil {
-			return fmt.Errorf("team: %w", err)
+			return false, fmt.Errorf("team: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasTeam != nil {
 				p := member.HasTeamWith(visible)
 				if !*i.HasTeam {
@@ -820,9 +884,10 @@ func (i *MemberWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasManagedTeams != nil || len(i.HasManagedTeamsWith) > 0 {
 		visible, err := visibleTeam(ctx)
 		if err != nil {
-			return fmt.Errorf("managed_teams: %w", err)
+			return false, fmt.Errorf("managed_teams: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasManagedTeams != nil {
 				p := member.HasManagedTeamsWith(visible)
 				if !*i.HasManagedTeams {
@@ -839,9 +904,10 @@ func (i *MemberWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasOwnedAccounts != nil || len(i.HasOwnedAccountsWith) > 0 {
 		visible, err := visibleAccount(ctx)
 		if err != nil {
-			return fmt.Errorf("owned_accounts: %w", err)
+			return false, fmt.Errorf("owned_accounts: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasOwnedAccounts != nil {
 				p := member.HasOwnedAccountsWith(visible)
 				if !*i.HasOwnedAccounts {
@@ -858,9 +924,10 @@ func (i *MemberWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasHandledInteractions != nil || len(i.HasHandledInteractionsWith) > 0 {
 		visible, err := visibleInteraction(ctx)
 		if err != nil {
-			return fmt.Errorf("handled_interactions: %w", err)
+			return false, fmt.Errorf("handled_interactions: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasHandledInteractions != nil {
 				p := member.HasHandledInteractionsWith(visible)
 				if !*i.HasHandledInteractions {
@@ -877,9 +944,10 @@ func (i *MemberWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasCapturedFeedback != nil || len(i.HasCapturedFeedbackWith) > 0 {
 		visible, err := visibleFeedback(ctx)
 		if err != nil {
-			return fmt.Errorf("captured_feedback: %w", err)
+			return false, fmt.Errorf("captured_feedback: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasCapturedFeedback != nil {
 				p := member.HasCapturedFeedbackWith(visible)
 				if !*i.HasCapturedFeedback {
@@ -896,9 +964,10 @@ func (i *MemberWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasAcknowledgedComplaints != nil || len(i.HasAcknowledgedComplaintsWith) > 0 {
 		visible, err := visibleFeedback(ctx)
 		if err != nil {
-			return fmt.Errorf("acknowledged_complaints: %w", err)
+			return false, fmt.Errorf("acknowledged_complaints: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasAcknowledgedComplaints != nil {
 				p := member.HasAcknowledgedComplaintsWith(visible)
 				if !*i.HasAcknowledgedComplaints {
@@ -915,9 +984,10 @@ func (i *MemberWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasResolvedComplaints != nil || len(i.HasResolvedComplaintsWith) > 0 {
 		visible, err := visibleFeedback(ctx)
 		if err != nil {
-			return fmt.Errorf("resolved_complaints: %w", err)
+			return false, fmt.Errorf("resolved_complaints: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasResolvedComplaints != nil {
 				p := member.HasResolvedComplaintsWith(visible)
 				if !*i.HasResolvedComplaints {
@@ -931,19 +1001,20 @@ func (i *MemberWhereInput) visibleEdges(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	return changed, nil
 }
 
 // visibleEdges confines the input's edge predicates to visible rows: "hasX" becomes "has a
 // visible X", and one more condition on the far side, which HasXWith requires of the same row
 // as the client's, makes "hasXWith" look at visible rows only.
-func (i *PersonWhereInput) visibleEdges(ctx context.Context) error {
+func (i *PersonWhereInput) visibleEdges(ctx context.Context) (changed bool, err error) {
 	if i.HasBuyingRoles != nil || len(i.HasBuyingRolesWith) > 0 {
 		visible, err := visibleBuyingContact(ctx)
 		if err != nil {
-			return fmt.Errorf("buying_roles: %w", err)
+			return false, fmt.Errorf("buying_roles: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasBuyingRoles != nil {
 				p := person.HasBuyingRolesWith(visible)
 				if !*i.HasBuyingRoles {
@@ -960,9 +1031,10 @@ func (i *PersonWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasEndUserRoles != nil || len(i.HasEndUserRolesWith) > 0 {
 		visible, err := visibleEndUser(ctx)
 		if err != nil {
-			return fmt.Errorf("end_user_roles: %w", err)
+			return false, fmt.Errorf("end_user_roles: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasEndUserRoles != nil {
 				p := person.HasEndUserRolesWith(visible)
 				if !*i.HasEndUserRoles {
@@ -979,9 +1051,10 @@ func (i *PersonWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasCouncilMemberships != nil || len(i.HasCouncilMembershipsWith) > 0 {
 		visible, err := visibleCouncilMembership(ctx)
 		if err != nil {
-			return fmt.Errorf("council_memberships: %w", err)
+			return false, fmt.Errorf("council_memberships: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasCouncilMemberships != nil {
 				p := person.HasCouncilMembershipsWith(visible)
 				if !*i.HasCouncilMemberships {
@@ -998,9 +1071,10 @@ func (i *PersonWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasFeedback != nil || len(i.HasFeedbackWith) > 0 {
 		visible, err := visibleFeedback(ctx)
 		if err != nil {
-			return fmt.Errorf("feedback: %w", err)
+			return false, fmt.Errorf("feedback: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasFeedback != nil {
 				p := person.HasFeedbackWith(visible)
 				if !*i.HasFeedback {
@@ -1017,9 +1091,10 @@ func (i *PersonWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasInteractions != nil || len(i.HasInteractionsWith) > 0 {
 		visible, err := visibleInteraction(ctx)
 		if err != nil {
-			return fmt.Errorf("interactions: %w", err)
+			return false, fmt.Errorf("interactions: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasInteractions != nil {
 				p := person.HasInteractionsWith(visible)
 				if !*i.HasInteractions {
@@ -1036,9 +1111,10 @@ func (i *PersonWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasAttendedSessions != nil || len(i.HasAttendedSessionsWith) > 0 {
 		visible, err := visibleCouncilSession(ctx)
 		if err != nil {
-			return fmt.Errorf("attended_sessions: %w", err)
+			return false, fmt.Errorf("attended_sessions: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasAttendedSessions != nil {
 				p := person.HasAttendedSessionsWith(visible)
 				if !*i.HasAttendedSessions {
@@ -1052,19 +1128,20 @@ func (i *PersonWhereInput) visibleEdges(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	return changed, nil
 }
 
 // visibleEdges confines the input's edge predicates to visible rows: "hasX" becomes "has a
 // visible X", and one more condition on the far side, which HasXWith requires of the same row
 // as the client's, makes "hasXWith" look at visible rows only.
-func (i *TeamWhereInput) visibleEdges(ctx context.Context) error {
+func (i *TeamWhereInput) visibleEdges(ctx context.Context) (changed bool, err error) {
 	if i.HasManager != nil || len(i.HasManagerWith) > 0 {
 		visible, err := visibleMember(ctx)
 		if err != nil {
-			return fmt.Errorf("manager: %w", err)
+			return false, fmt.Errorf("manager: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasManager != nil {
 				p := team.HasManagerWith(visible)
 				if !*i.HasManager {
@@ -1081,9 +1158,10 @@ func (i *TeamWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasMembers != nil || len(i.HasMembersWith) > 0 {
 		visible, err := visibleMember(ctx)
 		if err != nil {
-			return fmt.Errorf("members: %w", err)
+			return false, fmt.Errorf("members: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasMembers != nil {
 				p := team.HasMembersWith(visible)
 				if !*i.HasMembers {
@@ -1097,26 +1175,27 @@ func (i *TeamWhereInput) visibleEdges(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	return changed, nil
 }
 
 // visibleEdges confines the input's edge predicates to visible rows: "hasX" becomes "has a
 // visible X", and one more condition on the far side, which HasXWith requires of the same row
 // as the client's, makes "hasXWith" look at visible rows only.
-func (i *TenantWhereInput) visibleEdges(ctx context.Context) error {
-	return nil
+func (i *TenantWhereInput) visibleEdges(ctx context.Context) (changed bool, err error) {
+	return changed, nil
 }
 
 // visibleEdges confines the input's edge predicates to visible rows: "hasX" becomes "has a
 // visible X", and one more condition on the far side, which HasXWith requires of the same row
 // as the client's, makes "hasXWith" look at visible rows only.
-func (i *UserCouncilWhereInput) visibleEdges(ctx context.Context) error {
+func (i *UserCouncilWhereInput) visibleEdges(ctx context.Context) (changed bool, err error) {
 	if i.HasAccount != nil || len(i.HasAccountWith) > 0 {
 		visible, err := visibleAccount(ctx)
 		if err != nil {
-			return fmt.Errorf("account: %w", err)
+			return false, fmt.Errorf("account: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasAccount != nil {
 				p := usercouncil.HasAccountWith(visible)
 				if !*i.HasAccount {
@@ -1133,9 +1212,10 @@ func (i *UserCouncilWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasMemberships != nil || len(i.HasMembershipsWith) > 0 {
 		visible, err := visibleCouncilMembership(ctx)
 		if err != nil {
-			return fmt.Errorf("memberships: %w", err)
+			return false, fmt.Errorf("memberships: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasMemberships != nil {
 				p := usercouncil.HasMembershipsWith(visible)
 				if !*i.HasMemberships {
@@ -1152,9 +1232,10 @@ func (i *UserCouncilWhereInput) visibleEdges(ctx context.Context) error {
 	if i.HasSessions != nil || len(i.HasSessionsWith) > 0 {
 		visible, err := visibleCouncilSession(ctx)
 		if err != nil {
-			return fmt.Errorf("sessions: %w", err)
+			return false, fmt.Errorf("sessions: %w", err)
 		}
 		if visible != nil {
+			changed = true
 			if i.HasSessions != nil {
 				p := usercouncil.HasSessionsWith(visible)
 				if !*i.HasSessions {
@@ -1168,7 +1249,7 @@ func (i *UserCouncilWhereInput) visibleEdges(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	return changed, nil
 }
 
 // visibleAccount returns the condition that the query policy of Account puts on

@@ -46,7 +46,11 @@ func visibleEdges(ctx context.Context, _ any, next graphql.Resolver) (any, error
 	if err != nil {
 		return nil, err
 	}
-	return ent.VisibleEdges(ctx, input)
+	scoped, err := ent.VisibleEdges(ctx, input)
+	if err != nil {
+		return nil, errs.Wrap(err, "confining a where input to the visible rows")
+	}
+	return scoped, nil
 }
 
 // tx returns the client of the mutation's transaction.
