@@ -66,12 +66,26 @@ func TestEdgeFiltersSeeOnlyVisibleRows(t *testing.T) {
 // rank by rows the viewer may not see; none exists, and one added must be confined to the
 // visible rows like the edge predicates of where inputs.
 func TestNoOrderOverEdges(t *testing.T) {
+	orderField := func(annotations map[string]any) bool {
+		ant, _ := annotations["EntGQL"].(map[string]any)
+		name, _ := ant["OrderField"].(string)
+		return name != ""
+	}
+	fields := 0
 	for _, n := range schemaGraph(t).Nodes {
+		for _, f := range n.Fields {
+			if orderField(f.Annotations) {
+				fields++
+			}
+		}
 		for _, e := range n.Edges {
-			if ant, ok := e.Annotations["EntGQL"].(map[string]any); ok && ant["OrderField"] != nil && ant["OrderField"] != "" {
+			if orderField(e.Annotations) {
 				t.Errorf("%s.%s is an order field: confine it to the rows the viewer may see", n.Name, e.Name)
 			}
 		}
+	}
+	if fields < 10 {
+		t.Fatalf("found %d order fields on fields: the test does not read the annotations", fields)
 	}
 }
 
