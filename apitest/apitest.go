@@ -251,6 +251,18 @@ func (r *Response) MustFail(t testing.TB, code string) Error {
 	return Error{}
 }
 
+// At follows a path of keys into decoded JSON: nil where the path leads nowhere.
+func At(v any, path ...string) any {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
 // String shows the response for messages.
 func (r *Response) String() string { return fmt.Sprintf("%d %s", r.Status, r.Body) }
 

@@ -29,11 +29,11 @@ type Result struct {
 	CascadedIDs []string
 }
 
-// Delete removes the entity with the id and what hangs off it, on c (a transaction, so that
-// a failure part way leaves nothing half deleted).
-func Delete(ctx context.Context, c *ent.Client, id string) (*Result, error) {
-	table, err := ent.IDToType(ctx, id)
-	if err != nil {
+// Delete removes the entity of table's type with the id and what hangs off it, on c (a
+// transaction, so that a failure part way leaves nothing half deleted). An id of another type
+// names no entity of this one: it is refused as an id that does not exist, whatever it names.
+func Delete(ctx context.Context, c *ent.Client, table, id string) (*Result, error) {
+	if typ, err := ent.IDToType(ctx, id); err != nil || typ != table {
 		return nil, errs.NotFoundf("id", "no entity with id %q", id)
 	}
 	d := &deleter{ctx: ctx, c: c}

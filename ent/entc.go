@@ -6,10 +6,12 @@ package main
 
 import (
 	"log"
+	"strings"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/entc"
 	"entgo.io/ent/entc/gen"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 func main() {
@@ -18,12 +20,13 @@ func main() {
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("./graph/ent.graphql"),
 		entgql.WithWhereInputs(true),
+		entgql.WithSchemaHook(visibleEdgesDirective),
 	)
 	if err != nil {
 		log.Fatalf("creating the entgql extension: %v", err)
 	}
 	templates := append(entgql.AllTemplates,
-		gen.MustParse(gen.NewTemplate("stakegraph").ParseGlob("./schema/template/*.tmpl")))
+		gen.MustParse(gen.NewTemplate("stakegraph").Funcs(entgql.TemplateFuncs).ParseGlob("./schema/template/*.tmpl")))
 	err = entc.Generate("./schema", &gen.Config{
 		Target:    "./ent",
 		Package:   "github.com/stakegraph/stakegraph/ent",
@@ -42,4 +45,25 @@ func main() {
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}
+}
+
+// visibleEdgesDirective marks every where input of the schema with @visibleEdges. gqlgen runs
+// an input object's directives each time it unmarshals one, with the request's context: for
+// a resolver's arguments, for the arguments that ent's field collection reads to load nested
+// edges eagerly, and for every where input nested in another (not, and, or, hasXWith). So
+// the rule that edge predicates see only visible rows (ent.VisibleEdges) has one hook that no
+// where input, present or future, can miss.
+func visibleEdgesDirective(_ *gen.Graph, s *ast.Schema) error {
+	const name = "visibleEdges"
+	s.Directives[name] = &ast.DirectiveDefinition{
+		Name:        name,
+		Description: "The edge predicates of the where input see only the rows the viewer may read.",
+		Locations:   []ast.DirectiveLocation{ast.LocationInputObject},
+	}
+	for _, def := range s.Types {
+		if def.Kind == ast.InputObject && strings.HasSuffix(def.Name, "WhereInput") {
+			def.Directives = append(def.Directives, &ast.Directive{Name: name, Location: ast.LocationInputObject})
+		}
+	}
+	return nil
 }

@@ -80,6 +80,12 @@ func NotFoundf(field, format string, args ...any) *Error {
 	return &Error{Kind: NotFound, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
+// InvalidCursor returns the BAD_USER_INPUT error of a cursor argument (after, before) that is
+// not a position in its connection. It says no more: a cursor is opaque to clients.
+func InvalidCursor(field string) *Error {
+	return &Error{Kind: Invalid, Field: field, Message: "invalid cursor"}
+}
+
 // Wrap returns an INTERNAL error that keeps err for the logs.
 func Wrap(err error, format string, args ...any) *Error {
 	return &Error{Kind: Internal, Message: fmt.Sprintf(format, args...), Err: err}

@@ -64,6 +64,7 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
+	VisibleEdges func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -24615,7 +24616,25 @@ func (ec *executionContext) unmarshalInputAccountWhereInput(ctx context.Context,
 			it.HasInteractionsWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.AccountWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.AccountWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputAddBuyingContactInput(ctx context.Context, obj any) (stakeholders.BuyingContactInput, error) {
@@ -25646,7 +25665,25 @@ func (ec *executionContext) unmarshalInputBuyingContactWhereInput(ctx context.Co
 			}
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.BuyingContactWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.BuyingContactWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputCaptureFeedbackInput(ctx context.Context, obj any) (stakeholders.FeedbackInput, error) {
@@ -26545,7 +26582,25 @@ func (ec *executionContext) unmarshalInputChangeWhereInput(ctx context.Context, 
 			it.RequestIDContainsFold = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.ChangeWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.ChangeWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputContractOrder(ctx context.Context, obj any) (ent.ContractOrder, error) {
@@ -27743,7 +27798,25 @@ func (ec *executionContext) unmarshalInputContractWhereInput(ctx context.Context
 			it.HasFeedbackWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.ContractWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.ContractWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputCouncilMembershipOrder(ctx context.Context, obj any) (ent.CouncilMembershipOrder, error) {
@@ -28374,7 +28447,25 @@ func (ec *executionContext) unmarshalInputCouncilMembershipWhereInput(ctx contex
 			it.HasPersonWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.CouncilMembershipWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.CouncilMembershipWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputCouncilSessionOrder(ctx context.Context, obj any) (ent.CouncilSessionOrder, error) {
@@ -29145,7 +29236,25 @@ func (ec *executionContext) unmarshalInputCouncilSessionWhereInput(ctx context.C
 			it.HasFeedbackWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.CouncilSessionWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.CouncilSessionWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputCreateAccountInput(ctx context.Context, obj any) (ent.CreateAccountInput, error) {
@@ -31053,7 +31162,25 @@ func (ec *executionContext) unmarshalInputEndUserWhereInput(ctx context.Context,
 			it.HasPersonWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.EndUserWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.EndUserWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputFeedbackOrder(ctx context.Context, obj any) (ent.FeedbackOrder, error) {
@@ -33030,7 +33157,25 @@ func (ec *executionContext) unmarshalInputFeedbackWhereInput(ctx context.Context
 			}
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.FeedbackWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.FeedbackWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputInteractionOrder(ctx context.Context, obj any) (ent.InteractionOrder, error) {
@@ -33962,7 +34107,25 @@ func (ec *executionContext) unmarshalInputInteractionWhereInput(ctx context.Cont
 			it.HasFeedbackWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.InteractionWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.InteractionWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputLogInteractionInput(ctx context.Context, obj any) (stakeholders.InteractionInput, error) {
@@ -34917,7 +35080,25 @@ func (ec *executionContext) unmarshalInputMemberWhereInput(ctx context.Context, 
 			it.HasResolvedComplaintsWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.MemberWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.MemberWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputPerceptionGapFilter(ctx context.Context, obj any) (PerceptionGapFilter, error) {
@@ -35914,7 +36095,25 @@ func (ec *executionContext) unmarshalInputPersonWhereInput(ctx context.Context, 
 			it.HasAttendedSessionsWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.PersonWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.PersonWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputRecordCouncilSessionInput(ctx context.Context, obj any) (stakeholders.SessionInput, error) {
@@ -37214,7 +37413,25 @@ func (ec *executionContext) unmarshalInputTeamWhereInput(ctx context.Context, ob
 			it.HasMembersWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.TeamWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.TeamWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputTenantOrder(ctx context.Context, obj any) (ent.TenantOrder, error) {
@@ -37663,7 +37880,25 @@ func (ec *executionContext) unmarshalInputTenantWhereInput(ctx context.Context, 
 			it.NameContainsFold = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.TenantWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.TenantWhereInput`, tmp))
 }
 
 func (ec *executionContext) unmarshalInputUpdateAccountInput(ctx context.Context, obj any) (ent.UpdateAccountInput, error) {
@@ -39524,7 +39759,25 @@ func (ec *executionContext) unmarshalInputUserCouncilWhereInput(ctx context.Cont
 			it.HasSessionsWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.VisibleEdges == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive visibleEdges is not implemented"))
+		}
+		return ec.Directives.VisibleEdges(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.UserCouncilWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.UserCouncilWhereInput`, tmp))
 }
 
 // endregion **************************** input.gotpl *****************************

@@ -23,13 +23,14 @@ func create[T any](ctx context.Context, write func(*ent.Client) (T, error)) (T, 
 	return write(c)
 }
 
-// remove deletes the entity with the id and what hangs off it.
-func remove(ctx context.Context, id string) (*cascade.Result, error) {
+// remove deletes the entity of table's type with the id and what hangs off it. The type is
+// the mutation's, never the id's: deleteContract with an account's id deletes nothing.
+func remove(ctx context.Context, table, id string) (*cascade.Result, error) {
 	c, err := tx(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return cascade.Delete(ctx, c, id)
+	return cascade.Delete(ctx, c, table, id)
 }
 
 // jsonContains selects rows whose JSON list column holds the value, for the where-input
@@ -57,20 +58,18 @@ func complaint(ctx context.Context, c *ent.Client, id string, move func(*ent.Fee
 	return f, err
 }
 
-// update runs a write that changes one entity. When the client names the version it last read,
-// a stale one is refused with CONFLICT: checked first for a clear message, and again by the
-// write itself (versionIs), which catches a change made in between.
-func update[T any](ctx context.Context, id string, expected *int, write func(*ent.Client) (T, error)) (T, error) {
+// update runs a write that changes the entity of table's type with the id. When the client
+// names the version it last read, a stale one is refused with CONFLICT: checked first for a
+// clear message, and again by the write itself (versionIs), which catches a change made in
+// between. Every read and write is of table's type, never the id's: an id of another type is
+// not found, like one that does not exist.
+func update[T any](ctx context.Context, table, id string, expected *int, write func(*ent.Client) (T, error)) (T, error) {
 	var zero T
 	c, err := tx(ctx)
 	if err != nil {
 		return zero, err
 	}
 	if expected != nil {
-		table, err := ent.IDToType(ctx, id)
-		if err != nil {
-			return zero, err
-		}
 		current, err := c.VersionOf(ctx, table, id)
 		if err != nil {
 			return zero, err

@@ -36,7 +36,21 @@ func NewResolver(client *ent.Client, opts Options) *Resolver {
 
 // Schema returns the executable schema.
 func (r *Resolver) Schema() graphql.ExecutableSchema {
-	return NewExecutableSchema(Config{Resolvers: r})
+	return NewExecutableSchema(Config{Resolvers: r, Directives: DirectiveRoot{VisibleEdges: visibleEdges}})
+}
+
+// visibleEdges implements @visibleEdges, which every where input carries: the edge predicates
+// of what a client sends see only the rows the viewer may read (ent.VisibleEdges).
+func visibleEdges(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
+	input, err := next(ctx)
+	if err != nil {
+		return nil, err
+	}
+	scoped, err := ent.VisibleEdges(ctx, input)
+	if err != nil {
+		return nil, errs.Wrap(err, "confining a where input to the visible rows")
+	}
+	return scoped, nil
 }
 
 // tx returns the client of the mutation's transaction.

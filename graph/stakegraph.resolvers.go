@@ -13,9 +13,19 @@ import (
 	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/cascade"
 	"github.com/stakegraph/stakegraph/ent"
+	"github.com/stakegraph/stakegraph/ent/account"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
+	"github.com/stakegraph/stakegraph/ent/contract"
+	"github.com/stakegraph/stakegraph/ent/councilmembership"
+	"github.com/stakegraph/stakegraph/ent/councilsession"
+	"github.com/stakegraph/stakegraph/ent/enduser"
 	"github.com/stakegraph/stakegraph/ent/feedback"
+	"github.com/stakegraph/stakegraph/ent/interaction"
+	"github.com/stakegraph/stakegraph/ent/member"
+	"github.com/stakegraph/stakegraph/ent/person"
 	"github.com/stakegraph/stakegraph/ent/predicate"
+	"github.com/stakegraph/stakegraph/ent/team"
+	"github.com/stakegraph/stakegraph/ent/usercouncil"
 	"github.com/stakegraph/stakegraph/enum"
 	"github.com/stakegraph/stakegraph/errs"
 	"github.com/stakegraph/stakegraph/health"
@@ -53,14 +63,14 @@ func (r *mutationResolver) CreateAccount(ctx context.Context, input ent.CreateAc
 
 // UpdateAccount is the resolver for the updateAccount field.
 func (r *mutationResolver) UpdateAccount(ctx context.Context, id string, input ent.UpdateAccountInput, expectedVersion *int) (*ent.Account, error) {
-	return update(ctx, id, expectedVersion, func(c *ent.Client) (*ent.Account, error) {
+	return update(ctx, account.Table, id, expectedVersion, func(c *ent.Client) (*ent.Account, error) {
 		return c.Account.UpdateOneID(id).Where(versionIs[predicate.Account](expectedVersion)).SetInput(input).Save(ctx)
 	})
 }
 
 // DeleteAccount is the resolver for the deleteAccount field.
 func (r *mutationResolver) DeleteAccount(ctx context.Context, id string) (*cascade.Result, error) {
-	return remove(ctx, id)
+	return remove(ctx, account.Table, id)
 }
 
 // CreatePerson is the resolver for the createPerson field.
@@ -70,14 +80,14 @@ func (r *mutationResolver) CreatePerson(ctx context.Context, input ent.CreatePer
 
 // UpdatePerson is the resolver for the updatePerson field.
 func (r *mutationResolver) UpdatePerson(ctx context.Context, id string, input ent.UpdatePersonInput, expectedVersion *int) (*ent.Person, error) {
-	return update(ctx, id, expectedVersion, func(c *ent.Client) (*ent.Person, error) {
+	return update(ctx, person.Table, id, expectedVersion, func(c *ent.Client) (*ent.Person, error) {
 		return c.Person.UpdateOneID(id).Where(versionIs[predicate.Person](expectedVersion)).SetInput(input).Save(ctx)
 	})
 }
 
 // DeletePerson is the resolver for the deletePerson field.
 func (r *mutationResolver) DeletePerson(ctx context.Context, id string) (*cascade.Result, error) {
-	return remove(ctx, id)
+	return remove(ctx, person.Table, id)
 }
 
 // CreateBuyingContact is the resolver for the createBuyingContact field.
@@ -89,14 +99,14 @@ func (r *mutationResolver) CreateBuyingContact(ctx context.Context, input ent.Cr
 
 // UpdateBuyingContact is the resolver for the updateBuyingContact field.
 func (r *mutationResolver) UpdateBuyingContact(ctx context.Context, id string, input ent.UpdateBuyingContactInput, expectedVersion *int) (*ent.BuyingContact, error) {
-	return update(ctx, id, expectedVersion, func(c *ent.Client) (*ent.BuyingContact, error) {
+	return update(ctx, buyingcontact.Table, id, expectedVersion, func(c *ent.Client) (*ent.BuyingContact, error) {
 		return c.BuyingContact.UpdateOneID(id).Where(versionIs[predicate.BuyingContact](expectedVersion)).SetInput(input).Save(ctx)
 	})
 }
 
 // DeleteBuyingContact is the resolver for the deleteBuyingContact field.
 func (r *mutationResolver) DeleteBuyingContact(ctx context.Context, id string) (*cascade.Result, error) {
-	return remove(ctx, id)
+	return remove(ctx, buyingcontact.Table, id)
 }
 
 // AddBuyingContact is the resolver for the addBuyingContact field.
@@ -111,14 +121,14 @@ func (r *mutationResolver) CreateEndUser(ctx context.Context, input ent.CreateEn
 
 // UpdateEndUser is the resolver for the updateEndUser field.
 func (r *mutationResolver) UpdateEndUser(ctx context.Context, id string, input ent.UpdateEndUserInput, expectedVersion *int) (*ent.EndUser, error) {
-	return update(ctx, id, expectedVersion, func(c *ent.Client) (*ent.EndUser, error) {
+	return update(ctx, enduser.Table, id, expectedVersion, func(c *ent.Client) (*ent.EndUser, error) {
 		return c.EndUser.UpdateOneID(id).Where(versionIs[predicate.EndUser](expectedVersion)).SetInput(input).Save(ctx)
 	})
 }
 
 // DeleteEndUser is the resolver for the deleteEndUser field.
 func (r *mutationResolver) DeleteEndUser(ctx context.Context, id string) (*cascade.Result, error) {
-	return remove(ctx, id)
+	return remove(ctx, enduser.Table, id)
 }
 
 // AddEndUser is the resolver for the addEndUser field.
@@ -133,14 +143,14 @@ func (r *mutationResolver) CreateContract(ctx context.Context, input ent.CreateC
 
 // UpdateContract is the resolver for the updateContract field.
 func (r *mutationResolver) UpdateContract(ctx context.Context, id string, input ent.UpdateContractInput, expectedVersion *int) (*ent.Contract, error) {
-	return update(ctx, id, expectedVersion, func(c *ent.Client) (*ent.Contract, error) {
+	return update(ctx, contract.Table, id, expectedVersion, func(c *ent.Client) (*ent.Contract, error) {
 		return c.Contract.UpdateOneID(id).Where(versionIs[predicate.Contract](expectedVersion)).SetInput(input).Save(ctx)
 	})
 }
 
 // DeleteContract is the resolver for the deleteContract field.
 func (r *mutationResolver) DeleteContract(ctx context.Context, id string) (*cascade.Result, error) {
-	return remove(ctx, id)
+	return remove(ctx, contract.Table, id)
 }
 
 // CreateUserCouncil is the resolver for the createUserCouncil field.
@@ -150,14 +160,14 @@ func (r *mutationResolver) CreateUserCouncil(ctx context.Context, input ent.Crea
 
 // UpdateUserCouncil is the resolver for the updateUserCouncil field.
 func (r *mutationResolver) UpdateUserCouncil(ctx context.Context, id string, input ent.UpdateUserCouncilInput, expectedVersion *int) (*ent.UserCouncil, error) {
-	return update(ctx, id, expectedVersion, func(c *ent.Client) (*ent.UserCouncil, error) {
+	return update(ctx, usercouncil.Table, id, expectedVersion, func(c *ent.Client) (*ent.UserCouncil, error) {
 		return c.UserCouncil.UpdateOneID(id).Where(versionIs[predicate.UserCouncil](expectedVersion)).SetInput(input).Save(ctx)
 	})
 }
 
 // DeleteUserCouncil is the resolver for the deleteUserCouncil field.
 func (r *mutationResolver) DeleteUserCouncil(ctx context.Context, id string) (*cascade.Result, error) {
-	return remove(ctx, id)
+	return remove(ctx, usercouncil.Table, id)
 }
 
 // AddCouncilMember is the resolver for the addCouncilMember field.
@@ -169,14 +179,14 @@ func (r *mutationResolver) AddCouncilMember(ctx context.Context, input stakehold
 
 // UpdateCouncilMembership is the resolver for the updateCouncilMembership field.
 func (r *mutationResolver) UpdateCouncilMembership(ctx context.Context, id string, input ent.UpdateCouncilMembershipInput, expectedVersion *int) (*ent.CouncilMembership, error) {
-	return update(ctx, id, expectedVersion, func(c *ent.Client) (*ent.CouncilMembership, error) {
+	return update(ctx, councilmembership.Table, id, expectedVersion, func(c *ent.Client) (*ent.CouncilMembership, error) {
 		return c.CouncilMembership.UpdateOneID(id).Where(versionIs[predicate.CouncilMembership](expectedVersion)).SetInput(input).Save(ctx)
 	})
 }
 
 // DeleteCouncilMembership is the resolver for the deleteCouncilMembership field.
 func (r *mutationResolver) DeleteCouncilMembership(ctx context.Context, id string) (*cascade.Result, error) {
-	return remove(ctx, id)
+	return remove(ctx, councilmembership.Table, id)
 }
 
 // RecordCouncilSession is the resolver for the recordCouncilSession field.
@@ -188,14 +198,14 @@ func (r *mutationResolver) RecordCouncilSession(ctx context.Context, input stake
 
 // UpdateCouncilSession is the resolver for the updateCouncilSession field.
 func (r *mutationResolver) UpdateCouncilSession(ctx context.Context, id string, input ent.UpdateCouncilSessionInput, expectedVersion *int) (*ent.CouncilSession, error) {
-	return update(ctx, id, expectedVersion, func(c *ent.Client) (*ent.CouncilSession, error) {
+	return update(ctx, councilsession.Table, id, expectedVersion, func(c *ent.Client) (*ent.CouncilSession, error) {
 		return c.CouncilSession.UpdateOneID(id).Where(versionIs[predicate.CouncilSession](expectedVersion)).SetInput(input).Save(ctx)
 	})
 }
 
 // DeleteCouncilSession is the resolver for the deleteCouncilSession field.
 func (r *mutationResolver) DeleteCouncilSession(ctx context.Context, id string) (*cascade.Result, error) {
-	return remove(ctx, id)
+	return remove(ctx, councilsession.Table, id)
 }
 
 // LogInteraction is the resolver for the logInteraction field.
@@ -205,14 +215,14 @@ func (r *mutationResolver) LogInteraction(ctx context.Context, input stakeholder
 
 // UpdateInteraction is the resolver for the updateInteraction field.
 func (r *mutationResolver) UpdateInteraction(ctx context.Context, id string, input ent.UpdateInteractionInput, expectedVersion *int) (*ent.Interaction, error) {
-	return update(ctx, id, expectedVersion, func(c *ent.Client) (*ent.Interaction, error) {
+	return update(ctx, interaction.Table, id, expectedVersion, func(c *ent.Client) (*ent.Interaction, error) {
 		return c.Interaction.UpdateOneID(id).Where(versionIs[predicate.Interaction](expectedVersion)).SetInput(input).Save(ctx)
 	})
 }
 
 // DeleteInteraction is the resolver for the deleteInteraction field.
 func (r *mutationResolver) DeleteInteraction(ctx context.Context, id string) (*cascade.Result, error) {
-	return remove(ctx, id)
+	return remove(ctx, interaction.Table, id)
 }
 
 // CaptureFeedback is the resolver for the captureFeedback field.
@@ -222,14 +232,14 @@ func (r *mutationResolver) CaptureFeedback(ctx context.Context, input stakeholde
 
 // UpdateFeedback is the resolver for the updateFeedback field.
 func (r *mutationResolver) UpdateFeedback(ctx context.Context, id string, input ent.UpdateFeedbackInput, expectedVersion *int) (*ent.Feedback, error) {
-	return update(ctx, id, expectedVersion, func(c *ent.Client) (*ent.Feedback, error) {
+	return update(ctx, feedback.Table, id, expectedVersion, func(c *ent.Client) (*ent.Feedback, error) {
 		return c.Feedback.UpdateOneID(id).Where(versionIs[predicate.Feedback](expectedVersion)).SetInput(input).Save(ctx)
 	})
 }
 
 // DeleteFeedback is the resolver for the deleteFeedback field.
 func (r *mutationResolver) DeleteFeedback(ctx context.Context, id string) (*cascade.Result, error) {
-	return remove(ctx, id)
+	return remove(ctx, feedback.Table, id)
 }
 
 // CreateTeam is the resolver for the createTeam field.
@@ -239,14 +249,14 @@ func (r *mutationResolver) CreateTeam(ctx context.Context, input ent.CreateTeamI
 
 // UpdateTeam is the resolver for the updateTeam field.
 func (r *mutationResolver) UpdateTeam(ctx context.Context, id string, input ent.UpdateTeamInput, expectedVersion *int) (*ent.Team, error) {
-	return update(ctx, id, expectedVersion, func(c *ent.Client) (*ent.Team, error) {
+	return update(ctx, team.Table, id, expectedVersion, func(c *ent.Client) (*ent.Team, error) {
 		return c.Team.UpdateOneID(id).Where(versionIs[predicate.Team](expectedVersion)).SetInput(input).Save(ctx)
 	})
 }
 
 // DeleteTeam is the resolver for the deleteTeam field.
 func (r *mutationResolver) DeleteTeam(ctx context.Context, id string) (*cascade.Result, error) {
-	return remove(ctx, id)
+	return remove(ctx, team.Table, id)
 }
 
 // CreateMember is the resolver for the createMember field.
@@ -256,7 +266,7 @@ func (r *mutationResolver) CreateMember(ctx context.Context, input ent.CreateMem
 
 // UpdateMember is the resolver for the updateMember field.
 func (r *mutationResolver) UpdateMember(ctx context.Context, id string, input ent.UpdateMemberInput, expectedVersion *int) (*ent.Member, error) {
-	return update(ctx, id, expectedVersion, func(c *ent.Client) (*ent.Member, error) {
+	return update(ctx, member.Table, id, expectedVersion, func(c *ent.Client) (*ent.Member, error) {
 		return c.Member.UpdateOneID(id).Where(versionIs[predicate.Member](expectedVersion)).SetInput(input).Save(ctx)
 	})
 }

@@ -31,7 +31,7 @@ func rankedPage(total int, first *int, after *entgql.Cursor[string]) (from, to i
 	if after != nil {
 		from, err = strconv.Atoi(after.ID)
 		if err != nil || from < 0 {
-			return 0, 0, nil, errs.Invalidf("after", "is not a cursor of this ranking")
+			return 0, 0, nil, errs.InvalidCursor("after")
 		}
 		from++
 	}

@@ -19,17 +19,18 @@ import (
 )
 
 // graphqlHandler assembles gqlgen's handler with only what the API needs: POST, GET for
-// queries, a parsed-document cache, automatic persisted queries, limits, transactions for
-// mutations, and error handling that never lets a stack trace or SQL reach a client.
+// queries, a parsed-document cache, automatic persisted queries, limits and cursor checks,
+// transactions for mutations, and error handling that never lets a stack trace or SQL reach
+// a client.
 func (s *Server) graphqlHandler() *handler.Server {
 	resolver := graph.NewResolver(s.client, graph.Options{HealthWeights: s.cfg.HealthWeights, Dialect: s.cfg.Dialect})
 	srv := handler.New(pagedComplexity{resolver.Schema()})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(graphqlHTTP{})
-	srv.SetQueryCache(pagingCache{
+	srv.SetQueryCache(connectionParts{pagingCache{
 		Cache:           lru.New[*ast.QueryDocument](s.cfg.QueryCacheSize),
 		defaultPageSize: s.cfg.DefaultPageSize,
-	})
+	}})
 	srv.SetParserTokenLimit(s.cfg.ParserTokenLimit)
 	if s.cfg.Introspection {
 		srv.Use(extension.Introspection{})
@@ -38,6 +39,7 @@ func (s *Server) graphqlHandler() *handler.Server {
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(limits{maxDepth: s.cfg.MaxDepth, maxPageSize: s.cfg.MaxPageSize})
+	srv.Use(cursorCheck{})
 	srv.Use(extension.FixedComplexityLimit(s.cfg.MaxComplexity))
 	srv.Use(transactional{client: s.client, log: s.log, present: s.presentError})
 	srv.AroundOperations(resolver.WithLoaders())

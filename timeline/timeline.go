@@ -80,11 +80,11 @@ type position struct {
 func parseCursor(s string) (position, error) {
 	parts := strings.SplitN(s, "|", 3)
 	if len(parts) != 3 || (parts[0] != "0" && parts[0] != "1") {
-		return position{}, errs.Invalidf("after", "is not a timeline cursor")
+		return position{}, errs.InvalidCursor("after")
 	}
 	ns, err := strconv.ParseInt(parts[1], 10, 64)
 	if err != nil {
-		return position{}, errs.Invalidf("after", "is not a timeline cursor")
+		return position{}, errs.InvalidCursor("after")
 	}
 	return position{pinned: parts[0] == "1", at: time.Unix(0, ns), id: parts[2]}, nil
 }

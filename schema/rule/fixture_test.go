@@ -22,16 +22,7 @@ func gql(t testing.TB, env *apitest.Env, token, query string, vars map[string]an
 }
 
 // at follows a path of keys into generic JSON.
-func at(v any, path ...string) any {
-	for _, p := range path {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[p]
-	}
-	return v
-}
+var at = apitest.At
 
 // str returns the string at the path, or "".
 func str(v any, path ...string) string {

@@ -342,8 +342,9 @@ func TestRoles(t *testing.T) {
 		t.Run("key-account manager writes", func(t *testing.T) {
 			mustCode(t, "kam deletes its account", env.Do(kam, `mutation($id: ID!) { deleteAccount(id: $id) { deletedID } }`,
 				map[string]any{"id": rt.G1.Account}), "FORBIDDEN", "")
-			for _, id := range []string{rt.G1.Feedback, rt.G1.BuyingContact, rt.G1.Contract, rt.G1.Interaction, rt.G1.Buyer} {
-				mustCode(t, "kam deletes "+id, env.Do(kam, `mutation($id: ID!) { deleteFeedback(id: $id) { deletedID } }`,
+			for mutation, id := range map[string]string{"deleteFeedback": rt.G1.Feedback, "deleteBuyingContact": rt.G1.BuyingContact,
+				"deleteContract": rt.G1.Contract, "deleteInteraction": rt.G1.Interaction, "deletePerson": rt.G1.Buyer} {
+				mustCode(t, "kam "+mutation, env.Do(kam, fmt.Sprintf(`mutation($id: ID!) { %s(id: $id) { deletedID } }`, mutation),
 					map[string]any{"id": id}), "FORBIDDEN", "")
 			}
 			mustCode(t, "kam reassigns its account", env.Do(kam, `mutation($id: ID!, $o: ID!) { updateAccount(id: $id, input: {ownerID: $o}) { id } }`,
