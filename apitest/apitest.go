@@ -89,10 +89,7 @@ func Serve(t testing.TB, db *storage.DB, opts ...Option) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	verifier := auth.NewTokenVerifier(auth.VerifierConfig{
-		Issuer: issuer.Issuer(), Audience: auth.DevAudience, Algorithms: []string{"ES256"},
-	})
-	authn := tenancy.NewAuthenticator(verifier, db.Client, true)
+	authn := newAuthenticator(issuer, db)
 	s := settings{cfg: server.DefaultConfig()}
 	s.cfg.Dialect = db.Dialect
 	s.options = append(s.options, server.WithAuthenticator(authn), server.WithReadiness(db.SQL.PingContext),
@@ -114,6 +111,19 @@ func Serve(t testing.TB, db *storage.DB, opts ...Option) *Env {
 	t.Cleanup(hs.Close)
 	return &Env{t: t, DB: db, URL: base, Issuer: issuer, Authn: authn}
 }
+
+// newAuthenticator verifies the issuer's tokens through go-oidc and provisions their tenants
+// and members in the database.
+func newAuthenticator(issuer *auth.DevIssuer, db *storage.DB) *tenancy.Authenticator {
+	verifier := auth.NewTokenVerifier(auth.VerifierConfig{
+		Issuer: issuer.Issuer(), Audience: auth.DevAudience, Algorithms: []string{"ES256"},
+	})
+	return tenancy.NewAuthenticator(verifier, db.Client, true)
+}
+
+// NewAuthenticator returns an authenticator built as the server's, with caches of its own: for
+// another handler that must authenticate exactly as the server does.
+func (e *Env) NewAuthenticator() *tenancy.Authenticator { return newAuthenticator(e.Issuer, e.DB) }
 
 // Viewer provisions the tenant and member as a request with such a token would, and returns a
 // context that carries the viewer, for tests that use the ent client directly.
