@@ -93,7 +93,7 @@ func Serve(t testing.TB, db *storage.DB, opts ...Option) *Env {
 	s := settings{cfg: server.DefaultConfig()}
 	s.cfg.Dialect = db.Dialect
 	s.options = append(s.options, server.WithAuthenticator(authn), server.WithReadiness(db.SQL.PingContext),
-		server.WithLogger(testLogger(t)))
+		server.WithLogger(Logger(t)))
 	for pattern, h := range issuer.Routes() {
 		s.options = append(s.options, server.WithRoute(pattern, h))
 	}
@@ -249,9 +249,9 @@ func (r *Response) MustFail(t testing.TB, code string) Error {
 // String shows the response for messages.
 func (r *Response) String() string { return fmt.Sprintf("%d %s", r.Status, r.Body) }
 
-// testLogger puts the server's warnings and errors into the test's log, where a failing test
-// shows what the client only saw as "internal error".
-func testLogger(t testing.TB) *slog.Logger {
+// Logger puts a server's warnings and errors into the test's log, where a failing test shows
+// what the client only saw as "internal error".
+func Logger(t testing.TB) *slog.Logger {
 	w := &testWriter{t: t}
 	t.Cleanup(w.stop) // registered before the server's: runs after it has closed
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))

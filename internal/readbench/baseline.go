@@ -77,12 +77,12 @@ type request struct {
 // ServeHTTP answers POST /graphql.
 func (b *Baseline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || r.URL.Path != "/graphql" {
-		writeError(w, http.StatusNotFound, errs.E(errs.NotFound, "the baseline answers POST /graphql only"))
+		server.WriteError(w, http.StatusNotFound, errs.E(errs.NotFound, "the baseline answers POST /graphql only"))
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
 	if err != nil || len(body) > maxBodyBytes {
-		writeError(w, http.StatusRequestEntityTooLarge, errs.E(errs.Invalid, "the request body is unreadable or too large"))
+		server.WriteError(w, http.StatusRequestEntityTooLarge, errs.E(errs.Invalid, "the request body is unreadable or too large"))
 		return
 	}
 	ctx, err := b.authn.Authenticate(r)
@@ -91,37 +91,37 @@ func (b *Baseline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case !ok || e.Kind == errs.Internal:
 			b.log.Error("authentication failed", "error", err)
-			writeError(w, http.StatusInternalServerError, errs.E(errs.Internal, "internal error"))
+			server.WriteError(w, http.StatusInternalServerError, errs.E(errs.Internal, "internal error"))
 		case e.Kind == errs.Forbidden:
-			writeError(w, http.StatusForbidden, e)
+			server.WriteError(w, http.StatusForbidden, e)
 		default:
-			writeError(w, http.StatusUnauthorized, errs.E(errs.Unauthenticated, "%s", e.Message))
+			server.WriteError(w, http.StatusUnauthorized, errs.E(errs.Unauthenticated, "%s", e.Message))
 		}
 		return
 	}
 	viewer, _ := auth.FromContext(ctx)
 	if !viewer.Is(enum.RoleAdmin, enum.RoleAnalyst, enum.RoleIntegration) {
-		writeError(w, http.StatusForbidden, errs.E(errs.Forbidden, "the baseline serves the roles that see the whole tenant only"))
+		server.WriteError(w, http.StatusForbidden, errs.E(errs.Forbidden, "the baseline serves the roles that see the whole tenant only"))
 		return
 	}
 	var req request
 	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, errs.E(errs.Invalid, "the body is not a GraphQL request"))
+		server.WriteError(w, http.StatusBadRequest, errs.E(errs.Invalid, "the body is not a GraphQL request"))
 		return
 	}
 	answer, ok := b.answers[operationName(req)]
 	if !ok {
-		writeError(w, http.StatusBadRequest, errs.E(errs.Invalid, "the baseline answers only the benchmark's operations"))
+		server.WriteError(w, http.StatusBadRequest, errs.E(errs.Invalid, "the baseline answers only the benchmark's operations"))
 		return
 	}
 	data, err := answer(ctx, &reader{db: b.db, tenant: viewer.TenantID, now: time.Now()}, req.Variables)
 	if err != nil {
 		if e, ok := errs.As(err); ok && e.Kind == errs.Invalid {
-			writeError(w, http.StatusOK, e)
+			server.WriteError(w, http.StatusOK, e)
 			return
 		}
 		b.log.Error("answering", "operation", operationName(req), "error", err)
-		writeError(w, http.StatusInternalServerError, errs.E(errs.Internal, "internal error"))
+		server.WriteError(w, http.StatusInternalServerError, errs.E(errs.Internal, "internal error"))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -146,19 +146,6 @@ func operationName(req request) string {
 		return ""
 	}
 	return rest[:end]
-}
-
-// writeError writes a GraphQL error response with the error's code.
-func writeError(w http.ResponseWriter, status int, e *errs.Error) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	ext := map[string]any{"code": e.Kind.Code()}
-	if e.Field != "" {
-		ext["field"] = e.Field
-	}
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []any{map[string]any{"message": e.Message, "extensions": ext}},
-	})
 }
 
 // reader runs one request's statements for the viewer's tenant.

@@ -21,7 +21,8 @@ import (
 // shape, then drives each shape at each concurrency in alternating rounds (stakegraph first in
 // odd rounds, the baseline first in even ones), and reports per server the requests per second,
 // the median and 99th percentile latency, and the processor time 1,000 requests cost in the
-// servers' process and in MariaDB, with the ratios stakegraph/baseline.
+// servers' process and in MariaDB, with the ratios stakegraph/baseline. Before the rounds it
+// counts the temporary tables MariaDB makes for a request, and how many of them go to disk.
 //
 // The load generator runs in a process of its own (this test binary, as TestLoadClient), so
 // that this process's processor time is the servers': the one not being driven is idle. Both
@@ -57,6 +58,10 @@ func BenchmarkReads(b *testing.B) {
 		for _, c := range cfg.concurrency {
 			b.Run(fmt.Sprintf("%s/%d", s.Name, c), func(b *testing.B) {
 				for range b.N {
+					temp := map[string]tempTables{}
+					for _, srv := range cfg.servers {
+						temp[srv] = f.tempTables(b, srv, s)
+					}
 					rounds := map[string][]readbench.Round{}
 					for i := range cfg.rounds {
 						order := slices.Clone(cfg.servers)
@@ -67,7 +72,7 @@ func BenchmarkReads(b *testing.B) {
 							rounds[srv] = append(rounds[srv], f.drive(b, srv, s.Name, c, cfg))
 						}
 					}
-					report(b, s.Name, c, cfg, rounds)
+					report(b, s.Name, c, cfg, rounds, temp)
 				}
 			})
 		}
@@ -172,6 +177,48 @@ func (f *fixture) drive(b *testing.B, srv, shape string, concurrency int, cfg se
 	return r
 }
 
+// tempTables is how many temporary tables MariaDB creates for a request, and how many of
+// them on disk.
+type tempTables struct{ all, disk float64 }
+
+// tempTables sends the shape's first requests to the server one at a time and counts the
+// temporary tables MariaDB creates meanwhile (server-wide counters: other clients of the same
+// server add to them).
+func (f *fixture) tempTables(b *testing.B, srv string, s readbench.Shape) tempTables {
+	b.Helper()
+	const requests = 20
+	f.ask(b, srv, s, 0) // the parse cache, the member, the buffer pool
+	count := func() (all, disk int) {
+		rows, err := f.env.DB.SQL.QueryContext(b.Context(),
+			"SHOW GLOBAL STATUS WHERE Variable_name IN ('Created_tmp_tables', 'Created_tmp_disk_tables')")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				name string
+				n    int
+			)
+			if err := rows.Scan(&name, &n); err != nil {
+				b.Fatal(err)
+			}
+			if name == "Created_tmp_disk_tables" {
+				disk = n
+			} else {
+				all = n
+			}
+		}
+		return all, disk
+	}
+	all, disk := count()
+	for n := range requests {
+		f.ask(b, srv, s, n)
+	}
+	allAfter, diskAfter := count()
+	return tempTables{all: float64(allAfter-all) / requests, disk: float64(diskAfter-disk) / requests}
+}
+
 // figures sums up a server's rounds.
 type figures struct {
 	rates         []float64 // requests per second, per round
@@ -204,11 +251,14 @@ func sumUp(rounds []readbench.Round) figures {
 	return f
 }
 
-func median[T int | float64 | time.Duration](xs []T) T {
+func median[T float64 | time.Duration](xs []T) T {
 	s := slices.Clone(xs)
 	slices.Sort(s)
-	if len(s) == 0 {
+	switch {
+	case len(s) == 0:
 		return 0
+	case len(s)%2 == 0:
+		return (s[len(s)/2-1] + s[len(s)/2]) / 2
 	}
 	return s[len(s)/2]
 }
@@ -216,11 +266,11 @@ func median[T int | float64 | time.Duration](xs []T) T {
 // report logs the servers' figures and, with both servers, reports the ratios
 // stakegraph/baseline: of the requests per second (the median of the rounds' ratios, each
 // round of stakegraph against the baseline's of the same pair) and of the processor time.
-func report(b *testing.B, shape string, concurrency int, cfg settings, rounds map[string][]readbench.Round) {
+func report(b *testing.B, shape string, concurrency int, cfg settings, rounds map[string][]readbench.Round, temp map[string]tempTables) {
 	lines := []string{
 		fmt.Sprintf("%s, %d concurrent, %d rounds of %s; %d accounts with %d feedback each; %d cores:",
 			shape, concurrency, cfg.rounds, cfg.round, cfg.accounts, cfg.feedback, runtime.NumCPU()),
-		fmt.Sprintf("  %-10s %7s %9s %9s | processor time per 1,000 requests: %8s %8s %8s | req/s per round",
+		fmt.Sprintf("  %-10s %7s %9s %9s | processor time per 1,000 requests: %8s %8s %8s | temporary tables a request | req/s per round",
 			"", "req/s", "p50", "p99", "server", "MariaDB", "load gen"),
 	}
 	sums := map[string]figures{}
@@ -232,8 +282,9 @@ func report(b *testing.B, shape string, concurrency int, cfg settings, rounds ma
 		if f.cpuKnown {
 			server, db = seconds(f.server), seconds(f.db)
 		}
-		lines = append(lines, fmt.Sprintf("  %-10s %7.0f %9s %9s | %34s %8s %8s %8s | %s", srv, median(f.rates),
-			f.p50.Round(10*time.Microsecond), f.p99.Round(10*time.Microsecond), "", server, db, seconds(f.client), rates(f.rates)))
+		lines = append(lines, fmt.Sprintf("  %-10s %7.0f %9s %9s | %34s %8s %8s %8s | %4.1f, %4.1f on disk         | %s", srv, median(f.rates),
+			f.p50.Round(10*time.Microsecond), f.p99.Round(10*time.Microsecond), "", server, db, seconds(f.client),
+			temp[srv].all, temp[srv].disk, rates(f.rates)))
 	}
 	if len(cfg.servers) == 2 {
 		sg, bl := sums[stakegraphServer], sums[baselineServer]

@@ -2,11 +2,9 @@ package readbench_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stakegraph/stakegraph/apitest"
@@ -45,7 +43,7 @@ func newFixture(tb testing.TB, accounts, feedback int) *fixture {
 		tb.Fatal(err)
 	}
 	env := apitest.Serve(tb, db)
-	baseline := httptest.NewServer(readbench.NewBaseline(db.SQL, env.NewAuthenticator(), nil, testLogger(tb)))
+	baseline := httptest.NewServer(readbench.NewBaseline(db.SQL, env.NewAuthenticator(), nil, apitest.Logger(tb)))
 	tb.Cleanup(baseline.Close)
 	f := &fixture{env: env, token: env.Token(benchTenant, "ADMIN", seeds.DemoAdmin),
 		urls:   map[string]string{stakegraphServer: env.URL + "/graphql", baselineServer: baseline.URL + "/graphql"},
@@ -102,32 +100,4 @@ func (f *fixture) checkSameAnswers(tb testing.TB, shapes []readbench.Shape) {
 			}
 		}
 	}
-}
-
-// testLogger puts the baseline's errors into the test's log until the test ends.
-func testLogger(tb testing.TB) *slog.Logger {
-	w := &testWriter{tb: tb}
-	tb.Cleanup(w.stop)
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
-
-type testWriter struct {
-	tb      testing.TB
-	mu      sync.Mutex
-	stopped bool
-}
-
-func (w *testWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.stopped {
-		w.tb.Log("baseline: " + strings.TrimSpace(string(p)))
-	}
-	return len(p), nil
-}
-
-func (w *testWriter) stop() {
-	w.mu.Lock()
-	w.stopped = true
-	w.mu.Unlock()
 }

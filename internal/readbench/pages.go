@@ -100,24 +100,7 @@ func answerNestedPage(ctx context.Context, r *reader, _ map[string]json.RawMessa
 	if err != nil {
 		return nil, err
 	}
-	ids := accountIDs(accounts)
-	buyers, err := r.buyingContacts(ctx, ids, 5)
-	if err != nil {
-		return nil, err
-	}
-	users, err := r.endUsers(ctx, ids, 5, false)
-	if err != nil {
-		return nil, err
-	}
-	contracts, err := r.contracts(ctx, ids, 3)
-	if err != nil {
-		return nil, err
-	}
-	feedback, err := r.newestFeedback(ctx, ids, 3)
-	if err != nil {
-		return nil, err
-	}
-	people, err := r.people(ctx, personIDs(buyers, users.rows, nil))
+	e, err := r.pageEdges(ctx, accountIDs(accounts), edgeCuts{buyers: 5, users: 5, contracts: 3, feedback: 3})
 	if err != nil {
 		return nil, err
 	}
@@ -125,23 +108,23 @@ func answerNestedPage(ctx context.Context, r *reader, _ map[string]json.RawMessa
 	for i, a := range accounts {
 		n := &nodes[i]
 		n.simpleAccount = simpleAccount{a.id, a.name, a.tier, a.stage}
-		bs := make([]nestedBuyer, len(buyers[a.id]))
-		for j, b := range buyers[a.id] {
+		bs := make([]nestedBuyer, len(e.buyers[a.id]))
+		for j, b := range e.buyers[a.id] {
 			bs[j] = nestedBuyer{ID: b.id, Roles: b.roles, Primary: b.primary}
-			p := people[b.personID]
+			p := e.people[b.personID]
 			bs[j].Person.ID, bs[j].Person.Name, bs[j].Person.Email = b.personID, p.name, p.email
 		}
-		us := make([]nestedEndUser, len(users.rows[a.id]))
-		for j, u := range users.rows[a.id] {
+		us := make([]nestedEndUser, len(e.users.rows[a.id]))
+		for j, u := range e.users.rows[a.id] {
 			us[j] = nestedEndUser{ID: u.id, Department: u.department.String, Status: u.status}
-			us[j].Person.ID, us[j].Person.Name = u.personID, people[u.personID].name
+			us[j].Person.ID, us[j].Person.Name = u.personID, e.people[u.personID].name
 		}
-		cs := make([]nestedContract, len(contracts[a.id]))
-		for j, c := range contracts[a.id] {
+		cs := make([]nestedContract, len(e.contracts[a.id]))
+		for j, c := range e.contracts[a.id] {
 			cs[j] = nestedContract{ID: c.id, Number: c.number, Status: c.status, StartDate: c.startDate, EndDate: c.endDate}
 		}
-		fs := make([]nestedFeedback, len(feedback[a.id]))
-		for j, f := range feedback[a.id] {
+		fs := make([]nestedFeedback, len(e.feedback[a.id]))
+		for j, f := range e.feedback[a.id] {
 			fs[j] = nestedFeedback{ID: f.id, Kind: f.kind, Score: f.score, Persona: f.persona, Body: f.body.String, ReceivedAt: f.receivedAt}
 		}
 		n.BuyingContacts, n.EndUsers = connectionOf(bs), connectionOf(us)
@@ -212,28 +195,12 @@ func answerAccountPage(ctx context.Context, r *reader, _ map[string]json.RawMess
 	if err != nil {
 		return nil, err
 	}
-	ids := accountIDs(accounts)
 	owners, err := r.memberNames(ctx, ownerIDs(accounts))
 	if err != nil {
 		return nil, err
 	}
-	buyers, err := r.buyingContacts(ctx, ids, 5)
-	if err != nil {
-		return nil, err
-	}
-	users, err := r.endUsers(ctx, ids, 5, true)
-	if err != nil {
-		return nil, err
-	}
-	contracts, err := r.contracts(ctx, ids, 3)
-	if err != nil {
-		return nil, err
-	}
-	feedback, err := r.newestFeedback(ctx, ids, 1)
-	if err != nil {
-		return nil, err
-	}
-	people, err := r.people(ctx, personIDs(buyers, users.rows, feedback))
+	e, err := r.pageEdges(ctx, accountIDs(accounts), edgeCuts{buyers: 5, users: 5, contracts: 3, feedback: 1,
+		activeUsersOnly: true, authors: true})
 	if err != nil {
 		return nil, err
 	}
@@ -247,30 +214,30 @@ func answerAccountPage(ctx context.Context, r *reader, _ map[string]json.RawMess
 				n.Owner = &named{name}
 			}
 		}
-		bs := make([]pageBuyer, len(buyers[a.id]))
-		for j, b := range buyers[a.id] {
+		bs := make([]pageBuyer, len(e.buyers[a.id]))
+		for j, b := range e.buyers[a.id] {
 			bs[j] = pageBuyer{Roles: b.roles, Primary: b.primary}
-			bs[j].Person.Name, bs[j].Person.Email = people[b.personID].name, people[b.personID].email
+			bs[j].Person.Name, bs[j].Person.Email = e.people[b.personID].name, e.people[b.personID].email
 		}
-		us := make([]pageEndUser, len(users.rows[a.id]))
-		for j, u := range users.rows[a.id] {
-			us[j] = pageEndUser{Department: u.department.String, Person: named{people[u.personID].name}}
+		us := make([]pageEndUser, len(e.users.rows[a.id]))
+		for j, u := range e.users.rows[a.id] {
+			us[j] = pageEndUser{Department: u.department.String, Person: named{e.people[u.personID].name}}
 		}
-		cs := make([]pageContract, len(contracts[a.id]))
-		for j, c := range contracts[a.id] {
+		cs := make([]pageContract, len(e.contracts[a.id]))
+		for j, c := range e.contracts[a.id] {
 			cs[j] = pageContract{Number: c.number, Status: c.status, EndDate: c.endDate,
 				DaysToRenewal: health.Days(now, c.endDate)}
 			if c.seats.Valid && c.seats.Int64 != 0 {
-				u := float64(users.licensed[a.id]) / float64(c.seats.Int64)
+				u := float64(e.users.licensed[a.id]) / float64(c.seats.Int64)
 				cs[j].SeatUtilisation = &u
 			}
 		}
-		fs := make([]pageFeedback, len(feedback[a.id]))
-		for j, f := range feedback[a.id] {
-			fs[j] = pageFeedback{Kind: f.kind, Score: f.score, Persona: f.persona, Body: f.body.String, Author: named{people[f.authorID].name}}
+		fs := make([]pageFeedback, len(e.feedback[a.id]))
+		for j, f := range e.feedback[a.id] {
+			fs[j] = pageFeedback{Kind: f.kind, Score: f.score, Persona: f.persona, Body: f.body.String, Author: named{e.people[f.authorID].name}}
 		}
 		n.BuyingContacts, n.Contracts, n.Feedback = connectionOf(bs), connectionOf(cs), connectionOf(fs)
-		n.EndUsers = countedEndUsers{TotalCount: users.total[a.id], connection: connectionOf(us)}
+		n.EndUsers = countedEndUsers{TotalCount: e.users.total[a.id], connection: connectionOf(us)}
 	}
 	return map[string]any{"accounts": struct {
 		TotalCount int `json:"totalCount"`
@@ -359,6 +326,44 @@ func personIDs(buyers map[string][]buyerRow, users map[string][]endUserRow, feed
 	return ids
 }
 
+// edgeCuts says how many of each edge a page of accounts reads per account, and which.
+type edgeCuts struct {
+	buyers, users, contracts, feedback int
+	activeUsersOnly                    bool // only active end users, counted
+	authors                            bool // the feedback's authors as well
+}
+
+// pageEdges are the edges of a page of accounts: one statement per edge, and one for the
+// people of every edge.
+type pageEdges struct {
+	buyers    ranked[buyerRow]
+	users     endUserPage
+	contracts ranked[contractRow]
+	feedback  ranked[feedbackRow]
+	people    map[string]personRow
+}
+
+func (r *reader) pageEdges(ctx context.Context, ids []string, cut edgeCuts) (e pageEdges, err error) {
+	if e.buyers, err = r.buyingContacts(ctx, ids, cut.buyers); err != nil {
+		return e, err
+	}
+	if e.users, err = r.endUsers(ctx, ids, cut.users, cut.activeUsersOnly); err != nil {
+		return e, err
+	}
+	if e.contracts, err = r.contracts(ctx, ids, cut.contracts); err != nil {
+		return e, err
+	}
+	if e.feedback, err = r.newestFeedback(ctx, ids, cut.feedback); err != nil {
+		return e, err
+	}
+	authors := e.feedback
+	if !cut.authors {
+		authors = nil
+	}
+	e.people, err = r.people(ctx, personIDs(e.buyers, e.users.rows, authors))
+	return e, err
+}
+
 // tierFilter is the condition on the tiers (none: every tier) and its arguments.
 func tierFilter(tiers []string) (string, []any) {
 	if len(tiers) == 0 {
@@ -413,31 +418,37 @@ func (m ranked[T]) put(account string, n int, row T) {
 	m[account] = rows
 }
 
-func (r *reader) rankArgs(ids []string, first int) []any {
-	return append(withIDs([]any{r.tenant}, ids), first)
-}
-
-func (r *reader) buyingContacts(ctx context.Context, ids []string, first int) (ranked[buyerRow], error) {
-	out := ranked[buyerRow]{}
-	q := firstPerAccount("buying_contacts", "t.account_id, t.id, t.roles, t.`primary`, t.person_id", "id", len(ids))
-	err := r.each(ctx, q, r.rankArgs(ids, first), func(rows *sql.Rows) error {
+// readFirst runs a firstPerAccount statement over the accounts and collects its rows per
+// account in rank order; scan reads a row's rank, account and columns.
+func readFirst[T any](ctx context.Context, r *reader, query string, ids []string, first int,
+	scan func(rows *sql.Rows, n *int, account *string, row *T) error) (ranked[T], error) {
+	out := ranked[T]{}
+	err := r.each(ctx, query, append(withIDs([]any{r.tenant}, ids), first), func(rows *sql.Rows) error {
 		var (
 			n       int
 			account string
-			b       buyerRow
-			roles   []byte
+			row     T
 		)
-		if err := rows.Scan(&n, &account, &b.id, &roles, &b.primary, &b.personID); err != nil {
+		if err := scan(rows, &n, &account, &row); err != nil {
 			return err
 		}
+		out.put(account, n, row)
+		return nil
+	})
+	return out, err
+}
+
+func (r *reader) buyingContacts(ctx context.Context, ids []string, first int) (ranked[buyerRow], error) {
+	q := firstPerAccount("buying_contacts", "t.account_id, t.id, t.roles, t.`primary`, t.person_id", "id", len(ids))
+	return readFirst(ctx, r, q, ids, first, func(rows *sql.Rows, n *int, account *string, b *buyerRow) error {
+		var roles []byte
+		err := rows.Scan(n, account, &b.id, &roles, &b.primary, &b.personID)
 		b.roles = roles
 		if len(roles) == 0 || string(roles) == "null" {
 			b.roles = json.RawMessage("[]")
 		}
-		out.put(account, n, b)
-		return nil
+		return err
 	})
-	return out, err
 }
 
 // endUserPage is the first end users of each account, and with activeOnly the number of active
@@ -448,106 +459,78 @@ type endUserPage struct {
 }
 
 func (r *reader) endUsers(ctx context.Context, ids []string, first int, activeOnly bool) (endUserPage, error) {
-	out := endUserPage{rows: ranked[endUserRow]{}, total: map[string]int{}, licensed: map[string]int{}}
+	out := endUserPage{total: map[string]int{}, licensed: map[string]int{}}
+	var err error
 	if !activeOnly {
 		q := firstPerAccount("end_users", "t.account_id, t.id, t.department, t.status, t.person_id", "id", len(ids))
-		err := r.each(ctx, q, r.rankArgs(ids, first), func(rows *sql.Rows) error {
-			var (
-				n       int
-				account string
-				u       endUserRow
-			)
-			err := rows.Scan(&n, &account, &u.id, &u.department, &u.status, &u.personID)
-			out.rows.put(account, n, u)
-			return err
+		out.rows, err = readFirst(ctx, r, q, ids, first, func(rows *sql.Rows, n *int, account *string, u *endUserRow) error {
+			return rows.Scan(n, account, &u.id, &u.department, &u.status, &u.personID)
 		})
 		return out, err
 	}
 	// The counts ride on the numbering: every account with an active end user has a first row.
-	q := fmt.Sprintf("SELECT k.n, k.total, k.licensed, t.account_id, t.id, t.department, t.status, t.person_id FROM"+
+	q := fmt.Sprintf("SELECT k.n, t.account_id, t.id, t.department, t.status, t.person_id, k.total, k.licensed FROM"+
 		" (SELECT id, ROW_NUMBER() OVER (PARTITION BY account_id ORDER BY id) AS n, COUNT(*) OVER (PARTITION BY account_id) AS total,"+
 		" SUM(licensed) OVER (PARTITION BY account_id) AS licensed FROM end_users WHERE tenant_id = ? AND account_id IN (%s)"+
 		" AND status = 'ACTIVE') AS k JOIN end_users AS t ON t.id = k.id WHERE k.n <= ?", placeholders(len(ids)))
-	err := r.each(ctx, q, r.rankArgs(ids, first), func(rows *sql.Rows) error {
-		var (
-			n, total, licensed int
-			account            string
-			u                  endUserRow
-		)
-		err := rows.Scan(&n, &total, &licensed, &account, &u.id, &u.department, &u.status, &u.personID)
-		out.rows.put(account, n, u)
-		out.total[account], out.licensed[account] = total, licensed
+	out.rows, err = readFirst(ctx, r, q, ids, first, func(rows *sql.Rows, n *int, account *string, u *endUserRow) error {
+		var total, licensed int
+		err := rows.Scan(n, account, &u.id, &u.department, &u.status, &u.personID, &total, &licensed)
+		out.total[*account], out.licensed[*account] = total, licensed
 		return err
 	})
 	return out, err
 }
 
 func (r *reader) contracts(ctx context.Context, ids []string, first int) (ranked[contractRow], error) {
-	out := ranked[contractRow]{}
 	q := firstPerAccount("contracts", "t.account_id, t.id, t.number, t.status, t.start_date, t.end_date, t.seats", "id", len(ids))
-	err := r.each(ctx, q, r.rankArgs(ids, first), func(rows *sql.Rows) error {
-		var (
-			n       int
-			account string
-			c       contractRow
-		)
-		err := rows.Scan(&n, &account, &c.id, &c.number, &c.status, &c.startDate, &c.endDate, &c.seats)
-		out.put(account, n, c)
-		return err
+	return readFirst(ctx, r, q, ids, first, func(rows *sql.Rows, n *int, account *string, c *contractRow) error {
+		return rows.Scan(n, account, &c.id, &c.number, &c.status, &c.startDate, &c.endDate, &c.seats)
 	})
-	return out, err
 }
 
 // newestFeedback reads each account's newest feedback, ties by id.
 func (r *reader) newestFeedback(ctx context.Context, ids []string, first int) (ranked[feedbackRow], error) {
-	out := ranked[feedbackRow]{}
 	q := firstPerAccount("feedback", "t.account_id, t.id, t.kind, t.score, t.persona, t.body, t.received_at, t.author_id",
 		"received_at DESC, id", len(ids))
-	err := r.each(ctx, q, r.rankArgs(ids, first), func(rows *sql.Rows) error {
-		var (
-			n       int
-			account string
-			f       feedbackRow
-		)
-		err := rows.Scan(&n, &account, &f.id, &f.kind, &f.score, &f.persona, &f.body, &f.receivedAt, &f.authorID)
-		out.put(account, n, f)
-		return err
+	return readFirst(ctx, r, q, ids, first, func(rows *sql.Rows, n *int, account *string, f *feedbackRow) error {
+		return rows.Scan(n, account, &f.id, &f.kind, &f.score, &f.persona, &f.body, &f.receivedAt, &f.authorID)
 	})
-	return out, err
+}
+
+// byID reads the columns of the tenant's rows of the table with the ids.
+func (r *reader) byID(ctx context.Context, table, columns string, ids []string, scan func(*sql.Rows) error) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return r.each(ctx, "SELECT "+columns+" FROM "+table+" WHERE tenant_id = ? AND id IN ("+placeholders(len(ids))+")",
+		withIDs([]any{r.tenant}, ids), scan)
 }
 
 func (r *reader) people(ctx context.Context, ids []string) (map[string]personRow, error) {
 	out := make(map[string]personRow, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	err := r.each(ctx, "SELECT id, name, email FROM people WHERE tenant_id = ? AND id IN ("+placeholders(len(ids))+")",
-		withIDs([]any{r.tenant}, ids), func(rows *sql.Rows) error {
-			var (
-				id string
-				p  personRow
-			)
-			err := rows.Scan(&id, &p.name, &p.email)
-			out[id] = p
-			return err
-		})
+	err := r.byID(ctx, "people", "id, name, email", ids, func(rows *sql.Rows) error {
+		var (
+			id string
+			p  personRow
+		)
+		err := rows.Scan(&id, &p.name, &p.email)
+		out[id] = p
+		return err
+	})
 	return out, err
 }
 
 func (r *reader) memberNames(ctx context.Context, ids []string) (map[string]string, error) {
 	out := make(map[string]string, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	err := r.each(ctx, "SELECT id, name FROM members WHERE tenant_id = ? AND id IN ("+placeholders(len(ids))+")",
-		withIDs([]any{r.tenant}, ids), func(rows *sql.Rows) error {
-			var (
-				id   string
-				name sql.NullString
-			)
-			err := rows.Scan(&id, &name)
-			out[id] = name.String
-			return err
-		})
+	err := r.byID(ctx, "members", "id, name", ids, func(rows *sql.Rows) error {
+		var (
+			id   string
+			name sql.NullString
+		)
+		err := rows.Scan(&id, &name)
+		out[id] = name.String
+		return err
+	})
 	return out, err
 }

@@ -94,7 +94,6 @@ func (b *Baseline) answerAccountVoices(ctx context.Context, r *reader, vars map[
 	var (
 		a       voicesAccount
 		signals health.Signals
-		found   bool
 	)
 	window := perception.NewWindow(nil, nil, r.now)
 	found, err := r.accountSignals(ctx, id, &a, &signals)
@@ -477,15 +476,11 @@ func (r *reader) tenantVoices(ctx context.Context, since time.Time) ([]perceptio
 
 func (r *reader) accountsByID(ctx context.Context, ids []string) (map[string]gapAccount, error) {
 	out := make(map[string]gapAccount, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	err := r.each(ctx, "SELECT id, name, tier FROM accounts WHERE tenant_id = ? AND id IN ("+placeholders(len(ids))+")",
-		withIDs([]any{r.tenant}, ids), func(rows *sql.Rows) error {
-			var a gapAccount
-			err := rows.Scan(&a.ID, &a.Name, &a.Tier)
-			out[a.ID] = a
-			return err
-		})
+	err := r.byID(ctx, "accounts", "id, name, tier", ids, func(rows *sql.Rows) error {
+		var a gapAccount
+		err := rows.Scan(&a.ID, &a.Name, &a.Tier)
+		out[a.ID] = a
+		return err
+	})
 	return out, err
 }
