@@ -222,10 +222,11 @@ func Drive(ctx context.Context, l Load, command *exec.Cmd) (Round, error) {
 		return Round{}, err
 	}
 	var (
-		round           Round
-		start           storagetest.CPUTime
-		started, ended  bool
-		result, unknown []string
+		round          Round
+		start          storagetest.CPUTime
+		started, ended bool
+		result         string
+		unknown        []string
 	)
 	lines := bufio.NewScanner(stdout)
 	lines.Buffer(make([]byte, 64<<10), 1<<20)
@@ -238,7 +239,7 @@ func Drive(ctx context.Context, l Load, command *exec.Cmd) (Round, error) {
 			cost := storagetest.CPUNow().Since(start)
 			round.ServerCPU, round.DatabaseCPU = cost.Process, cost.Database
 			round.CPUKnown = cost.ProcessKnown && cost.DatabaseKnown
-			result, ended = append(result, strings.TrimPrefix(line, doneLine)), true
+			result, ended = strings.TrimPrefix(line, doneLine), true
 		default:
 			unknown = append(unknown, line)
 		}
@@ -248,7 +249,7 @@ func Drive(ctx context.Context, l Load, command *exec.Cmd) (Round, error) {
 		return Round{}, errors.Join(waitErr, fmt.Errorf("the load generator did not finish: %s\n%s",
 			strings.Join(unknown, "\n"), stderr.String()))
 	}
-	if err := json.Unmarshal([]byte(result[0]), &round.Measured); err != nil {
+	if err := json.Unmarshal([]byte(result), &round.Measured); err != nil {
 		return Round{}, err
 	}
 	return round, nil
