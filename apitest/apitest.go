@@ -89,14 +89,11 @@ func Serve(t testing.TB, db *storage.DB, opts ...Option) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	verifier := auth.NewTokenVerifier(auth.VerifierConfig{
-		Issuer: issuer.Issuer(), Audience: auth.DevAudience, Algorithms: []string{"ES256"},
-	})
-	authn := tenancy.NewAuthenticator(verifier, db.Client, true)
+	authn := newAuthenticator(issuer, db)
 	s := settings{cfg: server.DefaultConfig()}
 	s.cfg.Dialect = db.Dialect
 	s.options = append(s.options, server.WithAuthenticator(authn), server.WithReadiness(db.Ping),
-		server.WithLogger(testLogger(t)))
+		server.WithLogger(Logger(t)))
 	for pattern, h := range issuer.Routes() {
 		s.options = append(s.options, server.WithRoute(pattern, h))
 	}
@@ -114,6 +111,19 @@ func Serve(t testing.TB, db *storage.DB, opts ...Option) *Env {
 	t.Cleanup(hs.Close)
 	return &Env{t: t, DB: db, URL: base, Issuer: issuer, Authn: authn}
 }
+
+// newAuthenticator verifies the issuer's tokens through go-oidc and provisions their tenants
+// and members in the database.
+func newAuthenticator(issuer *auth.DevIssuer, db *storage.DB) *tenancy.Authenticator {
+	verifier := auth.NewTokenVerifier(auth.VerifierConfig{
+		Issuer: issuer.Issuer(), Audience: auth.DevAudience, Algorithms: []string{"ES256"},
+	})
+	return tenancy.NewAuthenticator(verifier, db.Client, true)
+}
+
+// NewAuthenticator returns an authenticator built as the server's, with caches of its own: for
+// another handler that must authenticate exactly as the server does.
+func (e *Env) NewAuthenticator() *tenancy.Authenticator { return newAuthenticator(e.Issuer, e.DB) }
 
 // Viewer provisions the tenant and member as a request with such a token would, and returns a
 // context that carries the viewer, for tests that use the ent client directly.
@@ -266,9 +276,9 @@ func At(v any, path ...string) any {
 // String shows the response for messages.
 func (r *Response) String() string { return fmt.Sprintf("%d %s", r.Status, r.Body) }
 
-// testLogger puts the server's warnings and errors into the test's log, where a failing test
-// shows what the client only saw as "internal error".
-func testLogger(t testing.TB) *slog.Logger {
+// Logger puts a server's warnings and errors into the test's log, where a failing test shows
+// what the client only saw as "internal error".
+func Logger(t testing.TB) *slog.Logger {
 	w := &testWriter{t: t}
 	t.Cleanup(w.stop) // registered before the server's: runs after it has closed
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))

@@ -76,22 +76,8 @@ func Measure(ctx context.Context, c *ent.Client, now time.Time, accounts ...pred
 		out[id] = &Signals{}
 	}
 	for _, p := range pulses {
-		s := out[p.AccountID]
-		if s == nil {
-			continue
-		}
-		s.OpenComplaints = p.OpenComplaints
-		if p.LastInteractionAt != nil {
-			d := Days(*p.LastInteractionAt, now)
-			s.DaysSinceLastInteraction = &d
-		}
-		if p.RenewalAt != nil {
-			d := Days(now, *p.RenewalAt)
-			s.DaysToRenewal = &d
-		}
-		if p.Seats > 0 {
-			u := float64(p.ActiveSeats) / float64(p.Seats)
-			s.SeatUtilisation = &u
+		if s := out[p.AccountID]; s != nil {
+			s.AddPulse(p, now)
 		}
 	}
 	for _, v := range voices {
@@ -107,6 +93,23 @@ func Measure(ctx context.Context, c *ent.Client, now time.Time, accounts ...pred
 		}
 	}
 	return out, nil
+}
+
+// AddPulse sets the signals that the account's AccountPulse row holds, as of now.
+func (s *Signals) AddPulse(p *ent.AccountPulse, now time.Time) {
+	s.OpenComplaints = p.OpenComplaints
+	if p.LastInteractionAt != nil {
+		d := Days(*p.LastInteractionAt, now)
+		s.DaysSinceLastInteraction = &d
+	}
+	if p.RenewalAt != nil {
+		d := Days(now, *p.RenewalAt)
+		s.DaysToRenewal = &d
+	}
+	if p.Seats > 0 {
+		u := float64(p.ActiveSeats) / float64(p.Seats)
+		s.SeatUtilisation = &u
+	}
 }
 
 // onCouncil keeps the rows whose person (in the column) sits on a council now. It reads the

@@ -36,9 +36,9 @@ type voicesRow struct {
 	Detractors int          `json:"det"`
 }
 
-// nps is DESIGN.md's NPS of the row's responses, as npsRow computes it.
+// nps is DESIGN.md's NPS of the row's responses.
 func (r voicesRow) nps() *float64 {
-	return npsRow{Promoters: r.Promoters, Passives: r.Responses - r.Promoters - r.Detractors, Detractors: r.Detractors}.score()
+	return NPS(r.Promoters, r.Responses-r.Promoters-r.Detractors, r.Detractors)
 }
 
 // GapOrder says how perceptionGaps ranks accounts.
@@ -94,7 +94,7 @@ func VoicesOf(ctx context.Context, c *ent.Client, since time.Time, accounts ...p
 		}
 	}
 	for i := range out {
-		out[i].NPSGap = difference(out[i].PurchaserNPS, out[i].EndUserNPS)
+		out[i].NPSGap = Gap(out[i].PurchaserNPS, out[i].EndUserNPS)
 	}
 	return out, nil
 }

@@ -201,7 +201,7 @@ func measure(ctx context.Context, c *ent.Client, which predicate.Feedback, group
 		if p == nil {
 			continue
 		}
-		p.finish(byTopic[key], trend[key])
+		p.Finish(byTopic[key], trend[key])
 	}
 	return nil
 }
@@ -230,14 +230,15 @@ func (p *Perception) voice(persona enum.Persona) *PersonaPerception {
 	return &p.EndUser
 }
 
-// finish derives the gaps and orders topics and trend.
-func (p *Perception) finish(topics map[string]*TopicPerception, trend map[string]*TrendPoint) {
-	p.NPSGap = difference(p.Purchaser.NPS, p.EndUser.NPS)
-	p.CSATGap = difference(p.Purchaser.CSAT, p.EndUser.CSAT)
+// Finish derives the gaps from both voices and puts in order the topics and the trend (keyed
+// as the caller likes): every way of measuring a perception ends here.
+func (p *Perception) Finish(topics map[string]*TopicPerception, trend map[string]*TrendPoint) {
+	p.NPSGap = Gap(p.Purchaser.NPS, p.EndUser.NPS)
+	p.CSATGap = Gap(p.Purchaser.CSAT, p.EndUser.CSAT)
 	p.Topics = p.Topics[:0]
 	for _, t := range topics {
 		if t.Purchaser != nil && t.EndUser != nil {
-			t.SentimentGap = difference(t.Purchaser.Sentiment, t.EndUser.Sentiment)
+			t.SentimentGap = Gap(t.Purchaser.Sentiment, t.EndUser.Sentiment)
 		}
 		p.Topics = append(p.Topics, *t)
 	}
@@ -284,7 +285,8 @@ func compareTopics(a, b TopicPerception) int {
 	)
 }
 
-func difference(a, b *float64) *float64 {
+// Gap is a − b, the purchasers' figure minus the end users'; nil unless both are known.
+func Gap(a, b *float64) *float64 {
 	if a == nil || b == nil {
 		return nil
 	}

@@ -26,13 +26,16 @@ type npsRow struct {
 
 func (r npsRow) total() int { return r.Promoters + r.Passives + r.Detractors }
 
-// score is DESIGN.md's NPS: % promoters − % detractors.
-func (r npsRow) score() *float64 {
-	n := r.total()
+// score is the row's NPS.
+func (r npsRow) score() *float64 { return NPS(r.Promoters, r.Passives, r.Detractors) }
+
+// NPS is DESIGN.md's NPS of the responses: % promoters − % detractors; nil without any.
+func NPS(promoters, passives, detractors int) *float64 {
+	n := promoters + passives + detractors
 	if n == 0 {
 		return nil
 	}
-	s := float64(r.Promoters-r.Detractors) * 100 / float64(n)
+	s := float64(promoters-detractors) * 100 / float64(n)
 	return &s
 }
 
