@@ -37,7 +37,9 @@ func BenchmarkCostModel(b *testing.B) {
 	price := regexp.MustCompile(`complexity is (\d+),`)
 
 	var ids struct {
-		Accounts struct{ Edges []struct{ Node struct{ ID string } } }
+		Accounts struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
 	}
 	env.Do(token, `{ accounts(first: 100) { edges { node { id } } } }`, nil).MustOK(b, &ids)
 	var accounts []string
