@@ -277,10 +277,11 @@ func (l *operationLimits) MutateOperationContext(_ context.Context, oc *graphql.
 // (documentLimits bounds how many that makes).
 type operationWalker struct {
 	*operationLimits
-	vars      map[string]any
-	fragments map[string]*ast.FragmentDefinition
-	values    int // argument values walked
-	err       *gqlerror.Error
+	vars        map[string]any
+	fragments   map[string]*ast.FragmentDefinition
+	values      int // argument values walked
+	textMatches int // text patterns among them (see textMatch)
+	err         *gqlerror.Error
 }
 
 // pageSize returns the page a connection asks for, refusing a size out of bounds.
@@ -356,6 +357,9 @@ func (w *operationWalker) value(path ast.Path, t *ast.Type, v any, read bool) in
 		n := 1
 		for _, field := range def.Fields {
 			if fv, ok := v[field.Name]; ok && fv != nil {
+				if textMatch(field.Name) {
+					w.textMatches++
+				}
 				n += w.value(append(path, ast.PathName(field.Name)), field.Type, fv, read)
 			}
 		}
