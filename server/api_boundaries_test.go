@@ -42,17 +42,6 @@ func costingExactly(cost int) string {
 	return b.String()
 }
 
-// distinctFields selects n fields, each under its own alias.
-func distinctFields(n int) string {
-	var b strings.Builder
-	b.WriteString("query {")
-	for i := range n {
-		fmt.Fprintf(&b, " f%d: __typename", i)
-	}
-	b.WriteString(" }")
-	return b.String()
-}
-
 // wideSets makes exactly n selections out of viewers of up to 200 selections each: the
 // viewer and the aliases of its subject.
 func wideSets(n int) string {
@@ -100,7 +89,7 @@ func TestLimitBoundaries(t *testing.T) {
 			words: fmt.Sprintf("complexity is %d, over the limit of %d", cfg.MaxComplexity+1, cfg.MaxComplexity)},
 		{name: "selections", atQ: wideSets(cfg.MaxSelections), overQ: wideSets(cfg.MaxSelections + 1),
 			words: fmt.Sprintf("the document selects more than %d fields", cfg.MaxSelections)},
-		{name: "fields in a selection set", atQ: distinctFields(200), overQ: distinctFields(201),
+		{name: "fields in a selection set", atQ: aliases(200, "__typename"), overQ: aliases(201, "__typename"),
 			words: "a selection set selects more than 200 fields"},
 		{name: "one field repeated", atQ: repeatedField(20), overQ: repeatedField(21),
 			words: `"__typename" is selected more than 20 times`},
