@@ -35,6 +35,9 @@ type Env struct {
 	URL    string // the server's base URL
 	Issuer *auth.DevIssuer
 	Authn  *tenancy.Authenticator
+	// Handler is the server itself, for benchmarks that time it without a client and a
+	// network in the way.
+	Handler http.Handler
 }
 
 type settings struct {
@@ -104,12 +107,13 @@ func Serve(t testing.TB, db *storage.DB, opts ...Option) *Env {
 	if s.driver != nil {
 		client = ent.NewClient(ent.Driver(s.driver(db.Driver())))
 	}
-	hs := httptest.NewUnstartedServer(server.New(s.cfg, client, s.options...))
+	srv := server.New(s.cfg, client, s.options...)
+	hs := httptest.NewUnstartedServer(srv)
 	hs.Listener.Close()
 	hs.Listener = ln
 	hs.Start()
 	t.Cleanup(hs.Close)
-	return &Env{t: t, DB: db, URL: base, Issuer: issuer, Authn: authn}
+	return &Env{t: t, DB: db, URL: base, Issuer: issuer, Authn: authn, Handler: srv}
 }
 
 // newAuthenticator verifies the issuer's tokens through go-oidc and provisions their tenants

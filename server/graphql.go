@@ -24,13 +24,14 @@ import (
 // a client.
 func (s *Server) graphqlHandler() *handler.Server {
 	resolver := graph.NewResolver(s.client, graph.Options{HealthWeights: s.cfg.HealthWeights, Dialect: s.cfg.Dialect})
-	srv := handler.New(pagedComplexity{resolver.Schema()})
+	srv := handler.New(resolver.Schema())
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(graphqlHTTP{})
-	srv.SetQueryCache(connectionParts{pagingCache{
+	documents := connectionParts{pagingCache{
 		Cache:           lru.New[*ast.QueryDocument](s.cfg.QueryCacheSize),
 		defaultPageSize: s.cfg.DefaultPageSize,
-	}})
+	}}
+	srv.SetQueryCache(documents)
 	srv.SetParserTokenLimit(s.cfg.ParserTokenLimit)
 	if s.cfg.Introspection {
 		srv.Use(extension.Introspection{})
@@ -38,9 +39,10 @@ func (s *Server) graphqlHandler() *handler.Server {
 		srv.Use(noIntrospection{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	srv.Use(limits{maxDepth: s.cfg.MaxDepth, maxPageSize: s.cfg.MaxPageSize})
+	srv.Use(documentLimits{cache: documents, tokenLimit: s.cfg.ParserTokenLimit, maxDepth: s.cfg.MaxDepth,
+		maxSelections: s.cfg.MaxSelections})
+	srv.Use(&operationLimits{maxPageSize: s.cfg.MaxPageSize, maxComplexity: s.cfg.MaxComplexity})
 	srv.Use(cursorCheck{})
-	srv.Use(extension.FixedComplexityLimit(s.cfg.MaxComplexity))
 	srv.Use(transactional{client: s.client, log: s.log, present: s.presentError})
 	srv.AroundOperations(resolver.WithLoaders())
 	srv.AroundResponses(s.countOperations)

@@ -26,7 +26,8 @@ type Config struct {
 	Addr             string         // listen address
 	MaxBodyBytes     int64          // largest request body accepted
 	MaxDepth         int            // deepest selection set accepted
-	MaxComplexity    int            // costliest operation accepted; a connection costs its page size
+	MaxComplexity    int            // costliest operation accepted (see cost.go)
+	MaxSelections    int            // most selections in a document, a fragment's counted at each spread
 	DefaultPageSize  int            // page size of a connection asked for without first or last
 	MaxPageSize      int            // largest first or last accepted
 	ParserTokenLimit int            // most tokens in a query document
@@ -44,7 +45,8 @@ func DefaultConfig() Config {
 		Addr:             "127.0.0.1:8080",
 		MaxBodyBytes:     4 << 20,
 		MaxDepth:         15,
-		MaxComplexity:    20000,
+		MaxComplexity:    100000,
+		MaxSelections:    5000,
 		DefaultPageSize:  20,
 		MaxPageSize:      100,
 		ParserTokenLimit: 20000,
