@@ -10,7 +10,10 @@ import (
 	"github.com/stakegraph/stakegraph/errs"
 )
 
-// accountFilter turns the filters of the tenant views into conditions on accounts.
+// accountFilter turns the filters of the tenant views (atRiskAccounts, perceptionGaps) into
+// conditions on accounts. Without stages, churned accounts are left out: the views are lists
+// to act on before a renewal, and a churned account has none left. Asking for CHURNED by stage
+// brings them back.
 func accountFilter(tiers []account.Tier, stages []account.Stage, owners []string) []predicate.Account {
 	var ps []predicate.Account
 	if len(tiers) > 0 {
@@ -18,6 +21,8 @@ func accountFilter(tiers []account.Tier, stages []account.Stage, owners []string
 	}
 	if len(stages) > 0 {
 		ps = append(ps, account.StageIn(stages...))
+	} else {
+		ps = append(ps, account.StageNEQ(account.StageCHURNED))
 	}
 	if len(owners) > 0 {
 		ps = append(ps, account.OwnerIDIn(owners...))
