@@ -1802,13 +1802,14 @@ var AllContractStatus = []ContractStatus{
 
 // CouncilDetailNode includes the requested fields of the GraphQL type UserCouncil.
 type CouncilDetailNode struct {
-	Id          string                                                  `json:"id"`
-	Name        string                                                  `json:"name"`
-	Purpose     *string                                                 `json:"purpose"`
-	Status      UserCouncilStatus                                       `json:"status"`
-	Account     *CouncilDetailNodeAccount                               `json:"account"`
-	Memberships CouncilDetailNodeMembershipsCouncilMembershipConnection `json:"memberships"`
-	Sessions    CouncilDetailNodeSessionsCouncilSessionConnection       `json:"sessions"`
+	Id             string                                                     `json:"id"`
+	Name           string                                                     `json:"name"`
+	Purpose        *string                                                    `json:"purpose"`
+	Status         UserCouncilStatus                                          `json:"status"`
+	Account        *CouncilDetailNodeAccount                                  `json:"account"`
+	CurrentMembers CouncilDetailNodeCurrentMembersCouncilMembershipConnection `json:"currentMembers"`
+	Memberships    CouncilDetailNodeMembershipsCouncilMembershipConnection    `json:"memberships"`
+	Sessions       CouncilDetailNodeSessionsCouncilSessionConnection          `json:"sessions"`
 	// Attendance per session and per member.
 	Attendance CouncilDetailNodeAttendanceCouncilAttendance `json:"attendance"`
 	// The perception of the council's current members (on the council's account, or on any account for a cross-account council).
@@ -1830,6 +1831,11 @@ func (v *CouncilDetailNode) GetStatus() UserCouncilStatus { return v.Status }
 // GetAccount returns CouncilDetailNode.Account, and is useful for accessing the field via an interface.
 func (v *CouncilDetailNode) GetAccount() *CouncilDetailNodeAccount { return v.Account }
 
+// GetCurrentMembers returns CouncilDetailNode.CurrentMembers, and is useful for accessing the field via an interface.
+func (v *CouncilDetailNode) GetCurrentMembers() CouncilDetailNodeCurrentMembersCouncilMembershipConnection {
+	return v.CurrentMembers
+}
+
 // GetMemberships returns CouncilDetailNode.Memberships, and is useful for accessing the field via an interface.
 func (v *CouncilDetailNode) GetMemberships() CouncilDetailNodeMembershipsCouncilMembershipConnection {
 	return v.Memberships
@@ -1850,12 +1856,16 @@ func (v *CouncilDetailNode) GetPerception() CouncilDetailNodePerception { return
 
 // CouncilDetailNodeAccount includes the requested fields of the GraphQL type Account.
 type CouncilDetailNodeAccount struct {
-	Id   string `json:"id"`
-	Name string `json:"name"`
+	Id         string  `json:"id"`
+	ExternalID *string `json:"externalID"`
+	Name       string  `json:"name"`
 }
 
 // GetId returns CouncilDetailNodeAccount.Id, and is useful for accessing the field via an interface.
 func (v *CouncilDetailNodeAccount) GetId() string { return v.Id }
+
+// GetExternalID returns CouncilDetailNodeAccount.ExternalID, and is useful for accessing the field via an interface.
+func (v *CouncilDetailNodeAccount) GetExternalID() *string { return v.ExternalID }
 
 // GetName returns CouncilDetailNodeAccount.Name, and is useful for accessing the field via an interface.
 func (v *CouncilDetailNodeAccount) GetName() string { return v.Name }
@@ -1868,6 +1878,20 @@ type CouncilDetailNodeAttendanceCouncilAttendance struct {
 
 // GetRate returns CouncilDetailNodeAttendanceCouncilAttendance.Rate, and is useful for accessing the field via an interface.
 func (v *CouncilDetailNodeAttendanceCouncilAttendance) GetRate() *float64 { return v.Rate }
+
+// CouncilDetailNodeCurrentMembersCouncilMembershipConnection includes the requested fields of the GraphQL type CouncilMembershipConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type CouncilDetailNodeCurrentMembersCouncilMembershipConnection struct {
+	// Identifies the total count of items in the connection.
+	TotalCount int `json:"totalCount"`
+}
+
+// GetTotalCount returns CouncilDetailNodeCurrentMembersCouncilMembershipConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *CouncilDetailNodeCurrentMembersCouncilMembershipConnection) GetTotalCount() int {
+	return v.TotalCount
+}
 
 // CouncilDetailNodeMembershipsCouncilMembershipConnection includes the requested fields of the GraphQL type CouncilMembershipConnection.
 // The GraphQL type's documentation follows.
@@ -2179,12 +2203,16 @@ func (v *CouncilSummary) GetSessions() CouncilSummarySessionsCouncilSessionConne
 
 // CouncilSummaryAccount includes the requested fields of the GraphQL type Account.
 type CouncilSummaryAccount struct {
-	Id   string `json:"id"`
-	Name string `json:"name"`
+	Id         string  `json:"id"`
+	ExternalID *string `json:"externalID"`
+	Name       string  `json:"name"`
 }
 
 // GetId returns CouncilSummaryAccount.Id, and is useful for accessing the field via an interface.
 func (v *CouncilSummaryAccount) GetId() string { return v.Id }
+
+// GetExternalID returns CouncilSummaryAccount.ExternalID, and is useful for accessing the field via an interface.
+func (v *CouncilSummaryAccount) GetExternalID() *string { return v.ExternalID }
 
 // GetName returns CouncilSummaryAccount.Name, and is useful for accessing the field via an interface.
 func (v *CouncilSummaryAccount) GetName() string { return v.Name }
@@ -2272,9 +2300,11 @@ func (v *CreateAccountResponse) GetCreateAccount() AccountSummary { return v.Cre
 
 // CreateUserCouncilCreateUserCouncil includes the requested fields of the GraphQL type UserCouncil.
 type CreateUserCouncilCreateUserCouncil struct {
-	Id     string            `json:"id"`
-	Name   string            `json:"name"`
-	Status UserCouncilStatus `json:"status"`
+	Id      string                                     `json:"id"`
+	Name    string                                     `json:"name"`
+	Purpose *string                                    `json:"purpose"`
+	Status  UserCouncilStatus                          `json:"status"`
+	Account *CreateUserCouncilCreateUserCouncilAccount `json:"account"`
 }
 
 // GetId returns CreateUserCouncilCreateUserCouncil.Id, and is useful for accessing the field via an interface.
@@ -2283,8 +2313,32 @@ func (v *CreateUserCouncilCreateUserCouncil) GetId() string { return v.Id }
 // GetName returns CreateUserCouncilCreateUserCouncil.Name, and is useful for accessing the field via an interface.
 func (v *CreateUserCouncilCreateUserCouncil) GetName() string { return v.Name }
 
+// GetPurpose returns CreateUserCouncilCreateUserCouncil.Purpose, and is useful for accessing the field via an interface.
+func (v *CreateUserCouncilCreateUserCouncil) GetPurpose() *string { return v.Purpose }
+
 // GetStatus returns CreateUserCouncilCreateUserCouncil.Status, and is useful for accessing the field via an interface.
 func (v *CreateUserCouncilCreateUserCouncil) GetStatus() UserCouncilStatus { return v.Status }
+
+// GetAccount returns CreateUserCouncilCreateUserCouncil.Account, and is useful for accessing the field via an interface.
+func (v *CreateUserCouncilCreateUserCouncil) GetAccount() *CreateUserCouncilCreateUserCouncilAccount {
+	return v.Account
+}
+
+// CreateUserCouncilCreateUserCouncilAccount includes the requested fields of the GraphQL type Account.
+type CreateUserCouncilCreateUserCouncilAccount struct {
+	Id         string  `json:"id"`
+	ExternalID *string `json:"externalID"`
+	Name       string  `json:"name"`
+}
+
+// GetId returns CreateUserCouncilCreateUserCouncilAccount.Id, and is useful for accessing the field via an interface.
+func (v *CreateUserCouncilCreateUserCouncilAccount) GetId() string { return v.Id }
+
+// GetExternalID returns CreateUserCouncilCreateUserCouncilAccount.ExternalID, and is useful for accessing the field via an interface.
+func (v *CreateUserCouncilCreateUserCouncilAccount) GetExternalID() *string { return v.ExternalID }
+
+// GetName returns CreateUserCouncilCreateUserCouncilAccount.Name, and is useful for accessing the field via an interface.
+func (v *CreateUserCouncilCreateUserCouncilAccount) GetName() string { return v.Name }
 
 // CreateUserCouncilInput is used for create UserCouncil object.
 // Input was generated by ent.
@@ -5460,7 +5514,11 @@ query CouncilDetail ($id: ID!) {
 				status
 				account {
 					id
+					externalID
 					name
+				}
+				currentMembers: memberships(first: 0, where: {leftAtIsNil:true}) {
+					totalCount
 				}
 				memberships(first: 100, orderBy: [{field:JOINED_AT,direction:ASC}]) {
 					totalCount
@@ -5601,7 +5659,13 @@ mutation CreateUserCouncil ($input: CreateUserCouncilInput!) {
 	createUserCouncil(input: $input) {
 		id
 		name
+		purpose
 		status
+		account {
+			id
+			externalID
+			name
+		}
 	}
 }
 `
@@ -6131,6 +6195,7 @@ query ListCouncils ($first: Int!, $after: Cursor, $accountID: ID) {
 				status
 				account {
 					id
+					externalID
 					name
 				}
 				memberships(first: 0, where: {leftAtIsNil:true}) {
