@@ -10,6 +10,8 @@ import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/entc"
 	"entgo.io/ent/entc/gen"
+
+	"github.com/stakegraph/stakegraph/schema/apidoc"
 )
 
 func main() {
@@ -18,6 +20,7 @@ func main() {
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("./graph/ent.graphql"),
 		entgql.WithWhereInputs(true),
+		entgql.WithSchemaHook(apidoc.Hook),
 	)
 	if err != nil {
 		log.Fatalf("creating the entgql extension: %v", err)
