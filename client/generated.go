@@ -934,7 +934,7 @@ type AccountSummary struct {
 	CreatedAt time.Time `json:"createdAt"`
 	// When it last changed.
 	UpdatedAt time.Time `json:"updatedAt"`
-	// The key-account manager who owns the account; null when unassigned. A key-account manager's new accounts are their own and they cannot hand them on; managers assign within the teams they manage; admins and integrations assign anyone, and only admins leave an account without an owner.
+	// The key-account manager who owns the account; null when unassigned. A key-account manager's new accounts are their own and they cannot hand them on; managers assign within the teams they manage; admins and integrations assign anyone, and only they leave an account without an owner.
 	Owner *AccountSummaryOwnerMember `json:"owner"`
 	// The parent company of a subsidiary; null for a top-level account. The hierarchy has no loops and at most 50 levels.
 	Parent *AccountSummaryParentAccount `json:"parent"`
@@ -2103,7 +2103,7 @@ type ContractStatus string
 const (
 	// Not in force yet (the default).
 	ContractStatusDraft ContractStatus = "DRAFT"
-	// In force: its end date is the account's renewal, its seats count for seat utilisation.
+	// In force: the account's health counts its end date (the renewal) and its seats.
 	ContractStatusActive ContractStatus = "ACTIVE"
 	// Ran to its end date.
 	ContractStatusExpired ContractStatus = "EXPIRED"
@@ -2989,7 +2989,7 @@ func (v *ExportPeoplePeoplePersonConnectionEdgesPersonEdge) GetNode() *PersonRec
 
 // ExportPeopleResponse is returned by ExportPeople on success.
 type ExportPeopleResponse struct {
-	// The people the caller may see: those who buy for, use the product at, gave feedback on or took part in an interaction with an account the caller may see.
+	// The people the caller may see: every person of the tenant for ADMIN, ANALYST and INTEGRATION; for the other roles those who buy for, use the product at, gave feedback on or took part in an interaction with an account the caller may see.
 	People ExportPeoplePeoplePersonConnection `json:"people"`
 }
 
@@ -3279,7 +3279,7 @@ func (v *FindPeoplePeoplePersonConnectionEdgesPersonEdge) GetNode() *PersonRef {
 
 // FindPeopleResponse is returned by FindPeople on success.
 type FindPeopleResponse struct {
-	// The people the caller may see: those who buy for, use the product at, gave feedback on or took part in an interaction with an account the caller may see.
+	// The people the caller may see: every person of the tenant for ADMIN, ANALYST and INTEGRATION; for the other roles those who buy for, use the product at, gave feedback on or took part in an interaction with an account the caller may see.
 	People FindPeoplePeoplePersonConnection `json:"people"`
 }
 

@@ -54,7 +54,7 @@ type Account struct {
 
 // AccountEdges holds the relations/edges for other nodes in the graph.
 type AccountEdges struct {
-	// The key-account manager who owns the account; null when unassigned. A key-account manager's new accounts are their own and they cannot hand them on; managers assign within the teams they manage; admins and integrations assign anyone, and only admins leave an account without an owner.
+	// The key-account manager who owns the account; null when unassigned. A key-account manager's new accounts are their own and they cannot hand them on; managers assign within the teams they manage; admins and integrations assign anyone, and only they leave an account without an owner.
 	Owner *Member `json:"owner,omitempty"`
 	// The parent company of a subsidiary; null for a top-level account. The hierarchy has no loops and at most 50 levels.
 	Parent *Account `json:"parent,omitempty"`

@@ -150,3 +150,51 @@ func kindName(def *ast.Definition) string {
 	}
 	return strings.ToLower(string(def.Kind))
 }
+
+// TestGeneratedDescriptions spot-checks the words schema/apidoc gives the boilerplate that
+// every entity shares, and that the schema's own comments reach the API.
+func TestGeneratedDescriptions(t *testing.T) {
+	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
+	for _, c := range []struct{ typ, member, want string }{
+		{"Account", "", "A customer company of the seller"},
+		{"Account", "id", "The account's id: opaque, unique across tenants, starting `acc_`."},
+		{"CouncilSession", "id", "The council session's id: opaque, unique across tenants, starting `cse_`."},
+		{"Account", "ownerID", "The id of `owner`; null when there is none."},
+		{"Contract", "accountID", "The id of `account`."},
+		{"AccountStage", "CHURNED", "A former customer."},
+		{"AccountOrderField", "NAME", "Orders by `name`."},
+		{"AccountWhereInput", "", "Conditions on accounts: one matches when every condition given holds."},
+		{"AccountWhereInput", "nameContainsFold", "`name` contains the text, ignoring case."},
+		{"AccountWhereInput", "createdAtGTE", "`createdAt` is the value or after it."},
+		{"ContractWhereInput", "valueMinorLT", "`valueMinor` is less than the value."},
+		{"AccountWhereInput", "domainIsNil", "`domain` is null, when true (false adds no condition)."},
+		{"AccountWhereInput", "hasOwnerWith", "`owner` has an item that matches every one of these conditions."},
+		{"CreateAccountInput", "", "The fields of a new account; a field left out takes its default."},
+		{"UpdateAccountInput", "clearOwner", "Set to true to unlink `owner`."},
+		{"UpdateAccountInput", "clearDomain", "Set to true to empty `domain`."},
+		{"UpdateInteractionInput", "addParticipantIDs", "Ids to link through `participants`."},
+		{"UpdateBuyingContactInput", "appendRoles", "Values to add at the end of `roles`."},
+		{"Channel", "COUNCIL_SESSION", "At a session of a user council."},
+		{"Query", "people", "The people the caller may see"},
+	} {
+		def := schema.Types[c.typ]
+		if def == nil {
+			t.Errorf("no type %s", c.typ)
+			continue
+		}
+		got := def.Description
+		switch {
+		case c.member == "":
+		case def.Kind == ast.Enum && def.EnumValues.ForName(c.member) != nil:
+			got = def.EnumValues.ForName(c.member).Description
+		case def.Fields.ForName(c.member) != nil:
+			got = def.Fields.ForName(c.member).Description
+		default:
+			t.Errorf("%s has no %s", c.typ, c.member)
+			continue
+		}
+		if !strings.HasPrefix(got, c.want) {
+			t.Errorf("%s.%s is described %q, want it to start %q", c.typ, c.member, got, c.want)
+		}
+	}
+}

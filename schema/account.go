@@ -89,7 +89,7 @@ func (Account) Edges() []ent.Edge {
 			Unique().
 			Comment("The key-account manager who owns the account; null when unassigned. A key-account manager's new " +
 				"accounts are their own and they cannot hand them on; managers assign within the teams they manage; " +
-				"admins and integrations assign anyone, and only admins leave an account without an owner."),
+				"admins and integrations assign anyone, and only they leave an account without an owner."),
 		edge.To("children", Account.Type).
 			Annotations(entgql.RelayConnection(), readOnlyEdge).
 			Comment("The account's subsidiaries: the accounts whose parent it is.").

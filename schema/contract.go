@@ -36,7 +36,7 @@ func (Contract) Fields() []ent.Field {
 			Default("DRAFT").
 			Annotations(entgql.OrderField("STATUS"), apidoc.Enum{Type: "Where a contract stands.", Values: map[string]string{
 				"DRAFT":      "Not in force yet (the default).",
-				"ACTIVE":     "In force: its end date is the account's renewal, its seats count for seat utilisation.",
+				"ACTIVE":     "In force: the account's health counts its end date (the renewal) and its seats.",
 				"EXPIRED":    "Ran to its end date.",
 				"TERMINATED": "Ended before its end date.",
 			}}).

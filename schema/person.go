@@ -92,8 +92,9 @@ func (Person) Annotations() []schema.Annotation {
 		schema.Comment("A human at a customer. One person can buy for one account and use the product at another, " +
 			"or both at the same account."),
 		entgql.RelayConnection(),
-		entgql.QueryField("people").Description("The people the caller may see: those who buy for, use the product " +
-			"at, gave feedback on or took part in an interaction with an account the caller may see."),
+		entgql.QueryField("people").Description("The people the caller may see: every person of the tenant for ADMIN, " +
+			"ANALYST and INTEGRATION; for the other roles those who buy for, use the product at, gave feedback on or " +
+			"took part in an interaction with an account the caller may see."),
 		entgql.MultiOrder(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}

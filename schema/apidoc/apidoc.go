@@ -53,7 +53,7 @@ func Hook(g *gen.Graph, s *ast.Schema) error {
 		def.Description = "What a caller may read: every list is a Relay connection of what the caller's role lets them see."
 	}
 	if def := s.Types["Time"]; def != nil {
-		def.Description = "A date and time in RFC 3339 form, e.g. 2025-01-31T09:30:00Z; the API returns them in UTC."
+		def.Description = "A date and time in RFC 3339 form with its offset, e.g. 2025-01-31T09:30:00Z or 2025-01-31T10:30:00.250+01:00."
 	}
 	return nil
 }
