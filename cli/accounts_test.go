@@ -326,11 +326,12 @@ func TestCouncils(t *testing.T) {
 		r = b.kam.ok("councils", "add-member", "globex users", "--person", "uma@globex.example", "--role", "chair", "--joined", "30d")
 		contains(t, "add-member", r.stdout, "Seated Uma User <uma@globex.example> on Globex Users as CHAIR")
 		var m struct {
-			Role   string
-			Person struct{ Email string }
+			Role    string
+			Person  struct{ Email string }
+			Council struct{ ID, Name string }
 		}
 		b.kam.json(&m, "councils", "add-member", "Globex Users", "--person", "ulf@globex.example", "--joined", "30d")
-		if m.Role != "MEMBER" || m.Person.Email != "ulf@globex.example" {
+		if m.Role != "MEMBER" || m.Person.Email != "ulf@globex.example" || m.Council.Name != "Globex Users" || m.Council.ID == "" {
 			t.Fatalf("add-member --json: %+v", m)
 		}
 		r = b.kam.ok("councils", "record-session", "Globex Users", "--at", "1d", "--title", "Kickoff",

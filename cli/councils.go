@@ -333,11 +333,25 @@ func (a *app) councilsAddMember(ctx context.Context, c *urfave.Command) error {
 	}
 	m := resp.AddCouncilMember
 	if s.json {
-		return s.printJSON(councilMemberJSON{ID: m.Id, Role: string(m.Role), JoinedAt: m.JoinedAt,
-			Person: personRefJSON{ID: m.Person.Id, Name: m.Person.Name, Email: m.Person.Email}})
+		return s.printJSON(memberSeatedJSON{
+			councilMemberJSON: councilMemberJSON{ID: m.Id, Role: string(m.Role), JoinedAt: m.JoinedAt,
+				Person: personRefJSON{ID: m.Person.Id, Name: m.Person.Name, Email: m.Person.Email}},
+			Council: councilRefJSON{ID: m.Council.Id, Name: m.Council.Name},
+		})
 	}
 	fmt.Fprintf(s.out, "Seated %s <%s> on %s as %s: %s\n", m.Person.Name, m.Person.Email, m.Council.Name, m.Role, m.Id)
 	return nil
+}
+
+type councilRefJSON struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// memberSeatedJSON is what add-member prints: the seat and the council it is on.
+type memberSeatedJSON struct {
+	councilMemberJSON
+	Council councilRefJSON `json:"council"`
 }
 
 type sessionRecordedJSON struct {
