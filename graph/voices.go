@@ -1,19 +1,18 @@
 package graph
 
 import (
+	"context"
 	"strconv"
 
 	"entgo.io/contrib/entgql"
 
+	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/account"
 	"github.com/stakegraph/stakegraph/ent/predicate"
 	"github.com/stakegraph/stakegraph/errs"
 )
 
-// accountFilter turns the filters of the tenant views (atRiskAccounts, perceptionGaps) into
-// conditions on accounts. Without stages, churned accounts are left out: the views are lists
-// to act on before a renewal, and a churned account has none left. Asking for CHURNED by stage
-// brings them back.
+// accountFilter turns the filters of the tenant views into conditions on accounts.
 func accountFilter(tiers []account.Tier, stages []account.Stage, owners []string) []predicate.Account {
 	var ps []predicate.Account
 	if len(tiers) > 0 {
@@ -21,13 +20,31 @@ func accountFilter(tiers []account.Tier, stages []account.Stage, owners []string
 	}
 	if len(stages) > 0 {
 		ps = append(ps, account.StageIn(stages...))
-	} else {
-		ps = append(ps, account.StageNEQ(account.StageCHURNED))
 	}
 	if len(owners) > 0 {
 		ps = append(ps, account.OwnerIDIn(owners...))
 	}
 	return ps
+}
+
+// leftOut returns the accounts that the tenant views (atRiskAccounts, perceptionGaps) leave out
+// unless asked for by stage: the churned ones. The views are lists to act on before a renewal,
+// and a churned account has none left. With stages, the stage filter alone decides. One query
+// of the accounts reads them, and the views drop them in Go: a stage condition on the views' own
+// queries would cost each of them a subquery on every row.
+func leftOut(ctx context.Context, c *ent.Client, stages []account.Stage) (map[string]bool, error) {
+	if len(stages) > 0 {
+		return nil, nil
+	}
+	ids, err := c.Account.Query().Where(account.StageEQ(account.StageCHURNED)).IDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
 }
 
 // rankedPage cuts a page out of a ranking. Cursors are positions in the ranking: a ranking is
