@@ -23,8 +23,8 @@ func (a *app) accountsCommand() *urfave.Command {
 				Flags: []urfave.Flag{
 					&urfave.BoolFlag{Name: "mine", Usage: "only the accounts you own"},
 					&urfave.StringSliceFlag{Name: "tier", Usage: "only these tiers: STRATEGIC, KEY, GROWTH, STANDARD (repeat or separate with commas)"},
-					&urfave.StringSliceFlag{Name: "stage", Usage: "only these stages: PROSPECT, NEW, ACTIVE, RETAINED, LOYAL, CHURNED"},
-					&urfave.BoolFlag{Name: "at-risk", Usage: "rank by health, worst first, with score, band and the top reason (default band AT_RISK)"},
+					&urfave.StringSliceFlag{Name: "stage", Usage: "only these stages: PROSPECT, NEW, ACTIVE, RETAINED, LOYAL, CHURNED (--at-risk leaves CHURNED out unless named)"},
+					&urfave.BoolFlag{Name: "at-risk", Usage: "rank by health, worst first, with score, band and the top reason (default band AT_RISK; churned accounts only with --stage CHURNED)"},
 					&urfave.StringSliceFlag{Name: "band", Usage: "with --at-risk: these health bands (AT_RISK, WATCH, HEALTHY)"},
 					&urfave.IntFlag{Name: "limit", Value: 100, Usage: "show at most this many (0: all)"},
 				},
@@ -359,7 +359,11 @@ func (s *session) printAccountDetail(d *client.AccountDetailNode) {
 	facts := newTable("", "")
 	facts.add("Tier", string(d.Tier))
 	facts.add("Stage", string(d.Stage))
-	facts.add("Owner", ownerName(d.Owner))
+	owner := none
+	if d.Owner != nil {
+		owner = memberContact(d.Owner.Id, d.Owner.Name, d.Owner.Email)
+	}
+	facts.add("Owner", owner)
 	facts.add("Domain", str(d.Domain))
 	for _, f := range []struct{ name, value string }{
 		{"Industry", str(d.Industry)}, {"Region", str(d.Region)}, {"Size", enumStr(d.Size)},

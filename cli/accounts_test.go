@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stakegraph/stakegraph/apitest"
+	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/cli"
 )
 
@@ -19,6 +20,7 @@ import (
 type book struct {
 	api        *apitest.Env
 	admin, kam *harness
+	kamToken   string
 	dir        string
 }
 
@@ -26,7 +28,12 @@ func newBook(t *testing.T, api *apitest.Env) *book {
 	b := &book{api: api, dir: t.TempDir()}
 	adminToken := api.Token("acme", "ADMIN", "ada")
 	b.admin = newHarness(t, api).as(adminToken)
-	b.kam = newHarness(t, api).as(api.Token("acme", "KEY_ACCOUNT_MANAGER", "kim"))
+	kimToken, err := api.Issuer.Token(auth.TokenRequest{Subject: "kim", Tenant: "acme", Roles: []string{"KEY_ACCOUNT_MANAGER"},
+		Email: "kim@seller.example", Name: "Kim Keller", TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.kam, b.kamToken = newHarness(t, api).as(kimToken), kimToken
 	b.kam.ok("whoami") // kim joins the staff
 
 	b.admin.ok("import", "accounts", writeFile(t, b.dir, "accounts.csv", `external_id,name,domain,tier,stage,owner_email,parent_external_id
@@ -165,7 +172,7 @@ func TestAccountsListShowGap(t *testing.T) {
 		}
 		contains(t, "admin --mine", b.admin.ok("accounts", "list", "--mine").stdout, "No accounts.")
 		r = b.admin.ok("accounts", "list", "--limit", "2")
-		containsWords(t, "accounts list", r.stdout, "NAME TIER STAGE OWNER EXTERNAL ID ID", "Globex STRATEGIC ACTIVE kim@seller.example ACC-1 acc_")
+		containsWords(t, "accounts list", r.stdout, "NAME TIER STAGE OWNER EXTERNAL ID ID", "Globex STRATEGIC ACTIVE Kim Keller ACC-1 acc_")
 		contains(t, "accounts list", r.stderr, "Showing 2 of 3 accounts; --limit 0 shows them all.")
 
 		b.admin.json(&l, "accounts", "list", "--at-risk", "--band", "at-risk,watch,healthy")
@@ -178,7 +185,7 @@ func TestAccountsListShowGap(t *testing.T) {
 			}
 		}
 		r = b.admin.ok("accounts", "list", "--at-risk", "--band", "at-risk,watch,healthy")
-		containsWords(t, "at-risk table", r.stdout, "SCORE BAND NAME TIER STAGE OWNER TOP REASON ID")
+		containsWords(t, "at-risk table", r.stdout, "SCORE BAND NAME TIER STAGE OWNER TOP REASON ID", " Globex STRATEGIC ACTIVE Kim Keller ")
 
 		// accounts show, by name, external id and id
 		var d struct {
@@ -236,7 +243,7 @@ func TestAccountsListShowGap(t *testing.T) {
 		r = b.kam.ok("accounts", "show", id)
 		containsWords(t, "accounts show", r.stdout,
 			"Globex ("+id+", external id ACC-1)",
-			"Owner kim@seller.example",
+			"Owner Kim Keller <kim@seller.example>",
 			"Buyers (2)", "Bea Buyer bea@globex.example CFO ECONOMIC_BUYER yes",
 			"End users (2)", "Uma User uma@globex.example Ops — ACTIVE yes",
 			"Contracts (1)", "C-0001 ACTIVE 2025-01-01", "EUR 120,000.00", "20%",
@@ -304,41 +311,74 @@ func TestAccountsListShowGap(t *testing.T) {
 func TestCouncils(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, api *apitest.Env) {
 		b := newBook(t, api)
+		var created struct {
+			ID, Name, Status string
+			Purpose          *string
+			Account          *struct{ ID, ExternalID, Name string }
+		}
+		b.kam.json(&created, "councils", "create", "--name", "Advisors", "--account", "Globex", "--purpose", "Buyers and users together")
+		if created.Name != "Advisors" || created.Status != "FORMING" || created.Purpose == nil || *created.Purpose != "Buyers and users together" ||
+			created.Account == nil || created.Account.ExternalID != "ACC-1" || created.Account.Name != "Globex" {
+			t.Fatalf("councils create --json: %+v", created)
+		}
 		r := b.kam.ok("councils", "create", "--name", "Globex Users", "--account", "Globex", "--purpose", "Ops users advise on the roadmap", "--status", "active")
 		contains(t, "councils create", r.stdout, "Created council Globex Users (ACTIVE): cou_")
 		r = b.kam.ok("councils", "add-member", "globex users", "--person", "uma@globex.example", "--role", "chair", "--joined", "30d")
 		contains(t, "add-member", r.stdout, "Seated Uma User <uma@globex.example> on Globex Users as CHAIR")
 		var m struct {
-			Role   string
-			Person struct{ Email string }
+			Role    string
+			Person  struct{ Email string }
+			Council struct{ ID, Name string }
 		}
 		b.kam.json(&m, "councils", "add-member", "Globex Users", "--person", "ulf@globex.example", "--joined", "30d")
-		if m.Role != "MEMBER" || m.Person.Email != "ulf@globex.example" {
+		if m.Role != "MEMBER" || m.Person.Email != "ulf@globex.example" || m.Council.Name != "Globex Users" || m.Council.ID == "" {
 			t.Fatalf("add-member --json: %+v", m)
 		}
 		r = b.kam.ok("councils", "record-session", "Globex Users", "--at", "1d", "--title", "Kickoff",
 			"--attendee", "uma@globex.example", "--attendee", "ulf@globex.example")
 		contains(t, "record-session", r.stdout, "session of Globex Users with 2 attendees: cse_")
 
+		// A member who left is not counted, in the list as in the council.
+		b.kam.ok("contacts", "add", "--account", "Globex", "--email", "lee@globex.example", "--name", "Lee Left")
+		b.kam.ok("councils", "add-member", "Globex Users", "--person", "lee@globex.example", "--joined", "60d")
+		b.kam.ok("councils", "add-member", "Advisors", "--person", "lee@globex.example")
+		var leaving struct {
+			Memberships []struct {
+				ID     string
+				Person struct{ Email string }
+			}
+		}
+		b.kam.json(&leaving, "councils", "show", "Globex Users")
+		for _, m := range leaving.Memberships {
+			if m.Person.Email == "lee@globex.example" {
+				api.Do(b.kamToken, `mutation($id: ID!, $at: Time!) { updateCouncilMembership(id: $id, input: {leftAt: $at}) { id } }`,
+					map[string]any{"id": m.ID, "at": time.Now().AddDate(0, 0, -30).UTC().Format(time.RFC3339)}).MustOK(t, nil)
+			}
+		}
+
 		var list struct {
 			TotalCount int
 			Councils   []struct {
 				Name              string
 				Members, Sessions int
-				Account           *struct{ Name string }
+				Account           *struct{ Name, ExternalID string }
 			}
 		}
 		b.kam.json(&list, "councils", "list", "--account", "ACC-1")
-		if list.TotalCount != 1 || list.Councils[0].Name != "Globex Users" || list.Councils[0].Members != 2 || list.Councils[0].Sessions != 1 ||
-			list.Councils[0].Account == nil || list.Councils[0].Account.Name != "Globex" {
+		if list.TotalCount != 2 || list.Councils[1].Name != "Globex Users" || list.Councils[1].Members != 2 || list.Councils[1].Sessions != 1 ||
+			list.Councils[1].Account == nil || list.Councils[1].Account.Name != "Globex" || list.Councils[1].Account.ExternalID != "ACC-1" {
 			t.Fatalf("councils list: %+v", list)
 		}
+		r = b.kam.ok("councils", "list")
+		containsWords(t, "councils list", r.stdout, "Globex Users ACTIVE Globex 2 1 cou_")
 		b.kam.json(&list, "councils", "list", "--account", "Initech")
 		if list.TotalCount != 0 || len(list.Councils) != 0 {
 			t.Fatalf("Initech's councils: %+v", list)
 		}
 		var d struct {
 			Name           string
+			Members        int
+			Account        *struct{ Name, ExternalID string }
 			Memberships    []struct{ Role string }
 			RecentSessions []struct {
 				Title     *string
@@ -348,13 +388,15 @@ func TestCouncils(t *testing.T) {
 			EndUserNps     *float64
 		}
 		b.kam.json(&d, "councils", "show", "Globex Users")
-		if len(d.Memberships) != 2 || len(d.RecentSessions) != 1 || d.RecentSessions[0].Attendees != 2 || *d.RecentSessions[0].Title != "Kickoff" ||
-			d.AttendanceRate == nil || *d.AttendanceRate != 1 || d.EndUserNps == nil || *d.EndUserNps != -50 {
+		if d.Members != 2 || len(d.Memberships) != 3 || len(d.RecentSessions) != 1 || d.RecentSessions[0].Attendees != 2 || *d.RecentSessions[0].Title != "Kickoff" ||
+			d.AttendanceRate == nil || *d.AttendanceRate != 1 || d.EndUserNps == nil || *d.EndUserNps != -50 ||
+			d.Account == nil || d.Account.ExternalID != "ACC-1" {
 			t.Fatalf("councils show: %+v", d)
 		}
 		r = b.kam.ok("councils", "show", "Globex Users")
-		containsWords(t, "councils show", r.stdout, "Attendance 100%", "Members (2)", "Uma User uma@globex.example CHAIR", "Sessions (1)", "Kickoff 2")
-		contains(t, "accounts show", b.kam.ok("accounts", "show", "Globex").stdout, "Councils (1)")
+		containsWords(t, "councils show", r.stdout, "Attendance 100%", "Members (2)", "Uma User uma@globex.example CHAIR",
+			"Former members (1)", "Lee Left lee@globex.example MEMBER", "Sessions (1)", "Kickoff 2")
+		containsWords(t, "accounts show", b.kam.ok("accounts", "show", "Globex").stdout, "Councils (2)", "Advisors FORMING 1", "Globex Users ACTIVE 2")
 
 		// Only buyers and end users of the council's account can sit on it.
 		b.admin.ok("endusers", "add", "--account", "Umbrella", "--email", "zed@umbrella.example", "--name", "Zed")

@@ -122,7 +122,7 @@ func (a *app) councilsList(ctx context.Context, c *urfave.Command) error {
 			v := councilSummaryJSON{ID: k.Id, Name: k.Name, Purpose: k.Purpose, Status: string(k.Status),
 				Members: k.Memberships.TotalCount, Sessions: k.Sessions.TotalCount}
 			if k.Account != nil {
-				v.Account = &accountRefJSON{ID: k.Account.Id, Name: k.Account.Name}
+				v.Account = &accountRefJSON{ID: k.Account.Id, ExternalID: k.Account.ExternalID, Name: k.Account.Name}
 			}
 			out.Councils = append(out.Councils, v)
 		}
@@ -191,12 +191,7 @@ func (a *app) councilsShow(ctx context.Context, c *urfave.Command) error {
 		return notFoundf("council %s is gone", ref.Id)
 	}
 	k := resp.UserCouncils.Edges[0].Node
-	current := 0
-	for _, e := range k.Memberships.Edges {
-		if e.Node.LeftAt == nil {
-			current++
-		}
-	}
+	current := k.CurrentMembers.TotalCount
 	if s.json {
 		out := councilDetailJSON{
 			councilSummaryJSON: councilSummaryJSON{ID: k.Id, Name: k.Name, Purpose: k.Purpose, Status: string(k.Status),
@@ -206,7 +201,7 @@ func (a *app) councilsShow(ctx context.Context, c *urfave.Command) error {
 			NPSGap: k.Perception.NpsGap,
 		}
 		if k.Account != nil {
-			out.Account = &accountRefJSON{ID: k.Account.Id, Name: k.Account.Name}
+			out.Account = &accountRefJSON{ID: k.Account.Id, ExternalID: k.Account.ExternalID, Name: k.Account.Name}
 		}
 		for _, e := range k.Memberships.Edges {
 			m := e.Node
@@ -235,12 +230,21 @@ func (a *app) councilsShow(ctx context.Context, c *urfave.Command) error {
 		signed(k.Perception.EndUser.Nps, 1), k.Perception.EndUser.NpsResponses, signed(k.Perception.NpsGap, 1)))
 	facts.print(w)
 
-	members := newTable("NAME", "EMAIL", "ROLE", "JOINED", "LEFT", "ID")
+	// Members counts those on the council now, as `councils list` does; those who left follow.
+	members := newTable("NAME", "EMAIL", "ROLE", "JOINED", "ID")
+	former := newTable("NAME", "EMAIL", "ROLE", "JOINED", "LEFT", "ID")
 	for _, e := range k.Memberships.Edges {
 		m := e.Node
-		members.add(m.Person.Name, m.Person.Email, string(m.Role), date(m.JoinedAt), datePtr(m.LeftAt), m.Id)
+		if m.LeftAt == nil {
+			members.add(m.Person.Name, m.Person.Email, string(m.Role), date(m.JoinedAt), m.Id)
+		} else {
+			former.add(m.Person.Name, m.Person.Email, string(m.Role), date(m.JoinedAt), datePtr(m.LeftAt), m.Id)
+		}
 	}
-	section(w, "Members", k.Memberships.TotalCount, members)
+	section(w, "Members", current, members)
+	if left := k.Memberships.TotalCount - current; left > 0 {
+		section(w, "Former members", left, former)
+	}
 
 	sessions := newTable("HELD", "TITLE", "ATTENDEES", "ID").alignRight(2)
 	for _, e := range k.Sessions.Edges {
@@ -280,7 +284,11 @@ func (a *app) councilsCreate(ctx context.Context, c *urfave.Command) error {
 	}
 	k := resp.CreateUserCouncil
 	if s.json {
-		return s.printJSON(map[string]string{"id": k.Id, "name": k.Name, "status": string(k.Status)})
+		out := councilSummaryJSON{ID: k.Id, Name: k.Name, Purpose: k.Purpose, Status: string(k.Status)}
+		if k.Account != nil {
+			out.Account = &accountRefJSON{ID: k.Account.Id, ExternalID: k.Account.ExternalID, Name: k.Account.Name}
+		}
+		return s.printJSON(out)
 	}
 	fmt.Fprintf(s.out, "Created council %s (%s): %s\n", k.Name, k.Status, k.Id)
 	return nil
@@ -325,11 +333,25 @@ func (a *app) councilsAddMember(ctx context.Context, c *urfave.Command) error {
 	}
 	m := resp.AddCouncilMember
 	if s.json {
-		return s.printJSON(councilMemberJSON{ID: m.Id, Role: string(m.Role), JoinedAt: m.JoinedAt,
-			Person: personRefJSON{ID: m.Person.Id, Name: m.Person.Name, Email: m.Person.Email}})
+		return s.printJSON(memberSeatedJSON{
+			councilMemberJSON: councilMemberJSON{ID: m.Id, Role: string(m.Role), JoinedAt: m.JoinedAt,
+				Person: personRefJSON{ID: m.Person.Id, Name: m.Person.Name, Email: m.Person.Email}},
+			Council: councilRefJSON{ID: m.Council.Id, Name: m.Council.Name},
+		})
 	}
 	fmt.Fprintf(s.out, "Seated %s <%s> on %s as %s: %s\n", m.Person.Name, m.Person.Email, m.Council.Name, m.Role, m.Id)
 	return nil
+}
+
+type councilRefJSON struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// memberSeatedJSON is what add-member prints: the seat and the council it is on.
+type memberSeatedJSON struct {
+	councilMemberJSON
+	Council councilRefJSON `json:"council"`
 }
 
 type sessionRecordedJSON struct {
@@ -379,6 +401,6 @@ func (a *app) councilsRecordSession(ctx context.Context, c *urfave.Command) erro
 		}
 		return s.printJSON(out)
 	}
-	fmt.Fprintf(s.out, "Recorded the %s session of %s with %s: %s\n", date(r.HeldAt), r.Council.Name, plural(r.Attendees.TotalCount, "attendee"), r.Id)
+	fmt.Fprintf(s.out, "Recorded the %s session of %s with %s: %s\n", date(r.HeldAt), r.Council.Name, Plural(r.Attendees.TotalCount, "attendee", "attendees"), r.Id)
 	return nil
 }

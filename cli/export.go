@@ -25,7 +25,8 @@ type exportColumn[T any] struct {
 }
 
 func (a *app) exportCommand() *urfave.Command {
-	sub := func(kind string, run func(ctx context.Context, s *session, w recordWriter) (int, error)) *urfave.Command {
+	// sub is the command that exports kind; one and many count what it wrote.
+	sub := func(kind, one, many string, run func(ctx context.Context, s *session, w recordWriter) (int, error)) *urfave.Command {
 		return &urfave.Command{
 			Name:  kind,
 			Usage: "export " + kind,
@@ -69,7 +70,7 @@ func (a *app) exportCommand() *urfave.Command {
 					if err := file.Close(); err != nil {
 						return errorf("writing the export: %v", err)
 					}
-					fmt.Fprintf(a.env.Stderr, "Exported %d %s to %s.\n", n, kind, file.Name())
+					fmt.Fprintf(a.env.Stderr, "Exported %s to %s.\n", Plural(n, one, many), file.Name())
 				}
 				return nil
 			},
@@ -80,7 +81,7 @@ func (a *app) exportCommand() *urfave.Command {
 		Usage: "export accounts, people, contracts or feedback as CSV or JSON, every page of them",
 		Flags: a.commonFlags(),
 		Commands: []*urfave.Command{
-			sub("accounts", func(ctx context.Context, s *session, w recordWriter) (int, error) {
+			sub("accounts", "account", "accounts", func(ctx context.Context, s *session, w recordWriter) (int, error) {
 				return exportAll(w, accountColumns, func(first int, after *string) ([]*client.AccountSummary, client.Page, error) {
 					resp, err := client.ExportAccounts(ctx, s.gql, first, after)
 					if err != nil {
@@ -93,7 +94,7 @@ func (a *app) exportCommand() *urfave.Command {
 					return out, resp.Accounts.PageInfo, nil
 				})
 			}),
-			sub("people", func(ctx context.Context, s *session, w recordWriter) (int, error) {
+			sub("people", "person", "people", func(ctx context.Context, s *session, w recordWriter) (int, error) {
 				return exportAll(w, personColumns, func(first int, after *string) ([]*client.PersonRecord, client.Page, error) {
 					resp, err := client.ExportPeople(ctx, s.gql, first, after)
 					if err != nil {
@@ -106,7 +107,7 @@ func (a *app) exportCommand() *urfave.Command {
 					return out, resp.People.PageInfo, nil
 				})
 			}),
-			sub("contracts", func(ctx context.Context, s *session, w recordWriter) (int, error) {
+			sub("contracts", "contract", "contracts", func(ctx context.Context, s *session, w recordWriter) (int, error) {
 				return exportAll(w, contractColumns, func(first int, after *string) ([]*client.ContractRecord, client.Page, error) {
 					resp, err := client.ExportContracts(ctx, s.gql, first, after)
 					if err != nil {
@@ -119,7 +120,7 @@ func (a *app) exportCommand() *urfave.Command {
 					return out, resp.Contracts.PageInfo, nil
 				})
 			}),
-			sub("feedback", func(ctx context.Context, s *session, w recordWriter) (int, error) {
+			sub("feedback", "feedback record", "feedback records", func(ctx context.Context, s *session, w recordWriter) (int, error) {
 				return exportAll(w, feedbackColumns, func(first int, after *string) ([]*client.FeedbackRecord, client.Page, error) {
 					resp, err := client.ExportFeedback(ctx, s.gql, first, after)
 					if err != nil {

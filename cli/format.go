@@ -137,37 +137,44 @@ func joinEnums[T ~string](vs []T) string {
 }
 
 func describeViewer(v *client.ViewerViewer) string {
-	if v.Member == nil {
+	if v.Member == nil || str(v.Member.Name) == none && str(v.Member.Email) == none {
 		return v.Subject
 	}
+	return memberContact(v.Member.Id, v.Member.Name, v.Member.Email)
+}
+
+// memberName names a member for a table: their name, else their email, else their id.
+func memberName(id string, name, email *string) string {
 	switch {
-	case v.Member.Name != nil && *v.Member.Name != "" && v.Member.Email != nil:
-		return *v.Member.Name + " <" + *v.Member.Email + ">"
-	case v.Member.Email != nil:
-		return *v.Member.Email
-	case v.Member.Name != nil && *v.Member.Name != "":
-		return *v.Member.Name
+	case str(name) != none:
+		return *name
+	case str(email) != none:
+		return *email
 	}
-	return v.Subject
+	return id
+}
+
+// memberContact names a member with their email when both are known: "Kim Keller
+// <kim@seller.example>".
+func memberContact(id string, name, email *string) string {
+	if str(name) != none && str(email) != none {
+		return *name + " <" + *email + ">"
+	}
+	return memberName(id, name, email)
 }
 
 func ownerName(o *client.AccountSummaryOwnerMember) string {
 	if o == nil {
 		return none
 	}
-	if o.Email != nil && *o.Email != "" {
-		return *o.Email
-	}
-	if o.Name != nil && *o.Name != "" {
-		return *o.Name
-	}
-	return o.Id
+	return memberName(o.Id, o.Name, o.Email)
 }
 
-// plural says "1 attendee" or "2 attendees".
-func plural(n int, noun string) string {
+// Plural counts a noun the way the commands print counts: Plural(1, "row", "rows") is "1 row",
+// Plural(2, "person", "people") is "2 people".
+func Plural(n int, one, many string) string {
 	if n == 1 {
-		return "1 " + noun
+		return "1 " + one
 	}
-	return strconv.Itoa(n) + " " + noun + "s"
+	return strconv.Itoa(n) + " " + many
 }

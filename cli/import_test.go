@@ -41,7 +41,7 @@ func readCSV(t *testing.T, path string) [][]string {
 type importSummary struct {
 	Kind, File                        string
 	Rows, Created, Updated, Unchanged int
-	Failed                            int
+	Failed, NotSent                   int
 	FailedFile                        *string
 }
 
@@ -228,4 +228,45 @@ func TestImportRefusals(t *testing.T) {
 	admin.fails(cli.ExitError, []string{"no such file"}, "import", "accounts", filepath.Join(dir, "missing.csv"))
 	admin.fails(cli.ExitUsage, []string{"--batch-size must be between 1 and 1000"}, "import", "accounts", file, "--batch-size", "5000")
 	admin.fails(cli.ExitUsage, []string{"missing the CSV file"}, "import", "people")
+}
+
+// TestImportStoppedAccountsForEveryRow: an import the server refuses part way says what became
+// of every row it read: those that failed (and where they are) and those never sent.
+func TestImportStoppedAccountsForEveryRow(t *testing.T) {
+	api := apitest.New(t, "sqlite")
+	dir := t.TempDir()
+	file := writeFile(t, dir, "a.csv", "external_id,name,tier\nX-1,,KEY\nX-2,Two,GOLD\nX-3,Three,KEY\n")
+	kam := newHarness(t, api).as(api.Token("acme", "KEY_ACCOUNT_MANAGER", "kim"))
+	r := kam.fails(cli.ExitAuth, []string{
+		"stakegraph: import stopped after reading 3 rows (2 failed, 1 not sent): FORBIDDEN",
+		"importing needs an ADMIN or INTEGRATION token",
+		"the rows that failed are in " + filepath.Join(dir, "a.failed.csv"),
+		"import " + file + " again once the cause is fixed",
+	}, "import", "accounts", file, "--json")
+	var sum importSummary
+	if err := jsonUnmarshal(r.stdout, &sum); err != nil || sum.Rows != 3 || sum.Failed != 2 || sum.NotSent != 1 || sum.Created != 0 {
+		t.Fatalf("the summary of the stopped import: %v %+v", err, sum)
+	}
+	if rows := readCSV(t, filepath.Join(dir, "a.failed.csv")); len(rows) != 3 {
+		t.Fatalf("a.failed.csv holds the rows that failed, not the one never sent: %q", rows)
+	}
+}
+
+// TestImportCountsOneRow: counts of one are singular, in the summary, the progress bar and
+// the export.
+func TestImportCountsOneRow(t *testing.T) {
+	api := apitest.New(t, "sqlite")
+	dir := t.TempDir()
+	h := newHarness(t, api).as(api.Token("acme", "ADMIN", "ada"))
+	h.terminal = true
+	file := writeFile(t, dir, "one.csv", "external_id,name\nX-1,One\n")
+	r := h.ok("import", "accounts", file)
+	contains(t, "summary", r.stdout, "Imported accounts "+file+": 1 row in ")
+	contains(t, "progress", r.stderr, "] 100%  1 row\033[K")
+	bad := writeFile(t, dir, "bad.csv", "external_id,name\nX-2,\n")
+	h.fails(cli.ExitPartial, []string{"1 of 1 row failed"}, "import", "accounts", bad)
+	r = h.ok("export", "accounts", "-o", filepath.Join(dir, "out.csv"))
+	contains(t, "export", r.stderr, "Exported 1 account to ")
+	r = h.ok("export", "people", "-o", filepath.Join(dir, "people.csv"))
+	contains(t, "export", r.stderr, "Exported 0 people to ")
 }

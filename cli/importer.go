@@ -97,6 +97,7 @@ type importSummary struct {
 	Updated    int     `json:"updated"`
 	Unchanged  int     `json:"unchanged"`
 	Failed     int     `json:"failed"`
+	NotSent    int     `json:"notSent"` // read but never sent: the import stopped
 	FailedFile *string `json:"failedFile"`
 	Seconds    float64 `json:"seconds"`
 }
@@ -186,15 +187,7 @@ func runImport[T any](ctx context.Context, s *session, spec importSpec[T], path 
 			return ferr
 		}
 		prog.finish(im.sum.Rows, im.sum.Failed)
-		var e *Error
-		if errors.As(err, &e) {
-			e.Message = fmt.Sprintf("import stopped after %d rows (%d created, %d updated, %d unchanged, %d failed): %s",
-				im.sum.Rows-len(batch), im.sum.Created, im.sum.Updated, im.sum.Unchanged, im.sum.Failed, e.Message)
-			if e.Code == "FORBIDDEN" {
-				e.Hint = "importing needs an ADMIN or INTEGRATION token; `stakegraph whoami` shows your role"
-			}
-		}
-		return err
+		return im.stopped(err, start, opts.failed)
 	}
 	for {
 		record, err := r.Read()
@@ -248,15 +241,65 @@ func runImport[T any](ctx context.Context, s *session, spec importSpec[T], path 
 		return err
 	}
 	prog.finish(im.sum.Rows, im.sum.Failed)
-	im.sum.Seconds = s.env.Now().Sub(start).Seconds()
-	if im.failed.written > 0 {
-		im.sum.FailedFile = &opts.failed
-	}
+	im.finish(start, opts.failed)
 	im.report()
 	if im.sum.Failed > 0 {
-		return &Error{Exit: ExitPartial, Message: fmt.Sprintf("%d of %d rows failed; they are in %s with their errors", im.sum.Failed, im.sum.Rows, opts.failed)}
+		return &Error{Exit: ExitPartial, Message: fmt.Sprintf("%d of %s failed; they are in %s with their errors",
+			im.sum.Failed, Plural(im.sum.Rows, "row", "rows"), opts.failed)}
 	}
 	return nil
+}
+
+// finish completes the summary: the time taken, and where the failed rows went.
+func (im *importer[T]) finish(start time.Time, failedPath string) {
+	im.sum.Seconds = im.s.env.Now().Sub(start).Seconds()
+	im.sum.NotSent = im.sum.Rows - im.sum.Created - im.sum.Updated - im.sum.Unchanged - im.sum.Failed
+	if im.failed.written > 0 {
+		im.sum.FailedFile = &failedPath
+	}
+}
+
+// stopped accounts for every row read when err stops an import: those the server took (by
+// outcome), those that failed (and where they are), and those never sent. With --json the
+// summary goes to standard output as well.
+func (im *importer[T]) stopped(err error, start time.Time, failedPath string) error {
+	im.finish(start, failedPath)
+	if im.s.json {
+		_ = im.s.printJSON(im.sum)
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	sum := im.sum
+	var done []string
+	for _, c := range []struct {
+		n    int
+		what string
+	}{{sum.Created, "created"}, {sum.Updated, "updated"}, {sum.Unchanged, "unchanged"}, {sum.Failed, "failed"}, {sum.NotSent, "not sent"}} {
+		if c.n > 0 {
+			done = append(done, fmt.Sprintf("%d %s", c.n, c.what))
+		}
+	}
+	if len(done) == 0 {
+		e.Message = "import stopped before the first row: " + e.Message
+	} else {
+		e.Message = fmt.Sprintf("import stopped after reading %s (%s): %s", Plural(sum.Rows, "row", "rows"), strings.Join(done, ", "), e.Message)
+	}
+	var hints []string
+	if e.Code == "FORBIDDEN" {
+		hints = append(hints, "importing needs an ADMIN or INTEGRATION token; `stakegraph whoami` shows your role")
+	} else if e.Hint != "" {
+		hints = append(hints, e.Hint)
+	}
+	if sum.FailedFile != nil {
+		hints = append(hints, fmt.Sprintf("the rows that failed are in %s with their errors", *sum.FailedFile))
+	}
+	if sum.NotSent > 0 {
+		hints = append(hints, fmt.Sprintf("import %s again once the cause is fixed: rows already imported come back unchanged", sum.File))
+	}
+	e.Hint = strings.Join(hints, "\n  ")
+	return err
 }
 
 // mapHeader matches the file's columns to the spec's, and refuses a file without the
@@ -447,7 +490,7 @@ func (im *importer[T]) report() {
 	if sum.Seconds > 0 {
 		rate = fmt.Sprintf(" (%.0f rows/s)", float64(sum.Rows)/sum.Seconds)
 	}
-	fmt.Fprintf(s.out, "Imported %s %s: %d rows in %s%s\n", sum.Kind, sum.File, sum.Rows,
+	fmt.Fprintf(s.out, "Imported %s %s: %s in %s%s\n", sum.Kind, sum.File, Plural(sum.Rows, "row", "rows"),
 		(time.Duration(sum.Seconds * float64(time.Second))).Round(time.Millisecond), rate)
 	t := newTable("", "").alignRight(1)
 	t.add("  created", fmt.Sprint(sum.Created))

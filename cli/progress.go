@@ -53,7 +53,7 @@ func (p *progress) update(read int64, rows, failed int) {
 		if pct >= 0 {
 			bar = " " + progressBar(pct, 30) + fmt.Sprintf(" %3d%%", pct)
 		}
-		fmt.Fprintf(p.w, "\r%s%s  %d rows%s%s\033[K", p.label, bar, rows, failures, rate)
+		fmt.Fprintf(p.w, "\r%s%s  %s%s%s\033[K", p.label, bar, Plural(rows, "row", "rows"), failures, rate)
 		p.drawn = true
 		return
 	}
@@ -61,7 +61,7 @@ func (p *progress) update(read int64, rows, failed int) {
 	if pct >= 0 {
 		done = fmt.Sprintf(" (%d%%)", pct)
 	}
-	fmt.Fprintf(p.w, "%s: %d rows sent%s%s%s\n", p.label, rows, done, failures, rate)
+	fmt.Fprintf(p.w, "%s: %s sent%s%s%s\n", p.label, Plural(rows, "row", "rows"), done, failures, rate)
 }
 
 // finish ends the bar's line.
@@ -77,7 +77,7 @@ func (p *progress) finish(rows, failed int) {
 	if p.total > 0 {
 		bar = " " + progressBar(100, 30) + " 100%"
 	}
-	fmt.Fprintf(p.w, "\r%s%s  %d rows%s\033[K\n", p.label, bar, rows, failures)
+	fmt.Fprintf(p.w, "\r%s%s  %s%s\033[K\n", p.label, bar, Plural(rows, "row", "rows"), failures)
 }
 
 func progressBar(pct, width int) string {

@@ -11,14 +11,20 @@ import (
 )
 
 // AccountBuyer includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
 type AccountBuyer struct {
+	// The buying contact's id: opaque, unique across tenants, starting `bct_`.
 	Id string `json:"id"`
-	// the parts the person plays in purchasing
+	// The parts the person plays in purchasing, each once.
 	Roles []BuyingRole `json:"roles"`
-	// the account's main purchasing contact; at most one
-	Primary   bool                    `json:"primary"`
+	// Whether this is the account's main purchasing contact. An account has at most one: marking a contact primary makes the previous one not.
+	Primary bool `json:"primary"`
+	// How much sway the person has over the purchase; null when unknown.
 	Influence *BuyingContactInfluence `json:"influence"`
-	Person    AccountBuyerPerson      `json:"person"`
+	// The person; it never changes.
+	Person AccountBuyerPerson `json:"person"`
 }
 
 // GetId returns AccountBuyer.Id, and is useful for accessing the field via an interface.
@@ -37,12 +43,17 @@ func (v *AccountBuyer) GetInfluence() *BuyingContactInfluence { return v.Influen
 func (v *AccountBuyer) GetPerson() AccountBuyerPerson { return v.Person }
 
 // AccountBuyerPerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
 type AccountBuyerPerson struct {
-	Id   string `json:"id"`
+	// The person's id: opaque, unique across tenants, starting `per_`.
+	Id string `json:"id"`
+	// The person's name, 1 to 200 characters.
 	Name string `json:"name"`
-	// unique per tenant; stored in lower case
+	// The person's email address, unique in the tenant; stored trimmed and in lower case.
 	Email string `json:"email"`
-	// job title
+	// Their job title, up to 200 characters.
 	Title *string `json:"title"`
 }
 
@@ -59,16 +70,26 @@ func (v *AccountBuyerPerson) GetEmail() string { return v.Email }
 func (v *AccountBuyerPerson) GetTitle() *string { return v.Title }
 
 // AccountComplaint includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
 type AccountComplaint struct {
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
 	Id string `json:"id"`
-	// the state of a complaint: OPEN → ACKNOWLEDGED → RESOLVED; empty for other kinds
-	Status     *FeedbackStatus              `json:"status"`
-	Persona    Persona                      `json:"persona"`
-	Channel    Channel                      `json:"channel"`
-	ReceivedAt time.Time                    `json:"receivedAt"`
-	Body       *string                      `json:"body"`
-	Topics     []string                     `json:"topics"`
-	Author     AccountComplaintAuthorPerson `json:"author"`
+	// Where a complaint stands (OPEN unless given when it is captured); null for the other kinds.
+	Status *FeedbackStatus `json:"status"`
+	// The voice it was given in: PURCHASER when the author is a buying contact of the account, END_USER when an end user.
+	Persona Persona `json:"persona"`
+	// How the feedback arrived.
+	Channel Channel `json:"channel"`
+	// When it was given; now unless set, and never more than 5 minutes ahead of the server's clock.
+	ReceivedAt time.Time `json:"receivedAt"`
+	// What was said, up to 20,000 characters.
+	Body *string `json:"body"`
+	// What it is about: at most 20 topics, each stored trimmed, in lower case, once, and up to 60 characters long.
+	Topics []string `json:"topics"`
+	// The person who gave it: a buying contact or an end user of the account; it never changes.
+	Author AccountComplaintAuthorPerson `json:"author"`
 }
 
 // GetId returns AccountComplaint.Id, and is useful for accessing the field via an interface.
@@ -96,10 +117,15 @@ func (v *AccountComplaint) GetTopics() []string { return v.Topics }
 func (v *AccountComplaint) GetAuthor() AccountComplaintAuthorPerson { return v.Author }
 
 // AccountComplaintAuthorPerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
 type AccountComplaintAuthorPerson struct {
-	Id   string `json:"id"`
+	// The person's id: opaque, unique across tenants, starting `per_`.
+	Id string `json:"id"`
+	// The person's name, 1 to 200 characters.
 	Name string `json:"name"`
-	// unique per tenant; stored in lower case
+	// The person's email address, unique in the tenant; stored trimmed and in lower case.
 	Email string `json:"email"`
 }
 
@@ -113,24 +139,33 @@ func (v *AccountComplaintAuthorPerson) GetName() string { return v.Name }
 func (v *AccountComplaintAuthorPerson) GetEmail() string { return v.Email }
 
 // AccountContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
 type AccountContract struct {
+	// The contract's id: opaque, unique across tenants, starting `ctr_`.
 	Id string `json:"id"`
-	// the contract number, unique per tenant
-	Number     string         `json:"number"`
-	ExternalID *string        `json:"externalID"`
-	Status     ContractStatus `json:"status"`
-	StartDate  time.Time      `json:"startDate"`
-	EndDate    time.Time      `json:"endDate"`
+	// The contract number, unique in the tenant, up to 64 characters.
+	Number string `json:"number"`
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
+	ExternalID *string `json:"externalID"`
+	// Where the contract stands; DRAFT unless set.
+	Status ContractStatus `json:"status"`
+	// When the term starts.
+	StartDate time.Time `json:"startDate"`
+	// When the term ends; after startDate.
+	EndDate time.Time `json:"endDate"`
 	// The last day to give notice: the end date minus the notice period.
 	RenewalNoticeDate time.Time `json:"renewalNoticeDate"`
 	// Whole days (24 hours) from now to the end date, rounded down; negative once it has passed.
-	DaysToRenewal int  `json:"daysToRenewal"`
-	AutoRenew     bool `json:"autoRenew"`
-	// the contract value in minor units of the currency (cents)
+	DaysToRenewal int `json:"daysToRenewal"`
+	// Whether the contract renews by itself unless notice is given; false unless set.
+	AutoRenew bool `json:"autoRenew"`
+	// The contract's value in minor units of its currency (cents for EUR), 0 or more; 0 unless set.
 	ValueMinor int `json:"valueMinor"`
-	// ISO 4217 code, e.g. EUR
+	// The ISO 4217 code of the value's currency, e.g. EUR; stored in upper case.
 	Currency string `json:"currency"`
-	// licensed seats
+	// The licensed seats, 0 or more; null when the contract does not count seats.
 	Seats *int `json:"seats"`
 	// Active licensed end users of the account over the contract's seats (1.0 = every seat
 	// used); null when the contract has no seats.
@@ -177,10 +212,17 @@ func (v *AccountContract) GetSeats() *int { return v.Seats }
 func (v *AccountContract) GetSeatUtilisation() *float64 { return v.SeatUtilisation }
 
 // AccountCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
 type AccountCouncil struct {
-	Id          string                                               `json:"id"`
-	Name        string                                               `json:"name"`
-	Status      UserCouncilStatus                                    `json:"status"`
+	// The user council's id: opaque, unique across tenants, starting `cou_`.
+	Id string `json:"id"`
+	// The council's name, unique in the tenant, 1 to 200 characters.
+	Name string `json:"name"`
+	// Where the council stands; FORMING unless set.
+	Status UserCouncilStatus `json:"status"`
+	// The seats on the council, of current and past members (leftAtIsNil: true keeps the current ones).
 	Memberships AccountCouncilMembershipsCouncilMembershipConnection `json:"memberships"`
 }
 
@@ -241,15 +283,23 @@ func (v *AccountDetailAccountsAccountConnectionEdgesAccountEdge) GetNode() *Acco
 }
 
 // AccountDetailNode includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
 type AccountDetailNode struct {
 	AccountSummary `json:"-"`
 	// The account's health score, its factors and the reasons.
-	Health         AccountDetailNodeHealthAccountHealth                   `json:"health"`
+	Health AccountDetailNodeHealthAccountHealth `json:"health"`
+	// The people on the purchasing side: the voice of the purchaser.
 	BuyingContacts AccountDetailNodeBuyingContactsBuyingContactConnection `json:"buyingContacts"`
-	EndUsers       AccountDetailNodeEndUsersEndUserConnection             `json:"endUsers"`
-	Contracts      AccountDetailNodeContractsContractConnection           `json:"contracts"`
-	Councils       AccountDetailNodeCouncilsUserCouncilConnection         `json:"councils"`
-	Feedback       AccountDetailNodeFeedbackFeedbackConnection            `json:"feedback"`
+	// The people who use the product at the account: the voice of the end user.
+	EndUsers AccountDetailNodeEndUsersEndUserConnection `json:"endUsers"`
+	// What the account signed.
+	Contracts AccountDetailNodeContractsContractConnection `json:"contracts"`
+	// The user councils of this account; cross-account councils are not among them.
+	Councils AccountDetailNodeCouncilsUserCouncilConnection `json:"councils"`
+	// What the account's people said, in both voices.
+	Feedback AccountDetailNodeFeedbackFeedbackConnection `json:"feedback"`
 }
 
 // GetHealth returns AccountDetailNode.Health, and is useful for accessing the field via an interface.
@@ -595,8 +645,10 @@ func (v *AccountDetailNodeFeedbackFeedbackConnectionEdgesFeedbackEdge) GetNode()
 //
 // An account's health: a 0–100 score from transparent factors.
 type AccountDetailNodeHealthAccountHealth struct {
-	Score float64    `json:"score"`
-	Band  HealthBand `json:"band"`
+	// The score, from 0 to 100: the sum of the factors' contributions.
+	Score float64 `json:"score"`
+	// The band the score falls in.
+	Band HealthBand `json:"band"`
 	// Why the score is not higher, the costliest reason first.
 	Reasons []string `json:"reasons"`
 }
@@ -612,6 +664,7 @@ func (v *AccountDetailNodeHealthAccountHealth) GetReasons() []string { return v.
 
 // AccountDetailResponse is returned by AccountDetail on success.
 type AccountDetailResponse struct {
+	// The accounts the caller may see: every account of the tenant for ADMIN, ANALYST and INTEGRATION; for a MANAGER those owned by themselves or by members of the teams they manage; for a KEY_ACCOUNT_MANAGER their own.
 	Accounts AccountDetailAccountsAccountConnection `json:"accounts"`
 }
 
@@ -621,15 +674,24 @@ func (v *AccountDetailResponse) GetAccounts() AccountDetailAccountsAccountConnec
 }
 
 // AccountEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
 type AccountEndUser struct {
-	Id         string        `json:"id"`
-	Department *string       `json:"department"`
-	JobRole    *string       `json:"jobRole"`
-	Status     EndUserStatus `json:"status"`
-	// holds a licensed seat
-	Licensed     bool                 `json:"licensed"`
-	LastActiveAt *time.Time           `json:"lastActiveAt"`
-	Person       AccountEndUserPerson `json:"person"`
+	// The end user's id: opaque, unique across tenants, starting `eus_`.
+	Id string `json:"id"`
+	// The department they work in, up to 200 characters.
+	Department *string `json:"department"`
+	// What they do with the product, up to 200 characters.
+	JobRole *string `json:"jobRole"`
+	// Where they stand with the product; ACTIVE unless set. Active licensed end users fill the seats of the account's active contracts.
+	Status EndUserStatus `json:"status"`
+	// Whether they hold a licensed seat; true unless set.
+	Licensed bool `json:"licensed"`
+	// When they last used the product, not before firstSeenAt; null when unknown.
+	LastActiveAt *time.Time `json:"lastActiveAt"`
+	// The person; it never changes.
+	Person AccountEndUserPerson `json:"person"`
 }
 
 // GetId returns AccountEndUser.Id, and is useful for accessing the field via an interface.
@@ -654,10 +716,15 @@ func (v *AccountEndUser) GetLastActiveAt() *time.Time { return v.LastActiveAt }
 func (v *AccountEndUser) GetPerson() AccountEndUserPerson { return v.Person }
 
 // AccountEndUserPerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
 type AccountEndUserPerson struct {
-	Id   string `json:"id"`
+	// The person's id: opaque, unique across tenants, starting `per_`.
+	Id string `json:"id"`
+	// The person's name, 1 to 200 characters.
 	Name string `json:"name"`
-	// unique per tenant; stored in lower case
+	// The person's email address, unique in the tenant; stored trimmed and in lower case.
 	Email string `json:"email"`
 }
 
@@ -670,11 +737,16 @@ func (v *AccountEndUserPerson) GetName() string { return v.Name }
 // GetEmail returns AccountEndUserPerson.Email, and is useful for accessing the field via an interface.
 func (v *AccountEndUserPerson) GetEmail() string { return v.Email }
 
+// Which accounts atRiskAccounts ranks. Conditions given together must all hold; a list matches any of its values.
 type AccountHealthFilter struct {
-	Tiers    []AccountTier  `json:"tiers"`
-	Stages   []AccountStage `json:"stages"`
-	OwnerIDs []string       `json:"ownerIDs"`
-	Bands    []HealthBand   `json:"bands"`
+	// Only accounts of these tiers.
+	Tiers []AccountTier `json:"tiers"`
+	// Only accounts at these stages. Without stages, every stage but CHURNED: name CHURNED to rank churned accounts.
+	Stages []AccountStage `json:"stages"`
+	// Only accounts owned by these members.
+	OwnerIDs []string `json:"ownerIDs"`
+	// Only accounts whose score falls in these bands; every band when omitted.
+	Bands []HealthBand `json:"bands"`
 }
 
 // GetTiers returns AccountHealthFilter.Tiers, and is useful for accessing the field via an interface.
@@ -718,10 +790,16 @@ func (v *AccountPerceptionAccountsAccountConnectionEdgesAccountEdge) GetNode() *
 }
 
 // AccountPerceptionAccountsAccountConnectionEdgesAccountEdgeNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
 type AccountPerceptionAccountsAccountConnectionEdgesAccountEdgeNodeAccount struct {
-	Id         string  `json:"id"`
+	// The account's id: opaque, unique across tenants, starting `acc_`.
+	Id string `json:"id"`
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
 	ExternalID *string `json:"externalID"`
-	Name       string  `json:"name"`
+	// The company's name, 1 to 200 characters.
+	Name string `json:"name"`
 	// Both voices side by side over a window: by default the 12 months before until (default now).
 	Perception PerceptionDetail `json:"perception"`
 }
@@ -748,6 +826,7 @@ func (v *AccountPerceptionAccountsAccountConnectionEdgesAccountEdgeNodeAccount) 
 
 // AccountPerceptionResponse is returned by AccountPerception on success.
 type AccountPerceptionResponse struct {
+	// The accounts the caller may see: every account of the tenant for ADMIN, ANALYST and INTEGRATION; for a MANAGER those owned by themselves or by members of the teams they manage; for a KEY_ACCOUNT_MANAGER their own.
 	Accounts AccountPerceptionAccountsAccountConnection `json:"accounts"`
 }
 
@@ -757,10 +836,16 @@ func (v *AccountPerceptionResponse) GetAccounts() AccountPerceptionAccountsAccou
 }
 
 // AccountRef includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
 type AccountRef struct {
-	Id         string  `json:"id"`
+	// The account's id: opaque, unique across tenants, starting `acc_`.
+	Id string `json:"id"`
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
 	ExternalID *string `json:"externalID"`
-	Name       string  `json:"name"`
+	// The company's name, 1 to 200 characters.
+	Name string `json:"name"`
 }
 
 // GetId returns AccountRef.Id, and is useful for accessing the field via an interface.
@@ -772,14 +857,19 @@ func (v *AccountRef) GetExternalID() *string { return v.ExternalID }
 // GetName returns AccountRef.Name, and is useful for accessing the field via an interface.
 func (v *AccountRef) GetName() string { return v.Name }
 
-// AccountSize is enum for the field size
+// A company's headcount band.
 type AccountSize string
 
 const (
-	AccountSizeMicro      AccountSize = "MICRO"
-	AccountSizeSmall      AccountSize = "SMALL"
-	AccountSizeMedium     AccountSize = "MEDIUM"
-	AccountSizeLarge      AccountSize = "LARGE"
+	// Fewer than 10 people.
+	AccountSizeMicro AccountSize = "MICRO"
+	// 10 to 49 people.
+	AccountSizeSmall AccountSize = "SMALL"
+	// 50 to 249 people.
+	AccountSizeMedium AccountSize = "MEDIUM"
+	// 250 to 999 people.
+	AccountSizeLarge AccountSize = "LARGE"
+	// 1,000 people or more.
 	AccountSizeEnterprise AccountSize = "ENTERPRISE"
 )
 
@@ -791,16 +881,22 @@ var AllAccountSize = []AccountSize{
 	AccountSizeEnterprise,
 }
 
-// AccountStage is enum for the field stage
+// The rungs of the customer ladder: PROSPECT → NEW → ACTIVE → RETAINED → LOYAL, or CHURNED.
 type AccountStage string
 
 const (
+	// Not a customer yet (the default).
 	AccountStageProspect AccountStage = "PROSPECT"
-	AccountStageNew      AccountStage = "NEW"
-	AccountStageActive   AccountStage = "ACTIVE"
+	// Has just become a customer.
+	AccountStageNew AccountStage = "NEW"
+	// A customer using the product.
+	AccountStageActive AccountStage = "ACTIVE"
+	// A customer that has renewed.
 	AccountStageRetained AccountStage = "RETAINED"
-	AccountStageLoyal    AccountStage = "LOYAL"
-	AccountStageChurned  AccountStage = "CHURNED"
+	// A long-standing customer that keeps renewing.
+	AccountStageLoyal AccountStage = "LOYAL"
+	// A former customer. The at-risk and gap rankings leave these out unless asked for by stage.
+	AccountStageChurned AccountStage = "CHURNED"
 )
 
 var AllAccountStage = []AccountStage{
@@ -814,22 +910,34 @@ var AllAccountStage = []AccountStage{
 
 // An account's own fields, its owner and its parent.
 type AccountSummary struct {
-	Id         string  `json:"id"`
+	// The account's id: opaque, unique across tenants, starting `acc_`.
+	Id string `json:"id"`
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
 	ExternalID *string `json:"externalID"`
-	Name       string  `json:"name"`
-	// the company's internet domain, e.g. example.com
-	Domain   *string `json:"domain"`
+	// The company's name, 1 to 200 characters.
+	Name string `json:"name"`
+	// The company's internet domain, e.g. example.com: a host name without scheme or path. Null when unknown.
+	Domain *string `json:"domain"`
+	// The company's industry, in the seller's words (up to 100 characters).
 	Industry *string `json:"industry"`
-	Region   *string `json:"region"`
-	// headcount band: MICRO <10, SMALL <50, MEDIUM <250, LARGE <1000, ENTERPRISE 1000+
-	Size      *AccountSize                 `json:"size"`
-	Tier      AccountTier                  `json:"tier"`
-	Stage     AccountStage                 `json:"stage"`
-	Version   int                          `json:"version"`
-	CreatedAt time.Time                    `json:"createdAt"`
-	UpdatedAt time.Time                    `json:"updatedAt"`
-	Owner     *AccountSummaryOwnerMember   `json:"owner"`
-	Parent    *AccountSummaryParentAccount `json:"parent"`
+	// The company's region, in the seller's words (up to 100 characters).
+	Region *string `json:"region"`
+	// The company's headcount band; null when unknown.
+	Size *AccountSize `json:"size"`
+	// How much the account matters to the seller; STANDARD unless set.
+	Tier AccountTier `json:"tier"`
+	// Where the account stands on the customer ladder; PROSPECT unless set.
+	Stage AccountStage `json:"stage"`
+	// 1 when created, one more with every update that changes something: pass the version you read as expectedVersion, and an update of a record changed since fails with CONFLICT.
+	Version int `json:"version"`
+	// When it was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+	// The key-account manager who owns the account; null when unassigned. A key-account manager's new accounts are their own and they cannot hand them on; managers assign within the teams they manage; admins and integrations assign anyone, and only they leave an account without an owner.
+	Owner *AccountSummaryOwnerMember `json:"owner"`
+	// The parent company of a subsidiary; null for a top-level account. The hierarchy has no loops and at most 50 levels.
+	Parent *AccountSummaryParentAccount `json:"parent"`
 }
 
 // GetId returns AccountSummary.Id, and is useful for accessing the field via an interface.
@@ -875,10 +983,16 @@ func (v *AccountSummary) GetOwner() *AccountSummaryOwnerMember { return v.Owner 
 func (v *AccountSummary) GetParent() *AccountSummaryParentAccount { return v.Parent }
 
 // AccountSummaryOwnerMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
 type AccountSummaryOwnerMember struct {
-	Id    string  `json:"id"`
+	// The member's id: opaque, unique across tenants, starting `mem_`.
+	Id string `json:"id"`
+	// The member's email, from their token; stored in lower case.
 	Email *string `json:"email"`
-	Name  *string `json:"name"`
+	// The member's name, from their token.
+	Name *string `json:"name"`
 }
 
 // GetId returns AccountSummaryOwnerMember.Id, and is useful for accessing the field via an interface.
@@ -891,10 +1005,16 @@ func (v *AccountSummaryOwnerMember) GetEmail() *string { return v.Email }
 func (v *AccountSummaryOwnerMember) GetName() *string { return v.Name }
 
 // AccountSummaryParentAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
 type AccountSummaryParentAccount struct {
-	Id         string  `json:"id"`
+	// The account's id: opaque, unique across tenants, starting `acc_`.
+	Id string `json:"id"`
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
 	ExternalID *string `json:"externalID"`
-	Name       string  `json:"name"`
+	// The company's name, 1 to 200 characters.
+	Name string `json:"name"`
 }
 
 // GetId returns AccountSummaryParentAccount.Id, and is useful for accessing the field via an interface.
@@ -906,14 +1026,18 @@ func (v *AccountSummaryParentAccount) GetExternalID() *string { return v.Externa
 // GetName returns AccountSummaryParentAccount.Name, and is useful for accessing the field via an interface.
 func (v *AccountSummaryParentAccount) GetName() string { return v.Name }
 
-// AccountTier is enum for the field tier
+// How much an account matters to the seller.
 type AccountTier string
 
 const (
+	// One of the few accounts the seller's strategy depends on.
 	AccountTierStrategic AccountTier = "STRATEGIC"
-	AccountTierKey       AccountTier = "KEY"
-	AccountTierGrowth    AccountTier = "GROWTH"
-	AccountTierStandard  AccountTier = "STANDARD"
+	// A major account, managed one to one.
+	AccountTierKey AccountTier = "KEY"
+	// An account with room to grow.
+	AccountTierGrowth AccountTier = "GROWTH"
+	// Any other account (the default).
+	AccountTierStandard AccountTier = "STANDARD"
 )
 
 var AllAccountTier = []AccountTier{
@@ -924,11 +1048,16 @@ var AllAccountTier = []AccountTier{
 }
 
 // AcknowledgeComplaintAcknowledgeComplaintFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
 type AcknowledgeComplaintAcknowledgeComplaintFeedback struct {
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
 	Id string `json:"id"`
-	// the state of a complaint: OPEN → ACKNOWLEDGED → RESOLVED; empty for other kinds
-	Status         *FeedbackStatus `json:"status"`
-	AcknowledgedAt *time.Time      `json:"acknowledgedAt"`
+	// Where a complaint stands (OPEN unless given when it is captured); null for the other kinds.
+	Status *FeedbackStatus `json:"status"`
+	// When the complaint was acknowledged (by acknowledgeComplaint, or by resolveComplaint on an open one).
+	AcknowledgedAt *time.Time `json:"acknowledgedAt"`
 }
 
 // GetId returns AcknowledgeComplaintAcknowledgeComplaintFeedback.Id, and is useful for accessing the field via an interface.
@@ -956,15 +1085,22 @@ func (v *AcknowledgeComplaintResponse) GetAcknowledgeComplaint() AcknowledgeComp
 }
 
 // AddBuyingContactAddBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
 type AddBuyingContactAddBuyingContact struct {
+	// The buying contact's id: opaque, unique across tenants, starting `bct_`.
 	Id string `json:"id"`
-	// the parts the person plays in purchasing
+	// The parts the person plays in purchasing, each once.
 	Roles []BuyingRole `json:"roles"`
-	// the account's main purchasing contact; at most one
-	Primary   bool                                    `json:"primary"`
-	Influence *BuyingContactInfluence                 `json:"influence"`
-	Account   AddBuyingContactAddBuyingContactAccount `json:"account"`
-	Person    AddBuyingContactAddBuyingContactPerson  `json:"person"`
+	// Whether this is the account's main purchasing contact. An account has at most one: marking a contact primary makes the previous one not.
+	Primary bool `json:"primary"`
+	// How much sway the person has over the purchase; null when unknown.
+	Influence *BuyingContactInfluence `json:"influence"`
+	// The account the person buys for; it never changes.
+	Account AddBuyingContactAddBuyingContactAccount `json:"account"`
+	// The person; it never changes.
+	Person AddBuyingContactAddBuyingContactPerson `json:"person"`
 }
 
 // GetId returns AddBuyingContactAddBuyingContact.Id, and is useful for accessing the field via an interface.
@@ -990,8 +1126,13 @@ func (v *AddBuyingContactAddBuyingContact) GetPerson() AddBuyingContactAddBuying
 }
 
 // AddBuyingContactAddBuyingContactAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
 type AddBuyingContactAddBuyingContactAccount struct {
-	Id   string `json:"id"`
+	// The account's id: opaque, unique across tenants, starting `acc_`.
+	Id string `json:"id"`
+	// The company's name, 1 to 200 characters.
 	Name string `json:"name"`
 }
 
@@ -1002,10 +1143,15 @@ func (v *AddBuyingContactAddBuyingContactAccount) GetId() string { return v.Id }
 func (v *AddBuyingContactAddBuyingContactAccount) GetName() string { return v.Name }
 
 // AddBuyingContactAddBuyingContactPerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
 type AddBuyingContactAddBuyingContactPerson struct {
-	Id   string `json:"id"`
+	// The person's id: opaque, unique across tenants, starting `per_`.
+	Id string `json:"id"`
+	// The person's name, 1 to 200 characters.
 	Name string `json:"name"`
-	// unique per tenant; stored in lower case
+	// The person's email address, unique in the tenant; stored trimmed and in lower case.
 	Email string `json:"email"`
 }
 
@@ -1018,18 +1164,26 @@ func (v *AddBuyingContactAddBuyingContactPerson) GetName() string { return v.Nam
 // GetEmail returns AddBuyingContactAddBuyingContactPerson.Email, and is useful for accessing the field via an interface.
 func (v *AddBuyingContactAddBuyingContactPerson) GetEmail() string { return v.Email }
 
+// A person to add to an account as a buying contact, by their email.
 type AddBuyingContactInput struct {
+	// The account the person buys for.
 	AccountID string `json:"accountID"`
 	// The person's email: an existing person of the tenant is reused, else one is created.
 	Email string `json:"email"`
 	// The person's name; required when the email is new.
-	Name      *string                 `json:"name"`
-	Title     *string                 `json:"title"`
-	Roles     []BuyingRole            `json:"roles"`
-	Primary   *bool                   `json:"primary"`
+	Name *string `json:"name"`
+	// The person's job title, up to 200 characters; used only when the email is new.
+	Title *string `json:"title"`
+	// The parts the person plays in purchasing; none when omitted.
+	Roles []BuyingRole `json:"roles"`
+	// Whether the person is the account's main purchasing contact (false when omitted); marking one primary makes the previous one not.
+	Primary *bool `json:"primary"`
+	// How much sway the person has over the purchase.
 	Influence *BuyingContactInfluence `json:"influence"`
-	Since     *time.Time              `json:"since"`
-	Until     *time.Time              `json:"until"`
+	// When the person took this part.
+	Since *time.Time `json:"since"`
+	// When the person gave this part up; not before since.
+	Until *time.Time `json:"until"`
 }
 
 // GetAccountID returns AddBuyingContactInput.AccountID, and is useful for accessing the field via an interface.
@@ -1071,12 +1225,20 @@ func (v *AddBuyingContactResponse) GetAddBuyingContact() AddBuyingContactAddBuyi
 }
 
 // AddCouncilMemberAddCouncilMemberCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
 type AddCouncilMemberAddCouncilMemberCouncilMembership struct {
-	Id       string                                                              `json:"id"`
-	Role     CouncilMembershipRole                                               `json:"role"`
-	JoinedAt time.Time                                                           `json:"joinedAt"`
-	Council  AddCouncilMemberAddCouncilMemberCouncilMembershipCouncilUserCouncil `json:"council"`
-	Person   AddCouncilMemberAddCouncilMemberCouncilMembershipPerson             `json:"person"`
+	// The council membership's id: opaque, unique across tenants, starting `cmb_`.
+	Id string `json:"id"`
+	// The part they play on the council; MEMBER unless set.
+	Role CouncilMembershipRole `json:"role"`
+	// When they joined; now unless set.
+	JoinedAt time.Time `json:"joinedAt"`
+	// The council; it never changes.
+	Council AddCouncilMemberAddCouncilMemberCouncilMembershipCouncilUserCouncil `json:"council"`
+	// The person on the seat; it never changes.
+	Person AddCouncilMemberAddCouncilMemberCouncilMembershipPerson `json:"person"`
 }
 
 // GetId returns AddCouncilMemberAddCouncilMemberCouncilMembership.Id, and is useful for accessing the field via an interface.
@@ -1103,8 +1265,13 @@ func (v *AddCouncilMemberAddCouncilMemberCouncilMembership) GetPerson() AddCounc
 }
 
 // AddCouncilMemberAddCouncilMemberCouncilMembershipCouncilUserCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
 type AddCouncilMemberAddCouncilMemberCouncilMembershipCouncilUserCouncil struct {
-	Id   string `json:"id"`
+	// The user council's id: opaque, unique across tenants, starting `cou_`.
+	Id string `json:"id"`
+	// The council's name, unique in the tenant, 1 to 200 characters.
 	Name string `json:"name"`
 }
 
@@ -1119,10 +1286,15 @@ func (v *AddCouncilMemberAddCouncilMemberCouncilMembershipCouncilUserCouncil) Ge
 }
 
 // AddCouncilMemberAddCouncilMemberCouncilMembershipPerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
 type AddCouncilMemberAddCouncilMemberCouncilMembershipPerson struct {
-	Id   string `json:"id"`
+	// The person's id: opaque, unique across tenants, starting `per_`.
+	Id string `json:"id"`
+	// The person's name, 1 to 200 characters.
 	Name string `json:"name"`
-	// unique per tenant; stored in lower case
+	// The person's email address, unique in the tenant; stored trimmed and in lower case.
 	Email string `json:"email"`
 }
 
@@ -1135,11 +1307,16 @@ func (v *AddCouncilMemberAddCouncilMemberCouncilMembershipPerson) GetName() stri
 // GetEmail returns AddCouncilMemberAddCouncilMemberCouncilMembershipPerson.Email, and is useful for accessing the field via an interface.
 func (v *AddCouncilMemberAddCouncilMemberCouncilMembershipPerson) GetEmail() string { return v.Email }
 
+// A person to seat on a user council.
 type AddCouncilMemberInput struct {
-	CouncilID string                 `json:"councilID"`
-	PersonID  string                 `json:"personID"`
-	Role      *CouncilMembershipRole `json:"role"`
-	JoinedAt  *time.Time             `json:"joinedAt"`
+	// The council.
+	CouncilID string `json:"councilID"`
+	// The person: a buying contact or end user of the council's account (of any account of the tenant, for a cross-account council).
+	PersonID string `json:"personID"`
+	// The part they play on the council; MEMBER when omitted.
+	Role *CouncilMembershipRole `json:"role"`
+	// When they joined; now when omitted.
+	JoinedAt *time.Time `json:"joinedAt"`
 }
 
 // GetCouncilID returns AddCouncilMemberInput.CouncilID, and is useful for accessing the field via an interface.
@@ -1156,6 +1333,7 @@ func (v *AddCouncilMemberInput) GetJoinedAt() *time.Time { return v.JoinedAt }
 
 // AddCouncilMemberResponse is returned by AddCouncilMember on success.
 type AddCouncilMemberResponse struct {
+	// Seats a person on a council.
 	AddCouncilMember AddCouncilMemberAddCouncilMemberCouncilMembership `json:"addCouncilMember"`
 }
 
@@ -1165,15 +1343,24 @@ func (v *AddCouncilMemberResponse) GetAddCouncilMember() AddCouncilMemberAddCoun
 }
 
 // AddEndUserAddEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
 type AddEndUserAddEndUser struct {
-	Id         string        `json:"id"`
-	Department *string       `json:"department"`
-	JobRole    *string       `json:"jobRole"`
-	Status     EndUserStatus `json:"status"`
-	// holds a licensed seat
-	Licensed bool                        `json:"licensed"`
-	Account  AddEndUserAddEndUserAccount `json:"account"`
-	Person   AddEndUserAddEndUserPerson  `json:"person"`
+	// The end user's id: opaque, unique across tenants, starting `eus_`.
+	Id string `json:"id"`
+	// The department they work in, up to 200 characters.
+	Department *string `json:"department"`
+	// What they do with the product, up to 200 characters.
+	JobRole *string `json:"jobRole"`
+	// Where they stand with the product; ACTIVE unless set. Active licensed end users fill the seats of the account's active contracts.
+	Status EndUserStatus `json:"status"`
+	// Whether they hold a licensed seat; true unless set.
+	Licensed bool `json:"licensed"`
+	// The account where the person uses the product; it never changes.
+	Account AddEndUserAddEndUserAccount `json:"account"`
+	// The person; it never changes.
+	Person AddEndUserAddEndUserPerson `json:"person"`
 }
 
 // GetId returns AddEndUserAddEndUser.Id, and is useful for accessing the field via an interface.
@@ -1198,8 +1385,13 @@ func (v *AddEndUserAddEndUser) GetAccount() AddEndUserAddEndUserAccount { return
 func (v *AddEndUserAddEndUser) GetPerson() AddEndUserAddEndUserPerson { return v.Person }
 
 // AddEndUserAddEndUserAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
 type AddEndUserAddEndUserAccount struct {
-	Id   string `json:"id"`
+	// The account's id: opaque, unique across tenants, starting `acc_`.
+	Id string `json:"id"`
+	// The company's name, 1 to 200 characters.
 	Name string `json:"name"`
 }
 
@@ -1210,10 +1402,15 @@ func (v *AddEndUserAddEndUserAccount) GetId() string { return v.Id }
 func (v *AddEndUserAddEndUserAccount) GetName() string { return v.Name }
 
 // AddEndUserAddEndUserPerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
 type AddEndUserAddEndUserPerson struct {
-	Id   string `json:"id"`
+	// The person's id: opaque, unique across tenants, starting `per_`.
+	Id string `json:"id"`
+	// The person's name, 1 to 200 characters.
 	Name string `json:"name"`
-	// unique per tenant; stored in lower case
+	// The person's email address, unique in the tenant; stored trimmed and in lower case.
 	Email string `json:"email"`
 }
 
@@ -1226,19 +1423,28 @@ func (v *AddEndUserAddEndUserPerson) GetName() string { return v.Name }
 // GetEmail returns AddEndUserAddEndUserPerson.Email, and is useful for accessing the field via an interface.
 func (v *AddEndUserAddEndUserPerson) GetEmail() string { return v.Email }
 
+// A person to add to an account as an end user, by their email.
 type AddEndUserInput struct {
+	// The account where the person uses the product.
 	AccountID string `json:"accountID"`
 	// The person's email: an existing person of the tenant is reused, else one is created.
 	Email string `json:"email"`
 	// The person's name; required when the email is new.
-	Name         *string        `json:"name"`
-	Title        *string        `json:"title"`
-	Department   *string        `json:"department"`
-	JobRole      *string        `json:"jobRole"`
-	Status       *EndUserStatus `json:"status"`
-	Licensed     *bool          `json:"licensed"`
-	FirstSeenAt  *time.Time     `json:"firstSeenAt"`
-	LastActiveAt *time.Time     `json:"lastActiveAt"`
+	Name *string `json:"name"`
+	// The person's job title, up to 200 characters; used only when the email is new.
+	Title *string `json:"title"`
+	// The department they work in, up to 200 characters.
+	Department *string `json:"department"`
+	// What they do with the product, up to 200 characters.
+	JobRole *string `json:"jobRole"`
+	// Where they stand with the product; ACTIVE when omitted.
+	Status *EndUserStatus `json:"status"`
+	// Whether they hold a licensed seat; true when omitted.
+	Licensed *bool `json:"licensed"`
+	// When they first used the product.
+	FirstSeenAt *time.Time `json:"firstSeenAt"`
+	// When they last used the product; not before firstSeenAt.
+	LastActiveAt *time.Time `json:"lastActiveAt"`
 }
 
 // GetAccountID returns AddEndUserInput.AccountID, and is useful for accessing the field via an interface.
@@ -1281,10 +1487,16 @@ type AddEndUserResponse struct {
 func (v *AddEndUserResponse) GetAddEndUser() AddEndUserAddEndUser { return v.AddEndUser }
 
 // AtRiskAccountsAtRiskAccountsAccountHealthConnection includes the requested fields of the GraphQL type AccountHealthConnection.
+// The GraphQL type's documentation follows.
+//
+// A page of accounts ranked by health, worst first.
 type AtRiskAccountsAtRiskAccountsAccountHealthConnection struct {
-	TotalCount int                                                                         `json:"totalCount"`
-	PageInfo   Page                                                                        `json:"pageInfo"`
-	Edges      []AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge `json:"edges"`
+	// How many accounts the whole ranking holds.
+	TotalCount int `json:"totalCount"`
+	// Where the page is in the ranking.
+	PageInfo Page `json:"pageInfo"`
+	// The accounts of the page.
+	Edges []AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge `json:"edges"`
 }
 
 // GetTotalCount returns AtRiskAccountsAtRiskAccountsAccountHealthConnection.TotalCount, and is useful for accessing the field via an interface.
@@ -1301,7 +1513,11 @@ func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnection) GetEdges() []AtRis
 }
 
 // AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge includes the requested fields of the GraphQL type AccountHealthEdge.
+// The GraphQL type's documentation follows.
+//
+// An account in the ranking by health.
 type AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge struct {
+	// The account's health.
 	Node RankedAccount `json:"node"`
 }
 
@@ -1312,7 +1528,7 @@ func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEd
 
 // AtRiskAccountsResponse is returned by AtRiskAccounts on success.
 type AtRiskAccountsResponse struct {
-	// Accounts ranked by health, worst first.
+	// Accounts ranked by health, worst first (ties by account id); churned accounts only when asked for by stage.
 	AtRiskAccounts AtRiskAccountsAtRiskAccountsAccountHealthConnection `json:"atRiskAccounts"`
 }
 
@@ -1321,13 +1537,16 @@ func (v *AtRiskAccountsResponse) GetAtRiskAccounts() AtRiskAccountsAtRiskAccount
 	return v.AtRiskAccounts
 }
 
-// BuyingContactInfluence is enum for the field influence
+// How much sway a buying contact has over a purchase.
 type BuyingContactInfluence string
 
 const (
-	BuyingContactInfluenceLow    BuyingContactInfluence = "LOW"
+	// Little: they are heard.
+	BuyingContactInfluenceLow BuyingContactInfluence = "LOW"
+	// Some: they shape the decision.
 	BuyingContactInfluenceMedium BuyingContactInfluence = "MEDIUM"
-	BuyingContactInfluenceHigh   BuyingContactInfluence = "HIGH"
+	// Much: the decision hangs on them.
+	BuyingContactInfluenceHigh BuyingContactInfluence = "HIGH"
 )
 
 var AllBuyingContactInfluence = []BuyingContactInfluence{
@@ -1340,16 +1559,26 @@ var AllBuyingContactInfluence = []BuyingContactInfluence{
 type BuyingRole string
 
 const (
-	BuyingRoleEconomicBuyer    BuyingRole = "ECONOMIC_BUYER"
-	BuyingRoleDecisionMaker    BuyingRole = "DECISION_MAKER"
-	BuyingRoleTechnicalBuyer   BuyingRole = "TECHNICAL_BUYER"
-	BuyingRoleEvaluator        BuyingRole = "EVALUATOR"
-	BuyingRoleChampion         BuyingRole = "CHAMPION"
-	BuyingRoleInfluencer       BuyingRole = "INFLUENCER"
+	// Holds the budget and signs off the spend.
+	BuyingRoleEconomicBuyer BuyingRole = "ECONOMIC_BUYER"
+	// Makes the final decision.
+	BuyingRoleDecisionMaker BuyingRole = "DECISION_MAKER"
+	// Judges the product's technical fit.
+	BuyingRoleTechnicalBuyer BuyingRole = "TECHNICAL_BUYER"
+	// Tries the product out and reports on it.
+	BuyingRoleEvaluator BuyingRole = "EVALUATOR"
+	// Argues for the product inside the customer.
+	BuyingRoleChampion BuyingRole = "CHAMPION"
+	// Sways the decision without making it.
+	BuyingRoleInfluencer BuyingRole = "INFLUENCER"
+	// A senior executive who backs the purchase.
 	BuyingRoleExecutiveSponsor BuyingRole = "EXECUTIVE_SPONSOR"
-	BuyingRoleProcurement      BuyingRole = "PROCUREMENT"
-	BuyingRoleLegal            BuyingRole = "LEGAL"
-	BuyingRoleOther            BuyingRole = "OTHER"
+	// Runs the purchasing process.
+	BuyingRoleProcurement BuyingRole = "PROCUREMENT"
+	// Reviews the contract's terms.
+	BuyingRoleLegal BuyingRole = "LEGAL"
+	// Any other part.
+	BuyingRoleOther BuyingRole = "OTHER"
 )
 
 var AllBuyingRole = []BuyingRole{
@@ -1366,22 +1595,34 @@ var AllBuyingRole = []BuyingRole{
 }
 
 // CaptureFeedbackCaptureFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
 type CaptureFeedbackCaptureFeedback struct {
-	Id      string       `json:"id"`
-	Persona Persona      `json:"persona"`
-	Channel Channel      `json:"channel"`
-	Kind    FeedbackKind `json:"kind"`
-	// NPS 0–10 or CSAT 1–5; required for those kinds, refused for others
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
+	Id string `json:"id"`
+	// The voice it was given in: PURCHASER when the author is a buying contact of the account, END_USER when an end user.
+	Persona Persona `json:"persona"`
+	// How the feedback arrived.
+	Channel Channel `json:"channel"`
+	// What sort of feedback it is: it decides whether there is a score and a status.
+	Kind FeedbackKind `json:"kind"`
+	// The score: 0 to 10 for NPS, 1 to 5 for CSAT; required for those kinds, refused for the others.
 	Score *int `json:"score"`
-	// from -1 (negative) to 1 (positive)
+	// Its tone, from -1 (negative) to 1 (positive); null when not assessed.
 	Sentiment *float64 `json:"sentiment"`
-	Body      *string  `json:"body"`
-	Topics    []string `json:"topics"`
-	// the state of a complaint: OPEN → ACKNOWLEDGED → RESOLVED; empty for other kinds
-	Status     *FeedbackStatus                            `json:"status"`
-	ReceivedAt time.Time                                  `json:"receivedAt"`
-	Account    CaptureFeedbackCaptureFeedbackAccount      `json:"account"`
-	Author     CaptureFeedbackCaptureFeedbackAuthorPerson `json:"author"`
+	// What was said, up to 20,000 characters.
+	Body *string `json:"body"`
+	// What it is about: at most 20 topics, each stored trimmed, in lower case, once, and up to 60 characters long.
+	Topics []string `json:"topics"`
+	// Where a complaint stands (OPEN unless given when it is captured); null for the other kinds.
+	Status *FeedbackStatus `json:"status"`
+	// When it was given; now unless set, and never more than 5 minutes ahead of the server's clock.
+	ReceivedAt time.Time `json:"receivedAt"`
+	// The account the feedback is about; it never changes.
+	Account CaptureFeedbackCaptureFeedbackAccount `json:"account"`
+	// The person who gave it: a buying contact or an end user of the account; it never changes.
+	Author CaptureFeedbackCaptureFeedbackAuthorPerson `json:"author"`
 }
 
 // GetId returns CaptureFeedbackCaptureFeedback.Id, and is useful for accessing the field via an interface.
@@ -1425,8 +1666,13 @@ func (v *CaptureFeedbackCaptureFeedback) GetAuthor() CaptureFeedbackCaptureFeedb
 }
 
 // CaptureFeedbackCaptureFeedbackAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
 type CaptureFeedbackCaptureFeedbackAccount struct {
-	Id   string `json:"id"`
+	// The account's id: opaque, unique across tenants, starting `acc_`.
+	Id string `json:"id"`
+	// The company's name, 1 to 200 characters.
 	Name string `json:"name"`
 }
 
@@ -1437,10 +1683,15 @@ func (v *CaptureFeedbackCaptureFeedbackAccount) GetId() string { return v.Id }
 func (v *CaptureFeedbackCaptureFeedbackAccount) GetName() string { return v.Name }
 
 // CaptureFeedbackCaptureFeedbackAuthorPerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
 type CaptureFeedbackCaptureFeedbackAuthorPerson struct {
-	Id   string `json:"id"`
+	// The person's id: opaque, unique across tenants, starting `per_`.
+	Id string `json:"id"`
+	// The person's name, 1 to 200 characters.
 	Name string `json:"name"`
-	// unique per tenant; stored in lower case
+	// The person's email address, unique in the tenant; stored trimmed and in lower case.
 	Email string `json:"email"`
 }
 
@@ -1453,24 +1704,37 @@ func (v *CaptureFeedbackCaptureFeedbackAuthorPerson) GetName() string { return v
 // GetEmail returns CaptureFeedbackCaptureFeedbackAuthorPerson.Email, and is useful for accessing the field via an interface.
 func (v *CaptureFeedbackCaptureFeedbackAuthorPerson) GetEmail() string { return v.Email }
 
+// Feedback to capture, in the voice of the author's persona at the account.
 type CaptureFeedbackInput struct {
+	// The account the feedback is about.
 	AccountID string `json:"accountID"`
-	AuthorID  string `json:"authorID"`
+	// The person who gave it: a buying contact or an end user of the account.
+	AuthorID string `json:"authorID"`
 	// Taken from the author's relationship to the account (buying contact: PURCHASER, end user:
 	// END_USER); needed only when the author is both.
-	Persona   *Persona     `json:"persona"`
-	Channel   Channel      `json:"channel"`
-	Kind      FeedbackKind `json:"kind"`
-	Score     *int         `json:"score"`
-	Sentiment *float64     `json:"sentiment"`
-	Body      *string      `json:"body"`
-	Topics    []string     `json:"topics"`
+	Persona *Persona `json:"persona"`
+	// How the feedback arrived.
+	Channel Channel `json:"channel"`
+	// What sort of feedback it is; a COMPLAINT starts OPEN.
+	Kind FeedbackKind `json:"kind"`
+	// 0 to 10 for NPS, 1 to 5 for CSAT: required for those kinds, refused for the others.
+	Score *int `json:"score"`
+	// Its tone, from -1 (negative) to 1 (positive).
+	Sentiment *float64 `json:"sentiment"`
+	// What was said, up to 20,000 characters.
+	Body *string `json:"body"`
+	// What it is about: at most 20 topics of up to 60 characters, stored in lower case.
+	Topics []string `json:"topics"`
 	// When the feedback was given; now if omitted.
-	ReceivedAt       *time.Time `json:"receivedAt"`
-	ContractID       *string    `json:"contractID"`
-	CouncilSessionID *string    `json:"councilSessionID"`
-	InteractionID    *string    `json:"interactionID"`
-	ExternalID       *string    `json:"externalID"`
+	ReceivedAt *time.Time `json:"receivedAt"`
+	// The contract it is about, one of the account's.
+	ContractID *string `json:"contractID"`
+	// The council session where it was given.
+	CouncilSessionID *string `json:"councilSessionID"`
+	// The interaction in which it was given, one of the account's.
+	InteractionID *string `json:"interactionID"`
+	// Its id in an integrator's system, unique in the tenant.
+	ExternalID *string `json:"externalID"`
 }
 
 // GetAccountID returns CaptureFeedbackInput.AccountID, and is useful for accessing the field via an interface.
@@ -1526,12 +1790,15 @@ func (v *CaptureFeedbackResponse) GetCaptureFeedback() CaptureFeedbackCaptureFee
 	return v.CaptureFeedback
 }
 
-// ChangeOperation is enum for the field operation
+// What a change did to its entity.
 type ChangeOperation string
 
 const (
+	// Created it.
 	ChangeOperationCreate ChangeOperation = "CREATE"
+	// Changed some of its fields.
 	ChangeOperationUpdate ChangeOperation = "UPDATE"
+	// Deleted it.
 	ChangeOperationDelete ChangeOperation = "DELETE"
 )
 
@@ -1542,17 +1809,26 @@ var AllChangeOperation = []ChangeOperation{
 }
 
 // ChangeRecord includes the requested fields of the GraphQL type Change.
+// The GraphQL type's documentation follows.
+//
+// One row of the change journal: one committed create, update or delete of an entity. It is the audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION read it.
 type ChangeRecord struct {
-	// the position in the tenant's journal: dense, and committed in order
-	Seq        int    `json:"seq"`
+	// The position in the tenant's journal, from 1 without gaps: numbers become visible in order, so a reader paging by them misses no committed change.
+	Seq int `json:"seq"`
+	// The type of the entity that changed, as the API names it: Account, Feedback, …
 	EntityType string `json:"entityType"`
-	EntityID   string `json:"entityID"`
-	// the entity's external id when it had one, so feeds can apply deletions
-	ExternalID   *string                         `json:"externalID"`
-	Operation    ChangeOperation                 `json:"operation"`
-	ActorSubject string                          `json:"actorSubject"`
-	At           time.Time                       `json:"at"`
-	Fields       []ChangeRecordFieldsFieldChange `json:"fields"`
+	// The id of the entity that changed; it may be gone since.
+	EntityID string `json:"entityID"`
+	// The entity's external id when it had one, so that a feed can apply deletions by it.
+	ExternalID *string `json:"externalID"`
+	// What the change did to the entity.
+	Operation ChangeOperation `json:"operation"`
+	// Who made the change: the OIDC subject of the caller's token, or system:<reason> for the platform acting on its own (provisioning, seeding).
+	ActorSubject string `json:"actorSubject"`
+	// When the change was made, in its transaction.
+	At time.Time `json:"at"`
+	// The fields the change touched, with their values before and after.
+	Fields []ChangeRecordFieldsFieldChange `json:"fields"`
 }
 
 // GetSeq returns ChangeRecord.Seq, and is useful for accessing the field via an interface.
@@ -1584,9 +1860,12 @@ func (v *ChangeRecord) GetFields() []ChangeRecordFieldsFieldChange { return v.Fi
 //
 // A field that a change touched, with its value before and after.
 type ChangeRecordFieldsFieldChange struct {
-	Name string           `json:"name"`
-	Old  *json.RawMessage `json:"old"`
-	New  *json.RawMessage `json:"new"`
+	// The field's name in the API, e.g. name or ownerID.
+	Name string `json:"name"`
+	// The value before the change; null on create, or when it had none.
+	Old *json.RawMessage `json:"old"`
+	// The value after the change; null on delete, or when it has none.
+	New *json.RawMessage `json:"new"`
 }
 
 // GetName returns ChangeRecordFieldsFieldChange.Name, and is useful for accessing the field via an interface.
@@ -1640,19 +1919,28 @@ type ChangesResponse struct {
 // GetChanges returns ChangesResponse.Changes, and is useful for accessing the field via an interface.
 func (v *ChangesResponse) GetChanges() ChangesChangesChangeConnection { return v.Changes }
 
-// Channel is enum for the field channel
+// The medium through which feedback or an interaction arrived.
 type Channel string
 
 const (
-	ChannelEmail          Channel = "EMAIL"
-	ChannelCall           Channel = "CALL"
-	ChannelChat           Channel = "CHAT"
-	ChannelMeeting        Channel = "MEETING"
-	ChannelSurvey         Channel = "SURVEY"
+	// By email.
+	ChannelEmail Channel = "EMAIL"
+	// On a phone or video call.
+	ChannelCall Channel = "CALL"
+	// In a chat.
+	ChannelChat Channel = "CHAT"
+	// In a meeting.
+	ChannelMeeting Channel = "MEETING"
+	// In answer to a survey.
+	ChannelSurvey Channel = "SURVEY"
+	// At a session of a user council.
 	ChannelCouncilSession Channel = "COUNCIL_SESSION"
-	ChannelSupport        Channel = "SUPPORT"
-	ChannelWeb            Channel = "WEB"
-	ChannelSms            Channel = "SMS"
+	// Through the support desk.
+	ChannelSupport Channel = "SUPPORT"
+	// Through a web form or the product itself.
+	ChannelWeb Channel = "WEB"
+	// By text message.
+	ChannelSms Channel = "SMS"
 )
 
 var AllChannel = []Channel{
@@ -1668,34 +1956,49 @@ var AllChannel = []Channel{
 }
 
 // ContractRecord includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
 type ContractRecord struct {
-	Id         string  `json:"id"`
+	// The contract's id: opaque, unique across tenants, starting `ctr_`.
+	Id string `json:"id"`
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
 	ExternalID *string `json:"externalID"`
-	// the contract number, unique per tenant
-	Number    string         `json:"number"`
-	Status    ContractStatus `json:"status"`
-	StartDate time.Time      `json:"startDate"`
-	EndDate   time.Time      `json:"endDate"`
-	// days before the end date by which either side must give notice
-	RenewalNoticeDays int  `json:"renewalNoticeDays"`
-	AutoRenew         bool `json:"autoRenew"`
-	// the contract value in minor units of the currency (cents)
+	// The contract number, unique in the tenant, up to 64 characters.
+	Number string `json:"number"`
+	// Where the contract stands; DRAFT unless set.
+	Status ContractStatus `json:"status"`
+	// When the term starts.
+	StartDate time.Time `json:"startDate"`
+	// When the term ends; after startDate.
+	EndDate time.Time `json:"endDate"`
+	// Days before the end date by which either side must give notice, 0 to 3650; 90 unless set.
+	RenewalNoticeDays int `json:"renewalNoticeDays"`
+	// Whether the contract renews by itself unless notice is given; false unless set.
+	AutoRenew bool `json:"autoRenew"`
+	// The contract's value in minor units of its currency (cents for EUR), 0 or more; 0 unless set.
 	ValueMinor int `json:"valueMinor"`
-	// ISO 4217 code, e.g. EUR
+	// The ISO 4217 code of the value's currency, e.g. EUR; stored in upper case.
 	Currency string `json:"currency"`
-	// licensed seats
-	Seats    *int       `json:"seats"`
+	// The licensed seats, 0 or more; null when the contract does not count seats.
+	Seats *int `json:"seats"`
+	// When it was signed; null when not signed or unknown.
 	SignedAt *time.Time `json:"signedAt"`
 	// Whole days (24 hours) from now to the end date, rounded down; negative once it has passed.
 	DaysToRenewal int `json:"daysToRenewal"`
 	// Active licensed end users of the account over the contract's seats (1.0 = every seat
 	// used); null when the contract has no seats.
-	SeatUtilisation *float64                             `json:"seatUtilisation"`
-	Version         int                                  `json:"version"`
-	CreatedAt       time.Time                            `json:"createdAt"`
-	UpdatedAt       time.Time                            `json:"updatedAt"`
-	Account         ContractRecordAccount                `json:"account"`
-	SignedBy        *ContractRecordSignedByBuyingContact `json:"signedBy"`
+	SeatUtilisation *float64 `json:"seatUtilisation"`
+	// 1 when created, one more with every update that changes something: pass the version you read as expectedVersion, and an update of a record changed since fails with CONFLICT.
+	Version int `json:"version"`
+	// When it was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+	// The account that signed the contract; it never changes.
+	Account ContractRecordAccount `json:"account"`
+	// The buying contact who signed, one of the same account's; null when unknown.
+	SignedBy *ContractRecordSignedByBuyingContact `json:"signedBy"`
 }
 
 // GetId returns ContractRecord.Id, and is useful for accessing the field via an interface.
@@ -1756,10 +2059,16 @@ func (v *ContractRecord) GetAccount() ContractRecordAccount { return v.Account }
 func (v *ContractRecord) GetSignedBy() *ContractRecordSignedByBuyingContact { return v.SignedBy }
 
 // ContractRecordAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
 type ContractRecordAccount struct {
-	Id         string  `json:"id"`
+	// The account's id: opaque, unique across tenants, starting `acc_`.
+	Id string `json:"id"`
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
 	ExternalID *string `json:"externalID"`
-	Name       string  `json:"name"`
+	// The company's name, 1 to 200 characters.
+	Name string `json:"name"`
 }
 
 // GetId returns ContractRecordAccount.Id, and is useful for accessing the field via an interface.
@@ -1772,8 +2081,13 @@ func (v *ContractRecordAccount) GetExternalID() *string { return v.ExternalID }
 func (v *ContractRecordAccount) GetName() string { return v.Name }
 
 // ContractRecordSignedByBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
 type ContractRecordSignedByBuyingContact struct {
-	Id         string  `json:"id"`
+	// The buying contact's id: opaque, unique across tenants, starting `bct_`.
+	Id string `json:"id"`
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
 	ExternalID *string `json:"externalID"`
 }
 
@@ -1783,13 +2097,17 @@ func (v *ContractRecordSignedByBuyingContact) GetId() string { return v.Id }
 // GetExternalID returns ContractRecordSignedByBuyingContact.ExternalID, and is useful for accessing the field via an interface.
 func (v *ContractRecordSignedByBuyingContact) GetExternalID() *string { return v.ExternalID }
 
-// ContractStatus is enum for the field status
+// Where a contract stands.
 type ContractStatus string
 
 const (
-	ContractStatusDraft      ContractStatus = "DRAFT"
-	ContractStatusActive     ContractStatus = "ACTIVE"
-	ContractStatusExpired    ContractStatus = "EXPIRED"
+	// Not in force yet (the default).
+	ContractStatusDraft ContractStatus = "DRAFT"
+	// In force: the account's health counts its end date (the renewal) and its seats.
+	ContractStatusActive ContractStatus = "ACTIVE"
+	// Ran to its end date.
+	ContractStatusExpired ContractStatus = "EXPIRED"
+	// Ended before its end date.
 	ContractStatusTerminated ContractStatus = "TERMINATED"
 )
 
@@ -1801,14 +2119,26 @@ var AllContractStatus = []ContractStatus{
 }
 
 // CouncilDetailNode includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
 type CouncilDetailNode struct {
-	Id          string                                                  `json:"id"`
-	Name        string                                                  `json:"name"`
-	Purpose     *string                                                 `json:"purpose"`
-	Status      UserCouncilStatus                                       `json:"status"`
-	Account     *CouncilDetailNodeAccount                               `json:"account"`
+	// The user council's id: opaque, unique across tenants, starting `cou_`.
+	Id string `json:"id"`
+	// The council's name, unique in the tenant, 1 to 200 characters.
+	Name string `json:"name"`
+	// What the council is for, up to 5,000 characters.
+	Purpose *string `json:"purpose"`
+	// Where the council stands; FORMING unless set.
+	Status UserCouncilStatus `json:"status"`
+	// The account the council belongs to; null for a cross-account council.
+	Account *CouncilDetailNodeAccount `json:"account"`
+	// The seats on the council, of current and past members (leftAtIsNil: true keeps the current ones).
+	CurrentMembers CouncilDetailNodeCurrentMembersCouncilMembershipConnection `json:"currentMembers"`
+	// The seats on the council, of current and past members (leftAtIsNil: true keeps the current ones).
 	Memberships CouncilDetailNodeMembershipsCouncilMembershipConnection `json:"memberships"`
-	Sessions    CouncilDetailNodeSessionsCouncilSessionConnection       `json:"sessions"`
+	// The council's meetings.
+	Sessions CouncilDetailNodeSessionsCouncilSessionConnection `json:"sessions"`
 	// Attendance per session and per member.
 	Attendance CouncilDetailNodeAttendanceCouncilAttendance `json:"attendance"`
 	// The perception of the council's current members (on the council's account, or on any account for a cross-account council).
@@ -1830,6 +2160,11 @@ func (v *CouncilDetailNode) GetStatus() UserCouncilStatus { return v.Status }
 // GetAccount returns CouncilDetailNode.Account, and is useful for accessing the field via an interface.
 func (v *CouncilDetailNode) GetAccount() *CouncilDetailNodeAccount { return v.Account }
 
+// GetCurrentMembers returns CouncilDetailNode.CurrentMembers, and is useful for accessing the field via an interface.
+func (v *CouncilDetailNode) GetCurrentMembers() CouncilDetailNodeCurrentMembersCouncilMembershipConnection {
+	return v.CurrentMembers
+}
+
 // GetMemberships returns CouncilDetailNode.Memberships, and is useful for accessing the field via an interface.
 func (v *CouncilDetailNode) GetMemberships() CouncilDetailNodeMembershipsCouncilMembershipConnection {
 	return v.Memberships
@@ -1849,18 +2184,31 @@ func (v *CouncilDetailNode) GetAttendance() CouncilDetailNodeAttendanceCouncilAt
 func (v *CouncilDetailNode) GetPerception() CouncilDetailNodePerception { return v.Perception }
 
 // CouncilDetailNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
 type CouncilDetailNodeAccount struct {
-	Id   string `json:"id"`
+	// The account's id: opaque, unique across tenants, starting `acc_`.
+	Id string `json:"id"`
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
+	ExternalID *string `json:"externalID"`
+	// The company's name, 1 to 200 characters.
 	Name string `json:"name"`
 }
 
 // GetId returns CouncilDetailNodeAccount.Id, and is useful for accessing the field via an interface.
 func (v *CouncilDetailNodeAccount) GetId() string { return v.Id }
 
+// GetExternalID returns CouncilDetailNodeAccount.ExternalID, and is useful for accessing the field via an interface.
+func (v *CouncilDetailNodeAccount) GetExternalID() *string { return v.ExternalID }
+
 // GetName returns CouncilDetailNodeAccount.Name, and is useful for accessing the field via an interface.
 func (v *CouncilDetailNodeAccount) GetName() string { return v.Name }
 
 // CouncilDetailNodeAttendanceCouncilAttendance includes the requested fields of the GraphQL type CouncilAttendance.
+// The GraphQL type's documentation follows.
+//
+// A council's attendance, per session and per member.
 type CouncilDetailNodeAttendanceCouncilAttendance struct {
 	// Seats taken over seats available, across all sessions.
 	Rate *float64 `json:"rate"`
@@ -1868,6 +2216,20 @@ type CouncilDetailNodeAttendanceCouncilAttendance struct {
 
 // GetRate returns CouncilDetailNodeAttendanceCouncilAttendance.Rate, and is useful for accessing the field via an interface.
 func (v *CouncilDetailNodeAttendanceCouncilAttendance) GetRate() *float64 { return v.Rate }
+
+// CouncilDetailNodeCurrentMembersCouncilMembershipConnection includes the requested fields of the GraphQL type CouncilMembershipConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type CouncilDetailNodeCurrentMembersCouncilMembershipConnection struct {
+	// Identifies the total count of items in the connection.
+	TotalCount int `json:"totalCount"`
+}
+
+// GetTotalCount returns CouncilDetailNodeCurrentMembersCouncilMembershipConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *CouncilDetailNodeCurrentMembersCouncilMembershipConnection) GetTotalCount() int {
+	return v.TotalCount
+}
 
 // CouncilDetailNodeMembershipsCouncilMembershipConnection includes the requested fields of the GraphQL type CouncilMembershipConnection.
 // The GraphQL type's documentation follows.
@@ -1910,9 +2272,11 @@ func (v *CouncilDetailNodeMembershipsCouncilMembershipConnectionEdgesCouncilMemb
 // The voice of the purchaser and the voice of the end user side by side.
 type CouncilDetailNodePerception struct {
 	// Purchaser NPS − end-user NPS; null when either persona has no NPS response.
-	NpsGap    *float64                                              `json:"npsGap"`
+	NpsGap *float64 `json:"npsGap"`
+	// What the buying contacts said.
 	Purchaser CouncilDetailNodePerceptionPurchaserPersonaPerception `json:"purchaser"`
-	EndUser   CouncilDetailNodePerceptionEndUserPersonaPerception   `json:"endUser"`
+	// What the end users said.
+	EndUser CouncilDetailNodePerceptionEndUserPersonaPerception `json:"endUser"`
 }
 
 // GetNpsGap returns CouncilDetailNodePerception.NpsGap, and is useful for accessing the field via an interface.
@@ -1935,7 +2299,7 @@ func (v *CouncilDetailNodePerception) GetEndUser() CouncilDetailNodePerceptionEn
 type CouncilDetailNodePerceptionEndUserPersonaPerception struct {
 	// People counted for NPS: each person's latest NPS response in the window.
 	NpsResponses int `json:"npsResponses"`
-	// % promoters − % detractors; null without NPS responses.
+	// % promoters − % detractors, from −100 to 100; null without NPS responses.
 	Nps *float64 `json:"nps"`
 }
 
@@ -1954,7 +2318,7 @@ func (v *CouncilDetailNodePerceptionEndUserPersonaPerception) GetNps() *float64 
 type CouncilDetailNodePerceptionPurchaserPersonaPerception struct {
 	// People counted for NPS: each person's latest NPS response in the window.
 	NpsResponses int `json:"npsResponses"`
-	// % promoters − % detractors; null without NPS responses.
+	// % promoters − % detractors, from −100 to 100; null without NPS responses.
 	Nps *float64 `json:"nps"`
 }
 
@@ -2001,6 +2365,7 @@ func (v *CouncilDetailNodeSessionsCouncilSessionConnectionEdgesCouncilSessionEdg
 
 // CouncilDetailResponse is returned by CouncilDetail on success.
 type CouncilDetailResponse struct {
+	// The user councils the caller may see: those of the accounts they may see, and every cross-account council.
 	UserCouncils CouncilDetailUserCouncilsUserCouncilConnection `json:"userCouncils"`
 }
 
@@ -2038,12 +2403,20 @@ func (v *CouncilDetailUserCouncilsUserCouncilConnectionEdgesUserCouncilEdge) Get
 }
 
 // CouncilMember includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
 type CouncilMember struct {
-	Id       string                `json:"id"`
-	Role     CouncilMembershipRole `json:"role"`
-	JoinedAt time.Time             `json:"joinedAt"`
-	LeftAt   *time.Time            `json:"leftAt"`
-	Person   CouncilMemberPerson   `json:"person"`
+	// The council membership's id: opaque, unique across tenants, starting `cmb_`.
+	Id string `json:"id"`
+	// The part they play on the council; MEMBER unless set.
+	Role CouncilMembershipRole `json:"role"`
+	// When they joined; now unless set.
+	JoinedAt time.Time `json:"joinedAt"`
+	// When they left, not before joinedAt; null while they sit on the council.
+	LeftAt *time.Time `json:"leftAt"`
+	// The person on the seat; it never changes.
+	Person CouncilMemberPerson `json:"person"`
 }
 
 // GetId returns CouncilMember.Id, and is useful for accessing the field via an interface.
@@ -2062,10 +2435,15 @@ func (v *CouncilMember) GetLeftAt() *time.Time { return v.LeftAt }
 func (v *CouncilMember) GetPerson() CouncilMemberPerson { return v.Person }
 
 // CouncilMemberPerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
 type CouncilMemberPerson struct {
-	Id   string `json:"id"`
+	// The person's id: opaque, unique across tenants, starting `per_`.
+	Id string `json:"id"`
+	// The person's name, 1 to 200 characters.
 	Name string `json:"name"`
-	// unique per tenant; stored in lower case
+	// The person's email address, unique in the tenant; stored trimmed and in lower case.
 	Email string `json:"email"`
 }
 
@@ -2078,13 +2456,17 @@ func (v *CouncilMemberPerson) GetName() string { return v.Name }
 // GetEmail returns CouncilMemberPerson.Email, and is useful for accessing the field via an interface.
 func (v *CouncilMemberPerson) GetEmail() string { return v.Email }
 
-// CouncilMembershipRole is enum for the field role
+// The part a person plays on a user council.
 type CouncilMembershipRole string
 
 const (
-	CouncilMembershipRoleChair    CouncilMembershipRole = "CHAIR"
-	CouncilMembershipRoleMember   CouncilMembershipRole = "MEMBER"
-	CouncilMembershipRoleSponsor  CouncilMembershipRole = "SPONSOR"
+	// Leads the council.
+	CouncilMembershipRoleChair CouncilMembershipRole = "CHAIR"
+	// Takes part (the default).
+	CouncilMembershipRoleMember CouncilMembershipRole = "MEMBER"
+	// Backs the council on the customer's side.
+	CouncilMembershipRoleSponsor CouncilMembershipRole = "SPONSOR"
+	// Attends without taking part.
 	CouncilMembershipRoleObserver CouncilMembershipRole = "OBSERVER"
 )
 
@@ -2096,8 +2478,13 @@ var AllCouncilMembershipRole = []CouncilMembershipRole{
 }
 
 // CouncilRef includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
 type CouncilRef struct {
-	Id   string `json:"id"`
+	// The user council's id: opaque, unique across tenants, starting `cou_`.
+	Id string `json:"id"`
+	// The council's name, unique in the tenant, 1 to 200 characters.
 	Name string `json:"name"`
 }
 
@@ -2108,10 +2495,17 @@ func (v *CouncilRef) GetId() string { return v.Id }
 func (v *CouncilRef) GetName() string { return v.Name }
 
 // CouncilSessionSummary includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
 type CouncilSessionSummary struct {
-	Id        string                                         `json:"id"`
-	HeldAt    time.Time                                      `json:"heldAt"`
-	Title     *string                                        `json:"title"`
+	// The council session's id: opaque, unique across tenants, starting `cse_`.
+	Id string `json:"id"`
+	// When the session was held.
+	HeldAt time.Time `json:"heldAt"`
+	// Its title, up to 300 characters.
+	Title *string `json:"title"`
+	// The people who attended: members of the council on the day.
 	Attendees CouncilSessionSummaryAttendeesPersonConnection `json:"attendees"`
 }
 
@@ -2142,14 +2536,24 @@ type CouncilSessionSummaryAttendeesPersonConnection struct {
 func (v *CouncilSessionSummaryAttendeesPersonConnection) GetTotalCount() int { return v.TotalCount }
 
 // CouncilSummary includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
 type CouncilSummary struct {
-	Id          string                                               `json:"id"`
-	Name        string                                               `json:"name"`
-	Purpose     *string                                              `json:"purpose"`
-	Status      UserCouncilStatus                                    `json:"status"`
-	Account     *CouncilSummaryAccount                               `json:"account"`
+	// The user council's id: opaque, unique across tenants, starting `cou_`.
+	Id string `json:"id"`
+	// The council's name, unique in the tenant, 1 to 200 characters.
+	Name string `json:"name"`
+	// What the council is for, up to 5,000 characters.
+	Purpose *string `json:"purpose"`
+	// Where the council stands; FORMING unless set.
+	Status UserCouncilStatus `json:"status"`
+	// The account the council belongs to; null for a cross-account council.
+	Account *CouncilSummaryAccount `json:"account"`
+	// The seats on the council, of current and past members (leftAtIsNil: true keeps the current ones).
 	Memberships CouncilSummaryMembershipsCouncilMembershipConnection `json:"memberships"`
-	Sessions    CouncilSummarySessionsCouncilSessionConnection       `json:"sessions"`
+	// The council's meetings.
+	Sessions CouncilSummarySessionsCouncilSessionConnection `json:"sessions"`
 }
 
 // GetId returns CouncilSummary.Id, and is useful for accessing the field via an interface.
@@ -2178,13 +2582,23 @@ func (v *CouncilSummary) GetSessions() CouncilSummarySessionsCouncilSessionConne
 }
 
 // CouncilSummaryAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
 type CouncilSummaryAccount struct {
-	Id   string `json:"id"`
+	// The account's id: opaque, unique across tenants, starting `acc_`.
+	Id string `json:"id"`
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
+	ExternalID *string `json:"externalID"`
+	// The company's name, 1 to 200 characters.
 	Name string `json:"name"`
 }
 
 // GetId returns CouncilSummaryAccount.Id, and is useful for accessing the field via an interface.
 func (v *CouncilSummaryAccount) GetId() string { return v.Id }
+
+// GetExternalID returns CouncilSummaryAccount.ExternalID, and is useful for accessing the field via an interface.
+func (v *CouncilSummaryAccount) GetExternalID() *string { return v.ExternalID }
 
 // GetName returns CouncilSummaryAccount.Name, and is useful for accessing the field via an interface.
 func (v *CouncilSummaryAccount) GetName() string { return v.Name }
@@ -2215,21 +2629,28 @@ type CouncilSummarySessionsCouncilSessionConnection struct {
 // GetTotalCount returns CouncilSummarySessionsCouncilSessionConnection.TotalCount, and is useful for accessing the field via an interface.
 func (v *CouncilSummarySessionsCouncilSessionConnection) GetTotalCount() int { return v.TotalCount }
 
-// CreateAccountInput is used for create Account object.
-// Input was generated by ent.
+// The fields of a new account; a field left out takes its default.
 type CreateAccountInput struct {
+	// The company's name, 1 to 200 characters.
 	Name string `json:"name"`
-	// the company's internet domain, e.g. example.com
-	Domain     *string `json:"domain"`
+	// The company's internet domain, e.g. example.com: a host name without scheme or path. Null when unknown.
+	Domain *string `json:"domain"`
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
 	ExternalID *string `json:"externalID"`
-	Industry   *string `json:"industry"`
-	Region     *string `json:"region"`
-	// headcount band: MICRO <10, SMALL <50, MEDIUM <250, LARGE <1000, ENTERPRISE 1000+
-	Size     *AccountSize  `json:"size"`
-	Tier     *AccountTier  `json:"tier"`
-	Stage    *AccountStage `json:"stage"`
-	OwnerID  *string       `json:"ownerID"`
-	ParentID *string       `json:"parentID"`
+	// The company's industry, in the seller's words (up to 100 characters).
+	Industry *string `json:"industry"`
+	// The company's region, in the seller's words (up to 100 characters).
+	Region *string `json:"region"`
+	// The company's headcount band; null when unknown.
+	Size *AccountSize `json:"size"`
+	// How much the account matters to the seller; STANDARD unless set.
+	Tier *AccountTier `json:"tier"`
+	// Where the account stands on the customer ladder; PROSPECT unless set.
+	Stage *AccountStage `json:"stage"`
+	// The id of `owner`; null when there is none.
+	OwnerID *string `json:"ownerID"`
+	// The id of `parent`; null when there is none.
+	ParentID *string `json:"parentID"`
 }
 
 // GetName returns CreateAccountInput.Name, and is useful for accessing the field via an interface.
@@ -2264,6 +2685,7 @@ func (v *CreateAccountInput) GetParentID() *string { return v.ParentID }
 
 // CreateAccountResponse is returned by CreateAccount on success.
 type CreateAccountResponse struct {
+	// Creates an account. A KEY_ACCOUNT_MANAGER's new account is owned by them.
 	CreateAccount AccountSummary `json:"createAccount"`
 }
 
@@ -2271,10 +2693,20 @@ type CreateAccountResponse struct {
 func (v *CreateAccountResponse) GetCreateAccount() AccountSummary { return v.CreateAccount }
 
 // CreateUserCouncilCreateUserCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
 type CreateUserCouncilCreateUserCouncil struct {
-	Id     string            `json:"id"`
-	Name   string            `json:"name"`
+	// The user council's id: opaque, unique across tenants, starting `cou_`.
+	Id string `json:"id"`
+	// The council's name, unique in the tenant, 1 to 200 characters.
+	Name string `json:"name"`
+	// What the council is for, up to 5,000 characters.
+	Purpose *string `json:"purpose"`
+	// Where the council stands; FORMING unless set.
 	Status UserCouncilStatus `json:"status"`
+	// The account the council belongs to; null for a cross-account council.
+	Account *CreateUserCouncilCreateUserCouncilAccount `json:"account"`
 }
 
 // GetId returns CreateUserCouncilCreateUserCouncil.Id, and is useful for accessing the field via an interface.
@@ -2283,16 +2715,49 @@ func (v *CreateUserCouncilCreateUserCouncil) GetId() string { return v.Id }
 // GetName returns CreateUserCouncilCreateUserCouncil.Name, and is useful for accessing the field via an interface.
 func (v *CreateUserCouncilCreateUserCouncil) GetName() string { return v.Name }
 
+// GetPurpose returns CreateUserCouncilCreateUserCouncil.Purpose, and is useful for accessing the field via an interface.
+func (v *CreateUserCouncilCreateUserCouncil) GetPurpose() *string { return v.Purpose }
+
 // GetStatus returns CreateUserCouncilCreateUserCouncil.Status, and is useful for accessing the field via an interface.
 func (v *CreateUserCouncilCreateUserCouncil) GetStatus() UserCouncilStatus { return v.Status }
 
-// CreateUserCouncilInput is used for create UserCouncil object.
-// Input was generated by ent.
+// GetAccount returns CreateUserCouncilCreateUserCouncil.Account, and is useful for accessing the field via an interface.
+func (v *CreateUserCouncilCreateUserCouncil) GetAccount() *CreateUserCouncilCreateUserCouncilAccount {
+	return v.Account
+}
+
+// CreateUserCouncilCreateUserCouncilAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type CreateUserCouncilCreateUserCouncilAccount struct {
+	// The account's id: opaque, unique across tenants, starting `acc_`.
+	Id string `json:"id"`
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
+	ExternalID *string `json:"externalID"`
+	// The company's name, 1 to 200 characters.
+	Name string `json:"name"`
+}
+
+// GetId returns CreateUserCouncilCreateUserCouncilAccount.Id, and is useful for accessing the field via an interface.
+func (v *CreateUserCouncilCreateUserCouncilAccount) GetId() string { return v.Id }
+
+// GetExternalID returns CreateUserCouncilCreateUserCouncilAccount.ExternalID, and is useful for accessing the field via an interface.
+func (v *CreateUserCouncilCreateUserCouncilAccount) GetExternalID() *string { return v.ExternalID }
+
+// GetName returns CreateUserCouncilCreateUserCouncilAccount.Name, and is useful for accessing the field via an interface.
+func (v *CreateUserCouncilCreateUserCouncilAccount) GetName() string { return v.Name }
+
+// The fields of a new user council; a field left out takes its default.
 type CreateUserCouncilInput struct {
-	Name      string             `json:"name"`
-	Purpose   *string            `json:"purpose"`
-	Status    *UserCouncilStatus `json:"status"`
-	AccountID *string            `json:"accountID"`
+	// The council's name, unique in the tenant, 1 to 200 characters.
+	Name string `json:"name"`
+	// What the council is for, up to 5,000 characters.
+	Purpose *string `json:"purpose"`
+	// Where the council stands; FORMING unless set.
+	Status *UserCouncilStatus `json:"status"`
+	// The id of the account the council belongs to; null for a cross-account council. It never changes.
+	AccountID *string `json:"accountID"`
 }
 
 // GetName returns CreateUserCouncilInput.Name, and is useful for accessing the field via an interface.
@@ -2309,6 +2774,7 @@ func (v *CreateUserCouncilInput) GetAccountID() *string { return v.AccountID }
 
 // CreateUserCouncilResponse is returned by CreateUserCouncil on success.
 type CreateUserCouncilResponse struct {
+	// Creates a user council; without an account, a cross-account council, which only ADMIN, MANAGER and INTEGRATION create.
 	CreateUserCouncil CreateUserCouncilCreateUserCouncil `json:"createUserCouncil"`
 }
 
@@ -2317,14 +2783,18 @@ func (v *CreateUserCouncilResponse) GetCreateUserCouncil() CreateUserCouncilCrea
 	return v.CreateUserCouncil
 }
 
-// EndUserStatus is enum for the field status
+// Where an end user stands with the product.
 type EndUserStatus string
 
 const (
-	EndUserStatusInvited  EndUserStatus = "INVITED"
-	EndUserStatusActive   EndUserStatus = "ACTIVE"
+	// Invited, not using it yet.
+	EndUserStatusInvited EndUserStatus = "INVITED"
+	// Using the product (the default).
+	EndUserStatusActive EndUserStatus = "ACTIVE"
+	// Has stopped using it.
 	EndUserStatusInactive EndUserStatus = "INACTIVE"
-	EndUserStatusRemoved  EndUserStatus = "REMOVED"
+	// No longer a user at the account.
+	EndUserStatusRemoved EndUserStatus = "REMOVED"
 )
 
 var AllEndUserStatus = []EndUserStatus{
@@ -2374,6 +2844,7 @@ func (v *ExportAccountsAccountsAccountConnectionEdgesAccountEdge) GetNode() *Acc
 
 // ExportAccountsResponse is returned by ExportAccounts on success.
 type ExportAccountsResponse struct {
+	// The accounts the caller may see: every account of the tenant for ADMIN, ANALYST and INTEGRATION; for a MANAGER those owned by themselves or by members of the teams they manage; for a KEY_ACCOUNT_MANAGER their own.
 	Accounts ExportAccountsAccountsAccountConnection `json:"accounts"`
 }
 
@@ -2422,6 +2893,7 @@ func (v *ExportContractsContractsContractConnectionEdgesContractEdge) GetNode() 
 
 // ExportContractsResponse is returned by ExportContracts on success.
 type ExportContractsResponse struct {
+	// The contracts of the accounts the caller may see.
 	Contracts ExportContractsContractsContractConnection `json:"contracts"`
 }
 
@@ -2470,6 +2942,7 @@ func (v *ExportFeedbackFeedbackFeedbackConnectionEdgesFeedbackEdge) GetNode() *F
 
 // ExportFeedbackResponse is returned by ExportFeedback on success.
 type ExportFeedbackResponse struct {
+	// The feedback on the accounts the caller may see, in both voices.
 	Feedback ExportFeedbackFeedbackFeedbackConnection `json:"feedback"`
 }
 
@@ -2516,22 +2989,29 @@ func (v *ExportPeoplePeoplePersonConnectionEdgesPersonEdge) GetNode() *PersonRec
 
 // ExportPeopleResponse is returned by ExportPeople on success.
 type ExportPeopleResponse struct {
+	// The people the caller may see: every person of the tenant for ADMIN, ANALYST and INTEGRATION; for the other roles those who buy for, use the product at, gave feedback on or took part in an interaction with an account the caller may see.
 	People ExportPeoplePeoplePersonConnection `json:"people"`
 }
 
 // GetPeople returns ExportPeopleResponse.People, and is useful for accessing the field via an interface.
 func (v *ExportPeopleResponse) GetPeople() ExportPeoplePeoplePersonConnection { return v.People }
 
-// FeedbackKind is enum for the field kind
+// What sort of feedback it is.
 type FeedbackKind string
 
 const (
-	FeedbackKindNps            FeedbackKind = "NPS"
-	FeedbackKindCsat           FeedbackKind = "CSAT"
-	FeedbackKindComment        FeedbackKind = "COMMENT"
+	// An answer to the Net Promoter question, with a score from 0 to 10.
+	FeedbackKindNps FeedbackKind = "NPS"
+	// A customer satisfaction rating, with a score from 1 to 5.
+	FeedbackKindCsat FeedbackKind = "CSAT"
+	// A remark.
+	FeedbackKindComment FeedbackKind = "COMMENT"
+	// A request for something the product lacks.
 	FeedbackKindFeatureRequest FeedbackKind = "FEATURE_REQUEST"
-	FeedbackKindComplaint      FeedbackKind = "COMPLAINT"
-	FeedbackKindPraise         FeedbackKind = "PRAISE"
+	// A complaint: it has a status, OPEN until someone acknowledges and resolves it.
+	FeedbackKindComplaint FeedbackKind = "COMPLAINT"
+	// Praise.
+	FeedbackKindPraise FeedbackKind = "PRAISE"
 )
 
 var AllFeedbackKind = []FeedbackKind{
@@ -2544,27 +3024,44 @@ var AllFeedbackKind = []FeedbackKind{
 }
 
 // FeedbackRecord includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
 type FeedbackRecord struct {
-	Id         string       `json:"id"`
-	ExternalID *string      `json:"externalID"`
-	Persona    Persona      `json:"persona"`
-	Channel    Channel      `json:"channel"`
-	Kind       FeedbackKind `json:"kind"`
-	// NPS 0–10 or CSAT 1–5; required for those kinds, refused for others
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
+	Id string `json:"id"`
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
+	ExternalID *string `json:"externalID"`
+	// The voice it was given in: PURCHASER when the author is a buying contact of the account, END_USER when an end user.
+	Persona Persona `json:"persona"`
+	// How the feedback arrived.
+	Channel Channel `json:"channel"`
+	// What sort of feedback it is: it decides whether there is a score and a status.
+	Kind FeedbackKind `json:"kind"`
+	// The score: 0 to 10 for NPS, 1 to 5 for CSAT; required for those kinds, refused for the others.
 	Score *int `json:"score"`
-	// from -1 (negative) to 1 (positive)
-	Sentiment  *float64  `json:"sentiment"`
-	Body       *string   `json:"body"`
-	Topics     []string  `json:"topics"`
+	// Its tone, from -1 (negative) to 1 (positive); null when not assessed.
+	Sentiment *float64 `json:"sentiment"`
+	// What was said, up to 20,000 characters.
+	Body *string `json:"body"`
+	// What it is about: at most 20 topics, each stored trimmed, in lower case, once, and up to 60 characters long.
+	Topics []string `json:"topics"`
+	// When it was given; now unless set, and never more than 5 minutes ahead of the server's clock.
 	ReceivedAt time.Time `json:"receivedAt"`
-	// the state of a complaint: OPEN → ACKNOWLEDGED → RESOLVED; empty for other kinds
-	Status     *FeedbackStatus            `json:"status"`
-	Resolution *string                    `json:"resolution"`
-	Version    int                        `json:"version"`
-	CreatedAt  time.Time                  `json:"createdAt"`
-	UpdatedAt  time.Time                  `json:"updatedAt"`
-	Account    FeedbackRecordAccount      `json:"account"`
-	Author     FeedbackRecordAuthorPerson `json:"author"`
+	// Where a complaint stands (OPEN unless given when it is captured); null for the other kinds.
+	Status *FeedbackStatus `json:"status"`
+	// How the complaint was resolved, as given to resolveComplaint (up to 20,000 characters).
+	Resolution *string `json:"resolution"`
+	// 1 when created, one more with every update that changes something: pass the version you read as expectedVersion, and an update of a record changed since fails with CONFLICT.
+	Version int `json:"version"`
+	// When it was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+	// The account the feedback is about; it never changes.
+	Account FeedbackRecordAccount `json:"account"`
+	// The person who gave it: a buying contact or an end user of the account; it never changes.
+	Author FeedbackRecordAuthorPerson `json:"author"`
 }
 
 // GetId returns FeedbackRecord.Id, and is useful for accessing the field via an interface.
@@ -2619,10 +3116,16 @@ func (v *FeedbackRecord) GetAccount() FeedbackRecordAccount { return v.Account }
 func (v *FeedbackRecord) GetAuthor() FeedbackRecordAuthorPerson { return v.Author }
 
 // FeedbackRecordAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
 type FeedbackRecordAccount struct {
-	Id         string  `json:"id"`
+	// The account's id: opaque, unique across tenants, starting `acc_`.
+	Id string `json:"id"`
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
 	ExternalID *string `json:"externalID"`
-	Name       string  `json:"name"`
+	// The company's name, 1 to 200 characters.
+	Name string `json:"name"`
 }
 
 // GetId returns FeedbackRecordAccount.Id, and is useful for accessing the field via an interface.
@@ -2635,10 +3138,15 @@ func (v *FeedbackRecordAccount) GetExternalID() *string { return v.ExternalID }
 func (v *FeedbackRecordAccount) GetName() string { return v.Name }
 
 // FeedbackRecordAuthorPerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
 type FeedbackRecordAuthorPerson struct {
-	Id         string  `json:"id"`
+	// The person's id: opaque, unique across tenants, starting `per_`.
+	Id string `json:"id"`
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
 	ExternalID *string `json:"externalID"`
-	// unique per tenant; stored in lower case
+	// The person's email address, unique in the tenant; stored trimmed and in lower case.
 	Email string `json:"email"`
 }
 
@@ -2651,13 +3159,16 @@ func (v *FeedbackRecordAuthorPerson) GetExternalID() *string { return v.External
 // GetEmail returns FeedbackRecordAuthorPerson.Email, and is useful for accessing the field via an interface.
 func (v *FeedbackRecordAuthorPerson) GetEmail() string { return v.Email }
 
-// FeedbackStatus is enum for the field status
+// Where a complaint stands: OPEN → ACKNOWLEDGED → RESOLVED, never back.
 type FeedbackStatus string
 
 const (
-	FeedbackStatusOpen         FeedbackStatus = "OPEN"
+	// Nobody has taken it up yet.
+	FeedbackStatusOpen FeedbackStatus = "OPEN"
+	// Someone has taken it up (acknowledgedBy, acknowledgedAt).
 	FeedbackStatusAcknowledged FeedbackStatus = "ACKNOWLEDGED"
-	FeedbackStatusResolved     FeedbackStatus = "RESOLVED"
+	// Dealt with (resolvedBy, resolvedAt, resolution).
+	FeedbackStatusResolved FeedbackStatus = "RESOLVED"
 )
 
 var AllFeedbackStatus = []FeedbackStatus{
@@ -2694,6 +3205,7 @@ func (v *FindAccountsAccountsAccountConnectionEdgesAccountEdge) GetNode() *Accou
 
 // FindAccountsResponse is returned by FindAccounts on success.
 type FindAccountsResponse struct {
+	// The accounts the caller may see: every account of the tenant for ADMIN, ANALYST and INTEGRATION; for a MANAGER those owned by themselves or by members of the teams they manage; for a KEY_ACCOUNT_MANAGER their own.
 	Accounts FindAccountsAccountsAccountConnection `json:"accounts"`
 }
 
@@ -2702,6 +3214,7 @@ func (v *FindAccountsResponse) GetAccounts() FindAccountsAccountsAccountConnecti
 
 // FindCouncilsResponse is returned by FindCouncils on success.
 type FindCouncilsResponse struct {
+	// The user councils the caller may see: those of the accounts they may see, and every cross-account council.
 	UserCouncils FindCouncilsUserCouncilsUserCouncilConnection `json:"userCouncils"`
 }
 
@@ -2766,6 +3279,7 @@ func (v *FindPeoplePeoplePersonConnectionEdgesPersonEdge) GetNode() *PersonRef {
 
 // FindPeopleResponse is returned by FindPeople on success.
 type FindPeopleResponse struct {
+	// The people the caller may see: every person of the tenant for ADMIN, ANALYST and INTEGRATION; for the other roles those who buy for, use the product at, gave feedback on or took part in an interaction with an account the caller may see.
 	People FindPeoplePeoplePersonConnection `json:"people"`
 }
 
@@ -2777,13 +3291,18 @@ func (v *FindPeopleResponse) GetPeople() FindPeoplePeoplePersonConnection { retu
 //
 // An account's two voices, for the ranking by perception gap.
 type GapRecord struct {
+	// The buyers' NPS, from −100 to 100.
 	PurchaserNps float64 `json:"purchaserNps"`
-	EndUserNps   float64 `json:"endUserNps"`
+	// The end users' NPS, from −100 to 100.
+	EndUserNps float64 `json:"endUserNps"`
 	// Purchaser NPS − end-user NPS: positive when buyers are happier than users.
-	NpsGap             float64          `json:"npsGap"`
-	PurchaserResponses int              `json:"purchaserResponses"`
-	EndUserResponses   int              `json:"endUserResponses"`
-	Account            GapRecordAccount `json:"account"`
+	NpsGap float64 `json:"npsGap"`
+	// Buyers counted: each one's latest NPS response since the window's start.
+	PurchaserResponses int `json:"purchaserResponses"`
+	// End users counted: each one's latest NPS response since the window's start.
+	EndUserResponses int `json:"endUserResponses"`
+	// The account.
+	Account GapRecordAccount `json:"account"`
 }
 
 // GetPurchaserNps returns GapRecord.PurchaserNps, and is useful for accessing the field via an interface.
@@ -2805,10 +3324,16 @@ func (v *GapRecord) GetEndUserResponses() int { return v.EndUserResponses }
 func (v *GapRecord) GetAccount() GapRecordAccount { return v.Account }
 
 // GapRecordAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
 type GapRecordAccount struct {
-	Id         string  `json:"id"`
+	// The account's id: opaque, unique across tenants, starting `acc_`.
+	Id string `json:"id"`
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
 	ExternalID *string `json:"externalID"`
-	Name       string  `json:"name"`
+	// The company's name, 1 to 200 characters.
+	Name string `json:"name"`
 }
 
 // GetId returns GapRecordAccount.Id, and is useful for accessing the field via an interface.
@@ -2820,12 +3345,16 @@ func (v *GapRecordAccount) GetExternalID() *string { return v.ExternalID }
 // GetName returns GapRecordAccount.Name, and is useful for accessing the field via an interface.
 func (v *GapRecordAccount) GetName() string { return v.Name }
 
+// Where a health score falls.
 type HealthBand string
 
 const (
+	// A score of 70 or more.
 	HealthBandHealthy HealthBand = "HEALTHY"
-	HealthBandWatch   HealthBand = "WATCH"
-	HealthBandAtRisk  HealthBand = "AT_RISK"
+	// A score from 45 to below 70.
+	HealthBandWatch HealthBand = "WATCH"
+	// A score below 45.
+	HealthBandAtRisk HealthBand = "AT_RISK"
 )
 
 var AllHealthBand = []HealthBand{
@@ -2834,11 +3363,13 @@ var AllHealthBand = []HealthBand{
 	HealthBandAtRisk,
 }
 
-// InteractionDirection is enum for the field direction
+// Who reached out.
 type InteractionDirection string
 
 const (
-	InteractionDirectionInbound  InteractionDirection = "INBOUND"
+	// The customer reached out to the seller.
+	InteractionDirectionInbound InteractionDirection = "INBOUND"
+	// The seller reached out to the customer.
 	InteractionDirectionOutbound InteractionDirection = "OUTBOUND"
 )
 
@@ -2887,6 +3418,7 @@ func (v *ListAccountsAccountsAccountConnectionEdgesAccountEdge) GetNode() *Accou
 
 // ListAccountsResponse is returned by ListAccounts on success.
 type ListAccountsResponse struct {
+	// The accounts the caller may see: every account of the tenant for ADMIN, ANALYST and INTEGRATION; for a MANAGER those owned by themselves or by members of the teams they manage; for a KEY_ACCOUNT_MANAGER their own.
 	Accounts ListAccountsAccountsAccountConnection `json:"accounts"`
 }
 
@@ -2895,6 +3427,7 @@ func (v *ListAccountsResponse) GetAccounts() ListAccountsAccountsAccountConnecti
 
 // ListCouncilsResponse is returned by ListCouncils on success.
 type ListCouncilsResponse struct {
+	// The user councils the caller may see: those of the accounts they may see, and every cross-account council.
 	UserCouncils ListCouncilsUserCouncilsUserCouncilConnection `json:"userCouncils"`
 }
 
@@ -2979,6 +3512,7 @@ func (v *ListMembersMembersMemberConnectionEdgesMemberEdge) GetNode() *MemberRec
 
 // ListMembersResponse is returned by ListMembers on success.
 type ListMembersResponse struct {
+	// The seller's staff: every member of the tenant, whatever the caller's role. Only ADMIN changes them.
 	Members ListMembersMembersMemberConnection `json:"members"`
 }
 
@@ -2986,13 +3520,20 @@ type ListMembersResponse struct {
 func (v *ListMembersResponse) GetMembers() ListMembersMembersMemberConnection { return v.Members }
 
 // MemberRecord includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
 type MemberRecord struct {
+	// The member's id: opaque, unique across tenants, starting `mem_`.
 	Id string `json:"id"`
-	// the OIDC subject of the member's tokens
-	Subject string  `json:"subject"`
-	Email   *string `json:"email"`
-	Name    *string `json:"name"`
-	Role    Role    `json:"role"`
+	// The OIDC subject (sub claim) of the member's tokens; it never changes.
+	Subject string `json:"subject"`
+	// The member's email, from their token; stored in lower case.
+	Email *string `json:"email"`
+	// The member's name, from their token.
+	Name *string `json:"name"`
+	// The member's role as their latest token gave it; KEY_ACCOUNT_MANAGER unless set. What a request may do follows the role in its own token.
+	Role Role `json:"role"`
 }
 
 // GetId returns MemberRecord.Id, and is useful for accessing the field via an interface.
@@ -3026,13 +3567,17 @@ func (v *Page) GetEndCursor() *string { return v.EndCursor }
 
 // Both voices side by side.
 type PerceptionDetail struct {
-	Since     time.Time                                  `json:"since"`
-	Until     time.Time                                  `json:"until"`
+	// The start of the window: feedback received at or after it counts.
+	Since time.Time `json:"since"`
+	// The end of the window: feedback received before it counts.
+	Until time.Time `json:"until"`
+	// What the buying contacts said.
 	Purchaser PerceptionDetailPurchaserPersonaPerception `json:"purchaser"`
-	EndUser   PerceptionDetailEndUserPersonaPerception   `json:"endUser"`
+	// What the end users said.
+	EndUser PerceptionDetailEndUserPersonaPerception `json:"endUser"`
 	// Purchaser NPS − end-user NPS; null when either persona has no NPS response.
 	NpsGap *float64 `json:"npsGap"`
-	// Purchaser CSAT − end-user CSAT.
+	// Purchaser CSAT − end-user CSAT; null when either persona has no CSAT response.
 	CsatGap *float64 `json:"csatGap"`
 	// Topics, those on which the personas disagree most first.
 	Topics []PerceptionDetailTopicsTopicPerception `json:"topics"`
@@ -3321,9 +3866,12 @@ func (v *PerceptionDetailPurchaserPersonaPerception) __premarshalJSON() (*__prem
 //
 // How the personas talk about one topic.
 type PerceptionDetailTopicsTopicPerception struct {
-	Topic     string                                                   `json:"topic"`
+	// The topic, in lower case as stored.
+	Topic string `json:"topic"`
+	// What purchasers said on it; null when no purchaser raised it.
 	Purchaser *PerceptionDetailTopicsTopicPerceptionPurchaserTopicStat `json:"purchaser"`
-	EndUser   *PerceptionDetailTopicsTopicPerceptionEndUserTopicStat   `json:"endUser"`
+	// What end users said on it; null when no end user raised it.
+	EndUser *PerceptionDetailTopicsTopicPerceptionEndUserTopicStat `json:"endUser"`
 	// Purchasers' mean sentiment minus end users'; null unless both raised it with a sentiment.
 	SentimentGap *float64 `json:"sentimentGap"`
 }
@@ -3345,8 +3893,13 @@ func (v *PerceptionDetailTopicsTopicPerception) GetEndUser() *PerceptionDetailTo
 func (v *PerceptionDetailTopicsTopicPerception) GetSentimentGap() *float64 { return v.SentimentGap }
 
 // PerceptionDetailTopicsTopicPerceptionEndUserTopicStat includes the requested fields of the GraphQL type TopicStat.
+// The GraphQL type's documentation follows.
+//
+// How often one persona raised a topic in the window, and how they felt about it.
 type PerceptionDetailTopicsTopicPerceptionEndUserTopicStat struct {
-	Count     int      `json:"count"`
+	// Feedback of the persona tagged with the topic.
+	Count int `json:"count"`
+	// Their mean sentiment (−1 to 1) on it; null when none of that feedback has a sentiment.
 	Sentiment *float64 `json:"sentiment"`
 }
 
@@ -3359,8 +3912,13 @@ func (v *PerceptionDetailTopicsTopicPerceptionEndUserTopicStat) GetSentiment() *
 }
 
 // PerceptionDetailTopicsTopicPerceptionPurchaserTopicStat includes the requested fields of the GraphQL type TopicStat.
+// The GraphQL type's documentation follows.
+//
+// How often one persona raised a topic in the window, and how they felt about it.
 type PerceptionDetailTopicsTopicPerceptionPurchaserTopicStat struct {
-	Count     int      `json:"count"`
+	// Feedback of the persona tagged with the topic.
+	Count int `json:"count"`
+	// Their mean sentiment (−1 to 1) on it; null when none of that feedback has a sentiment.
 	Sentiment *float64 `json:"sentiment"`
 }
 
@@ -3377,11 +3935,17 @@ func (v *PerceptionDetailTopicsTopicPerceptionPurchaserTopicStat) GetSentiment()
 //
 // One persona in one calendar month (UTC).
 type PerceptionDetailTrendPerceptionTrendPoint struct {
-	Month     string   `json:"month"`
-	Persona   Persona  `json:"persona"`
-	Responses int      `json:"responses"`
-	Nps       *float64 `json:"nps"`
-	Csat      *float64 `json:"csat"`
+	// The month, as YYYY-MM.
+	Month string `json:"month"`
+	// The voice of the point.
+	Persona Persona `json:"persona"`
+	// Feedback of any kind from the persona in the month.
+	Responses int `json:"responses"`
+	// The NPS of the month, from each person's latest response in it; null without one.
+	Nps *float64 `json:"nps"`
+	// The mean CSAT score (1–5) of the month; null without one.
+	Csat *float64 `json:"csat"`
+	// The mean sentiment (−1 to 1) of the month; null when no feedback has one.
 	Sentiment *float64 `json:"sentiment"`
 }
 
@@ -3403,10 +3967,14 @@ func (v *PerceptionDetailTrendPerceptionTrendPoint) GetCsat() *float64 { return 
 // GetSentiment returns PerceptionDetailTrendPerceptionTrendPoint.Sentiment, and is useful for accessing the field via an interface.
 func (v *PerceptionDetailTrendPerceptionTrendPoint) GetSentiment() *float64 { return v.Sentiment }
 
+// Which accounts perceptionGaps ranks: those with NPS responses from both voices. Conditions given together must all hold.
 type PerceptionGapFilter struct {
-	Tiers    []AccountTier  `json:"tiers"`
-	Stages   []AccountStage `json:"stages"`
-	OwnerIDs []string       `json:"ownerIDs"`
+	// Only accounts of these tiers.
+	Tiers []AccountTier `json:"tiers"`
+	// Only accounts at these stages. Without stages, every stage but CHURNED: name CHURNED to rank churned accounts.
+	Stages []AccountStage `json:"stages"`
+	// Only accounts owned by these members.
+	OwnerIDs []string `json:"ownerIDs"`
 	// Least NPS responses (people) each persona must have; default 1.
 	MinResponses *int `json:"minResponses"`
 }
@@ -3423,6 +3991,7 @@ func (v *PerceptionGapFilter) GetOwnerIDs() []string { return v.OwnerIDs }
 // GetMinResponses returns PerceptionGapFilter.MinResponses, and is useful for accessing the field via an interface.
 func (v *PerceptionGapFilter) GetMinResponses() *int { return v.MinResponses }
 
+// How perceptionGaps orders the accounts; ties go by account id.
 type PerceptionGapOrder string
 
 const (
@@ -3441,10 +4010,16 @@ var AllPerceptionGapOrder = []PerceptionGapOrder{
 }
 
 // PerceptionGapsPerceptionGapsPerceptionGapConnection includes the requested fields of the GraphQL type PerceptionGapConnection.
+// The GraphQL type's documentation follows.
+//
+// A page of accounts ranked by the gap between their two voices.
 type PerceptionGapsPerceptionGapsPerceptionGapConnection struct {
-	TotalCount int                                                                         `json:"totalCount"`
-	PageInfo   Page                                                                        `json:"pageInfo"`
-	Edges      []PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge `json:"edges"`
+	// How many accounts the whole ranking holds.
+	TotalCount int `json:"totalCount"`
+	// Where the page is in the ranking.
+	PageInfo Page `json:"pageInfo"`
+	// The accounts of the page.
+	Edges []PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge `json:"edges"`
 }
 
 // GetTotalCount returns PerceptionGapsPerceptionGapsPerceptionGapConnection.TotalCount, and is useful for accessing the field via an interface.
@@ -3461,7 +4036,11 @@ func (v *PerceptionGapsPerceptionGapsPerceptionGapConnection) GetEdges() []Perce
 }
 
 // PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge includes the requested fields of the GraphQL type PerceptionGapEdge.
+// The GraphQL type's documentation follows.
+//
+// An account in the ranking by perception gap.
 type PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge struct {
+	// The account's two voices.
 	Node GapRecord `json:"node"`
 }
 
@@ -3473,7 +4052,8 @@ func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEd
 // PerceptionGapsResponse is returned by PerceptionGaps on success.
 type PerceptionGapsResponse struct {
 	// Accounts ranked by the gap between the purchasers' and the end users' NPS, counting each
-	// person's latest response since `since` (default: 12 months ago).
+	// person's latest response since `since` (default: 12 months ago). Only accounts with NPS
+	// responses from both voices are ranked; churned accounts only when asked for by stage.
 	PerceptionGaps PerceptionGapsPerceptionGapsPerceptionGapConnection `json:"perceptionGaps"`
 }
 
@@ -3483,22 +4063,32 @@ func (v *PerceptionGapsResponse) GetPerceptionGaps() PerceptionGapsPerceptionGap
 }
 
 // PersonRecord includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
 type PersonRecord struct {
-	Id         string  `json:"id"`
+	// The person's id: opaque, unique across tenants, starting `per_`.
+	Id string `json:"id"`
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
 	ExternalID *string `json:"externalID"`
-	// unique per tenant; stored in lower case
+	// The person's email address, unique in the tenant; stored trimmed and in lower case.
 	Email string `json:"email"`
-	Name  string `json:"name"`
-	// job title
+	// The person's name, 1 to 200 characters.
+	Name string `json:"name"`
+	// Their job title, up to 200 characters.
 	Title *string `json:"title"`
+	// Their phone number as given, up to 50 characters.
 	Phone *string `json:"phone"`
-	// may receive marketing
+	// Whether they agreed to receive marketing; false unless set.
 	ConsentMarketing bool `json:"consentMarketing"`
-	// may be surveyed and invited to user councils
-	ConsentResearch bool      `json:"consentResearch"`
-	Version         int       `json:"version"`
-	CreatedAt       time.Time `json:"createdAt"`
-	UpdatedAt       time.Time `json:"updatedAt"`
+	// Whether they agreed to be surveyed and invited to user councils; false unless set.
+	ConsentResearch bool `json:"consentResearch"`
+	// 1 when created, one more with every update that changes something: pass the version you read as expectedVersion, and an update of a record changed since fails with CONFLICT.
+	Version int `json:"version"`
+	// When it was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // GetId returns PersonRecord.Id, and is useful for accessing the field via an interface.
@@ -3535,11 +4125,17 @@ func (v *PersonRecord) GetCreatedAt() time.Time { return v.CreatedAt }
 func (v *PersonRecord) GetUpdatedAt() time.Time { return v.UpdatedAt }
 
 // PersonRef includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
 type PersonRef struct {
-	Id   string `json:"id"`
+	// The person's id: opaque, unique across tenants, starting `per_`.
+	Id string `json:"id"`
+	// The person's name, 1 to 200 characters.
 	Name string `json:"name"`
-	// unique per tenant; stored in lower case
-	Email      string  `json:"email"`
+	// The person's email address, unique in the tenant; stored trimmed and in lower case.
+	Email string `json:"email"`
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
 	ExternalID *string `json:"externalID"`
 }
 
@@ -3555,12 +4151,14 @@ func (v *PersonRef) GetEmail() string { return v.Email }
 // GetExternalID returns PersonRef.ExternalID, and is useful for accessing the field via an interface.
 func (v *PersonRef) GetExternalID() *string { return v.ExternalID }
 
-// Persona is enum for the field persona
+// The side of an account a voice comes from: the people who buy, or the people who use the product.
 type Persona string
 
 const (
+	// The voice of the purchaser: a buying contact of the account.
 	PersonaPurchaser Persona = "PURCHASER"
-	PersonaEndUser   Persona = "END_USER"
+	// The voice of the end user: an end user of the account.
+	PersonaEndUser Persona = "END_USER"
 )
 
 var AllPersona = []Persona{
@@ -3570,20 +4168,25 @@ var AllPersona = []Persona{
 
 // One persona's figures.
 type PersonaFigures struct {
+	// The voice these figures are of.
 	Persona Persona `json:"persona"`
 	// Feedback of any kind from this persona.
 	Responses int `json:"responses"`
 	// People counted for NPS: each person's latest NPS response in the window.
 	NpsResponses int `json:"npsResponses"`
-	Promoters    int `json:"promoters"`
-	Passives     int `json:"passives"`
-	Detractors   int `json:"detractors"`
-	// % promoters − % detractors; null without NPS responses.
-	Nps           *float64 `json:"nps"`
-	CsatResponses int      `json:"csatResponses"`
-	// Mean CSAT score (1–5).
+	// Of the people counted for NPS, those whose latest score is 9 or 10.
+	Promoters int `json:"promoters"`
+	// Of the people counted for NPS, those whose latest score is 7 or 8.
+	Passives int `json:"passives"`
+	// Of the people counted for NPS, those whose latest score is 6 or less.
+	Detractors int `json:"detractors"`
+	// % promoters − % detractors, from −100 to 100; null without NPS responses.
+	Nps *float64 `json:"nps"`
+	// CSAT responses in the window (every response, not only each person's latest).
+	CsatResponses int `json:"csatResponses"`
+	// Mean CSAT score (1–5); null without CSAT responses.
 	Csat *float64 `json:"csat"`
-	// Mean sentiment (−1 to 1) of feedback that has one.
+	// Mean sentiment (−1 to 1) of feedback that has one; null when none has.
 	Sentiment *float64 `json:"sentiment"`
 }
 
@@ -3622,10 +4225,13 @@ func (v *PersonaFigures) GetSentiment() *float64 { return v.Sentiment }
 //
 // An account's health: a 0–100 score from transparent factors.
 type RankedAccount struct {
-	Score float64    `json:"score"`
-	Band  HealthBand `json:"band"`
+	// The score, from 0 to 100: the sum of the factors' contributions.
+	Score float64 `json:"score"`
+	// The band the score falls in.
+	Band HealthBand `json:"band"`
 	// Why the score is not higher, the costliest reason first.
-	Reasons []string       `json:"reasons"`
+	Reasons []string `json:"reasons"`
+	// The account scored.
 	Account AccountSummary `json:"account"`
 }
 
@@ -3641,12 +4247,18 @@ func (v *RankedAccount) GetReasons() []string { return v.Reasons }
 // GetAccount returns RankedAccount.Account, and is useful for accessing the field via an interface.
 func (v *RankedAccount) GetAccount() AccountSummary { return v.Account }
 
+// A council session to record, with who came and what they said.
 type RecordCouncilSessionInput struct {
-	CouncilID string    `json:"councilID"`
-	HeldAt    time.Time `json:"heldAt"`
-	Title     *string   `json:"title"`
-	Agenda    *string   `json:"agenda"`
-	Notes     *string   `json:"notes"`
+	// The council that met.
+	CouncilID string `json:"councilID"`
+	// When the session was held; the feedback given there is dated then.
+	HeldAt time.Time `json:"heldAt"`
+	// Its title, up to 300 characters.
+	Title *string `json:"title"`
+	// Its agenda, up to 20,000 characters.
+	Agenda *string `json:"agenda"`
+	// The notes taken, up to 100,000 characters.
+	Notes *string `json:"notes"`
 	// The people who attended: members of the council.
 	AttendeeIDs []string `json:"attendeeIDs"`
 	// Feedback given at the session; each is captured on the author's account.
@@ -3675,13 +4287,22 @@ func (v *RecordCouncilSessionInput) GetAttendeeIDs() []string { return v.Attende
 func (v *RecordCouncilSessionInput) GetFeedback() []SessionFeedbackInput { return v.Feedback }
 
 // RecordCouncilSessionRecordCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
 type RecordCouncilSessionRecordCouncilSession struct {
-	Id        string                                                             `json:"id"`
-	HeldAt    time.Time                                                          `json:"heldAt"`
-	Title     *string                                                            `json:"title"`
-	Council   RecordCouncilSessionRecordCouncilSessionCouncilUserCouncil         `json:"council"`
-	Attendees RecordCouncilSessionRecordCouncilSessionAttendeesPersonConnection  `json:"attendees"`
-	Feedback  RecordCouncilSessionRecordCouncilSessionFeedbackFeedbackConnection `json:"feedback"`
+	// The council session's id: opaque, unique across tenants, starting `cse_`.
+	Id string `json:"id"`
+	// When the session was held.
+	HeldAt time.Time `json:"heldAt"`
+	// Its title, up to 300 characters.
+	Title *string `json:"title"`
+	// The council that met; it never changes.
+	Council RecordCouncilSessionRecordCouncilSessionCouncilUserCouncil `json:"council"`
+	// The people who attended: members of the council on the day.
+	Attendees RecordCouncilSessionRecordCouncilSessionAttendeesPersonConnection `json:"attendees"`
+	// The feedback given at the session.
+	Feedback RecordCouncilSessionRecordCouncilSessionFeedbackFeedbackConnection `json:"feedback"`
 }
 
 // GetId returns RecordCouncilSessionRecordCouncilSession.Id, and is useful for accessing the field via an interface.
@@ -3744,10 +4365,15 @@ func (v *RecordCouncilSessionRecordCouncilSessionAttendeesPersonConnectionEdgesP
 }
 
 // RecordCouncilSessionRecordCouncilSessionAttendeesPersonConnectionEdgesPersonEdgeNodePerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
 type RecordCouncilSessionRecordCouncilSessionAttendeesPersonConnectionEdgesPersonEdgeNodePerson struct {
-	Id   string `json:"id"`
+	// The person's id: opaque, unique across tenants, starting `per_`.
+	Id string `json:"id"`
+	// The person's name, 1 to 200 characters.
 	Name string `json:"name"`
-	// unique per tenant; stored in lower case
+	// The person's email address, unique in the tenant; stored trimmed and in lower case.
 	Email string `json:"email"`
 }
 
@@ -3767,8 +4393,13 @@ func (v *RecordCouncilSessionRecordCouncilSessionAttendeesPersonConnectionEdgesP
 }
 
 // RecordCouncilSessionRecordCouncilSessionCouncilUserCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
 type RecordCouncilSessionRecordCouncilSessionCouncilUserCouncil struct {
-	Id   string `json:"id"`
+	// The user council's id: opaque, unique across tenants, starting `cou_`.
+	Id string `json:"id"`
+	// The council's name, unique in the tenant, 1 to 200 characters.
 	Name string `json:"name"`
 }
 
@@ -3804,12 +4435,18 @@ func (v *RecordCouncilSessionResponse) GetRecordCouncilSession() RecordCouncilSe
 }
 
 // ResolveComplaintResolveComplaintFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
 type ResolveComplaintResolveComplaintFeedback struct {
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
 	Id string `json:"id"`
-	// the state of a complaint: OPEN → ACKNOWLEDGED → RESOLVED; empty for other kinds
-	Status     *FeedbackStatus `json:"status"`
-	ResolvedAt *time.Time      `json:"resolvedAt"`
-	Resolution *string         `json:"resolution"`
+	// Where a complaint stands (OPEN unless given when it is captured); null for the other kinds.
+	Status *FeedbackStatus `json:"status"`
+	// When the complaint was resolved.
+	ResolvedAt *time.Time `json:"resolvedAt"`
+	// How the complaint was resolved, as given to resolveComplaint (up to 20,000 characters).
+	Resolution *string `json:"resolution"`
 }
 
 // GetId returns ResolveComplaintResolveComplaintFeedback.Id, and is useful for accessing the field via an interface.
@@ -3835,15 +4472,20 @@ func (v *ResolveComplaintResponse) GetResolveComplaint() ResolveComplaintResolve
 	return v.ResolveComplaint
 }
 
-// Role is enum for the field role
+// What a member of the seller's staff may see and do. It comes from the roles claim of their token.
 type Role string
 
 const (
-	RoleAdmin             Role = "ADMIN"
-	RoleManager           Role = "MANAGER"
+	// The whole tenant: every account, members, teams, owners across teams, deletes.
+	RoleAdmin Role = "ADMIN"
+	// The accounts owned by themselves or by members of the teams they manage: edits them and reassigns them within those teams.
+	RoleManager Role = "MANAGER"
+	// The accounts they own: edits them, captures feedback, creates accounts (owned by them); no deletes, no reassigning.
 	RoleKeyAccountManager Role = "KEY_ACCOUNT_MANAGER"
-	RoleAnalyst           Role = "ANALYST"
-	RoleIntegration       Role = "INTEGRATION"
+	// Reads the whole tenant; changes nothing.
+	RoleAnalyst Role = "ANALYST"
+	// Reads, writes, syncs and deletes across the tenant, and reads the change journal.
+	RoleIntegration Role = "INTEGRATION"
 )
 
 var AllRole = []Role{
@@ -3856,14 +4498,20 @@ var AllRole = []Role{
 
 // Feedback given at a council session, by one of its attendees.
 type SessionFeedbackInput struct {
+	// The person who gave it; they must be among the session's attendeeIDs.
 	AuthorID string `json:"authorID"`
 	// Needed only when the author both buys for and uses the product at the account.
-	Persona   *Persona     `json:"persona"`
-	Kind      FeedbackKind `json:"kind"`
-	Score     *int         `json:"score"`
-	Sentiment *float64     `json:"sentiment"`
-	Body      *string      `json:"body"`
-	Topics    []string     `json:"topics"`
+	Persona *Persona `json:"persona"`
+	// What sort of feedback it is.
+	Kind FeedbackKind `json:"kind"`
+	// 0 to 10 for NPS, 1 to 5 for CSAT: required for those kinds, refused for the others.
+	Score *int `json:"score"`
+	// Its tone, from -1 (negative) to 1 (positive).
+	Sentiment *float64 `json:"sentiment"`
+	// What was said, up to 20,000 characters.
+	Body *string `json:"body"`
+	// What it is about: at most 20 topics of up to 60 characters, stored in lower case.
+	Topics []string `json:"topics"`
 }
 
 // GetAuthorID returns SessionFeedbackInput.AuthorID, and is useful for accessing the field via an interface.
@@ -3889,15 +4537,24 @@ func (v *SessionFeedbackInput) GetTopics() []string { return v.Topics }
 
 // An account as the integrator's system knows it. Fields left out keep their stored values.
 type SyncAccountInput struct {
-	ExternalID string        `json:"externalID"`
-	Name       string        `json:"name"`
-	Domain     *string       `json:"domain"`
-	Industry   *string       `json:"industry"`
-	Region     *string       `json:"region"`
-	Size       *AccountSize  `json:"size"`
-	Tier       *AccountTier  `json:"tier"`
-	Stage      *AccountStage `json:"stage"`
-	OwnerID    *string       `json:"ownerID"`
+	// The account's id in the integrator's system: an item updates the account with the same external id.
+	ExternalID string `json:"externalID"`
+	// The company's name, 1 to 200 characters.
+	Name string `json:"name"`
+	// The company's internet domain, e.g. example.com.
+	Domain *string `json:"domain"`
+	// The company's industry, up to 100 characters.
+	Industry *string `json:"industry"`
+	// The company's region, up to 100 characters.
+	Region *string `json:"region"`
+	// The company's headcount band.
+	Size *AccountSize `json:"size"`
+	// How much the account matters to the seller; STANDARD for a new account when omitted.
+	Tier *AccountTier `json:"tier"`
+	// Where the account stands on the customer ladder; PROSPECT for a new account when omitted.
+	Stage *AccountStage `json:"stage"`
+	// The id of the member who owns the account.
+	OwnerID *string `json:"ownerID"`
 	// The parent's external id; it may name an account of the same batch.
 	ParentExternalID *string `json:"parentExternalID"`
 }
@@ -3934,7 +4591,7 @@ func (v *SyncAccountInput) GetParentExternalID() *string { return v.ParentExtern
 
 // SyncAccountsResponse is returned by SyncAccounts on success.
 type SyncAccountsResponse struct {
-	// Upserts up to 1,000 accounts by external id. By default the valid items commit and the invalid ones are reported; with allOrNone, any invalid item refuses the batch.
+	// Upserts up to 1,000 accounts by external id; ADMIN and INTEGRATION only, like every sync. By default the valid items commit and the invalid ones are reported; with allOrNone, any invalid item refuses the batch.
 	SyncAccounts SyncResult `json:"syncAccounts"`
 }
 
@@ -3943,15 +4600,24 @@ func (v *SyncAccountsResponse) GetSyncAccounts() SyncResult { return v.SyncAccou
 
 // A buying contact; the person is named by exactly one of personExternalID and personEmail.
 type SyncBuyingContactInput struct {
-	ExternalID        string                  `json:"externalID"`
-	AccountExternalID string                  `json:"accountExternalID"`
-	PersonExternalID  *string                 `json:"personExternalID"`
-	PersonEmail       *string                 `json:"personEmail"`
-	Roles             []BuyingRole            `json:"roles"`
-	Primary           *bool                   `json:"primary"`
-	Influence         *BuyingContactInfluence `json:"influence"`
-	Since             *time.Time              `json:"since"`
-	Until             *time.Time              `json:"until"`
+	// The contact's id in the integrator's system; an item without a match adopts the contact of the same account and person.
+	ExternalID string `json:"externalID"`
+	// The external id of the account the person buys for; it cannot change.
+	AccountExternalID string `json:"accountExternalID"`
+	// The person's external id.
+	PersonExternalID *string `json:"personExternalID"`
+	// The person's email.
+	PersonEmail *string `json:"personEmail"`
+	// The parts the person plays in purchasing.
+	Roles []BuyingRole `json:"roles"`
+	// Whether this is the account's main purchasing contact.
+	Primary *bool `json:"primary"`
+	// How much sway the person has over the purchase.
+	Influence *BuyingContactInfluence `json:"influence"`
+	// When the person took this part.
+	Since *time.Time `json:"since"`
+	// When the person gave this part up; not before since.
+	Until *time.Time `json:"until"`
 }
 
 // GetExternalID returns SyncBuyingContactInput.ExternalID, and is useful for accessing the field via an interface.
@@ -3990,22 +4656,34 @@ type SyncBuyingContactsResponse struct {
 // GetSyncBuyingContacts returns SyncBuyingContactsResponse.SyncBuyingContacts, and is useful for accessing the field via an interface.
 func (v *SyncBuyingContactsResponse) GetSyncBuyingContacts() SyncResult { return v.SyncBuyingContacts }
 
+// A contract as the integrator's system (an ERP) knows it. Fields left out keep their stored values.
 type SyncContractInput struct {
-	ExternalID        string          `json:"externalID"`
-	AccountExternalID string          `json:"accountExternalID"`
-	Number            string          `json:"number"`
-	Status            *ContractStatus `json:"status"`
-	StartDate         time.Time       `json:"startDate"`
-	EndDate           time.Time       `json:"endDate"`
-	RenewalNoticeDays *int            `json:"renewalNoticeDays"`
-	AutoRenew         *bool           `json:"autoRenew"`
+	// The contract's id in the integrator's system; an item without a match adopts the contract with the same number that has no external id.
+	ExternalID string `json:"externalID"`
+	// The external id of the account that signed.
+	AccountExternalID string `json:"accountExternalID"`
+	// The contract number, unique in the tenant, up to 64 characters.
+	Number string `json:"number"`
+	// Where the contract stands; DRAFT for a new contract when omitted.
+	Status *ContractStatus `json:"status"`
+	// When the term starts.
+	StartDate time.Time `json:"startDate"`
+	// When the term ends; after startDate.
+	EndDate time.Time `json:"endDate"`
+	// Days before the end date by which notice is due, 0 to 3650; 90 for a new contract when omitted.
+	RenewalNoticeDays *int `json:"renewalNoticeDays"`
+	// Whether the contract renews by itself unless notice is given.
+	AutoRenew *bool `json:"autoRenew"`
 	// The value in minor units of the currency (cents).
-	ValueMinor *int   `json:"valueMinor"`
-	Currency   string `json:"currency"`
-	Seats      *int   `json:"seats"`
+	ValueMinor *int `json:"valueMinor"`
+	// The ISO 4217 code of the value's currency, e.g. EUR.
+	Currency string `json:"currency"`
+	// The licensed seats.
+	Seats *int `json:"seats"`
 	// The external id of a buying contact of the same account.
-	SignedByExternalID *string    `json:"signedByExternalID"`
-	SignedAt           *time.Time `json:"signedAt"`
+	SignedByExternalID *string `json:"signedByExternalID"`
+	// When it was signed.
+	SignedAt *time.Time `json:"signedAt"`
 }
 
 // GetExternalID returns SyncContractInput.ExternalID, and is useful for accessing the field via an interface.
@@ -4058,16 +4736,26 @@ func (v *SyncContractsResponse) GetSyncContracts() SyncResult { return v.SyncCon
 
 // An end user; the person is named by exactly one of personExternalID and personEmail.
 type SyncEndUserInput struct {
-	ExternalID        string         `json:"externalID"`
-	AccountExternalID string         `json:"accountExternalID"`
-	PersonExternalID  *string        `json:"personExternalID"`
-	PersonEmail       *string        `json:"personEmail"`
-	Department        *string        `json:"department"`
-	JobRole           *string        `json:"jobRole"`
-	Status            *EndUserStatus `json:"status"`
-	Licensed          *bool          `json:"licensed"`
-	FirstSeenAt       *time.Time     `json:"firstSeenAt"`
-	LastActiveAt      *time.Time     `json:"lastActiveAt"`
+	// The end user's id in the integrator's system; an item without a match adopts the end user of the same account and person.
+	ExternalID string `json:"externalID"`
+	// The external id of the account where the person uses the product; it cannot change.
+	AccountExternalID string `json:"accountExternalID"`
+	// The person's external id.
+	PersonExternalID *string `json:"personExternalID"`
+	// The person's email.
+	PersonEmail *string `json:"personEmail"`
+	// The department they work in, up to 200 characters.
+	Department *string `json:"department"`
+	// What they do with the product, up to 200 characters.
+	JobRole *string `json:"jobRole"`
+	// Where they stand with the product; ACTIVE for a new end user when omitted.
+	Status *EndUserStatus `json:"status"`
+	// Whether they hold a licensed seat; true for a new end user when omitted.
+	Licensed *bool `json:"licensed"`
+	// When they first used the product.
+	FirstSeenAt *time.Time `json:"firstSeenAt"`
+	// When they last used the product; not before firstSeenAt.
+	LastActiveAt *time.Time `json:"lastActiveAt"`
 }
 
 // GetExternalID returns SyncEndUserInput.ExternalID, and is useful for accessing the field via an interface.
@@ -4111,22 +4799,36 @@ func (v *SyncEndUsersResponse) GetSyncEndUsers() SyncResult { return v.SyncEndUs
 
 // Feedback; the author is named by exactly one of authorExternalID and authorEmail.
 type SyncFeedbackInput struct {
-	ExternalID        string  `json:"externalID"`
-	AccountExternalID string  `json:"accountExternalID"`
-	AuthorExternalID  *string `json:"authorExternalID"`
-	AuthorEmail       *string `json:"authorEmail"`
+	// The feedback's id in the integrator's system.
+	ExternalID string `json:"externalID"`
+	// The external id of the account the feedback is about.
+	AccountExternalID string `json:"accountExternalID"`
+	// The author's external id.
+	AuthorExternalID *string `json:"authorExternalID"`
+	// The author's email.
+	AuthorEmail *string `json:"authorEmail"`
 	// Taken from the author's relationship to the account unless given.
-	Persona               *Persona        `json:"persona"`
-	Channel               Channel         `json:"channel"`
-	Kind                  FeedbackKind    `json:"kind"`
-	Score                 *int            `json:"score"`
-	Sentiment             *float64        `json:"sentiment"`
-	Body                  *string         `json:"body"`
-	Topics                []string        `json:"topics"`
-	ReceivedAt            time.Time       `json:"receivedAt"`
-	ContractExternalID    *string         `json:"contractExternalID"`
-	InteractionExternalID *string         `json:"interactionExternalID"`
-	Status                *FeedbackStatus `json:"status"`
+	Persona *Persona `json:"persona"`
+	// How the feedback arrived.
+	Channel Channel `json:"channel"`
+	// What sort of feedback it is.
+	Kind FeedbackKind `json:"kind"`
+	// 0 to 10 for NPS, 1 to 5 for CSAT: required for those kinds, refused for the others.
+	Score *int `json:"score"`
+	// Its tone, from -1 (negative) to 1 (positive).
+	Sentiment *float64 `json:"sentiment"`
+	// What was said, up to 20,000 characters.
+	Body *string `json:"body"`
+	// What it is about: at most 20 topics of up to 60 characters, stored in lower case.
+	Topics []string `json:"topics"`
+	// When it was given; not in the future.
+	ReceivedAt time.Time `json:"receivedAt"`
+	// The external id of the contract it is about, one of the account's.
+	ContractExternalID *string `json:"contractExternalID"`
+	// The external id of the interaction in which it was given, one of the account's.
+	InteractionExternalID *string `json:"interactionExternalID"`
+	// A complaint's status (OPEN for a new complaint when omitted); it only moves forward. Refused for other kinds.
+	Status *FeedbackStatus `json:"status"`
 }
 
 // GetExternalID returns SyncFeedbackInput.ExternalID, and is useful for accessing the field via an interface.
@@ -4183,15 +4885,24 @@ type SyncFeedbackResponse struct {
 // GetSyncFeedback returns SyncFeedbackResponse.SyncFeedback, and is useful for accessing the field via an interface.
 func (v *SyncFeedbackResponse) GetSyncFeedback() SyncResult { return v.SyncFeedback }
 
+// An interaction as the integrator's system (a support desk, a calendar) knows it; participants are not synced. Fields left out keep their stored values.
 type SyncInteractionInput struct {
-	ExternalID        string               `json:"externalID"`
-	AccountExternalID string               `json:"accountExternalID"`
-	Channel           Channel              `json:"channel"`
-	Direction         InteractionDirection `json:"direction"`
-	OccurredAt        time.Time            `json:"occurredAt"`
-	Subject           string               `json:"subject"`
-	Summary           *string              `json:"summary"`
-	HandledByID       *string              `json:"handledByID"`
+	// The interaction's id in the integrator's system.
+	ExternalID string `json:"externalID"`
+	// The external id of the account the touchpoint was with; it cannot change.
+	AccountExternalID string `json:"accountExternalID"`
+	// How it happened.
+	Channel Channel `json:"channel"`
+	// Who reached out.
+	Direction InteractionDirection `json:"direction"`
+	// When it happened.
+	OccurredAt time.Time `json:"occurredAt"`
+	// What it was about, 1 to 300 characters.
+	Subject string `json:"subject"`
+	// What was said or agreed, up to 20,000 characters.
+	Summary *string `json:"summary"`
+	// The id of the member who handled it.
+	HandledByID *string `json:"handledByID"`
 }
 
 // GetExternalID returns SyncInteractionInput.ExternalID, and is useful for accessing the field via an interface.
@@ -4227,14 +4938,18 @@ type SyncInteractionsResponse struct {
 // GetSyncInteractions returns SyncInteractionsResponse.SyncInteractions, and is useful for accessing the field via an interface.
 func (v *SyncInteractionsResponse) GetSyncInteractions() SyncResult { return v.SyncInteractions }
 
+// What a sync call did with one item.
 type SyncOutcome string
 
 const (
+	// No stored record matched: the item was created.
 	SyncOutcomeCreated SyncOutcome = "CREATED"
+	// The item changed the stored record it matched: a new version and a journal row.
 	SyncOutcomeUpdated SyncOutcome = "UPDATED"
 	// The item matched the stored record: nothing was written, no version or journal row added.
 	SyncOutcomeUnchanged SyncOutcome = "UNCHANGED"
-	SyncOutcomeFailed    SyncOutcome = "FAILED"
+	// The item was refused; its errors say why. Nothing of it was written.
+	SyncOutcomeFailed SyncOutcome = "FAILED"
 	// Valid, but not applied: allOrNone was set and another item failed.
 	SyncOutcomeSkipped SyncOutcome = "SKIPPED"
 )
@@ -4258,13 +4973,20 @@ func (v *SyncPeopleResponse) GetSyncPeople() SyncResult { return v.SyncPeople }
 
 // A person, found by external id, or by email when there is no external id.
 type SyncPersonInput struct {
-	ExternalID       *string `json:"externalID"`
-	Email            string  `json:"email"`
-	Name             string  `json:"name"`
-	Title            *string `json:"title"`
-	Phone            *string `json:"phone"`
-	ConsentMarketing *bool   `json:"consentMarketing"`
-	ConsentResearch  *bool   `json:"consentResearch"`
+	// The person's id in the integrator's system; without one, the item matches the person with the same email.
+	ExternalID *string `json:"externalID"`
+	// The person's email, unique in the tenant; stored trimmed and in lower case.
+	Email string `json:"email"`
+	// The person's name, 1 to 200 characters.
+	Name string `json:"name"`
+	// Their job title, up to 200 characters.
+	Title *string `json:"title"`
+	// Their phone number, up to 50 characters.
+	Phone *string `json:"phone"`
+	// Whether they agreed to receive marketing; false for a new person when omitted.
+	ConsentMarketing *bool `json:"consentMarketing"`
+	// Whether they agreed to be surveyed and invited to user councils; false for a new person when omitted.
+	ConsentResearch *bool `json:"consentResearch"`
 }
 
 // GetExternalID returns SyncPersonInput.ExternalID, and is useful for accessing the field via an interface.
@@ -4291,12 +5013,17 @@ func (v *SyncPersonInput) GetConsentResearch() *bool { return v.ConsentResearch 
 // What a sync call did, item by item.
 type SyncResult struct {
 	// False when allOrNone refused the batch: nothing was written.
-	Committed bool                            `json:"committed"`
-	Created   int                             `json:"created"`
-	Updated   int                             `json:"updated"`
-	Unchanged int                             `json:"unchanged"`
-	Failed    int                             `json:"failed"`
-	Items     []SyncResultItemsSyncItemResult `json:"items"`
+	Committed bool `json:"committed"`
+	// Items created.
+	Created int `json:"created"`
+	// Items that changed their stored record.
+	Updated int `json:"updated"`
+	// Items that matched their stored record exactly.
+	Unchanged int `json:"unchanged"`
+	// Items refused.
+	Failed int `json:"failed"`
+	// One result per item, in the order of the input.
+	Items []SyncResultItemsSyncItemResult `json:"items"`
 }
 
 // GetCommitted returns SyncResult.Committed, and is useful for accessing the field via an interface.
@@ -4318,14 +5045,22 @@ func (v *SyncResult) GetFailed() int { return v.Failed }
 func (v *SyncResult) GetItems() []SyncResultItemsSyncItemResult { return v.Items }
 
 // SyncResultItemsSyncItemResult includes the requested fields of the GraphQL type SyncItemResult.
+// The GraphQL type's documentation follows.
+//
+// What a sync call did with one item.
 type SyncResultItemsSyncItemResult struct {
 	// The item's position in the input.
-	Index      int                                            `json:"index"`
-	Outcome    SyncOutcome                                    `json:"outcome"`
-	Id         *string                                        `json:"id"`
-	Version    *int                                           `json:"version"`
-	ExternalID *string                                        `json:"externalID"`
-	Errors     []SyncResultItemsSyncItemResultErrorsSyncError `json:"errors"`
+	Index int `json:"index"`
+	// What happened to it.
+	Outcome SyncOutcome `json:"outcome"`
+	// The id of the record the item created or matched; null when it FAILED or was SKIPPED.
+	Id *string `json:"id"`
+	// The record's version after the call; null when the item FAILED or was SKIPPED.
+	Version *int `json:"version"`
+	// The item's external id, as given; null for a person given without one.
+	ExternalID *string `json:"externalID"`
+	// Why the item failed; empty unless it did.
+	Errors []SyncResultItemsSyncItemResultErrorsSyncError `json:"errors"`
 }
 
 // GetIndex returns SyncResultItemsSyncItemResult.Index, and is useful for accessing the field via an interface.
@@ -4349,11 +5084,15 @@ func (v *SyncResultItemsSyncItemResult) GetErrors() []SyncResultItemsSyncItemRes
 }
 
 // SyncResultItemsSyncItemResultErrorsSyncError includes the requested fields of the GraphQL type SyncError.
+// The GraphQL type's documentation follows.
+//
+// What is wrong with one item of a sync call.
 type SyncResultItemsSyncItemResultErrorsSyncError struct {
 	// The input field at fault, e.g. accountExternalID.
 	Field *string `json:"field"`
 	// BAD_USER_INPUT, NOT_FOUND or CONFLICT.
-	Code    string `json:"code"`
+	Code string `json:"code"`
+	// What is wrong, for a person to read.
 	Message string `json:"message"`
 }
 
@@ -4366,12 +5105,15 @@ func (v *SyncResultItemsSyncItemResultErrorsSyncError) GetCode() string { return
 // GetMessage returns SyncResultItemsSyncItemResultErrorsSyncError.Message, and is useful for accessing the field via an interface.
 func (v *SyncResultItemsSyncItemResultErrorsSyncError) GetMessage() string { return v.Message }
 
-// UserCouncilStatus is enum for the field status
+// Where a user council stands.
 type UserCouncilStatus string
 
 const (
+	// Being set up (the default).
 	UserCouncilStatusForming UserCouncilStatus = "FORMING"
-	UserCouncilStatusActive  UserCouncilStatus = "ACTIVE"
+	// Meeting.
+	UserCouncilStatusActive UserCouncilStatus = "ACTIVE"
+	// No longer meets.
 	UserCouncilStatusRetired UserCouncilStatus = "RETIRED"
 )
 
@@ -4395,9 +5137,12 @@ func (v *ViewerResponse) GetViewer() ViewerViewer { return v.Viewer }
 //
 // Who is calling: the member of the seller's staff and their tenant.
 type ViewerViewer struct {
-	Subject string             `json:"subject"`
-	Role    Role               `json:"role"`
-	Tenant  ViewerViewerTenant `json:"tenant"`
+	// The OIDC subject (sub claim) of the caller's token.
+	Subject string `json:"subject"`
+	// The caller's role, from their token's roles claim: what this request may see and do.
+	Role Role `json:"role"`
+	// The caller's tenant, named by their token's tenant claim.
+	Tenant ViewerViewerTenant `json:"tenant"`
 	// The member record of the caller; null for a caller who is not a member (the platform).
 	Member *ViewerViewerMember `json:"member"`
 }
@@ -4415,10 +5160,16 @@ func (v *ViewerViewer) GetTenant() ViewerViewerTenant { return v.Tenant }
 func (v *ViewerViewer) GetMember() *ViewerViewerMember { return v.Member }
 
 // ViewerViewerMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
 type ViewerViewerMember struct {
-	Id    string  `json:"id"`
+	// The member's id: opaque, unique across tenants, starting `mem_`.
+	Id string `json:"id"`
+	// The member's email, from their token; stored in lower case.
 	Email *string `json:"email"`
-	Name  *string `json:"name"`
+	// The member's name, from their token.
+	Name *string `json:"name"`
 }
 
 // GetId returns ViewerViewerMember.Id, and is useful for accessing the field via an interface.
@@ -4431,10 +5182,15 @@ func (v *ViewerViewerMember) GetEmail() *string { return v.Email }
 func (v *ViewerViewerMember) GetName() *string { return v.Name }
 
 // ViewerViewerTenant includes the requested fields of the GraphQL type Tenant.
+// The GraphQL type's documentation follows.
+//
+// The seller organisation. Every other record belongs to exactly one tenant, and a token sees only its own tenant.
 type ViewerViewerTenant struct {
+	// The tenant's id: opaque, unique across tenants, starting `ten_`.
 	Id string `json:"id"`
-	// the value of the tenant claim in tokens; lower case letters, digits and hyphens
+	// The value of the tenant claim in tokens: 1 to 63 lower-case letters, digits and hyphens, starting and ending with a letter or digit. It never changes.
 	Slug string `json:"slug"`
+	// The organisation's name, 1 to 200 characters.
 	Name string `json:"name"`
 }
 
@@ -5460,7 +6216,11 @@ query CouncilDetail ($id: ID!) {
 				status
 				account {
 					id
+					externalID
 					name
+				}
+				currentMembers: memberships(first: 0, where: {leftAtIsNil:true}) {
+					totalCount
 				}
 				memberships(first: 100, orderBy: [{field:JOINED_AT,direction:ASC}]) {
 					totalCount
@@ -5601,7 +6361,13 @@ mutation CreateUserCouncil ($input: CreateUserCouncilInput!) {
 	createUserCouncil(input: $input) {
 		id
 		name
+		purpose
 		status
+		account {
+			id
+			externalID
+			name
+		}
 	}
 }
 `
@@ -6131,6 +6897,7 @@ query ListCouncils ($first: Int!, $after: Cursor, $accountID: ID) {
 				status
 				account {
 					id
+					externalID
 					name
 				}
 				memberships(first: 0, where: {leftAtIsNil:true}) {

@@ -13,34 +13,34 @@ import (
 	"github.com/stakegraph/stakegraph/ent/member"
 )
 
-// Account is the model entity for the Account schema.
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
 type Account struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID string `json:"id,omitempty"`
 	// TenantID holds the value of the "tenant_id" field.
 	TenantID string `json:"tenant_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Version holds the value of the "version" field.
+	// 1 when created, one more with every update that changes something: pass the version you read as expectedVersion, and an update of a record changed since fails with CONFLICT.
 	Version int64 `json:"version,omitempty"`
-	// Name holds the value of the "name" field.
+	// The company's name, 1 to 200 characters.
 	Name string `json:"name,omitempty"`
-	// the company's internet domain, e.g. example.com
+	// The company's internet domain, e.g. example.com: a host name without scheme or path. Null when unknown.
 	Domain *string `json:"domain,omitempty"`
-	// ExternalID holds the value of the "external_id" field.
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
 	ExternalID *string `json:"external_id,omitempty"`
-	// Industry holds the value of the "industry" field.
+	// The company's industry, in the seller's words (up to 100 characters).
 	Industry string `json:"industry,omitempty"`
-	// Region holds the value of the "region" field.
+	// The company's region, in the seller's words (up to 100 characters).
 	Region string `json:"region,omitempty"`
-	// headcount band: MICRO <10, SMALL <50, MEDIUM <250, LARGE <1000, ENTERPRISE 1000+
+	// The company's headcount band; null when unknown.
 	Size *account.Size `json:"size,omitempty"`
-	// Tier holds the value of the "tier" field.
+	// How much the account matters to the seller; STANDARD unless set.
 	Tier account.Tier `json:"tier,omitempty"`
-	// Stage holds the value of the "stage" field.
+	// Where the account stands on the customer ladder; PROSPECT unless set.
 	Stage account.Stage `json:"stage,omitempty"`
 	// OwnerID holds the value of the "owner_id" field.
 	OwnerID *string `json:"owner_id,omitempty"`
@@ -54,23 +54,23 @@ type Account struct {
 
 // AccountEdges holds the relations/edges for other nodes in the graph.
 type AccountEdges struct {
-	// Owner holds the value of the owner edge.
+	// The key-account manager who owns the account; null when unassigned. A key-account manager's new accounts are their own and they cannot hand them on; managers assign within the teams they manage; admins and integrations assign anyone, and only they leave an account without an owner.
 	Owner *Member `json:"owner,omitempty"`
-	// Parent holds the value of the parent edge.
+	// The parent company of a subsidiary; null for a top-level account. The hierarchy has no loops and at most 50 levels.
 	Parent *Account `json:"parent,omitempty"`
-	// Children holds the value of the children edge.
+	// The account's subsidiaries: the accounts whose parent it is.
 	Children []*Account `json:"children,omitempty"`
-	// BuyingContacts holds the value of the buying_contacts edge.
+	// The people on the purchasing side: the voice of the purchaser.
 	BuyingContacts []*BuyingContact `json:"buying_contacts,omitempty"`
-	// EndUsers holds the value of the end_users edge.
+	// The people who use the product at the account: the voice of the end user.
 	EndUsers []*EndUser `json:"end_users,omitempty"`
-	// Contracts holds the value of the contracts edge.
+	// What the account signed.
 	Contracts []*Contract `json:"contracts,omitempty"`
-	// Councils holds the value of the councils edge.
+	// The user councils of this account; cross-account councils are not among them.
 	Councils []*UserCouncil `json:"councils,omitempty"`
-	// Feedback holds the value of the feedback edge.
+	// What the account's people said, in both voices.
 	Feedback []*Feedback `json:"feedback,omitempty"`
-	// Interactions holds the value of the interactions edge.
+	// Every touchpoint with the account.
 	Interactions []*Interaction `json:"interactions,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

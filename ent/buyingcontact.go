@@ -16,34 +16,34 @@ import (
 	"github.com/stakegraph/stakegraph/enum"
 )
 
-// BuyingContact is the model entity for the BuyingContact schema.
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
 type BuyingContact struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID string `json:"id,omitempty"`
 	// TenantID holds the value of the "tenant_id" field.
 	TenantID string `json:"tenant_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Version holds the value of the "version" field.
+	// 1 when created, one more with every update that changes something: pass the version you read as expectedVersion, and an update of a record changed since fails with CONFLICT.
 	Version int64 `json:"version,omitempty"`
 	// AccountID holds the value of the "account_id" field.
 	AccountID string `json:"account_id,omitempty"`
 	// PersonID holds the value of the "person_id" field.
 	PersonID string `json:"person_id,omitempty"`
-	// the parts the person plays in purchasing
+	// The parts the person plays in purchasing, each once.
 	Roles []enum.BuyingRole `json:"roles,omitempty"`
-	// the account's main purchasing contact; at most one
+	// Whether this is the account's main purchasing contact. An account has at most one: marking a contact primary makes the previous one not.
 	Primary bool `json:"primary,omitempty"`
-	// Influence holds the value of the "influence" field.
+	// How much sway the person has over the purchase; null when unknown.
 	Influence *buyingcontact.Influence `json:"influence,omitempty"`
-	// Since holds the value of the "since" field.
+	// When the person took this part; null when unknown.
 	Since *time.Time `json:"since,omitempty"`
-	// Until holds the value of the "until" field.
+	// When the person gave this part up, not before since; null while they have it.
 	Until *time.Time `json:"until,omitempty"`
-	// ExternalID holds the value of the "external_id" field.
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
 	ExternalID *string `json:"external_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the BuyingContactQuery when eager-loading is set.
@@ -53,11 +53,11 @@ type BuyingContact struct {
 
 // BuyingContactEdges holds the relations/edges for other nodes in the graph.
 type BuyingContactEdges struct {
-	// Account holds the value of the account edge.
+	// The account the person buys for; it never changes.
 	Account *Account `json:"account,omitempty"`
-	// Person holds the value of the person edge.
+	// The person; it never changes.
 	Person *Person `json:"person,omitempty"`
-	// SignedContracts holds the value of the signed_contracts edge.
+	// The account's contracts this person signed.
 	SignedContracts []*Contract `json:"signed_contracts,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

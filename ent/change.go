@@ -14,30 +14,30 @@ import (
 	"github.com/stakegraph/stakegraph/ent/change"
 )
 
-// Change is the model entity for the Change schema.
+// One row of the change journal: one committed create, update or delete of an entity. It is the audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION read it.
 type Change struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID string `json:"id,omitempty"`
 	// TenantID holds the value of the "tenant_id" field.
 	TenantID string `json:"tenant_id,omitempty"`
-	// the position in the tenant's journal: dense, and committed in order
+	// The position in the tenant's journal, from 1 without gaps: numbers become visible in order, so a reader paging by them misses no committed change.
 	Seq int64 `json:"seq,omitempty"`
-	// EntityType holds the value of the "entity_type" field.
+	// The type of the entity that changed, as the API names it: Account, Feedback, …
 	EntityType string `json:"entity_type,omitempty"`
-	// EntityID holds the value of the "entity_id" field.
+	// The id of the entity that changed; it may be gone since.
 	EntityID string `json:"entity_id,omitempty"`
-	// the entity's external id when it had one, so feeds can apply deletions
+	// The entity's external id when it had one, so that a feed can apply deletions by it.
 	ExternalID *string `json:"external_id,omitempty"`
-	// Operation holds the value of the "operation" field.
+	// What the change did to the entity.
 	Operation change.Operation `json:"operation,omitempty"`
-	// ActorSubject holds the value of the "actor_subject" field.
+	// Who made the change: the OIDC subject of the caller's token, or system:<reason> for the platform acting on its own (provisioning, seeding).
 	ActorSubject string `json:"actor_subject,omitempty"`
-	// At holds the value of the "at" field.
+	// When the change was made, in its transaction.
 	At time.Time `json:"at,omitempty"`
-	// Fields holds the value of the "fields" field.
+	// The fields the change touched, with their values before and after.
 	Fields []delta.Field `json:"fields,omitempty"`
-	// RequestID holds the value of the "request_id" field.
+	// The id of the request that made the change, as in its X-Request-Id header and the server's logs; empty for a change made outside a request.
 	RequestID    string `json:"request_id,omitempty"`
 	selectValues sql.SelectValues
 }

@@ -14,44 +14,44 @@ import (
 	"github.com/stakegraph/stakegraph/ent/contract"
 )
 
-// Contract is the model entity for the Contract schema.
+// What an account signed: its term, value, seats and renewal terms.
 type Contract struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID string `json:"id,omitempty"`
 	// TenantID holds the value of the "tenant_id" field.
 	TenantID string `json:"tenant_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Version holds the value of the "version" field.
+	// 1 when created, one more with every update that changes something: pass the version you read as expectedVersion, and an update of a record changed since fails with CONFLICT.
 	Version int64 `json:"version,omitempty"`
 	// AccountID holds the value of the "account_id" field.
 	AccountID string `json:"account_id,omitempty"`
-	// the contract number, unique per tenant
+	// The contract number, unique in the tenant, up to 64 characters.
 	Number string `json:"number,omitempty"`
-	// ExternalID holds the value of the "external_id" field.
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
 	ExternalID *string `json:"external_id,omitempty"`
-	// Status holds the value of the "status" field.
+	// Where the contract stands; DRAFT unless set.
 	Status contract.Status `json:"status,omitempty"`
-	// StartDate holds the value of the "start_date" field.
+	// When the term starts.
 	StartDate time.Time `json:"start_date,omitempty"`
-	// EndDate holds the value of the "end_date" field.
+	// When the term ends; after startDate.
 	EndDate time.Time `json:"end_date,omitempty"`
-	// days before the end date by which either side must give notice
+	// Days before the end date by which either side must give notice, 0 to 3650; 90 unless set.
 	RenewalNoticeDays int `json:"renewal_notice_days,omitempty"`
-	// AutoRenew holds the value of the "auto_renew" field.
+	// Whether the contract renews by itself unless notice is given; false unless set.
 	AutoRenew bool `json:"auto_renew,omitempty"`
-	// the contract value in minor units of the currency (cents)
+	// The contract's value in minor units of its currency (cents for EUR), 0 or more; 0 unless set.
 	ValueMinor int64 `json:"value_minor,omitempty"`
-	// ISO 4217 code, e.g. EUR
+	// The ISO 4217 code of the value's currency, e.g. EUR; stored in upper case.
 	Currency string `json:"currency,omitempty"`
-	// licensed seats
+	// The licensed seats, 0 or more; null when the contract does not count seats.
 	Seats *int `json:"seats,omitempty"`
 	// SignedByID holds the value of the "signed_by_id" field.
 	SignedByID *string `json:"signed_by_id,omitempty"`
-	// SignedAt holds the value of the "signed_at" field.
+	// When it was signed; null when not signed or unknown.
 	SignedAt *time.Time `json:"signed_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ContractQuery when eager-loading is set.
@@ -61,11 +61,11 @@ type Contract struct {
 
 // ContractEdges holds the relations/edges for other nodes in the graph.
 type ContractEdges struct {
-	// Account holds the value of the account edge.
+	// The account that signed the contract; it never changes.
 	Account *Account `json:"account,omitempty"`
-	// SignedBy holds the value of the signed_by edge.
+	// The buying contact who signed, one of the same account's; null when unknown.
 	SignedBy *BuyingContact `json:"signed_by,omitempty"`
-	// Feedback holds the value of the feedback edge.
+	// Feedback about this contract.
 	Feedback []*Feedback `json:"feedback,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -14,28 +14,28 @@ import (
 	"github.com/stakegraph/stakegraph/ent/usercouncil"
 )
 
-// CouncilMembership is the model entity for the CouncilMembership schema.
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
 type CouncilMembership struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID string `json:"id,omitempty"`
 	// TenantID holds the value of the "tenant_id" field.
 	TenantID string `json:"tenant_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Version holds the value of the "version" field.
+	// 1 when created, one more with every update that changes something: pass the version you read as expectedVersion, and an update of a record changed since fails with CONFLICT.
 	Version int64 `json:"version,omitempty"`
 	// CouncilID holds the value of the "council_id" field.
 	CouncilID string `json:"council_id,omitempty"`
 	// PersonID holds the value of the "person_id" field.
 	PersonID string `json:"person_id,omitempty"`
-	// Role holds the value of the "role" field.
+	// The part they play on the council; MEMBER unless set.
 	Role councilmembership.Role `json:"role,omitempty"`
-	// JoinedAt holds the value of the "joined_at" field.
+	// When they joined; now unless set.
 	JoinedAt time.Time `json:"joined_at,omitempty"`
-	// LeftAt holds the value of the "left_at" field.
+	// When they left, not before joinedAt; null while they sit on the council.
 	LeftAt *time.Time `json:"left_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CouncilMembershipQuery when eager-loading is set.
@@ -45,9 +45,9 @@ type CouncilMembership struct {
 
 // CouncilMembershipEdges holds the relations/edges for other nodes in the graph.
 type CouncilMembershipEdges struct {
-	// Council holds the value of the council edge.
+	// The council; it never changes.
 	Council *UserCouncil `json:"council,omitempty"`
-	// Person holds the value of the person edge.
+	// The person on the seat; it never changes.
 	Person *Person `json:"person,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

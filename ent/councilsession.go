@@ -13,28 +13,28 @@ import (
 	"github.com/stakegraph/stakegraph/ent/usercouncil"
 )
 
-// CouncilSession is the model entity for the CouncilSession schema.
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
 type CouncilSession struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID string `json:"id,omitempty"`
 	// TenantID holds the value of the "tenant_id" field.
 	TenantID string `json:"tenant_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Version holds the value of the "version" field.
+	// 1 when created, one more with every update that changes something: pass the version you read as expectedVersion, and an update of a record changed since fails with CONFLICT.
 	Version int64 `json:"version,omitempty"`
 	// CouncilID holds the value of the "council_id" field.
 	CouncilID string `json:"council_id,omitempty"`
-	// HeldAt holds the value of the "held_at" field.
+	// When the session was held.
 	HeldAt time.Time `json:"held_at,omitempty"`
-	// Title holds the value of the "title" field.
+	// Its title, up to 300 characters.
 	Title string `json:"title,omitempty"`
-	// Agenda holds the value of the "agenda" field.
+	// Its agenda, up to 20,000 characters.
 	Agenda string `json:"agenda,omitempty"`
-	// Notes holds the value of the "notes" field.
+	// The notes taken, up to 100,000 characters.
 	Notes string `json:"notes,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CouncilSessionQuery when eager-loading is set.
@@ -44,11 +44,11 @@ type CouncilSession struct {
 
 // CouncilSessionEdges holds the relations/edges for other nodes in the graph.
 type CouncilSessionEdges struct {
-	// Council holds the value of the council edge.
+	// The council that met; it never changes.
 	Council *UserCouncil `json:"council,omitempty"`
-	// Attendees holds the value of the attendees edge.
+	// The people who attended: members of the council on the day.
 	Attendees []*Person `json:"attendees,omitempty"`
-	// Feedback holds the value of the feedback edge.
+	// The feedback given at the session.
 	Feedback []*Feedback `json:"feedback,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

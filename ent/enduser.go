@@ -14,36 +14,36 @@ import (
 	"github.com/stakegraph/stakegraph/ent/person"
 )
 
-// EndUser is the model entity for the EndUser schema.
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
 type EndUser struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID string `json:"id,omitempty"`
 	// TenantID holds the value of the "tenant_id" field.
 	TenantID string `json:"tenant_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Version holds the value of the "version" field.
+	// 1 when created, one more with every update that changes something: pass the version you read as expectedVersion, and an update of a record changed since fails with CONFLICT.
 	Version int64 `json:"version,omitempty"`
 	// AccountID holds the value of the "account_id" field.
 	AccountID string `json:"account_id,omitempty"`
 	// PersonID holds the value of the "person_id" field.
 	PersonID string `json:"person_id,omitempty"`
-	// Department holds the value of the "department" field.
+	// The department they work in, up to 200 characters.
 	Department string `json:"department,omitempty"`
-	// JobRole holds the value of the "job_role" field.
+	// What they do with the product, up to 200 characters.
 	JobRole string `json:"job_role,omitempty"`
-	// Status holds the value of the "status" field.
+	// Where they stand with the product; ACTIVE unless set. Active licensed end users fill the seats of the account's active contracts.
 	Status enduser.Status `json:"status,omitempty"`
-	// holds a licensed seat
+	// Whether they hold a licensed seat; true unless set.
 	Licensed bool `json:"licensed,omitempty"`
-	// FirstSeenAt holds the value of the "first_seen_at" field.
+	// When they first used the product; null when unknown.
 	FirstSeenAt *time.Time `json:"first_seen_at,omitempty"`
-	// LastActiveAt holds the value of the "last_active_at" field.
+	// When they last used the product, not before firstSeenAt; null when unknown.
 	LastActiveAt *time.Time `json:"last_active_at,omitempty"`
-	// ExternalID holds the value of the "external_id" field.
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
 	ExternalID *string `json:"external_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the EndUserQuery when eager-loading is set.
@@ -53,9 +53,9 @@ type EndUser struct {
 
 // EndUserEdges holds the relations/edges for other nodes in the graph.
 type EndUserEdges struct {
-	// Account holds the value of the account edge.
+	// The account where the person uses the product; it never changes.
 	Account *Account `json:"account,omitempty"`
-	// Person holds the value of the person edge.
+	// The person; it never changes.
 	Person *Person `json:"person,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

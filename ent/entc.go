@@ -12,6 +12,8 @@ import (
 	"entgo.io/ent/entc"
 	"entgo.io/ent/entc/gen"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/stakegraph/stakegraph/schema/apidoc"
 )
 
 func main() {
@@ -21,6 +23,7 @@ func main() {
 		entgql.WithSchemaPath("./graph/ent.graphql"),
 		entgql.WithWhereInputs(true),
 		entgql.WithSchemaHook(visibleEdgesDirective),
+		entgql.WithSchemaHook(apidoc.Hook),
 	)
 	if err != nil {
 		log.Fatalf("creating the entgql extension: %v", err)

@@ -20,40 +20,40 @@ import (
 	"github.com/stakegraph/stakegraph/enum"
 )
 
-// Feedback is the model entity for the Feedback schema.
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
 type Feedback struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID string `json:"id,omitempty"`
 	// TenantID holds the value of the "tenant_id" field.
 	TenantID string `json:"tenant_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Version holds the value of the "version" field.
+	// 1 when created, one more with every update that changes something: pass the version you read as expectedVersion, and an update of a record changed since fails with CONFLICT.
 	Version int64 `json:"version,omitempty"`
 	// AccountID holds the value of the "account_id" field.
 	AccountID string `json:"account_id,omitempty"`
 	// AuthorID holds the value of the "author_id" field.
 	AuthorID string `json:"author_id,omitempty"`
-	// Persona holds the value of the "persona" field.
+	// The voice it was given in: PURCHASER when the author is a buying contact of the account, END_USER when an end user.
 	Persona enum.Persona `json:"persona,omitempty"`
-	// Channel holds the value of the "channel" field.
+	// How the feedback arrived.
 	Channel enum.Channel `json:"channel,omitempty"`
-	// Kind holds the value of the "kind" field.
+	// What sort of feedback it is: it decides whether there is a score and a status.
 	Kind feedback.Kind `json:"kind,omitempty"`
-	// NPS 0–10 or CSAT 1–5; required for those kinds, refused for others
+	// The score: 0 to 10 for NPS, 1 to 5 for CSAT; required for those kinds, refused for the others.
 	Score *int `json:"score,omitempty"`
-	// from -1 (negative) to 1 (positive)
+	// Its tone, from -1 (negative) to 1 (positive); null when not assessed.
 	Sentiment *float64 `json:"sentiment,omitempty"`
-	// Body holds the value of the "body" field.
+	// What was said, up to 20,000 characters.
 	Body string `json:"body,omitempty"`
-	// Topics holds the value of the "topics" field.
+	// What it is about: at most 20 topics, each stored trimmed, in lower case, once, and up to 60 characters long.
 	Topics []string `json:"topics,omitempty"`
-	// ReceivedAt holds the value of the "received_at" field.
+	// When it was given; now unless set, and never more than 5 minutes ahead of the server's clock.
 	ReceivedAt time.Time `json:"received_at,omitempty"`
-	// the member who recorded the feedback; set from the viewer
+	// The id of the member who recorded the feedback, taken from the caller (never from input); null when the caller was no member.
 	CapturedByID *string `json:"captured_by_id,omitempty"`
 	// ContractID holds the value of the "contract_id" field.
 	ContractID *string `json:"contract_id,omitempty"`
@@ -61,19 +61,19 @@ type Feedback struct {
 	CouncilSessionID *string `json:"council_session_id,omitempty"`
 	// InteractionID holds the value of the "interaction_id" field.
 	InteractionID *string `json:"interaction_id,omitempty"`
-	// the state of a complaint: OPEN → ACKNOWLEDGED → RESOLVED; empty for other kinds
+	// Where a complaint stands (OPEN unless given when it is captured); null for the other kinds.
 	Status *feedback.Status `json:"status,omitempty"`
-	// AcknowledgedAt holds the value of the "acknowledged_at" field.
+	// When the complaint was acknowledged (by acknowledgeComplaint, or by resolveComplaint on an open one).
 	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
 	// AcknowledgedByID holds the value of the "acknowledged_by_id" field.
 	AcknowledgedByID *string `json:"acknowledged_by_id,omitempty"`
-	// ResolvedAt holds the value of the "resolved_at" field.
+	// When the complaint was resolved.
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
 	// ResolvedByID holds the value of the "resolved_by_id" field.
 	ResolvedByID *string `json:"resolved_by_id,omitempty"`
-	// Resolution holds the value of the "resolution" field.
+	// How the complaint was resolved, as given to resolveComplaint (up to 20,000 characters).
 	Resolution string `json:"resolution,omitempty"`
-	// ExternalID holds the value of the "external_id" field.
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
 	ExternalID *string `json:"external_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the FeedbackQuery when eager-loading is set.
@@ -83,21 +83,21 @@ type Feedback struct {
 
 // FeedbackEdges holds the relations/edges for other nodes in the graph.
 type FeedbackEdges struct {
-	// Account holds the value of the account edge.
+	// The account the feedback is about; it never changes.
 	Account *Account `json:"account,omitempty"`
-	// Author holds the value of the author edge.
+	// The person who gave it: a buying contact or an end user of the account; it never changes.
 	Author *Person `json:"author,omitempty"`
-	// CapturedBy holds the value of the captured_by edge.
+	// The member who recorded it; null when the caller was no member.
 	CapturedBy *Member `json:"captured_by,omitempty"`
-	// AcknowledgedBy holds the value of the acknowledged_by edge.
+	// The member who acknowledged the complaint; null until then.
 	AcknowledgedBy *Member `json:"acknowledged_by,omitempty"`
-	// ResolvedBy holds the value of the resolved_by edge.
+	// The member who resolved the complaint; null until then.
 	ResolvedBy *Member `json:"resolved_by,omitempty"`
-	// Contract holds the value of the contract edge.
+	// The contract it is about, one of the account's; null when none.
 	Contract *Contract `json:"contract,omitempty"`
-	// CouncilSession holds the value of the council_session edge.
+	// The council session where it was given, of a council of the same account or of a cross-account council; null when none.
 	CouncilSession *CouncilSession `json:"council_session,omitempty"`
-	// Interaction holds the value of the interaction edge.
+	// The interaction in which it was given, one of the account's; null when none.
 	Interaction *Interaction `json:"interaction,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -4569,9 +4569,6 @@ func newTenantPaginateArgs(rv map[string]any) *tenantPaginateArgs {
 			}
 		}
 	}
-	if v, ok := rv[whereField].(*TenantWhereInput); ok {
-		args.opts = append(args.opts, WithTenantFilter(v.Filter))
-	}
 	return args
 }
 

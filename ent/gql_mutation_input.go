@@ -402,36 +402,6 @@ func (c *ContractUpdateOne) SetInput(i UpdateContractInput) *ContractUpdateOne {
 	return c
 }
 
-// CreateCouncilMembershipInput represents a mutation input for creating councilmemberships.
-type CreateCouncilMembershipInput struct {
-	Role      *councilmembership.Role
-	JoinedAt  *time.Time
-	LeftAt    *time.Time
-	CouncilID string
-	PersonID  string
-}
-
-// Mutate applies the CreateCouncilMembershipInput on the CouncilMembershipMutation builder.
-func (i *CreateCouncilMembershipInput) Mutate(m *CouncilMembershipMutation) {
-	if v := i.Role; v != nil {
-		m.SetRole(*v)
-	}
-	if v := i.JoinedAt; v != nil {
-		m.SetJoinedAt(*v)
-	}
-	if v := i.LeftAt; v != nil {
-		m.SetLeftAt(*v)
-	}
-	m.SetCouncilID(i.CouncilID)
-	m.SetPersonID(i.PersonID)
-}
-
-// SetInput applies the change-set in the CreateCouncilMembershipInput on the CouncilMembershipCreate builder.
-func (c *CouncilMembershipCreate) SetInput(i CreateCouncilMembershipInput) *CouncilMembershipCreate {
-	i.Mutate(c.Mutation())
-	return c
-}
-
 // UpdateCouncilMembershipInput represents a mutation input for updating councilmemberships.
 type UpdateCouncilMembershipInput struct {
 	Role        *councilmembership.Role
@@ -464,40 +434,6 @@ func (c *CouncilMembershipUpdate) SetInput(i UpdateCouncilMembershipInput) *Coun
 
 // SetInput applies the change-set in the UpdateCouncilMembershipInput on the CouncilMembershipUpdateOne builder.
 func (c *CouncilMembershipUpdateOne) SetInput(i UpdateCouncilMembershipInput) *CouncilMembershipUpdateOne {
-	i.Mutate(c.Mutation())
-	return c
-}
-
-// CreateCouncilSessionInput represents a mutation input for creating councilsessions.
-type CreateCouncilSessionInput struct {
-	HeldAt      time.Time
-	Title       *string
-	Agenda      *string
-	Notes       *string
-	CouncilID   string
-	AttendeeIDs []string
-}
-
-// Mutate applies the CreateCouncilSessionInput on the CouncilSessionMutation builder.
-func (i *CreateCouncilSessionInput) Mutate(m *CouncilSessionMutation) {
-	m.SetHeldAt(i.HeldAt)
-	if v := i.Title; v != nil {
-		m.SetTitle(*v)
-	}
-	if v := i.Agenda; v != nil {
-		m.SetAgenda(*v)
-	}
-	if v := i.Notes; v != nil {
-		m.SetNotes(*v)
-	}
-	m.SetCouncilID(i.CouncilID)
-	if v := i.AttendeeIDs; len(v) > 0 {
-		m.AddAttendeeIDs(v...)
-	}
-}
-
-// SetInput applies the change-set in the CreateCouncilSessionInput on the CouncilSessionCreate builder.
-func (c *CouncilSessionCreate) SetInput(i CreateCouncilSessionInput) *CouncilSessionCreate {
 	i.Mutate(c.Mutation())
 	return c
 }
@@ -676,70 +612,6 @@ func (c *EndUserUpdateOne) SetInput(i UpdateEndUserInput) *EndUserUpdateOne {
 	return c
 }
 
-// CreateFeedbackInput represents a mutation input for creating feedbacks.
-type CreateFeedbackInput struct {
-	Persona          enum.Persona
-	Channel          enum.Channel
-	Kind             feedback.Kind
-	Score            *int
-	Sentiment        *float64
-	Body             *string
-	Topics           []string
-	ReceivedAt       *time.Time
-	Status           *feedback.Status
-	ExternalID       *string
-	AccountID        string
-	AuthorID         string
-	ContractID       *string
-	CouncilSessionID *string
-	InteractionID    *string
-}
-
-// Mutate applies the CreateFeedbackInput on the FeedbackMutation builder.
-func (i *CreateFeedbackInput) Mutate(m *FeedbackMutation) {
-	m.SetPersona(i.Persona)
-	m.SetChannel(i.Channel)
-	m.SetKind(i.Kind)
-	if v := i.Score; v != nil {
-		m.SetScore(*v)
-	}
-	if v := i.Sentiment; v != nil {
-		m.SetSentiment(*v)
-	}
-	if v := i.Body; v != nil {
-		m.SetBody(*v)
-	}
-	if v := i.Topics; v != nil {
-		m.SetTopics(v)
-	}
-	if v := i.ReceivedAt; v != nil {
-		m.SetReceivedAt(*v)
-	}
-	if v := i.Status; v != nil {
-		m.SetStatus(*v)
-	}
-	if v := i.ExternalID; v != nil {
-		m.SetExternalID(*v)
-	}
-	m.SetAccountID(i.AccountID)
-	m.SetAuthorID(i.AuthorID)
-	if v := i.ContractID; v != nil {
-		m.SetContractID(*v)
-	}
-	if v := i.CouncilSessionID; v != nil {
-		m.SetCouncilSessionID(*v)
-	}
-	if v := i.InteractionID; v != nil {
-		m.SetInteractionID(*v)
-	}
-}
-
-// SetInput applies the change-set in the CreateFeedbackInput on the FeedbackCreate builder.
-func (c *FeedbackCreate) SetInput(i CreateFeedbackInput) *FeedbackCreate {
-	i.Mutate(c.Mutation())
-	return c
-}
-
 // UpdateFeedbackInput represents a mutation input for updating feedbacks.
 type UpdateFeedbackInput struct {
 	Persona             *enum.Persona
@@ -844,48 +716,6 @@ func (c *FeedbackUpdate) SetInput(i UpdateFeedbackInput) *FeedbackUpdate {
 
 // SetInput applies the change-set in the UpdateFeedbackInput on the FeedbackUpdateOne builder.
 func (c *FeedbackUpdateOne) SetInput(i UpdateFeedbackInput) *FeedbackUpdateOne {
-	i.Mutate(c.Mutation())
-	return c
-}
-
-// CreateInteractionInput represents a mutation input for creating interactions.
-type CreateInteractionInput struct {
-	Channel        enum.Channel
-	Direction      interaction.Direction
-	OccurredAt     *time.Time
-	Subject        string
-	Summary        *string
-	ExternalID     *string
-	AccountID      string
-	HandledByID    *string
-	ParticipantIDs []string
-}
-
-// Mutate applies the CreateInteractionInput on the InteractionMutation builder.
-func (i *CreateInteractionInput) Mutate(m *InteractionMutation) {
-	m.SetChannel(i.Channel)
-	m.SetDirection(i.Direction)
-	if v := i.OccurredAt; v != nil {
-		m.SetOccurredAt(*v)
-	}
-	m.SetSubject(i.Subject)
-	if v := i.Summary; v != nil {
-		m.SetSummary(*v)
-	}
-	if v := i.ExternalID; v != nil {
-		m.SetExternalID(*v)
-	}
-	m.SetAccountID(i.AccountID)
-	if v := i.HandledByID; v != nil {
-		m.SetHandledByID(*v)
-	}
-	if v := i.ParticipantIDs; len(v) > 0 {
-		m.AddParticipantIDs(v...)
-	}
-}
-
-// SetInput applies the change-set in the CreateInteractionInput on the InteractionCreate builder.
-func (c *InteractionCreate) SetInput(i CreateInteractionInput) *InteractionCreate {
 	i.Mutate(c.Mutation())
 	return c
 }

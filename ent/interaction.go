@@ -15,34 +15,34 @@ import (
 	"github.com/stakegraph/stakegraph/enum"
 )
 
-// Interaction is the model entity for the Interaction schema.
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
 type Interaction struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID string `json:"id,omitempty"`
 	// TenantID holds the value of the "tenant_id" field.
 	TenantID string `json:"tenant_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Version holds the value of the "version" field.
+	// 1 when created, one more with every update that changes something: pass the version you read as expectedVersion, and an update of a record changed since fails with CONFLICT.
 	Version int64 `json:"version,omitempty"`
 	// AccountID holds the value of the "account_id" field.
 	AccountID string `json:"account_id,omitempty"`
-	// Channel holds the value of the "channel" field.
+	// How the touchpoint happened.
 	Channel enum.Channel `json:"channel,omitempty"`
-	// Direction holds the value of the "direction" field.
+	// Who reached out.
 	Direction interaction.Direction `json:"direction,omitempty"`
-	// OccurredAt holds the value of the "occurred_at" field.
+	// When it happened; now unless set.
 	OccurredAt time.Time `json:"occurred_at,omitempty"`
-	// Subject holds the value of the "subject" field.
+	// What it was about, 1 to 300 characters.
 	Subject string `json:"subject,omitempty"`
-	// Summary holds the value of the "summary" field.
+	// What was said or agreed, up to 20,000 characters.
 	Summary string `json:"summary,omitempty"`
 	// HandledByID holds the value of the "handled_by_id" field.
 	HandledByID *string `json:"handled_by_id,omitempty"`
-	// ExternalID holds the value of the "external_id" field.
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
 	ExternalID *string `json:"external_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the InteractionQuery when eager-loading is set.
@@ -52,13 +52,13 @@ type Interaction struct {
 
 // InteractionEdges holds the relations/edges for other nodes in the graph.
 type InteractionEdges struct {
-	// Account holds the value of the account edge.
+	// The account it was with; it never changes.
 	Account *Account `json:"account,omitempty"`
-	// HandledBy holds the value of the handled_by edge.
+	// The member who handled it; null when none.
 	HandledBy *Member `json:"handled_by,omitempty"`
-	// Participants holds the value of the participants edge.
+	// The customer's people who took part.
 	Participants []*Person `json:"participants,omitempty"`
-	// Feedback holds the value of the feedback edge.
+	// Feedback given in the interaction.
 	Feedback []*Feedback `json:"feedback,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

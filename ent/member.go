@@ -14,30 +14,30 @@ import (
 	"github.com/stakegraph/stakegraph/enum"
 )
 
-// Member is the model entity for the Member schema.
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
 type Member struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID string `json:"id,omitempty"`
 	// TenantID holds the value of the "tenant_id" field.
 	TenantID string `json:"tenant_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Version holds the value of the "version" field.
+	// 1 when created, one more with every update that changes something: pass the version you read as expectedVersion, and an update of a record changed since fails with CONFLICT.
 	Version int64 `json:"version,omitempty"`
-	// the OIDC subject of the member's tokens
+	// The OIDC subject (sub claim) of the member's tokens; it never changes.
 	Subject string `json:"subject,omitempty"`
-	// Email holds the value of the "email" field.
+	// The member's email, from their token; stored in lower case.
 	Email string `json:"email,omitempty"`
-	// Name holds the value of the "name" field.
+	// The member's name, from their token.
 	Name string `json:"name,omitempty"`
-	// Role holds the value of the "role" field.
+	// The member's role as their latest token gave it; KEY_ACCOUNT_MANAGER unless set. What a request may do follows the role in its own token.
 	Role enum.Role `json:"role,omitempty"`
 	// TeamID holds the value of the "team_id" field.
 	TeamID *string `json:"team_id,omitempty"`
-	// LastSeenAt holds the value of the "last_seen_at" field.
+	// When the member last made a request, to within an hour; null when never.
 	LastSeenAt *time.Time `json:"last_seen_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the MemberQuery when eager-loading is set.
@@ -47,19 +47,19 @@ type Member struct {
 
 // MemberEdges holds the relations/edges for other nodes in the graph.
 type MemberEdges struct {
-	// Team holds the value of the team edge.
+	// The team the member belongs to; null when none.
 	Team *Team `json:"team,omitempty"`
-	// ManagedTeams holds the value of the managed_teams edge.
+	// The teams the member manages.
 	ManagedTeams []*Team `json:"managed_teams,omitempty"`
-	// OwnedAccounts holds the value of the owned_accounts edge.
+	// The accounts the member owns (those the caller may see).
 	OwnedAccounts []*Account `json:"owned_accounts,omitempty"`
-	// HandledInteractions holds the value of the handled_interactions edge.
+	// The interactions the member handled (those the caller may see).
 	HandledInteractions []*Interaction `json:"handled_interactions,omitempty"`
-	// CapturedFeedback holds the value of the captured_feedback edge.
+	// The feedback the member recorded (that the caller may see).
 	CapturedFeedback []*Feedback `json:"captured_feedback,omitempty"`
-	// AcknowledgedComplaints holds the value of the acknowledged_complaints edge.
+	// The complaints the member acknowledged (that the caller may see).
 	AcknowledgedComplaints []*Feedback `json:"acknowledged_complaints,omitempty"`
-	// ResolvedComplaints holds the value of the resolved_complaints edge.
+	// The complaints the member resolved (that the caller may see).
 	ResolvedComplaints []*Feedback `json:"resolved_complaints,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

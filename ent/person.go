@@ -12,34 +12,34 @@ import (
 	"github.com/stakegraph/stakegraph/ent/person"
 )
 
-// Person is the model entity for the Person schema.
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
 type Person struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID string `json:"id,omitempty"`
 	// TenantID holds the value of the "tenant_id" field.
 	TenantID string `json:"tenant_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Version holds the value of the "version" field.
+	// 1 when created, one more with every update that changes something: pass the version you read as expectedVersion, and an update of a record changed since fails with CONFLICT.
 	Version int64 `json:"version,omitempty"`
-	// unique per tenant; stored in lower case
+	// The person's email address, unique in the tenant; stored trimmed and in lower case.
 	Email string `json:"email,omitempty"`
-	// Name holds the value of the "name" field.
+	// The person's name, 1 to 200 characters.
 	Name string `json:"name,omitempty"`
-	// job title
+	// Their job title, up to 200 characters.
 	Title string `json:"title,omitempty"`
-	// Phone holds the value of the "phone" field.
+	// Their phone number as given, up to 50 characters.
 	Phone string `json:"phone,omitempty"`
-	// ExternalID holds the value of the "external_id" field.
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
 	ExternalID *string `json:"external_id,omitempty"`
-	// may receive marketing
+	// Whether they agreed to receive marketing; false unless set.
 	ConsentMarketing bool `json:"consent_marketing,omitempty"`
-	// may be surveyed and invited to user councils
+	// Whether they agreed to be surveyed and invited to user councils; false unless set.
 	ConsentResearch bool `json:"consent_research,omitempty"`
-	// ConsentUpdatedAt holds the value of the "consent_updated_at" field.
+	// When they last gave or withdrew consent, as the client recorded it; null when unknown.
 	ConsentUpdatedAt *time.Time `json:"consent_updated_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PersonQuery when eager-loading is set.
@@ -49,17 +49,17 @@ type Person struct {
 
 // PersonEdges holds the relations/edges for other nodes in the graph.
 type PersonEdges struct {
-	// BuyingRoles holds the value of the buying_roles edge.
+	// Where the person buys: their buying contacts at accounts.
 	BuyingRoles []*BuyingContact `json:"buying_roles,omitempty"`
-	// EndUserRoles holds the value of the end_user_roles edge.
+	// Where the person uses the product: their end-user records at accounts.
 	EndUserRoles []*EndUser `json:"end_user_roles,omitempty"`
-	// CouncilMemberships holds the value of the council_memberships edge.
+	// Their seats on user councils, current and past.
 	CouncilMemberships []*CouncilMembership `json:"council_memberships,omitempty"`
-	// Feedback holds the value of the feedback edge.
+	// The feedback they gave.
 	Feedback []*Feedback `json:"feedback,omitempty"`
-	// Interactions holds the value of the interactions edge.
+	// The interactions they took part in.
 	Interactions []*Interaction `json:"interactions,omitempty"`
-	// AttendedSessions holds the value of the attended_sessions edge.
+	// The council sessions they attended.
 	AttendedSessions []*CouncilSession `json:"attended_sessions,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

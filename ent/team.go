@@ -13,20 +13,20 @@ import (
 	"github.com/stakegraph/stakegraph/ent/team"
 )
 
-// Team is the model entity for the Team schema.
+// A group of members led by a manager.
 type Team struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID string `json:"id,omitempty"`
 	// TenantID holds the value of the "tenant_id" field.
 	TenantID string `json:"tenant_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Version holds the value of the "version" field.
+	// 1 when created, one more with every update that changes something: pass the version you read as expectedVersion, and an update of a record changed since fails with CONFLICT.
 	Version int64 `json:"version,omitempty"`
-	// Name holds the value of the "name" field.
+	// The team's name, unique in the tenant, 1 to 200 characters.
 	Name string `json:"name,omitempty"`
 	// ManagerID holds the value of the "manager_id" field.
 	ManagerID *string `json:"manager_id,omitempty"`
@@ -38,9 +38,9 @@ type Team struct {
 
 // TeamEdges holds the relations/edges for other nodes in the graph.
 type TeamEdges struct {
-	// Manager holds the value of the manager edge.
+	// The member who leads the team; as a MANAGER, they see and reassign the accounts its members own. Null when the team has no manager.
 	Manager *Member `json:"manager,omitempty"`
-	// Members holds the value of the members edge.
+	// The members of the team.
 	Members []*Member `json:"members,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -12,20 +12,20 @@ import (
 	"github.com/stakegraph/stakegraph/ent/tenant"
 )
 
-// Tenant is the model entity for the Tenant schema.
+// The seller organisation. Every other record belongs to exactly one tenant, and a token sees only its own tenant.
 type Tenant struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID string `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Version holds the value of the "version" field.
+	// 1 when created, one more with every update that changes something: pass the version you read as expectedVersion, and an update of a record changed since fails with CONFLICT.
 	Version int64 `json:"version,omitempty"`
-	// the value of the tenant claim in tokens; lower case letters, digits and hyphens
+	// The value of the tenant claim in tokens: 1 to 63 lower-case letters, digits and hyphens, starting and ending with a letter or digit. It never changes.
 	Slug string `json:"slug,omitempty"`
-	// Name holds the value of the "name" field.
+	// The organisation's name, 1 to 200 characters.
 	Name         string `json:"name,omitempty"`
 	selectValues sql.SelectValues
 }

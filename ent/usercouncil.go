@@ -13,26 +13,26 @@ import (
 	"github.com/stakegraph/stakegraph/ent/usercouncil"
 )
 
-// UserCouncil is the model entity for the UserCouncil schema.
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
 type UserCouncil struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID string `json:"id,omitempty"`
 	// TenantID holds the value of the "tenant_id" field.
 	TenantID string `json:"tenant_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When it was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When it last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Version holds the value of the "version" field.
+	// 1 when created, one more with every update that changes something: pass the version you read as expectedVersion, and an update of a record changed since fails with CONFLICT.
 	Version int64 `json:"version,omitempty"`
-	// Name holds the value of the "name" field.
+	// The council's name, unique in the tenant, 1 to 200 characters.
 	Name string `json:"name,omitempty"`
-	// Purpose holds the value of the "purpose" field.
+	// What the council is for, up to 5,000 characters.
 	Purpose string `json:"purpose,omitempty"`
-	// Status holds the value of the "status" field.
+	// Where the council stands; FORMING unless set.
 	Status usercouncil.Status `json:"status,omitempty"`
-	// the account the council belongs to; none for a cross-account council
+	// The id of the account the council belongs to; null for a cross-account council. It never changes.
 	AccountID *string `json:"account_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserCouncilQuery when eager-loading is set.
@@ -42,11 +42,11 @@ type UserCouncil struct {
 
 // UserCouncilEdges holds the relations/edges for other nodes in the graph.
 type UserCouncilEdges struct {
-	// Account holds the value of the account edge.
+	// The account the council belongs to; null for a cross-account council.
 	Account *Account `json:"account,omitempty"`
-	// Memberships holds the value of the memberships edge.
+	// The seats on the council, of current and past members (leftAtIsNil: true keeps the current ones).
 	Memberships []*CouncilMembership `json:"memberships,omitempty"`
-	// Sessions holds the value of the sessions edge.
+	// The council's meetings.
 	Sessions []*CouncilSession `json:"sessions,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

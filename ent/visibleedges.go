@@ -23,7 +23,6 @@ import (
 	"github.com/stakegraph/stakegraph/ent/person"
 	"github.com/stakegraph/stakegraph/ent/predicate"
 	"github.com/stakegraph/stakegraph/ent/team"
-	"github.com/stakegraph/stakegraph/ent/tenant"
 	"github.com/stakegraph/stakegraph/ent/usercouncil"
 )
 
@@ -96,11 +95,6 @@ func VisibleEdges(ctx context.Context, input any) (any, error) {
 		}
 		return input, nil
 	case TeamWhereInput:
-		if changed, err := in.visibleEdges(ctx); changed || err != nil {
-			return in, err
-		}
-		return input, nil
-	case TenantWhereInput:
 		if changed, err := in.visibleEdges(ctx); changed || err != nil {
 			return in, err
 		}
@@ -1181,13 +1175,6 @@ func (i *TeamWhereInput) visibleEdges(ctx context.Context) (changed bool, err er
 // visibleEdges confines the input's edge predicates to visible rows: "hasX" becomes "has a
 // visible X", and one more condition on the far side, which HasXWith requires of the same row
 // as the client's, makes "hasXWith" look at visible rows only.
-func (i *TenantWhereInput) visibleEdges(ctx context.Context) (changed bool, err error) {
-	return changed, nil
-}
-
-// visibleEdges confines the input's edge predicates to visible rows: "hasX" becomes "has a
-// visible X", and one more condition on the far side, which HasXWith requires of the same row
-// as the client's, makes "hasXWith" look at visible rows only.
 func (i *UserCouncilWhereInput) visibleEdges(ctx context.Context) (changed bool, err error) {
 	if i.HasAccount != nil || len(i.HasAccountWith) > 0 {
 		visible, err := visibleAccount(ctx)
@@ -1502,27 +1489,6 @@ func visibleTeam(ctx context.Context) (predicate.Team, error) {
 		return nil, nil
 	}
 	return team.And(q.predicates...), nil
-}
-
-// visibleTenant returns the condition that the query policy of Tenant puts on
-// the rows the context's viewer reads: nil when it puts none, a condition that matches
-// nothing when it denies. The policy is evaluated on an empty query, exactly as the query
-// builder evaluates it before every read, and computed from the request's context up front
-// (a selector built later, as for aggregates, carries no context).
-func visibleTenant(ctx context.Context) (predicate.Tenant, error) {
-	if tenant.Policy == nil {
-		return nil, errors.New("ent: uninitialized tenant.Policy (forgotten import ent/runtime?)")
-	}
-	q := &TenantQuery{ctx: &QueryContext{Type: TypeTenant}}
-	switch err := tenant.Policy.EvalQuery(ctx, q); {
-	case errors.Is(err, entprivacy.Deny):
-		return func(s *sql.Selector) { s.Where(sql.False()) }, nil
-	case err != nil:
-		return nil, err
-	case len(q.predicates) == 0:
-		return nil, nil
-	}
-	return tenant.And(q.predicates...), nil
 }
 
 // visibleUserCouncil returns the condition that the query policy of UserCouncil puts on

@@ -10,50 +10,80 @@ import (
 	"github.com/stakegraph/stakegraph/timeline"
 )
 
+// A page of accounts ranked by health, worst first.
 type AccountHealthConnection struct {
-	Edges      []*AccountHealthEdge     `json:"edges"`
-	PageInfo   *entgql.PageInfo[string] `json:"pageInfo"`
-	TotalCount int                      `json:"totalCount"`
+	// The accounts of the page.
+	Edges []*AccountHealthEdge `json:"edges"`
+	// Where the page is in the ranking.
+	PageInfo *entgql.PageInfo[string] `json:"pageInfo"`
+	// How many accounts the whole ranking holds.
+	TotalCount int `json:"totalCount"`
 }
 
+// An account in the ranking by health.
 type AccountHealthEdge struct {
-	Node   *health.Ranked        `json:"node"`
+	// The account's health.
+	Node *health.Ranked `json:"node"`
+	// Its position in the ranking, to page on from with after.
 	Cursor entgql.Cursor[string] `json:"cursor"`
 }
 
+// Which accounts atRiskAccounts ranks. Conditions given together must all hold; a list matches any of its values.
 type AccountHealthFilter struct {
-	Tiers    []account.Tier  `json:"tiers,omitempty"`
-	Stages   []account.Stage `json:"stages,omitempty"`
-	OwnerIDs []string        `json:"ownerIDs,omitempty"`
-	Bands    []health.Band   `json:"bands,omitempty"`
+	// Only accounts of these tiers.
+	Tiers []account.Tier `json:"tiers,omitempty"`
+	// Only accounts at these stages. Without stages, every stage but CHURNED: name CHURNED to rank churned accounts.
+	Stages []account.Stage `json:"stages,omitempty"`
+	// Only accounts owned by these members.
+	OwnerIDs []string `json:"ownerIDs,omitempty"`
+	// Only accounts whose score falls in these bands; every band when omitted.
+	Bands []health.Band `json:"bands,omitempty"`
 }
 
+// A page of accounts ranked by the gap between their two voices.
 type PerceptionGapConnection struct {
-	Edges      []*PerceptionGapEdge     `json:"edges"`
-	PageInfo   *entgql.PageInfo[string] `json:"pageInfo"`
-	TotalCount int                      `json:"totalCount"`
+	// The accounts of the page.
+	Edges []*PerceptionGapEdge `json:"edges"`
+	// Where the page is in the ranking.
+	PageInfo *entgql.PageInfo[string] `json:"pageInfo"`
+	// How many accounts the whole ranking holds.
+	TotalCount int `json:"totalCount"`
 }
 
+// An account in the ranking by perception gap.
 type PerceptionGapEdge struct {
-	Node   *perception.Voices    `json:"node"`
+	// The account's two voices.
+	Node *perception.Voices `json:"node"`
+	// Its position in the ranking, to page on from with after.
 	Cursor entgql.Cursor[string] `json:"cursor"`
 }
 
+// Which accounts perceptionGaps ranks: those with NPS responses from both voices. Conditions given together must all hold.
 type PerceptionGapFilter struct {
-	Tiers    []account.Tier  `json:"tiers,omitempty"`
-	Stages   []account.Stage `json:"stages,omitempty"`
-	OwnerIDs []string        `json:"ownerIDs,omitempty"`
+	// Only accounts of these tiers.
+	Tiers []account.Tier `json:"tiers,omitempty"`
+	// Only accounts at these stages. Without stages, every stage but CHURNED: name CHURNED to rank churned accounts.
+	Stages []account.Stage `json:"stages,omitempty"`
+	// Only accounts owned by these members.
+	OwnerIDs []string `json:"ownerIDs,omitempty"`
 	// Least NPS responses (people) each persona must have; default 1.
 	MinResponses *int `json:"minResponses,omitempty"`
 }
 
+// A page of an account's timeline: open complaints first, then newest first.
 type TimelineConnection struct {
-	Edges      []*TimelineEdge          `json:"edges"`
-	PageInfo   *entgql.PageInfo[string] `json:"pageInfo"`
-	TotalCount int                      `json:"totalCount"`
+	// The entries of the page.
+	Edges []*TimelineEdge `json:"edges"`
+	// Where the page is in the timeline.
+	PageInfo *entgql.PageInfo[string] `json:"pageInfo"`
+	// How many entries of the kinds asked for the whole timeline holds.
+	TotalCount int `json:"totalCount"`
 }
 
+// An entry of an account's timeline in a page.
 type TimelineEdge struct {
-	Node   *timeline.Entry       `json:"node"`
+	// The entry.
+	Node *timeline.Entry `json:"node"`
+	// Its position in the timeline, to page on from with after.
 	Cursor entgql.Cursor[string] `json:"cursor"`
 }

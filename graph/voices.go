@@ -1,10 +1,12 @@
 package graph
 
 import (
+	"context"
 	"strconv"
 
 	"entgo.io/contrib/entgql"
 
+	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/account"
 	"github.com/stakegraph/stakegraph/ent/predicate"
 	"github.com/stakegraph/stakegraph/errs"
@@ -23,6 +25,26 @@ func accountFilter(tiers []account.Tier, stages []account.Stage, owners []string
 		ps = append(ps, account.OwnerIDIn(owners...))
 	}
 	return ps
+}
+
+// leftOut returns the accounts that the tenant views (atRiskAccounts, perceptionGaps) leave out
+// unless asked for by stage: the churned ones. The views are lists to act on before a renewal,
+// and a churned account has none left. With stages, the stage filter alone decides. One query
+// of the accounts reads them, and the views drop them in Go: a stage condition on the views' own
+// queries would cost each of them a subquery on every row.
+func leftOut(ctx context.Context, c *ent.Client, stages []account.Stage) (map[string]bool, error) {
+	if len(stages) > 0 {
+		return nil, nil
+	}
+	ids, err := c.Account.Query().Where(account.StageEQ(account.StageCHURNED)).IDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
 }
 
 // rankedPage cuts a page out of a ranking. Cursors are positions in the ranking: a ranking is

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"entgo.io/contrib/entgql"
@@ -95,10 +96,15 @@ func (r *queryResolver) PerceptionGaps(ctx context.Context, first *int, after *e
 	if where != nil {
 		filter = *where
 	}
+	out, err := leftOut(ctx, r.client, filter.Stages)
+	if err != nil {
+		return nil, err
+	}
 	voices, err := perception.VoicesOf(ctx, r.client, start, accountFilter(filter.Tiers, filter.Stages, filter.OwnerIDs)...)
 	if err != nil {
 		return nil, err
 	}
+	voices = slices.DeleteFunc(voices, func(v perception.Voices) bool { return out[v.AccountID] })
 	minimum := 1
 	if filter.MinResponses != nil {
 		minimum = *filter.MinResponses
@@ -126,10 +132,15 @@ func (r *queryResolver) AtRiskAccounts(ctx context.Context, first *int, after *e
 	if where != nil {
 		filter = *where
 	}
+	out, err := leftOut(ctx, r.client, filter.Stages)
+	if err != nil {
+		return nil, err
+	}
 	ranked, err := health.Rank(ctx, r.client, r.weights, l.now, filter.Bands, accountFilter(filter.Tiers, filter.Stages, filter.OwnerIDs)...)
 	if err != nil {
 		return nil, err
 	}
+	ranked = slices.DeleteFunc(ranked, func(s health.Standing) bool { return out[s.AccountID] })
 	from, to, info, err := rankedPage(len(ranked), first, after)
 	if err != nil {
 		return nil, err

@@ -52,7 +52,7 @@ func TestAccountPulseStaysInStep(t *testing.T) {
 			if _, err := env.DB.Client.AccountPulse.Delete().Exec(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if err := schema.BackfillPulse(context.Background(), env.DB.Client); err != nil {
+			if _, err := schema.BackfillPulse(context.Background(), env.DB.Client); err != nil {
 				t.Fatal(err)
 			}
 			rebuilt := read()

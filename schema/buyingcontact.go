@@ -10,6 +10,7 @@ import (
 	"github.com/stakegraph/stakegraph/schema/rule"
 
 	"github.com/stakegraph/stakegraph/enum"
+	"github.com/stakegraph/stakegraph/schema/apidoc"
 	"github.com/stakegraph/stakegraph/schema/pulid"
 )
 
@@ -29,11 +30,31 @@ func (BuyingContact) Fields() []ent.Field {
 		field.JSON("roles", []enum.BuyingRole{}).
 			Default([]enum.BuyingRole{}).
 			Annotations(entgql.Type("[BuyingRole!]"), entgql.Skip(entgql.SkipWhereInput)).
-			Comment("the parts the person plays in purchasing"),
-		field.Bool("primary").Default(false).Comment("the account's main purchasing contact; at most one"),
-		field.Enum("influence").Values("LOW", "MEDIUM", "HIGH").Optional().Nillable(),
-		field.Time("since").SchemaType(microseconds).Optional().Nillable(),
-		field.Time("until").SchemaType(microseconds).Optional().Nillable(),
+			Comment("The parts the person plays in purchasing, each once."),
+		field.Bool("primary").
+			Default(false).
+			Comment("Whether this is the account's main purchasing contact. An account has at most one: marking a " +
+				"contact primary makes the previous one not."),
+		field.Enum("influence").
+			Values("LOW", "MEDIUM", "HIGH").
+			Optional().
+			Nillable().
+			Annotations(apidoc.Enum{Type: "How much sway a buying contact has over a purchase.", Values: map[string]string{
+				"LOW":    "Little: they are heard.",
+				"MEDIUM": "Some: they shape the decision.",
+				"HIGH":   "Much: the decision hangs on them.",
+			}}).
+			Comment("How much sway the person has over the purchase; null when unknown."),
+		field.Time("since").
+			SchemaType(microseconds).
+			Optional().
+			Nillable().
+			Comment("When the person took this part; null when unknown."),
+		field.Time("until").
+			SchemaType(microseconds).
+			Optional().
+			Nillable().
+			Comment("When the person gave this part up, not before since; null while they have it."),
 		externalID(),
 	}
 }
@@ -41,9 +62,23 @@ func (BuyingContact) Fields() []ent.Field {
 // Edges returns the buying contact's edges.
 func (BuyingContact) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("account", Account.Type).Ref("buying_contacts").Field("account_id").Unique().Required().Immutable(),
-		edge.From("person", Person.Type).Ref("buying_roles").Field("person_id").Unique().Required().Immutable(),
-		edge.To("signed_contracts", Contract.Type).Annotations(entgql.RelayConnection(), readOnlyEdge),
+		edge.From("account", Account.Type).
+			Ref("buying_contacts").
+			Field("account_id").
+			Unique().
+			Required().
+			Immutable().
+			Comment("The account the person buys for; it never changes."),
+		edge.From("person", Person.Type).
+			Ref("buying_roles").
+			Field("person_id").
+			Unique().
+			Required().
+			Immutable().
+			Comment("The person; it never changes."),
+		edge.To("signed_contracts", Contract.Type).
+			Annotations(entgql.RelayConnection(), readOnlyEdge).
+			Comment("The account's contracts this person signed."),
 	}
 }
 
@@ -58,8 +93,10 @@ func (BuyingContact) Indexes() []ent.Index {
 // Annotations exposes buying contacts as a connection with create and update mutations.
 func (BuyingContact) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("A person on the purchasing side of an account, with the parts they play in buying: the voice of " +
+			"the purchaser. A person is a buying contact of an account at most once."),
 		entgql.RelayConnection(),
-		entgql.QueryField(),
+		entgql.QueryField().Description("The buying contacts of the accounts the caller may see."),
 		entgql.MultiOrder(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}

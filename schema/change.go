@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/stakegraph/stakegraph/delta"
+	"github.com/stakegraph/stakegraph/schema/apidoc"
 	"github.com/stakegraph/stakegraph/schema/pulid"
 )
 
@@ -32,29 +33,57 @@ func (Change) Fields() []ent.Field {
 			Immutable().
 			Positive().
 			Annotations(entgql.OrderField("SEQ")).
-			Comment("the position in the tenant's journal: dense, and committed in order"),
-		field.String("entity_type").Immutable().NotEmpty().MaxLen(64),
-		field.String("entity_id").Immutable().NotEmpty().MaxLen(pulid.MaxLen),
+			Comment("The position in the tenant's journal, from 1 without gaps: numbers become visible in order, so a " +
+				"reader paging by them misses no committed change."),
+		field.String("entity_type").
+			Immutable().
+			NotEmpty().
+			MaxLen(64).
+			Comment("The type of the entity that changed, as the API names it: Account, Feedback, …"),
+		field.String("entity_id").
+			Immutable().
+			NotEmpty().
+			MaxLen(pulid.MaxLen).
+			Comment("The id of the entity that changed; it may be gone since."),
 		field.String("external_id").
 			Immutable().
 			Optional().
 			Nillable().
 			MaxLen(200).
-			Comment("the entity's external id when it had one, so feeds can apply deletions"),
-		field.Enum("operation").Values("CREATE", "UPDATE", "DELETE").Immutable(),
-		field.String("actor_subject").Immutable().MaxLen(255),
+			Comment("The entity's external id when it had one, so that a feed can apply deletions by it."),
+		field.Enum("operation").
+			Values("CREATE", "UPDATE", "DELETE").
+			Immutable().
+			Annotations(apidoc.Enum{Type: "What a change did to its entity.", Values: map[string]string{
+				"CREATE": "Created it.",
+				"UPDATE": "Changed some of its fields.",
+				"DELETE": "Deleted it.",
+			}}).
+			Comment("What the change did to the entity."),
+		field.String("actor_subject").
+			Immutable().
+			MaxLen(255).
+			Comment("Who made the change: the OIDC subject of the caller's token, or system:<reason> for the platform " +
+				"acting on its own (provisioning, seeding)."),
 		field.Time("at").
 			SchemaType(microseconds).
 			Immutable().
 			Default(time.Now).
-			Annotations(entgql.OrderField("AT")),
+			Annotations(entgql.OrderField("AT")).
+			Comment("When the change was made, in its transaction."),
 		field.JSON("fields", []delta.Field{}).
 			// Plain text on MySQL: MariaDB's JSON adds a json_valid check on every insert, and the
 			// journal writes the document itself and never queries into it.
 			SchemaType(map[string]string{dialect.MySQL: "longtext"}).
 			Immutable().
-			Annotations(entgql.Type("[FieldChange!]"), entgql.Skip(entgql.SkipWhereInput)),
-		field.String("request_id").Immutable().Optional().MaxLen(100),
+			Annotations(entgql.Type("[FieldChange!]"), entgql.Skip(entgql.SkipWhereInput)).
+			Comment("The fields the change touched, with their values before and after."),
+		field.String("request_id").
+			Immutable().
+			Optional().
+			MaxLen(100).
+			Comment("The id of the request that made the change, as in its X-Request-Id header and the server's logs; " +
+				"empty for a change made outside a request."),
 	}
 }
 
@@ -72,6 +101,9 @@ func (Change) Indexes() []ent.Index {
 // Annotations exposes the journal as a read-only connection.
 func (Change) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("One row of the change journal: one committed create, update or delete of an entity. It is the " +
+			"audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION " +
+			"read it."),
 		entgql.RelayConnection(),
 		entgql.MultiOrder(),
 	}

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"github.com/stakegraph/stakegraph/schema/apidoc"
 	"github.com/stakegraph/stakegraph/schema/pulid"
 )
 
@@ -26,28 +27,47 @@ func (UserCouncil) Mixin() []ent.Mixin {
 // Fields returns the council's fields.
 func (UserCouncil) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(200).Validate(notBlank).Annotations(entgql.OrderField("NAME")),
-		field.Text("purpose").Optional().Validate(maxLength(5000)),
+		field.String("name").
+			NotEmpty().
+			MaxLen(200).
+			Validate(notBlank).
+			Annotations(entgql.OrderField("NAME")).
+			Comment("The council's name, unique in the tenant, 1 to 200 characters."),
+		field.Text("purpose").Optional().Validate(maxLength(5000)).Comment("What the council is for, up to 5,000 characters."),
 		field.Enum("status").
 			Values("FORMING", "ACTIVE", "RETIRED").
 			Default("FORMING").
-			Annotations(entgql.OrderField("STATUS")),
+			Annotations(entgql.OrderField("STATUS"), apidoc.Enum{Type: "Where a user council stands.", Values: map[string]string{
+				"FORMING": "Being set up (the default).",
+				"ACTIVE":  "Meeting.",
+				"RETIRED": "No longer meets.",
+			}}).
+			Comment("Where the council stands; FORMING unless set."),
 		field.String("account_id").
 			MaxLen(pulid.MaxLen).
 			NotEmpty().
 			Optional().
 			Nillable().
 			Immutable().
-			Comment("the account the council belongs to; none for a cross-account council"),
+			Comment("The id of the account the council belongs to; null for a cross-account council. It never changes."),
 	}
 }
 
 // Edges returns the council's edges.
 func (UserCouncil) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("account", Account.Type).Ref("councils").Field("account_id").Unique().Immutable(),
-		edge.To("memberships", CouncilMembership.Type).Annotations(entgql.RelayConnection(), readOnlyEdge),
-		edge.To("sessions", CouncilSession.Type).Annotations(entgql.RelayConnection(), readOnlyEdge),
+		edge.From("account", Account.Type).
+			Ref("councils").
+			Field("account_id").
+			Unique().
+			Immutable().
+			Comment("The account the council belongs to; null for a cross-account council."),
+		edge.To("memberships", CouncilMembership.Type).
+			Annotations(entgql.RelayConnection(), readOnlyEdge).
+			Comment("The seats on the council, of current and past members (leftAtIsNil: true keeps the current ones)."),
+		edge.To("sessions", CouncilSession.Type).
+			Annotations(entgql.RelayConnection(), readOnlyEdge).
+			Comment("The council's meetings."),
 	}
 }
 
@@ -61,8 +81,12 @@ func (UserCouncil) Indexes() []ent.Index {
 // Annotations exposes councils as a connection with create and update mutations.
 func (UserCouncil) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("A customer advisory board of users who meet, give feedback and champion the product. With an " +
+			"account it belongs to that account and is visible with it; without one it gathers users across accounts " +
+			"and is visible to the whole tenant."),
 		entgql.RelayConnection(),
-		entgql.QueryField("userCouncils"),
+		entgql.QueryField("userCouncils").Description("The user councils the caller may see: those of the accounts " +
+			"they may see, and every cross-account council."),
 		entgql.MultiOrder(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}
@@ -84,20 +108,43 @@ func (CouncilMembership) Fields() []ent.Field {
 		field.Enum("role").
 			Values("CHAIR", "MEMBER", "SPONSOR", "OBSERVER").
 			Default("MEMBER").
-			Annotations(entgql.OrderField("ROLE")),
+			Annotations(entgql.OrderField("ROLE"), apidoc.Enum{Type: "The part a person plays on a user council.", Values: map[string]string{
+				"CHAIR":    "Leads the council.",
+				"MEMBER":   "Takes part (the default).",
+				"SPONSOR":  "Backs the council on the customer's side.",
+				"OBSERVER": "Attends without taking part.",
+			}}).
+			Comment("The part they play on the council; MEMBER unless set."),
 		field.Time("joined_at").
 			SchemaType(microseconds).
 			Default(time.Now).
-			Annotations(entgql.OrderField("JOINED_AT")),
-		field.Time("left_at").SchemaType(microseconds).Optional().Nillable(),
+			Annotations(entgql.OrderField("JOINED_AT")).
+			Comment("When they joined; now unless set."),
+		field.Time("left_at").
+			SchemaType(microseconds).
+			Optional().
+			Nillable().
+			Comment("When they left, not before joinedAt; null while they sit on the council."),
 	}
 }
 
 // Edges returns the membership's edges.
 func (CouncilMembership) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("council", UserCouncil.Type).Ref("memberships").Field("council_id").Unique().Required().Immutable(),
-		edge.From("person", Person.Type).Ref("council_memberships").Field("person_id").Unique().Required().Immutable(),
+		edge.From("council", UserCouncil.Type).
+			Ref("memberships").
+			Field("council_id").
+			Unique().
+			Required().
+			Immutable().
+			Comment("The council; it never changes."),
+		edge.From("person", Person.Type).
+			Ref("council_memberships").
+			Field("person_id").
+			Unique().
+			Required().
+			Immutable().
+			Comment("The person on the seat; it never changes."),
 	}
 }
 
@@ -108,12 +155,16 @@ func (CouncilMembership) Indexes() []ent.Index {
 	}
 }
 
-// Annotations exposes memberships as a connection with create and update mutations.
+// Annotations exposes memberships as a connection with an update mutation; addCouncilMember
+// creates them.
 func (CouncilMembership) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("A person's seat on a user council. The person buys for or uses the product at the council's " +
+			"account (at any account of the tenant, for a cross-account council). Visible when both the council and " +
+			"the person are."),
 		entgql.RelayConnection(),
 		entgql.MultiOrder(),
-		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+		entgql.Mutations(entgql.MutationUpdate()),
 	}
 }
 
@@ -129,19 +180,32 @@ func (CouncilSession) Mixin() []ent.Mixin {
 func (CouncilSession) Fields() []ent.Field {
 	return []ent.Field{
 		ref("council_id"),
-		field.Time("held_at").SchemaType(microseconds).Annotations(entgql.OrderField("HELD_AT")),
-		field.String("title").Optional().MaxLen(300),
-		field.Text("agenda").Optional().Validate(maxLength(20000)),
-		field.Text("notes").Optional().Validate(maxLength(100000)),
+		field.Time("held_at").
+			SchemaType(microseconds).
+			Annotations(entgql.OrderField("HELD_AT")).
+			Comment("When the session was held."),
+		field.String("title").Optional().MaxLen(300).Comment("Its title, up to 300 characters."),
+		field.Text("agenda").Optional().Validate(maxLength(20000)).Comment("Its agenda, up to 20,000 characters."),
+		field.Text("notes").Optional().Validate(maxLength(100000)).Comment("The notes taken, up to 100,000 characters."),
 	}
 }
 
 // Edges returns the session's edges.
 func (CouncilSession) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("council", UserCouncil.Type).Ref("sessions").Field("council_id").Unique().Required().Immutable(),
-		edge.To("attendees", Person.Type).Annotations(entgql.RelayConnection()),
-		edge.To("feedback", Feedback.Type).Annotations(entgql.RelayConnection(), readOnlyEdge),
+		edge.From("council", UserCouncil.Type).
+			Ref("sessions").
+			Field("council_id").
+			Unique().
+			Required().
+			Immutable().
+			Comment("The council that met; it never changes."),
+		edge.To("attendees", Person.Type).
+			Annotations(entgql.RelayConnection()).
+			Comment("The people who attended: members of the council on the day."),
+		edge.To("feedback", Feedback.Type).
+			Annotations(entgql.RelayConnection(), readOnlyEdge).
+			Comment("The feedback given at the session."),
 	}
 }
 
@@ -152,12 +216,15 @@ func (CouncilSession) Indexes() []ent.Index {
 	}
 }
 
-// Annotations exposes sessions as a connection with create and update mutations.
+// Annotations exposes sessions as a connection with an update mutation; recordCouncilSession
+// creates them.
 func (CouncilSession) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("A meeting of a user council: when, the agenda, the notes, who came and the feedback given " +
+			"there. Visible with its council."),
 		entgql.RelayConnection(),
 		entgql.MultiOrder(),
-		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+		entgql.Mutations(entgql.MutationUpdate()),
 	}
 }
 

@@ -28,32 +28,60 @@ func (Member) Fields() []ent.Field {
 			NotEmpty().
 			MaxLen(255).
 			Immutable().
-			Comment("the OIDC subject of the member's tokens"),
-		field.String("email").Optional().MaxLen(254).Validate(validEmail),
-		field.String("name").Optional().MaxLen(200).Validate(notBlank).Annotations(entgql.OrderField("NAME")),
+			Comment("The OIDC subject (sub claim) of the member's tokens; it never changes."),
+		field.String("email").
+			Optional().
+			MaxLen(254).
+			Validate(validEmail).
+			Comment("The member's email, from their token; stored in lower case."),
+		field.String("name").
+			Optional().
+			MaxLen(200).
+			Validate(notBlank).
+			Annotations(entgql.OrderField("NAME")).
+			Comment("The member's name, from their token."),
 		field.Enum("role").
 			GoType(enum.Role("")).
 			Default(string(enum.RoleKeyAccountManager)).
-			Annotations(entgql.Type("Role"), entgql.OrderField("ROLE")),
+			Annotations(entgql.Type("Role"), entgql.OrderField("ROLE"), roleDoc).
+			Comment("The member's role as their latest token gave it; KEY_ACCOUNT_MANAGER unless set. What a request " +
+				"may do follows the role in its own token."),
 		optionalRef("team_id"),
 		field.Time("last_seen_at").
 			SchemaType(microseconds).
 			Optional().
 			Nillable().
-			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)).
+			Comment("When the member last made a request, to within an hour; null when never."),
 	}
 }
 
 // Edges returns the member's edges.
 func (Member) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("team", Team.Type).Ref("members").Field("team_id").Unique(),
-		edge.To("managed_teams", Team.Type).Annotations(entgql.RelayConnection(), readOnlyEdge),
-		edge.To("owned_accounts", Account.Type).Annotations(entgql.RelayConnection(), readOnlyEdge),
-		edge.To("handled_interactions", Interaction.Type).Annotations(entgql.RelayConnection(), readOnlyEdge),
-		edge.To("captured_feedback", Feedback.Type).Annotations(entgql.RelayConnection(), readOnlyEdge),
-		edge.To("acknowledged_complaints", Feedback.Type).Annotations(entgql.RelayConnection(), readOnlyEdge),
-		edge.To("resolved_complaints", Feedback.Type).Annotations(entgql.RelayConnection(), readOnlyEdge),
+		edge.From("team", Team.Type).
+			Ref("members").
+			Field("team_id").
+			Unique().
+			Comment("The team the member belongs to; null when none."),
+		edge.To("managed_teams", Team.Type).
+			Annotations(entgql.RelayConnection(), readOnlyEdge).
+			Comment("The teams the member manages."),
+		edge.To("owned_accounts", Account.Type).
+			Annotations(entgql.RelayConnection(), readOnlyEdge).
+			Comment("The accounts the member owns (those the caller may see)."),
+		edge.To("handled_interactions", Interaction.Type).
+			Annotations(entgql.RelayConnection(), readOnlyEdge).
+			Comment("The interactions the member handled (those the caller may see)."),
+		edge.To("captured_feedback", Feedback.Type).
+			Annotations(entgql.RelayConnection(), readOnlyEdge).
+			Comment("The feedback the member recorded (that the caller may see)."),
+		edge.To("acknowledged_complaints", Feedback.Type).
+			Annotations(entgql.RelayConnection(), readOnlyEdge).
+			Comment("The complaints the member acknowledged (that the caller may see)."),
+		edge.To("resolved_complaints", Feedback.Type).
+			Annotations(entgql.RelayConnection(), readOnlyEdge).
+			Comment("The complaints the member resolved (that the caller may see)."),
 	}
 }
 
@@ -67,8 +95,11 @@ func (Member) Indexes() []ent.Index {
 // Annotations exposes members as a connection; only admins change them.
 func (Member) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("One of the seller's staff, known by the subject of their OIDC tokens: their first request " +
+			"creates the member, and a later token with another email, name or role brings the record up to date."),
 		entgql.RelayConnection(),
-		entgql.QueryField(),
+		entgql.QueryField().Description("The seller's staff: every member of the tenant, whatever the caller's role. " +
+			"Only ADMIN changes them."),
 		entgql.MultiOrder(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}

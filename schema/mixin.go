@@ -43,6 +43,7 @@ func (LifecycleMixin) Fields() []ent.Field {
 			SchemaType(microseconds).
 			Default(time.Now).
 			Immutable().
+			Comment("When it was created.").
 			Annotations(
 				entgql.OrderField("CREATED_AT"),
 				entgql.Skip(entgql.SkipMutationCreateInput),
@@ -51,6 +52,7 @@ func (LifecycleMixin) Fields() []ent.Field {
 			SchemaType(microseconds).
 			Default(time.Now).
 			UpdateDefault(time.Now).
+			Comment("When it last changed.").
 			Annotations(
 				entgql.OrderField("UPDATED_AT"),
 				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
@@ -58,6 +60,8 @@ func (LifecycleMixin) Fields() []ent.Field {
 		field.Int64("version").
 			Default(1).
 			Positive().
+			Comment("1 when created, one more with every update that changes something: pass the version you read as " +
+				"expectedVersion, and an update of a record changed since fails with CONFLICT.").
 			Annotations(
 				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput),
 			),
@@ -100,7 +104,9 @@ func externalID() ent.Field {
 		MaxLen(200).
 		NotEmpty().
 		Optional().
-		Nillable()
+		Nillable().
+		Comment("Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the " +
+			"tenant: sync matches records by it. Null when it has none.")
 }
 
 // Policy keeps every query and mutation inside the viewer's tenant.

@@ -29,32 +29,51 @@ func (Person) Fields() []ent.Field {
 			MaxLen(254).
 			Validate(validEmail).
 			Annotations(entgql.OrderField("EMAIL")).
-			Comment("unique per tenant; stored in lower case"),
-		field.String("name").NotEmpty().MaxLen(200).Validate(notBlank).Annotations(entgql.OrderField("NAME")),
-		field.String("title").Optional().MaxLen(200).Comment("job title"),
-		field.String("phone").Optional().MaxLen(50),
+			Comment("The person's email address, unique in the tenant; stored trimmed and in lower case."),
+		field.String("name").
+			NotEmpty().
+			MaxLen(200).
+			Validate(notBlank).
+			Annotations(entgql.OrderField("NAME")).
+			Comment("The person's name, 1 to 200 characters."),
+		field.String("title").Optional().MaxLen(200).Comment("Their job title, up to 200 characters."),
+		field.String("phone").Optional().MaxLen(50).Comment("Their phone number as given, up to 50 characters."),
 		externalID(),
-		field.Bool("consent_marketing").Default(false).Comment("may receive marketing"),
+		field.Bool("consent_marketing").Default(false).Comment("Whether they agreed to receive marketing; false unless set."),
 		field.Bool("consent_research").
 			Default(false).
-			Comment("may be surveyed and invited to user councils"),
-		field.Time("consent_updated_at").SchemaType(microseconds).Optional().Nillable(),
+			Comment("Whether they agreed to be surveyed and invited to user councils; false unless set."),
+		field.Time("consent_updated_at").
+			SchemaType(microseconds).
+			Optional().
+			Nillable().
+			Comment("When they last gave or withdrew consent, as the client recorded it; null when unknown."),
 	}
 }
 
 // Edges returns the person's edges.
 func (Person) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("buying_roles", BuyingContact.Type).Annotations(entgql.RelayConnection(), readOnlyEdge),
-		edge.To("end_user_roles", EndUser.Type).Annotations(entgql.RelayConnection(), readOnlyEdge),
-		edge.To("council_memberships", CouncilMembership.Type).Annotations(entgql.RelayConnection(), readOnlyEdge),
-		edge.To("feedback", Feedback.Type).Annotations(entgql.RelayConnection(), readOnlyEdge),
+		edge.To("buying_roles", BuyingContact.Type).
+			Annotations(entgql.RelayConnection(), readOnlyEdge).
+			Comment("Where the person buys: their buying contacts at accounts."),
+		edge.To("end_user_roles", EndUser.Type).
+			Annotations(entgql.RelayConnection(), readOnlyEdge).
+			Comment("Where the person uses the product: their end-user records at accounts."),
+		edge.To("council_memberships", CouncilMembership.Type).
+			Annotations(entgql.RelayConnection(), readOnlyEdge).
+			Comment("Their seats on user councils, current and past."),
+		edge.To("feedback", Feedback.Type).
+			Annotations(entgql.RelayConnection(), readOnlyEdge).
+			Comment("The feedback they gave."),
 		edge.From("interactions", Interaction.Type).
 			Ref("participants").
-			Annotations(entgql.RelayConnection(), readOnlyEdge),
+			Annotations(entgql.RelayConnection(), readOnlyEdge).
+			Comment("The interactions they took part in."),
 		edge.From("attended_sessions", CouncilSession.Type).
 			Ref("attendees").
-			Annotations(entgql.RelayConnection(), readOnlyEdge),
+			Annotations(entgql.RelayConnection(), readOnlyEdge).
+			Comment("The council sessions they attended."),
 	}
 }
 
@@ -71,8 +90,12 @@ func (Person) Indexes() []ent.Index {
 func (Person) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		entsql.Annotation{Table: "people"},
+		schema.Comment("A human at a customer. One person can buy for one account and use the product at another, " +
+			"or both at the same account."),
 		entgql.RelayConnection(),
-		entgql.QueryField("people"),
+		entgql.QueryField("people").Description("The people the caller may see: every person of the tenant for ADMIN, " +
+			"ANALYST and INTEGRATION; for the other roles those who buy for, use the product at, gave feedback on or " +
+			"took part in an interaction with an account the caller may see."),
 		entgql.MultiOrder(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}

@@ -349,8 +349,8 @@ var (
 
 // BackfillPulse gives every account that has no AccountPulse one, computed from its data: a
 // database from before the table existed, or rows written around the hooks. Migrate and the
-// scale generator run it.
-func BackfillPulse(ctx context.Context, c *gen.Client) error {
+// scale generator run it. It returns how many accounts it gave one.
+func BackfillPulse(ctx context.Context, c *gen.Client) (int, error) {
 	ctx = privacy.DecisionContext(ctx, privacy.Allow)
 	missing, err := c.Account.Query().
 		Where(func(s *sql.Selector) {
@@ -361,7 +361,7 @@ func BackfillPulse(ctx context.Context, c *gen.Client) error {
 		Select(account.FieldID, account.FieldTenantID).
 		All(ctx)
 	if err != nil {
-		return fmt.Errorf("finding accounts without signals: %w", err)
+		return 0, fmt.Errorf("finding accounts without signals: %w", err)
 	}
 	byTenant := map[string][]string{}
 	for _, a := range missing {
@@ -369,8 +369,8 @@ func BackfillPulse(ctx context.Context, c *gen.Client) error {
 	}
 	for tenantID, ids := range byTenant {
 		if err := RefreshPulse(ctx, c, tenantID, ids, AllSignals); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return len(missing), nil
 }

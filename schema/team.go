@@ -23,7 +23,12 @@ func (Team) Mixin() []ent.Mixin {
 // Fields returns the team's fields.
 func (Team) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(200).Validate(notBlank).Annotations(entgql.OrderField("NAME")),
+		field.String("name").
+			NotEmpty().
+			MaxLen(200).
+			Validate(notBlank).
+			Annotations(entgql.OrderField("NAME")).
+			Comment("The team's name, unique in the tenant, 1 to 200 characters."),
 		optionalRef("manager_id"),
 	}
 }
@@ -31,8 +36,15 @@ func (Team) Fields() []ent.Field {
 // Edges returns the team's edges.
 func (Team) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("manager", Member.Type).Ref("managed_teams").Field("manager_id").Unique(),
-		edge.To("members", Member.Type).Annotations(entgql.RelayConnection(), readOnlyEdge),
+		edge.From("manager", Member.Type).
+			Ref("managed_teams").
+			Field("manager_id").
+			Unique().
+			Comment("The member who leads the team; as a MANAGER, they see and reassign the accounts its members own. " +
+				"Null when the team has no manager."),
+		edge.To("members", Member.Type).
+			Annotations(entgql.RelayConnection(), readOnlyEdge).
+			Comment("The members of the team."),
 	}
 }
 
@@ -46,8 +58,9 @@ func (Team) Indexes() []ent.Index {
 // Annotations exposes teams as a connection.
 func (Team) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("A group of members led by a manager."),
 		entgql.RelayConnection(),
-		entgql.QueryField(),
+		entgql.QueryField().Description("The tenant's teams, whatever the caller's role. Only ADMIN changes them."),
 		entgql.MultiOrder(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}

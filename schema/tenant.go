@@ -31,15 +31,20 @@ func (Tenant) Fields() []ent.Field {
 			Unique().
 			Immutable().
 			Match(slugPattern).
-			Comment("the value of the tenant claim in tokens; lower case letters, digits and hyphens"),
-		field.String("name").NotEmpty().MaxLen(200).Validate(notBlank),
+			Comment("The value of the tenant claim in tokens: 1 to 63 lower-case letters, digits and hyphens, " +
+				"starting and ending with a letter or digit. It never changes."),
+		field.String("name").NotEmpty().MaxLen(200).Validate(notBlank).Comment("The organisation's name, 1 to 200 characters."),
 	}
 }
 
-// Annotations exposes the tenant as a node (the viewer's own tenant only).
+// Annotations exposes the tenant as a node (the viewer's own tenant only), without a list of
+// its own: no ordering, no filters.
 func (Tenant) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("The seller organisation. Every other record belongs to exactly one tenant, and a token sees " +
+			"only its own tenant."),
 		entgql.Mutations(entgql.MutationUpdate()),
+		entgql.Skip(entgql.SkipOrderField, entgql.SkipWhereInput),
 	}
 }
 

@@ -420,7 +420,7 @@ func (g *generator) finish(ctx context.Context) error {
 		_ = tx.Rollback()
 		return fmt.Errorf("seeds: %w", err)
 	}
-	if err := schema.BackfillPulse(ctx, tx.Client()); err != nil {
+	if _, err := schema.BackfillPulse(ctx, tx.Client()); err != nil {
 		_ = tx.Rollback()
 		return fmt.Errorf("seeds: %w", err)
 	}

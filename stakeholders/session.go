@@ -50,14 +50,14 @@ func RecordCouncilSession(ctx context.Context, c *ent.Client, in SessionInput) (
 		}
 		return nil, err
 	}
-	session, err := c.CouncilSession.Create().SetInput(ent.CreateCouncilSessionInput{
-		CouncilID:   in.CouncilID,
-		HeldAt:      in.HeldAt,
-		Title:       in.Title,
-		Agenda:      in.Agenda,
-		Notes:       in.Notes,
-		AttendeeIDs: in.AttendeeIDs,
-	}).Save(ctx)
+	session, err := c.CouncilSession.Create().
+		SetCouncilID(in.CouncilID).
+		SetHeldAt(in.HeldAt).
+		SetNillableTitle(in.Title).
+		SetNillableAgenda(in.Agenda).
+		SetNillableNotes(in.Notes).
+		AddAttendeeIDs(in.AttendeeIDs...).
+		Save(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -139,12 +139,12 @@ type CouncilMemberInput struct {
 // AddCouncilMember seats the person on the council; the data layer checks that they buy for
 // or use the product at the council's account.
 func AddCouncilMember(ctx context.Context, c *ent.Client, in CouncilMemberInput) (*ent.CouncilMembership, error) {
-	return c.CouncilMembership.Create().SetInput(ent.CreateCouncilMembershipInput{
-		CouncilID: in.CouncilID,
-		PersonID:  in.PersonID,
-		Role:      in.Role,
-		JoinedAt:  in.JoinedAt,
-	}).Save(ctx)
+	return c.CouncilMembership.Create().
+		SetCouncilID(in.CouncilID).
+		SetPersonID(in.PersonID).
+		SetNillableRole(in.Role).
+		SetNillableJoinedAt(in.JoinedAt).
+		Save(ctx)
 }
 
 // InteractionInput logs a touchpoint.
@@ -166,17 +166,17 @@ func LogInteraction(ctx context.Context, c *ent.Client, in InteractionInput) (*e
 	if handledBy == nil {
 		handledBy = viewerMember(ctx)
 	}
-	return c.Interaction.Create().SetInput(ent.CreateInteractionInput{
-		AccountID:      in.AccountID,
-		Channel:        in.Channel,
-		Direction:      in.Direction,
-		OccurredAt:     in.OccurredAt,
-		Subject:        in.Subject,
-		Summary:        in.Summary,
-		ParticipantIDs: in.ParticipantIDs,
-		HandledByID:    handledBy,
-		ExternalID:     in.ExternalID,
-	}).Save(ctx)
+	return c.Interaction.Create().
+		SetAccountID(in.AccountID).
+		SetChannel(in.Channel).
+		SetDirection(in.Direction).
+		SetNillableOccurredAt(in.OccurredAt).
+		SetSubject(in.Subject).
+		SetNillableSummary(in.Summary).
+		AddParticipantIDs(in.ParticipantIDs...).
+		SetNillableHandledByID(handledBy).
+		SetNillableExternalID(in.ExternalID).
+		Save(ctx)
 }
 
 // FeedbackInput captures feedback; the persona comes from the author's relationship to the
@@ -204,22 +204,24 @@ func CaptureFeedback(ctx context.Context, c *ent.Client, in FeedbackInput) (*ent
 	if err != nil {
 		return nil, err
 	}
-	return c.Feedback.Create().SetInput(ent.CreateFeedbackInput{
-		AccountID:        in.AccountID,
-		AuthorID:         in.AuthorID,
-		Persona:          persona,
-		Channel:          in.Channel,
-		Kind:             in.Kind,
-		Score:            in.Score,
-		Sentiment:        in.Sentiment,
-		Body:             in.Body,
-		Topics:           in.Topics,
-		ReceivedAt:       in.ReceivedAt,
-		ContractID:       in.ContractID,
-		CouncilSessionID: in.CouncilSessionID,
-		InteractionID:    in.InteractionID,
-		ExternalID:       in.ExternalID,
-	}).Save(ctx)
+	create := c.Feedback.Create().
+		SetAccountID(in.AccountID).
+		SetAuthorID(in.AuthorID).
+		SetPersona(persona).
+		SetChannel(in.Channel).
+		SetKind(in.Kind).
+		SetNillableScore(in.Score).
+		SetNillableSentiment(in.Sentiment).
+		SetNillableBody(in.Body).
+		SetNillableReceivedAt(in.ReceivedAt).
+		SetNillableContractID(in.ContractID).
+		SetNillableCouncilSessionID(in.CouncilSessionID).
+		SetNillableInteractionID(in.InteractionID).
+		SetNillableExternalID(in.ExternalID)
+	if in.Topics != nil {
+		create.SetTopics(in.Topics)
+	}
+	return create.Save(ctx)
 }
 
 // Persona returns the voice in which the author speaks about the account: PURCHASER for a

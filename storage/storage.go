@@ -12,8 +12,10 @@ import (
 	"strings"
 	"time"
 
+	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
+	entschema "entgo.io/ent/dialect/sql/schema"
 	"github.com/go-sql-driver/mysql"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -85,16 +87,49 @@ func Open(ctx context.Context, rawURL, dataDir string) (*DB, error) {
 // pool would wait for one to be free.
 func (d *DB) Ping(ctx context.Context) error { return d.probe.PingContext(ctx) }
 
+// Migration is what Migrate did.
+type Migration struct {
+	// Changes describes the schema changes applied, in order: `create "accounts" table`.
+	Changes []string
+	// Backfilled counts the accounts whose health signals were computed because they had none.
+	Backfilled int
+}
+
+// Pending reports whether the migration changed anything.
+func (m Migration) Pending() bool { return len(m.Changes) > 0 || m.Backfilled > 0 }
+
+// MigrateOption configures Migrate.
+type MigrateOption func(*Migration)
+
+// Report makes Migrate say in m what it did.
+func Report(m *Migration) MigrateOption {
+	return func(done *Migration) { *m = *done }
+}
+
 // Migrate brings the schema up to date. Indexes the schema no longer declares are dropped: a
 // replaced index left behind would still cost every write and could still mislead the query
 // planner. Then derived data missing from an older database is computed (accounts' health
 // signals); a tenant's own rows are never changed.
-func (d *DB) Migrate(ctx context.Context) error {
-	if err := d.Client.Schema.Create(ctx, migrate.WithForeignKeys(true), migrate.WithDropIndex(true)); err != nil {
+func (d *DB) Migrate(ctx context.Context, opts ...MigrateOption) error {
+	var done Migration
+	record := entschema.WithApplyHook(func(next entschema.Applier) entschema.Applier {
+		return entschema.ApplyFunc(func(ctx context.Context, conn dialect.ExecQuerier, plan *atlasmigrate.Plan) error {
+			for _, c := range plan.Changes {
+				done.Changes = append(done.Changes, c.Comment)
+			}
+			return next.Apply(ctx, conn, plan)
+		})
+	})
+	if err := d.Client.Schema.Create(ctx, migrate.WithForeignKeys(true), migrate.WithDropIndex(true), record); err != nil {
 		return fmt.Errorf("migrating the schema: %w", err)
 	}
-	if err := schema.BackfillPulse(ctx, d.Client); err != nil {
+	n, err := schema.BackfillPulse(ctx, d.Client)
+	if err != nil {
 		return fmt.Errorf("migrating the data: %w", err)
+	}
+	done.Backfilled = n
+	for _, opt := range opts {
+		opt(&done)
 	}
 	return nil
 }

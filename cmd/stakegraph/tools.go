@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"github.com/urfave/cli/v3"
 
 	"github.com/stakegraph/stakegraph/auth"
+	admin "github.com/stakegraph/stakegraph/cli"
 	"github.com/stakegraph/stakegraph/seeds"
 	"github.com/stakegraph/stakegraph/storage"
 )
@@ -24,8 +27,31 @@ func migrateCommand() *cli.Command {
 				return err
 			}
 			defer db.Close()
-			return db.Migrate(ctx)
+			var done storage.Migration
+			if err := db.Migrate(ctx, storage.Report(&done)); err != nil {
+				return err
+			}
+			printMigration(c.Root().Writer, db.Dialect, done)
+			return nil
 		},
+	}
+}
+
+// printMigration says what migrate did, or that nothing was pending.
+func printMigration(w io.Writer, dia string, done storage.Migration) {
+	engine := map[string]string{dialect.SQLite: "SQLite", dialect.MySQL: "MySQL"}[dia]
+	if !done.Pending() {
+		fmt.Fprintf(w, "The %s database is up to date: no migration was pending.\n", engine)
+		return
+	}
+	if n := len(done.Changes); n > 0 {
+		fmt.Fprintf(w, "Migrated the %s database: %s.\n", engine, admin.Plural(n, "schema change", "schema changes"))
+		for _, c := range done.Changes {
+			fmt.Fprintf(w, "  %s\n", c)
+		}
+	}
+	if done.Backfilled > 0 {
+		fmt.Fprintf(w, "Computed the health signals of %s that had none.\n", admin.Plural(done.Backfilled, "account", "accounts"))
 	}
 }
 

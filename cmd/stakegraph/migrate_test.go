@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"entgo.io/ent/dialect"
+	"github.com/urfave/cli/v3"
+
+	"github.com/stakegraph/stakegraph/storage"
+	"github.com/stakegraph/stakegraph/storage/storagetest"
+)
+
+// TestMigrateSaysWhatItDid: migrate lists the schema changes it applied, and says so when
+// nothing was pending (on MariaDB/MySQL too when STAKEGRAPH_TEST_MYSQL_DSN is set).
+func TestMigrateSaysWhatItDid(t *testing.T) {
+	for _, kind := range storagetest.Kinds() {
+		t.Run(kind, func(t *testing.T) {
+			args := []string{"stakegraph", "migrate", "--data-dir", t.TempDir()}
+			engine := "SQLite"
+			if kind == "mysql" {
+				args = append(args, "--database", "mysql://"+storagetest.FreshMySQL(t))
+				engine = "MySQL"
+			}
+			migrate := func() string {
+				t.Helper()
+				var out bytes.Buffer
+				root := &cli.Command{Name: "stakegraph", Writer: &out, Commands: []*cli.Command{migrateCommand()}}
+				if err := root.Run(context.Background(), args); err != nil {
+					t.Fatalf("migrate: %v", err)
+				}
+				return out.String()
+			}
+			first := migrate()
+			if !strings.HasPrefix(first, "Migrated the "+engine+" database: ") || !strings.Contains(first, " schema changes.\n") ||
+				!strings.Contains(first, "\n  create \"accounts\" table\n") {
+				t.Fatalf("the first migrate says:\n%s", first)
+			}
+			if again := migrate(); again != "The "+engine+" database is up to date: no migration was pending.\n" {
+				t.Fatalf("the second migrate says:\n%s", again)
+			}
+		})
+	}
+}
+
+func TestPrintMigration(t *testing.T) {
+	for _, c := range []struct {
+		done storage.Migration
+		want string
+	}{
+		{storage.Migration{}, "The MySQL database is up to date: no migration was pending.\n"},
+		{storage.Migration{Changes: []string{`create index "x" to table: "accounts"`}},
+			"Migrated the MySQL database: 1 schema change.\n  create index \"x\" to table: \"accounts\"\n"},
+		{storage.Migration{Backfilled: 1}, "Computed the health signals of 1 account that had none.\n"},
+		{storage.Migration{Changes: []string{"a", "b"}, Backfilled: 3},
+			"Migrated the MySQL database: 2 schema changes.\n  a\n  b\nComputed the health signals of 3 accounts that had none.\n"},
+	} {
+		var out bytes.Buffer
+		printMigration(&out, dialect.MySQL, c.done)
+		if out.String() != c.want {
+			t.Errorf("%+v: got\n%s\nwant\n%s", c.done, out.String(), c.want)
+		}
+	}
+}

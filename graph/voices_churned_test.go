@@ -1,0 +1,63 @@
+package graph_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stakegraph/stakegraph/apitest"
+)
+
+// TestTenantViewsLeaveOutChurnedAccounts: a churned account has no renewal left to save, so
+// atRiskAccounts and perceptionGaps leave it out unless it is asked for by stage. Its own
+// health and perception stay readable.
+func TestTenantViewsLeaveOutChurnedAccounts(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		c := newClient(t, env, "ADMIN", "alice")
+		now := time.Now()
+		// Both sour, with a wide gap: without the stage rule both would top both views.
+		live := c.createAccount("Live", map[string]any{"stage": "ACTIVE"})
+		gone := c.createAccount("Gone", map[string]any{"stage": "CHURNED"})
+		for _, id := range []string{live, gone} {
+			c.voices(id, id, now.Add(-time.Hour), []int{10}, []int{0})
+			author := c.endUser(id, id+" complainer", nil)
+			for range 4 {
+				c.feedback(map[string]any{"accountID": id, "authorID": author, "kind": "COMPLAINT", "body": "broken"})
+			}
+		}
+
+		for _, tc := range []struct {
+			name  string
+			where map[string]any
+			want  []string
+		}{
+			{"no stage", nil, []string{"Live"}},
+			{"other filters", map[string]any{"tiers": []string{"STANDARD"}}, []string{"Live"}},
+			{"churned asked for", map[string]any{"stages": []string{"CHURNED"}}, []string{"Gone"}},
+			{"churned among others", map[string]any{"stages": []string{"ACTIVE", "CHURNED"}}, []string{"Gone", "Live"}},
+			{"other stages", map[string]any{"stages": []string{"ACTIVE"}}, []string{"Live"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				args := map[string]any{}
+				if tc.where != nil {
+					args["where"] = tc.where
+				}
+				risk := c.atRisk(args)
+				if got := sortedNames(risk.names()); !sameList(got, tc.want) || risk.TotalCount != len(tc.want) {
+					t.Errorf("atRiskAccounts %v (totalCount %d), want %v", got, risk.TotalCount, tc.want)
+				}
+				gaps := c.gaps(args)
+				if got := sortedNames(gaps.names()); !sameList(got, tc.want) || gaps.TotalCount != len(tc.want) {
+					t.Errorf("perceptionGaps %v (totalCount %d), want %v", got, gaps.TotalCount, tc.want)
+				}
+			})
+		}
+
+		h := c.healthOf(gone)
+		if h.Band != "AT_RISK" {
+			t.Errorf("the churned account's own health: %v %s, want AT_RISK", h.Score, h.Band)
+		}
+	})
+}
+
+func sortedNames(names []string) []string { return slices.Sorted(slices.Values(names)) }
