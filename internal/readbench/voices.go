@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -414,6 +415,11 @@ func answerPerceptionGaps(ctx context.Context, r *reader, _ map[string]json.RawM
 	if err != nil {
 		return nil, err
 	}
+	churned, err := r.churned(ctx)
+	if err != nil {
+		return nil, err
+	}
+	voices = slices.DeleteFunc(voices, func(v perception.Voices) bool { return churned[v.AccountID] })
 	ranked := perception.RankGaps(voices, 1, perception.WidestGap)
 	page := ranked[:min(perceptionGapsPage, len(ranked))]
 	ids := make([]string, len(page))
@@ -471,6 +477,22 @@ func (r *reader) tenantVoices(ctx context.Context, since time.Time) ([]perceptio
 	for i := range out {
 		out[i].NPSGap = perception.Gap(out[i].PurchaserNPS, out[i].EndUserNPS)
 	}
+	return out, err
+}
+
+// churned returns the tenant's churned accounts, which the rankings leave out unless asked
+// for by stage.
+func (r *reader) churned(ctx context.Context) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := r.each(ctx, `SELECT id FROM accounts WHERE tenant_id = ? AND stage = 'CHURNED'`, []any{r.tenant},
+		func(rows *sql.Rows) error {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			out[id] = true
+			return nil
+		})
 	return out, err
 }
 
