@@ -16,7 +16,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/stakegraph/stakegraph/auth"
-	"github.com/stakegraph/stakegraph/errs"
+	"github.com/stakegraph/stakegraph/internal/errs"
 )
 
 // devServer serves a development issuer's routes over real HTTP; the issuer behind it can be

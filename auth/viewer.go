@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/stakegraph/stakegraph/enum"
+	"github.com/stakegraph/stakegraph/internal/enum"
 )
 
 // Viewer is the member of a seller's staff on whose behalf a request runs. Every query and

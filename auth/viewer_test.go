@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/stakegraph/stakegraph/auth"
-	"github.com/stakegraph/stakegraph/enum"
+	"github.com/stakegraph/stakegraph/internal/enum"
 )
 
 func TestRoleFrom(t *testing.T) {

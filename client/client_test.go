@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/stakegraph/stakegraph/apitest"
 	"github.com/stakegraph/stakegraph/client"
+	"github.com/stakegraph/stakegraph/internal/apitest"
 )
 
 // TestChangeFeed reads the journal through the generated client: Any values arrive as raw

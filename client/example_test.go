@@ -11,9 +11,9 @@ import (
 
 	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/client"
+	"github.com/stakegraph/stakegraph/internal/storage"
+	"github.com/stakegraph/stakegraph/internal/tenancy"
 	"github.com/stakegraph/stakegraph/server"
-	"github.com/stakegraph/stakegraph/storage"
-	"github.com/stakegraph/stakegraph/tenancy"
 )
 
 // An integrator syncs accounts from their ERP, reads them back a page at a time, and tells

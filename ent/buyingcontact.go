@@ -13,7 +13,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/account"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
 	"github.com/stakegraph/stakegraph/ent/person"
-	"github.com/stakegraph/stakegraph/enum"
+	"github.com/stakegraph/stakegraph/internal/enum"
 )
 
 // A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.

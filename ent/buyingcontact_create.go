@@ -16,7 +16,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
 	"github.com/stakegraph/stakegraph/ent/contract"
 	"github.com/stakegraph/stakegraph/ent/person"
-	"github.com/stakegraph/stakegraph/enum"
+	"github.com/stakegraph/stakegraph/internal/enum"
 )
 
 // BuyingContactCreate is the builder for creating a BuyingContact entity.

@@ -15,7 +15,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
 	"github.com/stakegraph/stakegraph/ent/contract"
 	"github.com/stakegraph/stakegraph/ent/predicate"
-	"github.com/stakegraph/stakegraph/enum"
+	"github.com/stakegraph/stakegraph/internal/enum"
 )
 
 // BuyingContactUpdate is the builder for updating BuyingContact entities.

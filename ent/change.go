@@ -10,8 +10,8 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
-	"github.com/stakegraph/stakegraph/delta"
 	"github.com/stakegraph/stakegraph/ent/change"
+	"github.com/stakegraph/stakegraph/internal/delta"
 )
 
 // One row of the change journal: one committed create, update or delete of an entity. It is the audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION read it.

@@ -12,8 +12,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
-	"github.com/stakegraph/stakegraph/delta"
 	"github.com/stakegraph/stakegraph/ent/change"
+	"github.com/stakegraph/stakegraph/internal/delta"
 )
 
 // ChangeCreate is the builder for creating a Change entity.

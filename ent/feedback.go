@@ -17,7 +17,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/interaction"
 	"github.com/stakegraph/stakegraph/ent/member"
 	"github.com/stakegraph/stakegraph/ent/person"
-	"github.com/stakegraph/stakegraph/enum"
+	"github.com/stakegraph/stakegraph/internal/enum"
 )
 
 // What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.

@@ -18,7 +18,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/interaction"
 	"github.com/stakegraph/stakegraph/ent/member"
 	"github.com/stakegraph/stakegraph/ent/predicate"
-	"github.com/stakegraph/stakegraph/enum"
+	"github.com/stakegraph/stakegraph/internal/enum"
 )
 
 // FeedbackUpdate is the builder for updating Feedback entities.

@@ -13,7 +13,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/feedback"
 	"github.com/stakegraph/stakegraph/ent/interaction"
 	"github.com/stakegraph/stakegraph/ent/usercouncil"
-	"github.com/stakegraph/stakegraph/enum"
+	"github.com/stakegraph/stakegraph/internal/enum"
 )
 
 // CreateAccountInput represents a mutation input for creating accounts.

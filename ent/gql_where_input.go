@@ -21,7 +21,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/predicate"
 	"github.com/stakegraph/stakegraph/ent/team"
 	"github.com/stakegraph/stakegraph/ent/usercouncil"
-	"github.com/stakegraph/stakegraph/enum"
+	"github.com/stakegraph/stakegraph/internal/enum"
 )
 
 // AccountWhereInput represents a where input for filtering Account queries.

@@ -12,7 +12,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/account"
 	"github.com/stakegraph/stakegraph/ent/interaction"
 	"github.com/stakegraph/stakegraph/ent/member"
-	"github.com/stakegraph/stakegraph/enum"
+	"github.com/stakegraph/stakegraph/internal/enum"
 )
 
 // A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.

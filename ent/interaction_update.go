@@ -16,7 +16,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/member"
 	"github.com/stakegraph/stakegraph/ent/person"
 	"github.com/stakegraph/stakegraph/ent/predicate"
-	"github.com/stakegraph/stakegraph/enum"
+	"github.com/stakegraph/stakegraph/internal/enum"
 )
 
 // InteractionUpdate is the builder for updating Interaction entities.

@@ -14,7 +14,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/stakegraph/stakegraph/ent/account"
 	"github.com/stakegraph/stakegraph/ent/latestnps"
-	"github.com/stakegraph/stakegraph/enum"
+	"github.com/stakegraph/stakegraph/internal/enum"
 )
 
 // LatestNPSCreate is the builder for creating a LatestNPS entity.

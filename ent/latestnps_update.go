@@ -13,7 +13,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/stakegraph/stakegraph/ent/latestnps"
 	"github.com/stakegraph/stakegraph/ent/predicate"
-	"github.com/stakegraph/stakegraph/enum"
+	"github.com/stakegraph/stakegraph/internal/enum"
 )
 
 // LatestNPSUpdate is the builder for updating LatestNPS entities.

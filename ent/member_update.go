@@ -17,7 +17,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/member"
 	"github.com/stakegraph/stakegraph/ent/predicate"
 	"github.com/stakegraph/stakegraph/ent/team"
-	"github.com/stakegraph/stakegraph/enum"
+	"github.com/stakegraph/stakegraph/internal/enum"
 )
 
 // MemberUpdate is the builder for updating Member entities.

@@ -11,7 +11,6 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
-	"github.com/stakegraph/stakegraph/delta"
 	"github.com/stakegraph/stakegraph/ent/account"
 	"github.com/stakegraph/stakegraph/ent/accountpulse"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
@@ -31,7 +30,8 @@ import (
 	"github.com/stakegraph/stakegraph/ent/team"
 	"github.com/stakegraph/stakegraph/ent/tenant"
 	"github.com/stakegraph/stakegraph/ent/usercouncil"
-	"github.com/stakegraph/stakegraph/enum"
+	"github.com/stakegraph/stakegraph/internal/delta"
+	"github.com/stakegraph/stakegraph/internal/enum"
 )
 
 const (

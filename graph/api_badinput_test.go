@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stakegraph/stakegraph/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest"
 )
 
 // TestAPIBadInput: each refused input answers BAD_USER_INPUT naming the field at fault, shows

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stakegraph/stakegraph/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest"
 )
 
 // crudSpec describes how one entity is read back, listed, updated and deleted.

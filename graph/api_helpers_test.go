@@ -12,7 +12,7 @@ import (
 
 	"entgo.io/ent/dialect"
 
-	"github.com/stakegraph/stakegraph/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest"
 )
 
 // statements counts the SQL statements that go through a driver, and keeps their text.

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stakegraph/stakegraph/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest"
 )
 
 // seedAccounts syncs n accounts, each with a buying contact, an end user, a contract and two

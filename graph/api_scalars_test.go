@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stakegraph/stakegraph/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest"
 )
 
 // TestAPIRefusesMalformedScalars: integers beyond GraphQL's 32-bit Int (or, in the 64-bit

@@ -7,13 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stakegraph/stakegraph/apitest"
 	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent/tenant"
-	"github.com/stakegraph/stakegraph/enum"
+	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/enum"
+	"github.com/stakegraph/stakegraph/internal/storage"
+	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
 	"github.com/stakegraph/stakegraph/seeds"
-	"github.com/stakegraph/stakegraph/storage"
-	"github.com/stakegraph/stakegraph/storage/storagetest"
 )
 
 // The views benchmark's fixture: 10,000 accounts with 100 feedback rows each, in a MariaDB

@@ -17,10 +17,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/stakegraph/stakegraph/auth"
-	"github.com/stakegraph/stakegraph/bulksync"
-	"github.com/stakegraph/stakegraph/cascade"
-	"github.com/stakegraph/stakegraph/councils"
-	"github.com/stakegraph/stakegraph/delta"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/account"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
@@ -31,12 +27,16 @@ import (
 	"github.com/stakegraph/stakegraph/ent/feedback"
 	"github.com/stakegraph/stakegraph/ent/interaction"
 	"github.com/stakegraph/stakegraph/ent/usercouncil"
-	"github.com/stakegraph/stakegraph/enum"
 	"github.com/stakegraph/stakegraph/graph/scalar"
-	"github.com/stakegraph/stakegraph/health"
-	"github.com/stakegraph/stakegraph/perception"
-	"github.com/stakegraph/stakegraph/stakeholders"
-	"github.com/stakegraph/stakegraph/timeline"
+	"github.com/stakegraph/stakegraph/internal/bulksync"
+	"github.com/stakegraph/stakegraph/internal/cascade"
+	"github.com/stakegraph/stakegraph/internal/councils"
+	"github.com/stakegraph/stakegraph/internal/delta"
+	"github.com/stakegraph/stakegraph/internal/enum"
+	"github.com/stakegraph/stakegraph/internal/health"
+	"github.com/stakegraph/stakegraph/internal/perception"
+	"github.com/stakegraph/stakegraph/internal/stakeholders"
+	"github.com/stakegraph/stakegraph/internal/timeline"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -6014,7 +6014,7 @@ func (ec *executionContext) field_Account_timeline_args(ctx context.Context, raw
 	args["after"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
 		func(ctx context.Context, v any) ([]timeline.Kind, error) {
-			return ec.unmarshalOTimelineKind2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋtimelineᚐKindᚄ(ctx, v)
+			return ec.unmarshalOTimelineKind2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋtimelineᚐKindᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6690,7 +6690,7 @@ func (ec *executionContext) field_Mutation_addBuyingContact_args(ctx context.Con
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (stakeholders.BuyingContactInput, error) {
-			return ec.unmarshalNAddBuyingContactInput2githubᚗcomᚋstakegraphᚋstakegraphᚋstakeholdersᚐBuyingContactInput(ctx, v)
+			return ec.unmarshalNAddBuyingContactInput2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋstakeholdersᚐBuyingContactInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6704,7 +6704,7 @@ func (ec *executionContext) field_Mutation_addCouncilMember_args(ctx context.Con
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (stakeholders.CouncilMemberInput, error) {
-			return ec.unmarshalNAddCouncilMemberInput2githubᚗcomᚋstakegraphᚋstakegraphᚋstakeholdersᚐCouncilMemberInput(ctx, v)
+			return ec.unmarshalNAddCouncilMemberInput2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋstakeholdersᚐCouncilMemberInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6718,7 +6718,7 @@ func (ec *executionContext) field_Mutation_addEndUser_args(ctx context.Context, 
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (stakeholders.EndUserInput, error) {
-			return ec.unmarshalNAddEndUserInput2githubᚗcomᚋstakegraphᚋstakegraphᚋstakeholdersᚐEndUserInput(ctx, v)
+			return ec.unmarshalNAddEndUserInput2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋstakeholdersᚐEndUserInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6732,7 +6732,7 @@ func (ec *executionContext) field_Mutation_captureFeedback_args(ctx context.Cont
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (stakeholders.FeedbackInput, error) {
-			return ec.unmarshalNCaptureFeedbackInput2githubᚗcomᚋstakegraphᚋstakegraphᚋstakeholdersᚐFeedbackInput(ctx, v)
+			return ec.unmarshalNCaptureFeedbackInput2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋstakeholdersᚐFeedbackInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7012,7 +7012,7 @@ func (ec *executionContext) field_Mutation_logInteraction_args(ctx context.Conte
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (stakeholders.InteractionInput, error) {
-			return ec.unmarshalNLogInteractionInput2githubᚗcomᚋstakegraphᚋstakegraphᚋstakeholdersᚐInteractionInput(ctx, v)
+			return ec.unmarshalNLogInteractionInput2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋstakeholdersᚐInteractionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7026,7 +7026,7 @@ func (ec *executionContext) field_Mutation_recordCouncilSession_args(ctx context
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (stakeholders.SessionInput, error) {
-			return ec.unmarshalNRecordCouncilSessionInput2githubᚗcomᚋstakegraphᚋstakegraphᚋstakeholdersᚐSessionInput(ctx, v)
+			return ec.unmarshalNRecordCouncilSessionInput2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋstakeholdersᚐSessionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7062,7 +7062,7 @@ func (ec *executionContext) field_Mutation_syncAccounts_args(ctx context.Context
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) ([]*bulksync.AccountInput, error) {
-			return ec.unmarshalNSyncAccountInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐAccountInputᚄ(ctx, v)
+			return ec.unmarshalNSyncAccountInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐAccountInputᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7084,7 +7084,7 @@ func (ec *executionContext) field_Mutation_syncBuyingContacts_args(ctx context.C
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) ([]*bulksync.BuyingContactInput, error) {
-			return ec.unmarshalNSyncBuyingContactInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐBuyingContactInputᚄ(ctx, v)
+			return ec.unmarshalNSyncBuyingContactInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐBuyingContactInputᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7106,7 +7106,7 @@ func (ec *executionContext) field_Mutation_syncContracts_args(ctx context.Contex
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) ([]*bulksync.ContractInput, error) {
-			return ec.unmarshalNSyncContractInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐContractInputᚄ(ctx, v)
+			return ec.unmarshalNSyncContractInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐContractInputᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7128,7 +7128,7 @@ func (ec *executionContext) field_Mutation_syncEndUsers_args(ctx context.Context
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) ([]*bulksync.EndUserInput, error) {
-			return ec.unmarshalNSyncEndUserInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐEndUserInputᚄ(ctx, v)
+			return ec.unmarshalNSyncEndUserInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐEndUserInputᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7150,7 +7150,7 @@ func (ec *executionContext) field_Mutation_syncFeedback_args(ctx context.Context
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) ([]*bulksync.FeedbackInput, error) {
-			return ec.unmarshalNSyncFeedbackInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐFeedbackInputᚄ(ctx, v)
+			return ec.unmarshalNSyncFeedbackInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐFeedbackInputᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7172,7 +7172,7 @@ func (ec *executionContext) field_Mutation_syncInteractions_args(ctx context.Con
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) ([]*bulksync.InteractionInput, error) {
-			return ec.unmarshalNSyncInteractionInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐInteractionInputᚄ(ctx, v)
+			return ec.unmarshalNSyncInteractionInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐInteractionInputᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7194,7 +7194,7 @@ func (ec *executionContext) field_Mutation_syncPeople_args(ctx context.Context, 
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) ([]*bulksync.PersonInput, error) {
-			return ec.unmarshalNSyncPersonInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐPersonInputᚄ(ctx, v)
+			return ec.unmarshalNSyncPersonInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐPersonInputᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8512,7 +8512,7 @@ func (ec *executionContext) field_Query_perceptionGaps_args(ctx context.Context,
 	args["where"] = arg3
 	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*perception.GapOrder, error) {
-			return ec.unmarshalOPerceptionGapOrder2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋperceptionᚐGapOrder(ctx, v)
+			return ec.unmarshalOPerceptionGapOrder2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋperceptionᚐGapOrder(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9581,7 +9581,7 @@ func (ec *executionContext) _Account_perception(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *perception.Perception) graphql.Marshaler {
-			return ec.marshalNPerception2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋperceptionᚐPerception(ctx, selections, v)
+			return ec.marshalNPerception2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋperceptionᚐPerception(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9624,7 +9624,7 @@ func (ec *executionContext) _Account_health(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *health.Ranked) graphql.Marshaler {
-			return ec.marshalNAccountHealth2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋhealthᚐRanked(ctx, selections, v)
+			return ec.marshalNAccountHealth2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋhealthᚐRanked(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9897,7 +9897,7 @@ func (ec *executionContext) _AccountHealth_band(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v health.Band) graphql.Marshaler {
-			return ec.marshalNHealthBand2githubᚗcomᚋstakegraphᚋstakegraphᚋhealthᚐBand(ctx, selections, v)
+			return ec.marshalNHealthBand2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋhealthᚐBand(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9920,7 +9920,7 @@ func (ec *executionContext) _AccountHealth_factors(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []health.FactorScore) graphql.Marshaler {
-			return ec.marshalNHealthFactor2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋhealthᚐFactorScoreᚄ(ctx, selections, v)
+			return ec.marshalNHealthFactor2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋhealthᚐFactorScoreᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10062,7 +10062,7 @@ func (ec *executionContext) _AccountHealthEdge_node(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *health.Ranked) graphql.Marshaler {
-			return ec.marshalNAccountHealth2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋhealthᚐRanked(ctx, selections, v)
+			return ec.marshalNAccountHealth2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋhealthᚐRanked(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10255,7 +10255,7 @@ func (ec *executionContext) _BuyingContact_roles(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []enum.BuyingRole) graphql.Marshaler {
-			return ec.marshalNBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐBuyingRoleᚄ(ctx, selections, v)
+			return ec.marshalNBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐBuyingRoleᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10827,7 +10827,7 @@ func (ec *executionContext) _Change_fields(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []delta.Field) graphql.Marshaler {
-			return ec.marshalNFieldChange2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋdeltaᚐFieldᚄ(ctx, selections, v)
+			return ec.marshalNFieldChange2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋdeltaᚐFieldᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11734,7 +11734,7 @@ func (ec *executionContext) _ContractEvent_kind(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v timeline.EventKind) graphql.Marshaler {
-			return ec.marshalNContractEventKind2githubᚗcomᚋstakegraphᚋstakegraphᚋtimelineᚐEventKind(ctx, selections, v)
+			return ec.marshalNContractEventKind2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋtimelineᚐEventKind(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11812,7 +11812,7 @@ func (ec *executionContext) _CouncilAttendance_sessions(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []councils.SessionAttendance) graphql.Marshaler {
-			return ec.marshalNSessionAttendance2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋcouncilsᚐSessionAttendanceᚄ(ctx, selections, v)
+			return ec.marshalNSessionAttendance2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋcouncilsᚐSessionAttendanceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11844,7 +11844,7 @@ func (ec *executionContext) _CouncilAttendance_members(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []councils.MemberAttendance) graphql.Marshaler {
-			return ec.marshalNMemberAttendance2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋcouncilsᚐMemberAttendanceᚄ(ctx, selections, v)
+			return ec.marshalNMemberAttendance2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋcouncilsᚐMemberAttendanceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13470,7 +13470,7 @@ func (ec *executionContext) _Feedback_persona(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.Persona) graphql.Marshaler {
-			return ec.marshalNPersona2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐPersona(ctx, selections, v)
+			return ec.marshalNPersona2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐPersona(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13493,7 +13493,7 @@ func (ec *executionContext) _Feedback_channel(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
-			return ec.marshalNChannel2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannel(ctx, selections, v)
+			return ec.marshalNChannel2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannel(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14374,7 +14374,7 @@ func (ec *executionContext) _HealthFactor_name(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v health.Factor) graphql.Marshaler {
-			return ec.marshalNHealthFactorName2githubᚗcomᚋstakegraphᚋstakegraphᚋhealthᚐFactor(ctx, selections, v)
+			return ec.marshalNHealthFactorName2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋhealthᚐFactor(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14604,7 +14604,7 @@ func (ec *executionContext) _Interaction_channel(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
-			return ec.marshalNChannel2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannel(ctx, selections, v)
+			return ec.marshalNChannel2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannel(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15220,7 +15220,7 @@ func (ec *executionContext) _Member_role(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.Role) graphql.Marshaler {
-			return ec.marshalNRole2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐRole(ctx, selections, v)
+			return ec.marshalNRole2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐRole(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15917,7 +15917,7 @@ func (ec *executionContext) _Mutation_deleteAccount(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *cascade.Result) graphql.Marshaler {
-			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋcascadeᚐResult(ctx, selections, v)
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋcascadeᚐResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16049,7 +16049,7 @@ func (ec *executionContext) _Mutation_deletePerson(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *cascade.Result) graphql.Marshaler {
-			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋcascadeᚐResult(ctx, selections, v)
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋcascadeᚐResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16181,7 +16181,7 @@ func (ec *executionContext) _Mutation_deleteBuyingContact(ctx context.Context, f
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *cascade.Result) graphql.Marshaler {
-			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋcascadeᚐResult(ctx, selections, v)
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋcascadeᚐResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16357,7 +16357,7 @@ func (ec *executionContext) _Mutation_deleteEndUser(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *cascade.Result) graphql.Marshaler {
-			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋcascadeᚐResult(ctx, selections, v)
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋcascadeᚐResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16533,7 +16533,7 @@ func (ec *executionContext) _Mutation_deleteContract(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *cascade.Result) graphql.Marshaler {
-			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋcascadeᚐResult(ctx, selections, v)
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋcascadeᚐResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16665,7 +16665,7 @@ func (ec *executionContext) _Mutation_deleteUserCouncil(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *cascade.Result) graphql.Marshaler {
-			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋcascadeᚐResult(ctx, selections, v)
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋcascadeᚐResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16797,7 +16797,7 @@ func (ec *executionContext) _Mutation_deleteCouncilMembership(ctx context.Contex
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *cascade.Result) graphql.Marshaler {
-			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋcascadeᚐResult(ctx, selections, v)
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋcascadeᚐResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16929,7 +16929,7 @@ func (ec *executionContext) _Mutation_deleteCouncilSession(ctx context.Context, 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *cascade.Result) graphql.Marshaler {
-			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋcascadeᚐResult(ctx, selections, v)
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋcascadeᚐResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17061,7 +17061,7 @@ func (ec *executionContext) _Mutation_deleteInteraction(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *cascade.Result) graphql.Marshaler {
-			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋcascadeᚐResult(ctx, selections, v)
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋcascadeᚐResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17193,7 +17193,7 @@ func (ec *executionContext) _Mutation_deleteFeedback(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *cascade.Result) graphql.Marshaler {
-			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋcascadeᚐResult(ctx, selections, v)
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋcascadeᚐResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17325,7 +17325,7 @@ func (ec *executionContext) _Mutation_deleteTeam(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *cascade.Result) graphql.Marshaler {
-			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋcascadeᚐResult(ctx, selections, v)
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋcascadeᚐResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17501,7 +17501,7 @@ func (ec *executionContext) _Mutation_syncAccounts(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *bulksync.Result) graphql.Marshaler {
-			return ec.marshalNSyncPayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐResult(ctx, selections, v)
+			return ec.marshalNSyncPayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17545,7 +17545,7 @@ func (ec *executionContext) _Mutation_syncPeople(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *bulksync.Result) graphql.Marshaler {
-			return ec.marshalNSyncPayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐResult(ctx, selections, v)
+			return ec.marshalNSyncPayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17589,7 +17589,7 @@ func (ec *executionContext) _Mutation_syncBuyingContacts(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *bulksync.Result) graphql.Marshaler {
-			return ec.marshalNSyncPayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐResult(ctx, selections, v)
+			return ec.marshalNSyncPayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17633,7 +17633,7 @@ func (ec *executionContext) _Mutation_syncEndUsers(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *bulksync.Result) graphql.Marshaler {
-			return ec.marshalNSyncPayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐResult(ctx, selections, v)
+			return ec.marshalNSyncPayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17677,7 +17677,7 @@ func (ec *executionContext) _Mutation_syncContracts(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *bulksync.Result) graphql.Marshaler {
-			return ec.marshalNSyncPayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐResult(ctx, selections, v)
+			return ec.marshalNSyncPayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17721,7 +17721,7 @@ func (ec *executionContext) _Mutation_syncInteractions(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *bulksync.Result) graphql.Marshaler {
-			return ec.marshalNSyncPayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐResult(ctx, selections, v)
+			return ec.marshalNSyncPayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17765,7 +17765,7 @@ func (ec *executionContext) _Mutation_syncFeedback(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *bulksync.Result) graphql.Marshaler {
-			return ec.marshalNSyncPayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐResult(ctx, selections, v)
+			return ec.marshalNSyncPayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -18034,7 +18034,7 @@ func (ec *executionContext) _Perception_purchaser(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v perception.PersonaPerception) graphql.Marshaler {
-			return ec.marshalNPersonaPerception2githubᚗcomᚋstakegraphᚋstakegraphᚋperceptionᚐPersonaPerception(ctx, selections, v)
+			return ec.marshalNPersonaPerception2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋperceptionᚐPersonaPerception(ctx, selections, v)
 		},
 		true,
 		true,
@@ -18066,7 +18066,7 @@ func (ec *executionContext) _Perception_endUser(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v perception.PersonaPerception) graphql.Marshaler {
-			return ec.marshalNPersonaPerception2githubᚗcomᚋstakegraphᚋstakegraphᚋperceptionᚐPersonaPerception(ctx, selections, v)
+			return ec.marshalNPersonaPerception2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋperceptionᚐPersonaPerception(ctx, selections, v)
 		},
 		true,
 		true,
@@ -18144,7 +18144,7 @@ func (ec *executionContext) _Perception_topics(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []perception.TopicPerception) graphql.Marshaler {
-			return ec.marshalNTopicPerception2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋperceptionᚐTopicPerceptionᚄ(ctx, selections, v)
+			return ec.marshalNTopicPerception2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋperceptionᚐTopicPerceptionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -18176,7 +18176,7 @@ func (ec *executionContext) _Perception_trend(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []perception.TrendPoint) graphql.Marshaler {
-			return ec.marshalNPerceptionTrendPoint2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋperceptionᚐTrendPointᚄ(ctx, selections, v)
+			return ec.marshalNPerceptionTrendPoint2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋperceptionᚐTrendPointᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -18442,7 +18442,7 @@ func (ec *executionContext) _PerceptionGapEdge_node(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *perception.Voices) graphql.Marshaler {
-			return ec.marshalNPerceptionGap2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋperceptionᚐVoices(ctx, selections, v)
+			return ec.marshalNPerceptionGap2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋperceptionᚐVoices(ctx, selections, v)
 		},
 		true,
 		true,
@@ -18520,7 +18520,7 @@ func (ec *executionContext) _PerceptionTrendPoint_persona(ctx context.Context, f
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.Persona) graphql.Marshaler {
-			return ec.marshalNPersona2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐPersona(ctx, selections, v)
+			return ec.marshalNPersona2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐPersona(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19317,7 +19317,7 @@ func (ec *executionContext) _PersonaPerception_persona(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.Persona) graphql.Marshaler {
-			return ec.marshalNPersona2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐPersona(ctx, selections, v)
+			return ec.marshalNPersona2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐPersona(ctx, selections, v)
 		},
 		true,
 		true,
@@ -20508,7 +20508,7 @@ func (ec *executionContext) _SyncItemResult_outcome(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bulksync.Outcome) graphql.Marshaler {
-			return ec.marshalNSyncOutcome2githubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐOutcome(ctx, selections, v)
+			return ec.marshalNSyncOutcome2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐOutcome(ctx, selections, v)
 		},
 		true,
 		true,
@@ -20600,7 +20600,7 @@ func (ec *executionContext) _SyncItemResult_errors(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []bulksync.ItemError) graphql.Marshaler {
-			return ec.marshalNSyncError2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐItemErrorᚄ(ctx, selections, v)
+			return ec.marshalNSyncError2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐItemErrorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -20747,7 +20747,7 @@ func (ec *executionContext) _SyncPayload_items(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []bulksync.ItemResult) graphql.Marshaler {
-			return ec.marshalNSyncItemResult2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐItemResultᚄ(ctx, selections, v)
+			return ec.marshalNSyncItemResult2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐItemResultᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -21360,7 +21360,7 @@ func (ec *executionContext) _TimelineEdge_node(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *timeline.Entry) graphql.Marshaler {
-			return ec.marshalNTimelineEntry2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋtimelineᚐEntry(ctx, selections, v)
+			return ec.marshalNTimelineEntry2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋtimelineᚐEntry(ctx, selections, v)
 		},
 		true,
 		true,
@@ -21461,7 +21461,7 @@ func (ec *executionContext) _TimelineEntry_item(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v timeline.Item) graphql.Marshaler {
-			return ec.marshalNTimelineItem2githubᚗcomᚋstakegraphᚋstakegraphᚋtimelineᚐItem(ctx, selections, v)
+			return ec.marshalNTimelineItem2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋtimelineᚐItem(ctx, selections, v)
 		},
 		true,
 		true,
@@ -21507,7 +21507,7 @@ func (ec *executionContext) _TopicPerception_purchaser(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *perception.TopicStat) graphql.Marshaler {
-			return ec.marshalOTopicStat2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋperceptionᚐTopicStat(ctx, selections, v)
+			return ec.marshalOTopicStat2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋperceptionᚐTopicStat(ctx, selections, v)
 		},
 		true,
 		false,
@@ -21539,7 +21539,7 @@ func (ec *executionContext) _TopicPerception_endUser(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *perception.TopicStat) graphql.Marshaler {
-			return ec.marshalOTopicStat2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋperceptionᚐTopicStat(ctx, selections, v)
+			return ec.marshalOTopicStat2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋperceptionᚐTopicStat(ctx, selections, v)
 		},
 		true,
 		false,
@@ -21945,7 +21945,7 @@ func (ec *executionContext) _UserCouncil_perception(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *perception.Perception) graphql.Marshaler {
-			return ec.marshalNPerception2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋperceptionᚐPerception(ctx, selections, v)
+			return ec.marshalNPerception2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋperceptionᚐPerception(ctx, selections, v)
 		},
 		true,
 		true,
@@ -21988,7 +21988,7 @@ func (ec *executionContext) _UserCouncil_attendance(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *councils.Attendance) graphql.Marshaler {
-			return ec.marshalNCouncilAttendance2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋcouncilsᚐAttendance(ctx, selections, v)
+			return ec.marshalNCouncilAttendance2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋcouncilsᚐAttendance(ctx, selections, v)
 		},
 		true,
 		true,
@@ -22281,7 +22281,7 @@ func (ec *executionContext) _Viewer_role(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.Role) graphql.Marshaler {
-			return ec.marshalNRole2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐRole(ctx, selections, v)
+			return ec.marshalNRole2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐRole(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23391,7 +23391,7 @@ func (ec *executionContext) unmarshalInputAccountHealthFilter(ctx context.Contex
 			it.OwnerIDs = data
 		case "bands":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bands"))
-			data, err := ec.unmarshalOHealthBand2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋhealthᚐBandᚄ(ctx, v)
+			data, err := ec.unmarshalOHealthBand2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋhealthᚐBandᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -24679,7 +24679,7 @@ func (ec *executionContext) unmarshalInputAddBuyingContactInput(ctx context.Cont
 			it.Title = data
 		case "roles":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roles"))
-			data, err := ec.unmarshalOBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐBuyingRoleᚄ(ctx, v)
+			data, err := ec.unmarshalOBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐBuyingRoleᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -25650,7 +25650,7 @@ func (ec *executionContext) unmarshalInputBuyingContactWhereInput(ctx context.Co
 			it.HasSignedContractsWith = data
 		case "hasRole":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRole"))
-			data, err := ec.unmarshalOBuyingRole2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐBuyingRole(ctx, v)
+			data, err := ec.unmarshalOBuyingRole2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐBuyingRole(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -25714,14 +25714,14 @@ func (ec *executionContext) unmarshalInputCaptureFeedbackInput(ctx context.Conte
 			it.AuthorID = data
 		case "persona":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("persona"))
-			data, err := ec.unmarshalOPersona2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐPersona(ctx, v)
+			data, err := ec.unmarshalOPersona2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐPersona(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Persona = data
 		case "channel":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
-			data, err := ec.unmarshalNChannel2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannel(ctx, v)
+			data, err := ec.unmarshalNChannel2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannel(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -29364,7 +29364,7 @@ func (ec *executionContext) unmarshalInputCreateBuyingContactInput(ctx context.C
 		switch k {
 		case "roles":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roles"))
-			data, err := ec.unmarshalOBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐBuyingRoleᚄ(ctx, v)
+			data, err := ec.unmarshalOBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐBuyingRoleᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -29664,7 +29664,7 @@ func (ec *executionContext) unmarshalInputCreateMemberInput(ctx context.Context,
 			it.Name = data
 		case "role":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
-			data, err := ec.unmarshalORole2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐRole(ctx, v)
+			data, err := ec.unmarshalORole2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐRole(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -31286,56 +31286,56 @@ func (ec *executionContext) unmarshalInputFeedbackWhereInput(ctx context.Context
 			it.AuthorIDContainsFold = data
 		case "persona":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("persona"))
-			data, err := ec.unmarshalOPersona2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐPersona(ctx, v)
+			data, err := ec.unmarshalOPersona2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐPersona(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Persona = data
 		case "personaNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personaNEQ"))
-			data, err := ec.unmarshalOPersona2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐPersona(ctx, v)
+			data, err := ec.unmarshalOPersona2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐPersona(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PersonaNEQ = data
 		case "personaIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personaIn"))
-			data, err := ec.unmarshalOPersona2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐPersonaᚄ(ctx, v)
+			data, err := ec.unmarshalOPersona2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐPersonaᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PersonaIn = data
 		case "personaNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personaNotIn"))
-			data, err := ec.unmarshalOPersona2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐPersonaᚄ(ctx, v)
+			data, err := ec.unmarshalOPersona2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐPersonaᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PersonaNotIn = data
 		case "channel":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
-			data, err := ec.unmarshalOChannel2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannel(ctx, v)
+			data, err := ec.unmarshalOChannel2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannel(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Channel = data
 		case "channelNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelNEQ"))
-			data, err := ec.unmarshalOChannel2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannel(ctx, v)
+			data, err := ec.unmarshalOChannel2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannel(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ChannelNEQ = data
 		case "channelIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelIn"))
-			data, err := ec.unmarshalOChannel2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannelᚄ(ctx, v)
+			data, err := ec.unmarshalOChannel2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannelᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ChannelIn = data
 		case "channelNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelNotIn"))
-			data, err := ec.unmarshalOChannel2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannelᚄ(ctx, v)
+			data, err := ec.unmarshalOChannel2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannelᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -33190,28 +33190,28 @@ func (ec *executionContext) unmarshalInputInteractionWhereInput(ctx context.Cont
 			it.AccountIDContainsFold = data
 		case "channel":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
-			data, err := ec.unmarshalOChannel2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannel(ctx, v)
+			data, err := ec.unmarshalOChannel2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannel(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Channel = data
 		case "channelNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelNEQ"))
-			data, err := ec.unmarshalOChannel2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannel(ctx, v)
+			data, err := ec.unmarshalOChannel2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannel(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ChannelNEQ = data
 		case "channelIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelIn"))
-			data, err := ec.unmarshalOChannel2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannelᚄ(ctx, v)
+			data, err := ec.unmarshalOChannel2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannelᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ChannelIn = data
 		case "channelNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelNotIn"))
-			data, err := ec.unmarshalOChannel2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannelᚄ(ctx, v)
+			data, err := ec.unmarshalOChannel2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannelᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -33812,7 +33812,7 @@ func (ec *executionContext) unmarshalInputLogInteractionInput(ctx context.Contex
 			it.AccountID = data
 		case "channel":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
-			data, err := ec.unmarshalNChannel2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannel(ctx, v)
+			data, err := ec.unmarshalNChannel2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannel(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -34436,28 +34436,28 @@ func (ec *executionContext) unmarshalInputMemberWhereInput(ctx context.Context, 
 			it.NameContainsFold = data
 		case "role":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
-			data, err := ec.unmarshalORole2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐRole(ctx, v)
+			data, err := ec.unmarshalORole2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐRole(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Role = data
 		case "roleNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleNEQ"))
-			data, err := ec.unmarshalORole2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐRole(ctx, v)
+			data, err := ec.unmarshalORole2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐRole(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RoleNEQ = data
 		case "roleIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleIn"))
-			data, err := ec.unmarshalORole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐRoleᚄ(ctx, v)
+			data, err := ec.unmarshalORole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐRoleᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RoleIn = data
 		case "roleNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleNotIn"))
-			data, err := ec.unmarshalORole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐRoleᚄ(ctx, v)
+			data, err := ec.unmarshalORole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐRoleᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -35835,7 +35835,7 @@ func (ec *executionContext) unmarshalInputRecordCouncilSessionInput(ctx context.
 			it.AttendeeIDs = data
 		case "feedback":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("feedback"))
-			data, err := ec.unmarshalOSessionFeedbackInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋstakeholdersᚐSessionFeedbackInputᚄ(ctx, v)
+			data, err := ec.unmarshalOSessionFeedbackInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋstakeholdersᚐSessionFeedbackInputᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -35872,7 +35872,7 @@ func (ec *executionContext) unmarshalInputSessionFeedbackInput(ctx context.Conte
 			it.AuthorID = data
 		case "persona":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("persona"))
-			data, err := ec.unmarshalOPersona2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐPersona(ctx, v)
+			data, err := ec.unmarshalOPersona2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐPersona(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -36058,7 +36058,7 @@ func (ec *executionContext) unmarshalInputSyncBuyingContactInput(ctx context.Con
 			it.PersonEmail = data
 		case "roles":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roles"))
-			data, err := ec.unmarshalOBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐBuyingRoleᚄ(ctx, v)
+			data, err := ec.unmarshalOBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐBuyingRoleᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -36351,14 +36351,14 @@ func (ec *executionContext) unmarshalInputSyncFeedbackInput(ctx context.Context,
 			it.AuthorEmail = data
 		case "persona":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("persona"))
-			data, err := ec.unmarshalOPersona2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐPersona(ctx, v)
+			data, err := ec.unmarshalOPersona2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐPersona(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Persona = data
 		case "channel":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
-			data, err := ec.unmarshalNChannel2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannel(ctx, v)
+			data, err := ec.unmarshalNChannel2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannel(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -36465,7 +36465,7 @@ func (ec *executionContext) unmarshalInputSyncInteractionInput(ctx context.Conte
 			it.AccountExternalID = data
 		case "channel":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
-			data, err := ec.unmarshalNChannel2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannel(ctx, v)
+			data, err := ec.unmarshalNChannel2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannel(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -37253,14 +37253,14 @@ func (ec *executionContext) unmarshalInputUpdateBuyingContactInput(ctx context.C
 		switch k {
 		case "roles":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roles"))
-			data, err := ec.unmarshalOBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐBuyingRoleᚄ(ctx, v)
+			data, err := ec.unmarshalOBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐBuyingRoleᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Roles = data
 		case "appendRoles":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendRoles"))
-			data, err := ec.unmarshalOBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐBuyingRoleᚄ(ctx, v)
+			data, err := ec.unmarshalOBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐBuyingRoleᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -37739,14 +37739,14 @@ func (ec *executionContext) unmarshalInputUpdateFeedbackInput(ctx context.Contex
 		switch k {
 		case "persona":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("persona"))
-			data, err := ec.unmarshalOPersona2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐPersona(ctx, v)
+			data, err := ec.unmarshalOPersona2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐPersona(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Persona = data
 		case "channel":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
-			data, err := ec.unmarshalOChannel2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannel(ctx, v)
+			data, err := ec.unmarshalOChannel2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannel(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -37916,7 +37916,7 @@ func (ec *executionContext) unmarshalInputUpdateInteractionInput(ctx context.Con
 		switch k {
 		case "channel":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
-			data, err := ec.unmarshalOChannel2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannel(ctx, v)
+			data, err := ec.unmarshalOChannel2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannel(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -38058,7 +38058,7 @@ func (ec *executionContext) unmarshalInputUpdateMemberInput(ctx context.Context,
 			it.ClearName = data
 		case "role":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
-			data, err := ec.unmarshalORole2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐRole(ctx, v)
+			data, err := ec.unmarshalORole2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐRole(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -46598,7 +46598,7 @@ func (ec *executionContext) marshalNAccountConnection2ᚖgithubᚗcomᚋstakegra
 	return ec._AccountConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNAccountHealth2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋhealthᚐRanked(ctx context.Context, sel ast.SelectionSet, v *health.Ranked) graphql.Marshaler {
+func (ec *executionContext) marshalNAccountHealth2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋhealthᚐRanked(ctx context.Context, sel ast.SelectionSet, v *health.Ranked) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -46700,17 +46700,17 @@ func (ec *executionContext) unmarshalNAccountWhereInput2ᚖgithubᚗcomᚋstakeg
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNAddBuyingContactInput2githubᚗcomᚋstakegraphᚋstakegraphᚋstakeholdersᚐBuyingContactInput(ctx context.Context, v any) (stakeholders.BuyingContactInput, error) {
+func (ec *executionContext) unmarshalNAddBuyingContactInput2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋstakeholdersᚐBuyingContactInput(ctx context.Context, v any) (stakeholders.BuyingContactInput, error) {
 	res, err := ec.unmarshalInputAddBuyingContactInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNAddCouncilMemberInput2githubᚗcomᚋstakegraphᚋstakegraphᚋstakeholdersᚐCouncilMemberInput(ctx context.Context, v any) (stakeholders.CouncilMemberInput, error) {
+func (ec *executionContext) unmarshalNAddCouncilMemberInput2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋstakeholdersᚐCouncilMemberInput(ctx context.Context, v any) (stakeholders.CouncilMemberInput, error) {
 	res, err := ec.unmarshalInputAddCouncilMemberInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNAddEndUserInput2githubᚗcomᚋstakegraphᚋstakegraphᚋstakeholdersᚐEndUserInput(ctx context.Context, v any) (stakeholders.EndUserInput, error) {
+func (ec *executionContext) unmarshalNAddEndUserInput2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋstakeholdersᚐEndUserInput(ctx context.Context, v any) (stakeholders.EndUserInput, error) {
 	res, err := ec.unmarshalInputAddEndUserInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -46787,23 +46787,23 @@ func (ec *executionContext) unmarshalNBuyingContactWhereInput2ᚖgithubᚗcomᚋ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNBuyingRole2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐBuyingRole(ctx context.Context, v any) (enum.BuyingRole, error) {
+func (ec *executionContext) unmarshalNBuyingRole2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐBuyingRole(ctx context.Context, v any) (enum.BuyingRole, error) {
 	var res enum.BuyingRole
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNBuyingRole2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐBuyingRole(ctx context.Context, sel ast.SelectionSet, v enum.BuyingRole) graphql.Marshaler {
+func (ec *executionContext) marshalNBuyingRole2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐBuyingRole(ctx context.Context, sel ast.SelectionSet, v enum.BuyingRole) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) unmarshalNBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐBuyingRoleᚄ(ctx context.Context, v any) ([]enum.BuyingRole, error) {
+func (ec *executionContext) unmarshalNBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐBuyingRoleᚄ(ctx context.Context, v any) ([]enum.BuyingRole, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
 	res := make([]enum.BuyingRole, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNBuyingRole2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐBuyingRole(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNBuyingRole2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐBuyingRole(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -46811,11 +46811,11 @@ func (ec *executionContext) unmarshalNBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋ
 	return res, nil
 }
 
-func (ec *executionContext) marshalNBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐBuyingRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.BuyingRole) graphql.Marshaler {
+func (ec *executionContext) marshalNBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐBuyingRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.BuyingRole) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNBuyingRole2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐBuyingRole(ctx, sel, v[i])
+		return ec.marshalNBuyingRole2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐBuyingRole(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -46827,7 +46827,7 @@ func (ec *executionContext) marshalNBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋst
 	return ret
 }
 
-func (ec *executionContext) unmarshalNCaptureFeedbackInput2githubᚗcomᚋstakegraphᚋstakegraphᚋstakeholdersᚐFeedbackInput(ctx context.Context, v any) (stakeholders.FeedbackInput, error) {
+func (ec *executionContext) unmarshalNCaptureFeedbackInput2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋstakeholdersᚐFeedbackInput(ctx context.Context, v any) (stakeholders.FeedbackInput, error) {
 	res, err := ec.unmarshalInputCaptureFeedbackInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -46878,13 +46878,13 @@ func (ec *executionContext) unmarshalNChangeWhereInput2ᚖgithubᚗcomᚋstakegr
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNChannel2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannel(ctx context.Context, v any) (enum.Channel, error) {
+func (ec *executionContext) unmarshalNChannel2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannel(ctx context.Context, v any) (enum.Channel, error) {
 	var res enum.Channel
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNChannel2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannel(ctx context.Context, sel ast.SelectionSet, v enum.Channel) graphql.Marshaler {
+func (ec *executionContext) marshalNChannel2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannel(ctx context.Context, sel ast.SelectionSet, v enum.Channel) graphql.Marshaler {
 	return v
 }
 
@@ -46908,13 +46908,13 @@ func (ec *executionContext) marshalNContractConnection2ᚖgithubᚗcomᚋstakegr
 	return ec._ContractConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNContractEventKind2githubᚗcomᚋstakegraphᚋstakegraphᚋtimelineᚐEventKind(ctx context.Context, v any) (timeline.EventKind, error) {
+func (ec *executionContext) unmarshalNContractEventKind2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋtimelineᚐEventKind(ctx context.Context, v any) (timeline.EventKind, error) {
 	tmp, err := scalar.UnmarshalString(v)
 	res := timeline.EventKind(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNContractEventKind2githubᚗcomᚋstakegraphᚋstakegraphᚋtimelineᚐEventKind(ctx context.Context, sel ast.SelectionSet, v timeline.EventKind) graphql.Marshaler {
+func (ec *executionContext) marshalNContractEventKind2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋtimelineᚐEventKind(ctx context.Context, sel ast.SelectionSet, v timeline.EventKind) graphql.Marshaler {
 	_ = sel
 	res := scalar.MarshalString(string(v))
 	if res == graphql.Null {
@@ -46961,7 +46961,7 @@ func (ec *executionContext) unmarshalNContractWhereInput2ᚖgithubᚗcomᚋstake
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNCouncilAttendance2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋcouncilsᚐAttendance(ctx context.Context, sel ast.SelectionSet, v *councils.Attendance) graphql.Marshaler {
+func (ec *executionContext) marshalNCouncilAttendance2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋcouncilsᚐAttendance(ctx context.Context, sel ast.SelectionSet, v *councils.Attendance) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -47123,7 +47123,7 @@ func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCurso
 	return v
 }
 
-func (ec *executionContext) marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋcascadeᚐResult(ctx context.Context, sel ast.SelectionSet, v *cascade.Result) graphql.Marshaler {
+func (ec *executionContext) marshalNDeletePayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋcascadeᚐResult(ctx context.Context, sel ast.SelectionSet, v *cascade.Result) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -47255,15 +47255,15 @@ func (ec *executionContext) unmarshalNFeedbackWhereInput2ᚖgithubᚗcomᚋstake
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNFieldChange2githubᚗcomᚋstakegraphᚋstakegraphᚋdeltaᚐField(ctx context.Context, sel ast.SelectionSet, v delta.Field) graphql.Marshaler {
+func (ec *executionContext) marshalNFieldChange2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋdeltaᚐField(ctx context.Context, sel ast.SelectionSet, v delta.Field) graphql.Marshaler {
 	return ec._FieldChange(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNFieldChange2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋdeltaᚐFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []delta.Field) graphql.Marshaler {
+func (ec *executionContext) marshalNFieldChange2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋdeltaᚐFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []delta.Field) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNFieldChange2githubᚗcomᚋstakegraphᚋstakegraphᚋdeltaᚐField(ctx, sel, v[i])
+		return ec.marshalNFieldChange2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋdeltaᚐField(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -47313,13 +47313,13 @@ func (ec *executionContext) marshalNFloat2ᚖfloat64(ctx context.Context, sel as
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
-func (ec *executionContext) unmarshalNHealthBand2githubᚗcomᚋstakegraphᚋstakegraphᚋhealthᚐBand(ctx context.Context, v any) (health.Band, error) {
+func (ec *executionContext) unmarshalNHealthBand2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋhealthᚐBand(ctx context.Context, v any) (health.Band, error) {
 	tmp, err := scalar.UnmarshalString(v)
 	res := health.Band(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNHealthBand2githubᚗcomᚋstakegraphᚋstakegraphᚋhealthᚐBand(ctx context.Context, sel ast.SelectionSet, v health.Band) graphql.Marshaler {
+func (ec *executionContext) marshalNHealthBand2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋhealthᚐBand(ctx context.Context, sel ast.SelectionSet, v health.Band) graphql.Marshaler {
 	_ = sel
 	res := scalar.MarshalString(string(v))
 	if res == graphql.Null {
@@ -47330,15 +47330,15 @@ func (ec *executionContext) marshalNHealthBand2githubᚗcomᚋstakegraphᚋstake
 	return res
 }
 
-func (ec *executionContext) marshalNHealthFactor2githubᚗcomᚋstakegraphᚋstakegraphᚋhealthᚐFactorScore(ctx context.Context, sel ast.SelectionSet, v health.FactorScore) graphql.Marshaler {
+func (ec *executionContext) marshalNHealthFactor2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋhealthᚐFactorScore(ctx context.Context, sel ast.SelectionSet, v health.FactorScore) graphql.Marshaler {
 	return ec._HealthFactor(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNHealthFactor2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋhealthᚐFactorScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []health.FactorScore) graphql.Marshaler {
+func (ec *executionContext) marshalNHealthFactor2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋhealthᚐFactorScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []health.FactorScore) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNHealthFactor2githubᚗcomᚋstakegraphᚋstakegraphᚋhealthᚐFactorScore(ctx, sel, v[i])
+		return ec.marshalNHealthFactor2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋhealthᚐFactorScore(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -47350,13 +47350,13 @@ func (ec *executionContext) marshalNHealthFactor2ᚕgithubᚗcomᚋstakegraphᚋ
 	return ret
 }
 
-func (ec *executionContext) unmarshalNHealthFactorName2githubᚗcomᚋstakegraphᚋstakegraphᚋhealthᚐFactor(ctx context.Context, v any) (health.Factor, error) {
+func (ec *executionContext) unmarshalNHealthFactorName2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋhealthᚐFactor(ctx context.Context, v any) (health.Factor, error) {
 	tmp, err := scalar.UnmarshalString(v)
 	res := health.Factor(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNHealthFactorName2githubᚗcomᚋstakegraphᚋstakegraphᚋhealthᚐFactor(ctx context.Context, sel ast.SelectionSet, v health.Factor) graphql.Marshaler {
+func (ec *executionContext) marshalNHealthFactorName2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋhealthᚐFactor(ctx context.Context, sel ast.SelectionSet, v health.Factor) graphql.Marshaler {
 	_ = sel
 	res := scalar.MarshalString(string(v))
 	if res == graphql.Null {
@@ -47500,7 +47500,7 @@ func (ec *executionContext) unmarshalNInteractionWhereInput2ᚖgithubᚗcomᚋst
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNLogInteractionInput2githubᚗcomᚋstakegraphᚋstakegraphᚋstakeholdersᚐInteractionInput(ctx context.Context, v any) (stakeholders.InteractionInput, error) {
+func (ec *executionContext) unmarshalNLogInteractionInput2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋstakeholdersᚐInteractionInput(ctx context.Context, v any) (stakeholders.InteractionInput, error) {
 	res, err := ec.unmarshalInputLogInteractionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -47515,15 +47515,15 @@ func (ec *executionContext) marshalNMember2ᚖgithubᚗcomᚋstakegraphᚋstakeg
 	return ec._Member(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNMemberAttendance2githubᚗcomᚋstakegraphᚋstakegraphᚋcouncilsᚐMemberAttendance(ctx context.Context, sel ast.SelectionSet, v councils.MemberAttendance) graphql.Marshaler {
+func (ec *executionContext) marshalNMemberAttendance2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋcouncilsᚐMemberAttendance(ctx context.Context, sel ast.SelectionSet, v councils.MemberAttendance) graphql.Marshaler {
 	return ec._MemberAttendance(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNMemberAttendance2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋcouncilsᚐMemberAttendanceᚄ(ctx context.Context, sel ast.SelectionSet, v []councils.MemberAttendance) graphql.Marshaler {
+func (ec *executionContext) marshalNMemberAttendance2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋcouncilsᚐMemberAttendanceᚄ(ctx context.Context, sel ast.SelectionSet, v []councils.MemberAttendance) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMemberAttendance2githubᚗcomᚋstakegraphᚋstakegraphᚋcouncilsᚐMemberAttendance(ctx, sel, v[i])
+		return ec.marshalNMemberAttendance2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋcouncilsᚐMemberAttendance(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -47605,7 +47605,7 @@ func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐ
 	return ec._PageInfo(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNPerception2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋperceptionᚐPerception(ctx context.Context, sel ast.SelectionSet, v *perception.Perception) graphql.Marshaler {
+func (ec *executionContext) marshalNPerception2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋperceptionᚐPerception(ctx context.Context, sel ast.SelectionSet, v *perception.Perception) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -47615,7 +47615,7 @@ func (ec *executionContext) marshalNPerception2ᚖgithubᚗcomᚋstakegraphᚋst
 	return ec._Perception(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNPerceptionGap2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋperceptionᚐVoices(ctx context.Context, sel ast.SelectionSet, v *perception.Voices) graphql.Marshaler {
+func (ec *executionContext) marshalNPerceptionGap2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋperceptionᚐVoices(ctx context.Context, sel ast.SelectionSet, v *perception.Voices) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -47661,15 +47661,15 @@ func (ec *executionContext) marshalNPerceptionGapEdge2ᚖgithubᚗcomᚋstakegra
 	return ec._PerceptionGapEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNPerceptionTrendPoint2githubᚗcomᚋstakegraphᚋstakegraphᚋperceptionᚐTrendPoint(ctx context.Context, sel ast.SelectionSet, v perception.TrendPoint) graphql.Marshaler {
+func (ec *executionContext) marshalNPerceptionTrendPoint2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋperceptionᚐTrendPoint(ctx context.Context, sel ast.SelectionSet, v perception.TrendPoint) graphql.Marshaler {
 	return ec._PerceptionTrendPoint(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNPerceptionTrendPoint2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋperceptionᚐTrendPointᚄ(ctx context.Context, sel ast.SelectionSet, v []perception.TrendPoint) graphql.Marshaler {
+func (ec *executionContext) marshalNPerceptionTrendPoint2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋperceptionᚐTrendPointᚄ(ctx context.Context, sel ast.SelectionSet, v []perception.TrendPoint) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPerceptionTrendPoint2githubᚗcomᚋstakegraphᚋstakegraphᚋperceptionᚐTrendPoint(ctx, sel, v[i])
+		return ec.marshalNPerceptionTrendPoint2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋperceptionᚐTrendPoint(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -47727,44 +47727,44 @@ func (ec *executionContext) unmarshalNPersonWhereInput2ᚖgithubᚗcomᚋstakegr
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNPersona2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐPersona(ctx context.Context, v any) (enum.Persona, error) {
+func (ec *executionContext) unmarshalNPersona2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐPersona(ctx context.Context, v any) (enum.Persona, error) {
 	var res enum.Persona
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNPersona2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐPersona(ctx context.Context, sel ast.SelectionSet, v enum.Persona) graphql.Marshaler {
+func (ec *executionContext) marshalNPersona2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐPersona(ctx context.Context, sel ast.SelectionSet, v enum.Persona) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) marshalNPersonaPerception2githubᚗcomᚋstakegraphᚋstakegraphᚋperceptionᚐPersonaPerception(ctx context.Context, sel ast.SelectionSet, v perception.PersonaPerception) graphql.Marshaler {
+func (ec *executionContext) marshalNPersonaPerception2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋperceptionᚐPersonaPerception(ctx context.Context, sel ast.SelectionSet, v perception.PersonaPerception) graphql.Marshaler {
 	return ec._PersonaPerception(ctx, sel, &v)
 }
 
-func (ec *executionContext) unmarshalNRecordCouncilSessionInput2githubᚗcomᚋstakegraphᚋstakegraphᚋstakeholdersᚐSessionInput(ctx context.Context, v any) (stakeholders.SessionInput, error) {
+func (ec *executionContext) unmarshalNRecordCouncilSessionInput2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋstakeholdersᚐSessionInput(ctx context.Context, v any) (stakeholders.SessionInput, error) {
 	res, err := ec.unmarshalInputRecordCouncilSessionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNRole2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐRole(ctx context.Context, v any) (enum.Role, error) {
+func (ec *executionContext) unmarshalNRole2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐRole(ctx context.Context, v any) (enum.Role, error) {
 	var res enum.Role
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRole2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐRole(ctx context.Context, sel ast.SelectionSet, v enum.Role) graphql.Marshaler {
+func (ec *executionContext) marshalNRole2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐRole(ctx context.Context, sel ast.SelectionSet, v enum.Role) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) marshalNSessionAttendance2githubᚗcomᚋstakegraphᚋstakegraphᚋcouncilsᚐSessionAttendance(ctx context.Context, sel ast.SelectionSet, v councils.SessionAttendance) graphql.Marshaler {
+func (ec *executionContext) marshalNSessionAttendance2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋcouncilsᚐSessionAttendance(ctx context.Context, sel ast.SelectionSet, v councils.SessionAttendance) graphql.Marshaler {
 	return ec._SessionAttendance(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNSessionAttendance2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋcouncilsᚐSessionAttendanceᚄ(ctx context.Context, sel ast.SelectionSet, v []councils.SessionAttendance) graphql.Marshaler {
+func (ec *executionContext) marshalNSessionAttendance2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋcouncilsᚐSessionAttendanceᚄ(ctx context.Context, sel ast.SelectionSet, v []councils.SessionAttendance) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSessionAttendance2githubᚗcomᚋstakegraphᚋstakegraphᚋcouncilsᚐSessionAttendance(ctx, sel, v[i])
+		return ec.marshalNSessionAttendance2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋcouncilsᚐSessionAttendance(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -47776,7 +47776,7 @@ func (ec *executionContext) marshalNSessionAttendance2ᚕgithubᚗcomᚋstakegra
 	return ret
 }
 
-func (ec *executionContext) unmarshalNSessionFeedbackInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋstakeholdersᚐSessionFeedbackInput(ctx context.Context, v any) (*stakeholders.SessionFeedbackInput, error) {
+func (ec *executionContext) unmarshalNSessionFeedbackInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋstakeholdersᚐSessionFeedbackInput(ctx context.Context, v any) (*stakeholders.SessionFeedbackInput, error) {
 	res, err := ec.unmarshalInputSessionFeedbackInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
@@ -47826,13 +47826,13 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
-func (ec *executionContext) unmarshalNSyncAccountInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐAccountInputᚄ(ctx context.Context, v any) ([]*bulksync.AccountInput, error) {
+func (ec *executionContext) unmarshalNSyncAccountInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐAccountInputᚄ(ctx context.Context, v any) ([]*bulksync.AccountInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
 	res := make([]*bulksync.AccountInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNSyncAccountInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐAccountInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNSyncAccountInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐAccountInput(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -47840,18 +47840,18 @@ func (ec *executionContext) unmarshalNSyncAccountInput2ᚕᚖgithubᚗcomᚋstak
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalNSyncAccountInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐAccountInput(ctx context.Context, v any) (*bulksync.AccountInput, error) {
+func (ec *executionContext) unmarshalNSyncAccountInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐAccountInput(ctx context.Context, v any) (*bulksync.AccountInput, error) {
 	res, err := ec.unmarshalInputSyncAccountInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNSyncBuyingContactInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐBuyingContactInputᚄ(ctx context.Context, v any) ([]*bulksync.BuyingContactInput, error) {
+func (ec *executionContext) unmarshalNSyncBuyingContactInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐBuyingContactInputᚄ(ctx context.Context, v any) ([]*bulksync.BuyingContactInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
 	res := make([]*bulksync.BuyingContactInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNSyncBuyingContactInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐBuyingContactInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNSyncBuyingContactInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐBuyingContactInput(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -47859,18 +47859,18 @@ func (ec *executionContext) unmarshalNSyncBuyingContactInput2ᚕᚖgithubᚗcom�
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalNSyncBuyingContactInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐBuyingContactInput(ctx context.Context, v any) (*bulksync.BuyingContactInput, error) {
+func (ec *executionContext) unmarshalNSyncBuyingContactInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐBuyingContactInput(ctx context.Context, v any) (*bulksync.BuyingContactInput, error) {
 	res, err := ec.unmarshalInputSyncBuyingContactInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNSyncContractInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐContractInputᚄ(ctx context.Context, v any) ([]*bulksync.ContractInput, error) {
+func (ec *executionContext) unmarshalNSyncContractInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐContractInputᚄ(ctx context.Context, v any) ([]*bulksync.ContractInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
 	res := make([]*bulksync.ContractInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNSyncContractInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐContractInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNSyncContractInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐContractInput(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -47878,18 +47878,18 @@ func (ec *executionContext) unmarshalNSyncContractInput2ᚕᚖgithubᚗcomᚋsta
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalNSyncContractInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐContractInput(ctx context.Context, v any) (*bulksync.ContractInput, error) {
+func (ec *executionContext) unmarshalNSyncContractInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐContractInput(ctx context.Context, v any) (*bulksync.ContractInput, error) {
 	res, err := ec.unmarshalInputSyncContractInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNSyncEndUserInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐEndUserInputᚄ(ctx context.Context, v any) ([]*bulksync.EndUserInput, error) {
+func (ec *executionContext) unmarshalNSyncEndUserInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐEndUserInputᚄ(ctx context.Context, v any) ([]*bulksync.EndUserInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
 	res := make([]*bulksync.EndUserInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNSyncEndUserInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐEndUserInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNSyncEndUserInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐEndUserInput(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -47897,20 +47897,20 @@ func (ec *executionContext) unmarshalNSyncEndUserInput2ᚕᚖgithubᚗcomᚋstak
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalNSyncEndUserInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐEndUserInput(ctx context.Context, v any) (*bulksync.EndUserInput, error) {
+func (ec *executionContext) unmarshalNSyncEndUserInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐEndUserInput(ctx context.Context, v any) (*bulksync.EndUserInput, error) {
 	res, err := ec.unmarshalInputSyncEndUserInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNSyncError2githubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐItemError(ctx context.Context, sel ast.SelectionSet, v bulksync.ItemError) graphql.Marshaler {
+func (ec *executionContext) marshalNSyncError2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐItemError(ctx context.Context, sel ast.SelectionSet, v bulksync.ItemError) graphql.Marshaler {
 	return ec._SyncError(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNSyncError2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐItemErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []bulksync.ItemError) graphql.Marshaler {
+func (ec *executionContext) marshalNSyncError2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐItemErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []bulksync.ItemError) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSyncError2githubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐItemError(ctx, sel, v[i])
+		return ec.marshalNSyncError2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐItemError(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -47922,13 +47922,13 @@ func (ec *executionContext) marshalNSyncError2ᚕgithubᚗcomᚋstakegraphᚋsta
 	return ret
 }
 
-func (ec *executionContext) unmarshalNSyncFeedbackInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐFeedbackInputᚄ(ctx context.Context, v any) ([]*bulksync.FeedbackInput, error) {
+func (ec *executionContext) unmarshalNSyncFeedbackInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐFeedbackInputᚄ(ctx context.Context, v any) ([]*bulksync.FeedbackInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
 	res := make([]*bulksync.FeedbackInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNSyncFeedbackInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐFeedbackInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNSyncFeedbackInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐFeedbackInput(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -47936,18 +47936,18 @@ func (ec *executionContext) unmarshalNSyncFeedbackInput2ᚕᚖgithubᚗcomᚋsta
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalNSyncFeedbackInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐFeedbackInput(ctx context.Context, v any) (*bulksync.FeedbackInput, error) {
+func (ec *executionContext) unmarshalNSyncFeedbackInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐFeedbackInput(ctx context.Context, v any) (*bulksync.FeedbackInput, error) {
 	res, err := ec.unmarshalInputSyncFeedbackInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNSyncInteractionInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐInteractionInputᚄ(ctx context.Context, v any) ([]*bulksync.InteractionInput, error) {
+func (ec *executionContext) unmarshalNSyncInteractionInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐInteractionInputᚄ(ctx context.Context, v any) ([]*bulksync.InteractionInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
 	res := make([]*bulksync.InteractionInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNSyncInteractionInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐInteractionInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNSyncInteractionInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐInteractionInput(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -47955,20 +47955,20 @@ func (ec *executionContext) unmarshalNSyncInteractionInput2ᚕᚖgithubᚗcomᚋ
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalNSyncInteractionInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐInteractionInput(ctx context.Context, v any) (*bulksync.InteractionInput, error) {
+func (ec *executionContext) unmarshalNSyncInteractionInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐInteractionInput(ctx context.Context, v any) (*bulksync.InteractionInput, error) {
 	res, err := ec.unmarshalInputSyncInteractionInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNSyncItemResult2githubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐItemResult(ctx context.Context, sel ast.SelectionSet, v bulksync.ItemResult) graphql.Marshaler {
+func (ec *executionContext) marshalNSyncItemResult2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐItemResult(ctx context.Context, sel ast.SelectionSet, v bulksync.ItemResult) graphql.Marshaler {
 	return ec._SyncItemResult(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNSyncItemResult2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐItemResultᚄ(ctx context.Context, sel ast.SelectionSet, v []bulksync.ItemResult) graphql.Marshaler {
+func (ec *executionContext) marshalNSyncItemResult2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐItemResultᚄ(ctx context.Context, sel ast.SelectionSet, v []bulksync.ItemResult) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSyncItemResult2githubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐItemResult(ctx, sel, v[i])
+		return ec.marshalNSyncItemResult2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐItemResult(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -47980,13 +47980,13 @@ func (ec *executionContext) marshalNSyncItemResult2ᚕgithubᚗcomᚋstakegraph�
 	return ret
 }
 
-func (ec *executionContext) unmarshalNSyncOutcome2githubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐOutcome(ctx context.Context, v any) (bulksync.Outcome, error) {
+func (ec *executionContext) unmarshalNSyncOutcome2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐOutcome(ctx context.Context, v any) (bulksync.Outcome, error) {
 	tmp, err := scalar.UnmarshalString(v)
 	res := bulksync.Outcome(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNSyncOutcome2githubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐOutcome(ctx context.Context, sel ast.SelectionSet, v bulksync.Outcome) graphql.Marshaler {
+func (ec *executionContext) marshalNSyncOutcome2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐOutcome(ctx context.Context, sel ast.SelectionSet, v bulksync.Outcome) graphql.Marshaler {
 	_ = sel
 	res := scalar.MarshalString(string(v))
 	if res == graphql.Null {
@@ -47997,7 +47997,7 @@ func (ec *executionContext) marshalNSyncOutcome2githubᚗcomᚋstakegraphᚋstak
 	return res
 }
 
-func (ec *executionContext) marshalNSyncPayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐResult(ctx context.Context, sel ast.SelectionSet, v *bulksync.Result) graphql.Marshaler {
+func (ec *executionContext) marshalNSyncPayload2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐResult(ctx context.Context, sel ast.SelectionSet, v *bulksync.Result) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -48007,13 +48007,13 @@ func (ec *executionContext) marshalNSyncPayload2ᚖgithubᚗcomᚋstakegraphᚋs
 	return ec._SyncPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNSyncPersonInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐPersonInputᚄ(ctx context.Context, v any) ([]*bulksync.PersonInput, error) {
+func (ec *executionContext) unmarshalNSyncPersonInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐPersonInputᚄ(ctx context.Context, v any) ([]*bulksync.PersonInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
 	res := make([]*bulksync.PersonInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNSyncPersonInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐPersonInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNSyncPersonInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐPersonInput(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -48021,7 +48021,7 @@ func (ec *executionContext) unmarshalNSyncPersonInput2ᚕᚖgithubᚗcomᚋstake
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalNSyncPersonInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋbulksyncᚐPersonInput(ctx context.Context, v any) (*bulksync.PersonInput, error) {
+func (ec *executionContext) unmarshalNSyncPersonInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋbulksyncᚐPersonInput(ctx context.Context, v any) (*bulksync.PersonInput, error) {
 	res, err := ec.unmarshalInputSyncPersonInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
@@ -48156,7 +48156,7 @@ func (ec *executionContext) marshalNTimelineEdge2ᚖgithubᚗcomᚋstakegraphᚋ
 	return ec._TimelineEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNTimelineEntry2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋtimelineᚐEntry(ctx context.Context, sel ast.SelectionSet, v *timeline.Entry) graphql.Marshaler {
+func (ec *executionContext) marshalNTimelineEntry2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋtimelineᚐEntry(ctx context.Context, sel ast.SelectionSet, v *timeline.Entry) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -48166,7 +48166,7 @@ func (ec *executionContext) marshalNTimelineEntry2ᚖgithubᚗcomᚋstakegraph�
 	return ec._TimelineEntry(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNTimelineItem2githubᚗcomᚋstakegraphᚋstakegraphᚋtimelineᚐItem(ctx context.Context, sel ast.SelectionSet, v timeline.Item) graphql.Marshaler {
+func (ec *executionContext) marshalNTimelineItem2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋtimelineᚐItem(ctx context.Context, sel ast.SelectionSet, v timeline.Item) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -48176,13 +48176,13 @@ func (ec *executionContext) marshalNTimelineItem2githubᚗcomᚋstakegraphᚋsta
 	return ec._TimelineItem(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNTimelineKind2githubᚗcomᚋstakegraphᚋstakegraphᚋtimelineᚐKind(ctx context.Context, v any) (timeline.Kind, error) {
+func (ec *executionContext) unmarshalNTimelineKind2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋtimelineᚐKind(ctx context.Context, v any) (timeline.Kind, error) {
 	tmp, err := scalar.UnmarshalString(v)
 	res := timeline.Kind(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNTimelineKind2githubᚗcomᚋstakegraphᚋstakegraphᚋtimelineᚐKind(ctx context.Context, sel ast.SelectionSet, v timeline.Kind) graphql.Marshaler {
+func (ec *executionContext) marshalNTimelineKind2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋtimelineᚐKind(ctx context.Context, sel ast.SelectionSet, v timeline.Kind) graphql.Marshaler {
 	_ = sel
 	res := scalar.MarshalString(string(v))
 	if res == graphql.Null {
@@ -48193,15 +48193,15 @@ func (ec *executionContext) marshalNTimelineKind2githubᚗcomᚋstakegraphᚋsta
 	return res
 }
 
-func (ec *executionContext) marshalNTopicPerception2githubᚗcomᚋstakegraphᚋstakegraphᚋperceptionᚐTopicPerception(ctx context.Context, sel ast.SelectionSet, v perception.TopicPerception) graphql.Marshaler {
+func (ec *executionContext) marshalNTopicPerception2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋperceptionᚐTopicPerception(ctx context.Context, sel ast.SelectionSet, v perception.TopicPerception) graphql.Marshaler {
 	return ec._TopicPerception(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTopicPerception2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋperceptionᚐTopicPerceptionᚄ(ctx context.Context, sel ast.SelectionSet, v []perception.TopicPerception) graphql.Marshaler {
+func (ec *executionContext) marshalNTopicPerception2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋperceptionᚐTopicPerceptionᚄ(ctx context.Context, sel ast.SelectionSet, v []perception.TopicPerception) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTopicPerception2githubᚗcomᚋstakegraphᚋstakegraphᚋperceptionᚐTopicPerception(ctx, sel, v[i])
+		return ec.marshalNTopicPerception2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋperceptionᚐTopicPerception(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -48886,7 +48886,7 @@ func (ec *executionContext) unmarshalOBuyingContactWhereInput2ᚖgithubᚗcomᚋ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐBuyingRoleᚄ(ctx context.Context, v any) ([]enum.BuyingRole, error) {
+func (ec *executionContext) unmarshalOBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐBuyingRoleᚄ(ctx context.Context, v any) ([]enum.BuyingRole, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -48895,7 +48895,7 @@ func (ec *executionContext) unmarshalOBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋ
 	res := make([]enum.BuyingRole, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNBuyingRole2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐBuyingRole(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNBuyingRole2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐBuyingRole(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -48903,14 +48903,14 @@ func (ec *executionContext) unmarshalOBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋ
 	return res, nil
 }
 
-func (ec *executionContext) marshalOBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐBuyingRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.BuyingRole) graphql.Marshaler {
+func (ec *executionContext) marshalOBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐBuyingRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.BuyingRole) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNBuyingRole2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐBuyingRole(ctx, sel, v[i])
+		return ec.marshalNBuyingRole2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐBuyingRole(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -48922,7 +48922,7 @@ func (ec *executionContext) marshalOBuyingRole2ᚕgithubᚗcomᚋstakegraphᚋst
 	return ret
 }
 
-func (ec *executionContext) unmarshalOBuyingRole2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐBuyingRole(ctx context.Context, v any) (*enum.BuyingRole, error) {
+func (ec *executionContext) unmarshalOBuyingRole2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐBuyingRole(ctx context.Context, v any) (*enum.BuyingRole, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -48931,7 +48931,7 @@ func (ec *executionContext) unmarshalOBuyingRole2ᚖgithubᚗcomᚋstakegraphᚋ
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOBuyingRole2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐBuyingRole(ctx context.Context, sel ast.SelectionSet, v *enum.BuyingRole) graphql.Marshaler {
+func (ec *executionContext) marshalOBuyingRole2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐBuyingRole(ctx context.Context, sel ast.SelectionSet, v *enum.BuyingRole) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -49059,7 +49059,7 @@ func (ec *executionContext) unmarshalOChangeWhereInput2ᚖgithubᚗcomᚋstakegr
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOChannel2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannelᚄ(ctx context.Context, v any) ([]enum.Channel, error) {
+func (ec *executionContext) unmarshalOChannel2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannelᚄ(ctx context.Context, v any) ([]enum.Channel, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -49068,7 +49068,7 @@ func (ec *executionContext) unmarshalOChannel2ᚕgithubᚗcomᚋstakegraphᚋsta
 	res := make([]enum.Channel, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNChannel2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannel(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNChannel2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannel(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -49076,14 +49076,14 @@ func (ec *executionContext) unmarshalOChannel2ᚕgithubᚗcomᚋstakegraphᚋsta
 	return res, nil
 }
 
-func (ec *executionContext) marshalOChannel2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.Channel) graphql.Marshaler {
+func (ec *executionContext) marshalOChannel2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.Channel) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNChannel2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannel(ctx, sel, v[i])
+		return ec.marshalNChannel2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannel(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -49095,7 +49095,7 @@ func (ec *executionContext) marshalOChannel2ᚕgithubᚗcomᚋstakegraphᚋstake
 	return ret
 }
 
-func (ec *executionContext) unmarshalOChannel2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannel(ctx context.Context, v any) (*enum.Channel, error) {
+func (ec *executionContext) unmarshalOChannel2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannel(ctx context.Context, v any) (*enum.Channel, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -49104,7 +49104,7 @@ func (ec *executionContext) unmarshalOChannel2ᚖgithubᚗcomᚋstakegraphᚋsta
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOChannel2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐChannel(ctx context.Context, sel ast.SelectionSet, v *enum.Channel) graphql.Marshaler {
+func (ec *executionContext) marshalOChannel2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐChannel(ctx context.Context, sel ast.SelectionSet, v *enum.Channel) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -49784,7 +49784,7 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
-func (ec *executionContext) unmarshalOHealthBand2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋhealthᚐBandᚄ(ctx context.Context, v any) ([]health.Band, error) {
+func (ec *executionContext) unmarshalOHealthBand2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋhealthᚐBandᚄ(ctx context.Context, v any) ([]health.Band, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -49793,7 +49793,7 @@ func (ec *executionContext) unmarshalOHealthBand2ᚕgithubᚗcomᚋstakegraphᚋ
 	res := make([]health.Band, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNHealthBand2githubᚗcomᚋstakegraphᚋstakegraphᚋhealthᚐBand(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNHealthBand2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋhealthᚐBand(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -49801,14 +49801,14 @@ func (ec *executionContext) unmarshalOHealthBand2ᚕgithubᚗcomᚋstakegraphᚋ
 	return res, nil
 }
 
-func (ec *executionContext) marshalOHealthBand2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋhealthᚐBandᚄ(ctx context.Context, sel ast.SelectionSet, v []health.Band) graphql.Marshaler {
+func (ec *executionContext) marshalOHealthBand2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋhealthᚐBandᚄ(ctx context.Context, sel ast.SelectionSet, v []health.Band) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNHealthBand2githubᚗcomᚋstakegraphᚋstakegraphᚋhealthᚐBand(ctx, sel, v[i])
+		return ec.marshalNHealthBand2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋhealthᚐBand(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -50184,7 +50184,7 @@ func (ec *executionContext) unmarshalOPerceptionGapFilter2ᚖgithubᚗcomᚋstak
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOPerceptionGapOrder2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋperceptionᚐGapOrder(ctx context.Context, v any) (*perception.GapOrder, error) {
+func (ec *executionContext) unmarshalOPerceptionGapOrder2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋperceptionᚐGapOrder(ctx context.Context, v any) (*perception.GapOrder, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -50193,7 +50193,7 @@ func (ec *executionContext) unmarshalOPerceptionGapOrder2ᚖgithubᚗcomᚋstake
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOPerceptionGapOrder2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋperceptionᚐGapOrder(ctx context.Context, sel ast.SelectionSet, v *perception.GapOrder) graphql.Marshaler {
+func (ec *executionContext) marshalOPerceptionGapOrder2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋperceptionᚐGapOrder(ctx context.Context, sel ast.SelectionSet, v *perception.GapOrder) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -50272,7 +50272,7 @@ func (ec *executionContext) unmarshalOPersonWhereInput2ᚖgithubᚗcomᚋstakegr
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOPersona2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐPersonaᚄ(ctx context.Context, v any) ([]enum.Persona, error) {
+func (ec *executionContext) unmarshalOPersona2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐPersonaᚄ(ctx context.Context, v any) ([]enum.Persona, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -50281,7 +50281,7 @@ func (ec *executionContext) unmarshalOPersona2ᚕgithubᚗcomᚋstakegraphᚋsta
 	res := make([]enum.Persona, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNPersona2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐPersona(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNPersona2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐPersona(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -50289,14 +50289,14 @@ func (ec *executionContext) unmarshalOPersona2ᚕgithubᚗcomᚋstakegraphᚋsta
 	return res, nil
 }
 
-func (ec *executionContext) marshalOPersona2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐPersonaᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.Persona) graphql.Marshaler {
+func (ec *executionContext) marshalOPersona2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐPersonaᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.Persona) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPersona2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐPersona(ctx, sel, v[i])
+		return ec.marshalNPersona2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐPersona(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -50308,7 +50308,7 @@ func (ec *executionContext) marshalOPersona2ᚕgithubᚗcomᚋstakegraphᚋstake
 	return ret
 }
 
-func (ec *executionContext) unmarshalOPersona2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐPersona(ctx context.Context, v any) (*enum.Persona, error) {
+func (ec *executionContext) unmarshalOPersona2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐPersona(ctx context.Context, v any) (*enum.Persona, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -50317,14 +50317,14 @@ func (ec *executionContext) unmarshalOPersona2ᚖgithubᚗcomᚋstakegraphᚋsta
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOPersona2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐPersona(ctx context.Context, sel ast.SelectionSet, v *enum.Persona) graphql.Marshaler {
+func (ec *executionContext) marshalOPersona2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐPersona(ctx context.Context, sel ast.SelectionSet, v *enum.Persona) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return v
 }
 
-func (ec *executionContext) unmarshalORole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐRoleᚄ(ctx context.Context, v any) ([]enum.Role, error) {
+func (ec *executionContext) unmarshalORole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐRoleᚄ(ctx context.Context, v any) ([]enum.Role, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -50333,7 +50333,7 @@ func (ec *executionContext) unmarshalORole2ᚕgithubᚗcomᚋstakegraphᚋstakeg
 	res := make([]enum.Role, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNRole2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐRole(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNRole2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐRole(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -50341,14 +50341,14 @@ func (ec *executionContext) unmarshalORole2ᚕgithubᚗcomᚋstakegraphᚋstakeg
 	return res, nil
 }
 
-func (ec *executionContext) marshalORole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.Role) graphql.Marshaler {
+func (ec *executionContext) marshalORole2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.Role) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRole2githubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐRole(ctx, sel, v[i])
+		return ec.marshalNRole2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐRole(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -50360,7 +50360,7 @@ func (ec *executionContext) marshalORole2ᚕgithubᚗcomᚋstakegraphᚋstakegra
 	return ret
 }
 
-func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐRole(ctx context.Context, v any) (*enum.Role, error) {
+func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐRole(ctx context.Context, v any) (*enum.Role, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -50369,14 +50369,14 @@ func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋstakegraphᚋstakeg
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalORole2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋenumᚐRole(ctx context.Context, sel ast.SelectionSet, v *enum.Role) graphql.Marshaler {
+func (ec *executionContext) marshalORole2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋenumᚐRole(ctx context.Context, sel ast.SelectionSet, v *enum.Role) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return v
 }
 
-func (ec *executionContext) unmarshalOSessionFeedbackInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋstakeholdersᚐSessionFeedbackInputᚄ(ctx context.Context, v any) ([]*stakeholders.SessionFeedbackInput, error) {
+func (ec *executionContext) unmarshalOSessionFeedbackInput2ᚕᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋstakeholdersᚐSessionFeedbackInputᚄ(ctx context.Context, v any) ([]*stakeholders.SessionFeedbackInput, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -50385,7 +50385,7 @@ func (ec *executionContext) unmarshalOSessionFeedbackInput2ᚕᚖgithubᚗcomᚋ
 	res := make([]*stakeholders.SessionFeedbackInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNSessionFeedbackInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋstakeholdersᚐSessionFeedbackInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNSessionFeedbackInput2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋstakeholdersᚐSessionFeedbackInput(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -50580,7 +50580,7 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	return res
 }
 
-func (ec *executionContext) unmarshalOTimelineKind2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋtimelineᚐKindᚄ(ctx context.Context, v any) ([]timeline.Kind, error) {
+func (ec *executionContext) unmarshalOTimelineKind2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋtimelineᚐKindᚄ(ctx context.Context, v any) ([]timeline.Kind, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -50589,7 +50589,7 @@ func (ec *executionContext) unmarshalOTimelineKind2ᚕgithubᚗcomᚋstakegraph�
 	res := make([]timeline.Kind, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNTimelineKind2githubᚗcomᚋstakegraphᚋstakegraphᚋtimelineᚐKind(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNTimelineKind2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋtimelineᚐKind(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -50597,14 +50597,14 @@ func (ec *executionContext) unmarshalOTimelineKind2ᚕgithubᚗcomᚋstakegraph�
 	return res, nil
 }
 
-func (ec *executionContext) marshalOTimelineKind2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋtimelineᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []timeline.Kind) graphql.Marshaler {
+func (ec *executionContext) marshalOTimelineKind2ᚕgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋtimelineᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []timeline.Kind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTimelineKind2githubᚗcomᚋstakegraphᚋstakegraphᚋtimelineᚐKind(ctx, sel, v[i])
+		return ec.marshalNTimelineKind2githubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋtimelineᚐKind(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -50616,7 +50616,7 @@ func (ec *executionContext) marshalOTimelineKind2ᚕgithubᚗcomᚋstakegraphᚋ
 	return ret
 }
 
-func (ec *executionContext) marshalOTopicStat2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋperceptionᚐTopicStat(ctx context.Context, sel ast.SelectionSet, v *perception.TopicStat) graphql.Marshaler {
+func (ec *executionContext) marshalOTopicStat2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋperceptionᚐTopicStat(ctx context.Context, sel ast.SelectionSet, v *perception.TopicStat) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

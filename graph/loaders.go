@@ -10,8 +10,8 @@ import (
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/account"
 	"github.com/stakegraph/stakegraph/ent/enduser"
-	"github.com/stakegraph/stakegraph/health"
-	"github.com/stakegraph/stakegraph/perception"
+	"github.com/stakegraph/stakegraph/internal/health"
+	"github.com/stakegraph/stakegraph/internal/perception"
 )
 
 // loaders batch the reads of derived fields across the items of a page, so that a page of

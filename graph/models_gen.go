@@ -5,9 +5,9 @@ package graph
 import (
 	"entgo.io/contrib/entgql"
 	"github.com/stakegraph/stakegraph/ent/account"
-	"github.com/stakegraph/stakegraph/health"
-	"github.com/stakegraph/stakegraph/perception"
-	"github.com/stakegraph/stakegraph/timeline"
+	"github.com/stakegraph/stakegraph/internal/health"
+	"github.com/stakegraph/stakegraph/internal/perception"
+	"github.com/stakegraph/stakegraph/internal/timeline"
 )
 
 // A page of accounts ranked by health, worst first.

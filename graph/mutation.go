@@ -7,10 +7,10 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqljson"
-	"github.com/stakegraph/stakegraph/cascade"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/feedback"
-	"github.com/stakegraph/stakegraph/errs"
+	"github.com/stakegraph/stakegraph/internal/cascade"
+	"github.com/stakegraph/stakegraph/internal/errs"
 )
 
 // create runs a write on the client of the mutation's transaction.

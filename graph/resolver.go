@@ -8,8 +8,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/stakegraph/stakegraph/ent"
-	"github.com/stakegraph/stakegraph/errs"
-	"github.com/stakegraph/stakegraph/health"
+	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/health"
 )
 
 // Resolver is the root resolver. Queries read through client; mutations write through the

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/stakegraph/stakegraph/auth"
-	"github.com/stakegraph/stakegraph/cascade"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/account"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
@@ -26,10 +25,11 @@ import (
 	"github.com/stakegraph/stakegraph/ent/predicate"
 	"github.com/stakegraph/stakegraph/ent/team"
 	"github.com/stakegraph/stakegraph/ent/usercouncil"
-	"github.com/stakegraph/stakegraph/enum"
-	"github.com/stakegraph/stakegraph/errs"
-	"github.com/stakegraph/stakegraph/health"
-	"github.com/stakegraph/stakegraph/stakeholders"
+	"github.com/stakegraph/stakegraph/internal/cascade"
+	"github.com/stakegraph/stakegraph/internal/enum"
+	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/health"
+	"github.com/stakegraph/stakegraph/internal/stakeholders"
 )
 
 // DaysToRenewal is the resolver for the daysToRenewal field.

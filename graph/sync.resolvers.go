@@ -9,9 +9,9 @@ import (
 	"context"
 
 	"entgo.io/contrib/entgql"
-	"github.com/stakegraph/stakegraph/bulksync"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/change"
+	"github.com/stakegraph/stakegraph/internal/bulksync"
 )
 
 // SyncAccounts is the resolver for the syncAccounts field.

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/stakegraph/stakegraph/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest"
 )
 
 type object = map[string]any

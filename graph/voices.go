@@ -9,7 +9,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/account"
 	"github.com/stakegraph/stakegraph/ent/predicate"
-	"github.com/stakegraph/stakegraph/errs"
+	"github.com/stakegraph/stakegraph/internal/errs"
 )
 
 // accountFilter turns the filters of the tenant views into conditions on accounts.

@@ -11,12 +11,12 @@ import (
 	"time"
 
 	"entgo.io/contrib/entgql"
-	"github.com/stakegraph/stakegraph/councils"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/feedback"
-	"github.com/stakegraph/stakegraph/health"
-	"github.com/stakegraph/stakegraph/perception"
-	"github.com/stakegraph/stakegraph/timeline"
+	"github.com/stakegraph/stakegraph/internal/councils"
+	"github.com/stakegraph/stakegraph/internal/health"
+	"github.com/stakegraph/stakegraph/internal/perception"
+	"github.com/stakegraph/stakegraph/internal/timeline"
 )
 
 // Perception is the resolver for the perception field.

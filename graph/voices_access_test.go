@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stakegraph/stakegraph/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest"
 )
 
 // A key-account manager sees the perception and health of their own accounts only, and the

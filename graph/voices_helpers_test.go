@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stakegraph/stakegraph/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest"
 )
 
 // client is a caller of the API with one token.

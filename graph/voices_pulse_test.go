@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stakegraph/stakegraph/apitest"
 	"github.com/stakegraph/stakegraph/ent/privacy"
+	"github.com/stakegraph/stakegraph/internal/apitest"
 	"github.com/stakegraph/stakegraph/schema"
 )
 

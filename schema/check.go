@@ -7,7 +7,7 @@ import (
 
 	"entgo.io/ent"
 
-	"github.com/stakegraph/stakegraph/errs"
+	"github.com/stakegraph/stakegraph/internal/errs"
 )
 
 // after returns the value a field has once the mutation is applied: the value it sets, or

@@ -15,8 +15,8 @@ import (
 	"github.com/stakegraph/stakegraph/ent/hook"
 	"github.com/stakegraph/stakegraph/ent/latestnps"
 	"github.com/stakegraph/stakegraph/ent/privacy"
-	"github.com/stakegraph/stakegraph/enum"
-	"github.com/stakegraph/stakegraph/errs"
+	"github.com/stakegraph/stakegraph/internal/enum"
+	"github.com/stakegraph/stakegraph/internal/errs"
 )
 
 // complaintWorkflow moves complaints OPEN → ACKNOWLEDGED → RESOLVED (resolving an open one

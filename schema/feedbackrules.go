@@ -15,8 +15,8 @@ import (
 	"github.com/stakegraph/stakegraph/ent/enduser"
 	"github.com/stakegraph/stakegraph/ent/feedback"
 	"github.com/stakegraph/stakegraph/ent/hook"
-	"github.com/stakegraph/stakegraph/enum"
-	"github.com/stakegraph/stakegraph/errs"
+	"github.com/stakegraph/stakegraph/internal/enum"
+	"github.com/stakegraph/stakegraph/internal/errs"
 )
 
 // Score ranges of the kinds that carry a score.

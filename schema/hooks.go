@@ -14,8 +14,8 @@ import (
 	"github.com/stakegraph/stakegraph/ent/councilmembership"
 	"github.com/stakegraph/stakegraph/ent/enduser"
 	"github.com/stakegraph/stakegraph/ent/hook"
-	"github.com/stakegraph/stakegraph/enum"
-	"github.com/stakegraph/stakegraph/errs"
+	"github.com/stakegraph/stakegraph/internal/enum"
+	"github.com/stakegraph/stakegraph/internal/errs"
 	"github.com/stakegraph/stakegraph/schema/rule"
 )
 

@@ -11,7 +11,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
-	"github.com/stakegraph/stakegraph/enum"
+	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/schema/apidoc"
 	"github.com/stakegraph/stakegraph/schema/pulid"
 )

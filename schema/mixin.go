@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/stakegraph/stakegraph/ent/privacy"
-	"github.com/stakegraph/stakegraph/journal"
+	"github.com/stakegraph/stakegraph/internal/journal"
 	"github.com/stakegraph/stakegraph/schema/rule"
 	"time"
 

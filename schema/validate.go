@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/stakegraph/stakegraph/currency"
+	"github.com/stakegraph/stakegraph/internal/currency"
 )
 
 // validEmail accepts a bare address (no display name) with a domain that has a dot.

@@ -21,9 +21,9 @@ import (
 	"github.com/stakegraph/stakegraph/ent/interaction"
 	"github.com/stakegraph/stakegraph/ent/tenant"
 	"github.com/stakegraph/stakegraph/ent/usercouncil"
-	"github.com/stakegraph/stakegraph/enum"
-	"github.com/stakegraph/stakegraph/journal"
-	"github.com/stakegraph/stakegraph/stakeholders"
+	"github.com/stakegraph/stakegraph/internal/enum"
+	"github.com/stakegraph/stakegraph/internal/journal"
+	"github.com/stakegraph/stakegraph/internal/stakeholders"
 )
 
 // ErrAlreadySeeded is returned by LoadDemo when the database already holds the demo tenant.

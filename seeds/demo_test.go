@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stakegraph/stakegraph/apitest"
 	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/account"
@@ -17,12 +16,13 @@ import (
 	"github.com/stakegraph/stakegraph/ent/feedback"
 	"github.com/stakegraph/stakegraph/ent/member"
 	"github.com/stakegraph/stakegraph/ent/tenant"
-	"github.com/stakegraph/stakegraph/enum"
-	"github.com/stakegraph/stakegraph/health"
-	"github.com/stakegraph/stakegraph/perception"
+	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/enum"
+	"github.com/stakegraph/stakegraph/internal/health"
+	"github.com/stakegraph/stakegraph/internal/perception"
+	"github.com/stakegraph/stakegraph/internal/storage"
+	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
 	"github.com/stakegraph/stakegraph/seeds"
-	"github.com/stakegraph/stakegraph/storage"
-	"github.com/stakegraph/stakegraph/storage/storagetest"
 )
 
 // admin returns a context with the demo's ADMIN member as the viewer.

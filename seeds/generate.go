@@ -15,10 +15,10 @@ import (
 	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/tenant"
-	"github.com/stakegraph/stakegraph/enum"
-	"github.com/stakegraph/stakegraph/journal"
+	"github.com/stakegraph/stakegraph/internal/enum"
+	"github.com/stakegraph/stakegraph/internal/journal"
+	"github.com/stakegraph/stakegraph/internal/storage"
 	"github.com/stakegraph/stakegraph/schema"
-	"github.com/stakegraph/stakegraph/storage"
 )
 
 // Scale sizes a generated data set.

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stakegraph/stakegraph/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/storage"
+	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
 	"github.com/stakegraph/stakegraph/seeds"
-	"github.com/stakegraph/stakegraph/storage"
-	"github.com/stakegraph/stakegraph/storage/storagetest"
 )
 
 var testScale = seeds.Scale{

@@ -10,10 +10,10 @@ import (
 
 	"entgo.io/ent/dialect"
 
-	"github.com/stakegraph/stakegraph/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/storage"
+	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
 	"github.com/stakegraph/stakegraph/server"
-	"github.com/stakegraph/stakegraph/storage"
-	"github.com/stakegraph/stakegraph/storage/storagetest"
 )
 
 // eventually calls check until it returns "" or the deadline passes, and fails the test with

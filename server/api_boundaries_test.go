@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stakegraph/stakegraph/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest"
 	"github.com/stakegraph/stakegraph/server"
 )
 

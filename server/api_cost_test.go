@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stakegraph/stakegraph/apitest"
 	"github.com/stakegraph/stakegraph/auth"
+	"github.com/stakegraph/stakegraph/internal/apitest"
 	"github.com/stakegraph/stakegraph/seeds"
 	"github.com/stakegraph/stakegraph/server"
 )

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/stakegraph/stakegraph/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest"
 	"github.com/stakegraph/stakegraph/server"
 )
 

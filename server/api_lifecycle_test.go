@@ -17,12 +17,12 @@ import (
 
 	"entgo.io/ent/dialect"
 
-	"github.com/stakegraph/stakegraph/apitest"
 	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
+	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
+	"github.com/stakegraph/stakegraph/internal/tenancy"
 	"github.com/stakegraph/stakegraph/server"
-	"github.com/stakegraph/stakegraph/storage/storagetest"
-	"github.com/stakegraph/stakegraph/tenancy"
 )
 
 // get sends a GET to the server and returns its status, headers and body.

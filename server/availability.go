@@ -16,7 +16,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	"github.com/stakegraph/stakegraph/errs"
+	"github.com/stakegraph/stakegraph/internal/errs"
 )
 
 const (

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stakegraph/stakegraph/apitest"
-	"github.com/stakegraph/stakegraph/storage/storagetest"
+	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
 )
 
 // BenchmarkRefusal times the server's handler refusing the two documents of the issue at

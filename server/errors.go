@@ -15,8 +15,8 @@ import (
 
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/privacy"
-	"github.com/stakegraph/stakegraph/errs"
-	"github.com/stakegraph/stakegraph/requestid"
+	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/requestid"
 )
 
 // presentError maps every error to one of the API's codes, in this one place. Messages meant

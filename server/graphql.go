@@ -13,9 +13,9 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/stakegraph/stakegraph/errs"
 	"github.com/stakegraph/stakegraph/graph"
-	"github.com/stakegraph/stakegraph/requestid"
+	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/requestid"
 )
 
 // graphqlHandler assembles gqlgen's handler with only what the API needs: POST, GET for

@@ -16,8 +16,8 @@ import (
 	"github.com/stakegraph/stakegraph/ent/idempotencykey"
 	"github.com/stakegraph/stakegraph/ent/predicate"
 	"github.com/stakegraph/stakegraph/ent/privacy"
-	"github.com/stakegraph/stakegraph/enum"
-	"github.com/stakegraph/stakegraph/errs"
+	"github.com/stakegraph/stakegraph/internal/enum"
+	"github.com/stakegraph/stakegraph/internal/errs"
 )
 
 // IdempotencyHeader is the request header that makes a mutation safe to retry.

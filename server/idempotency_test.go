@@ -12,11 +12,11 @@ import (
 
 	"entgo.io/ent/dialect"
 
-	"github.com/stakegraph/stakegraph/apitest"
 	"github.com/stakegraph/stakegraph/auth"
+	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
+	"github.com/stakegraph/stakegraph/internal/tenancy"
 	"github.com/stakegraph/stakegraph/server"
-	"github.com/stakegraph/stakegraph/storage/storagetest"
-	"github.com/stakegraph/stakegraph/tenancy"
 )
 
 const createAccount = `mutation($name: String!) { createAccount(input: {name: $name}) { id name version } }`

@@ -11,8 +11,8 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
 
-	"github.com/stakegraph/stakegraph/bulksync"
-	"github.com/stakegraph/stakegraph/errs"
+	"github.com/stakegraph/stakegraph/internal/bulksync"
+	"github.com/stakegraph/stakegraph/internal/errs"
 )
 
 // The bounds that no setting changes.

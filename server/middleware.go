@@ -14,8 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/stakegraph/stakegraph/errs"
-	"github.com/stakegraph/stakegraph/requestid"
+	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/requestid"
 )
 
 // requestIDPattern accepts a caller's request id only when it is short and harmless in logs.

@@ -12,7 +12,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	"github.com/stakegraph/stakegraph/requestid"
+	"github.com/stakegraph/stakegraph/internal/requestid"
 )
 
 // deadlockAttempts is how often a request runs before a deadlock is the client's answer.

@@ -17,7 +17,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/stakegraph/stakegraph/ent"
-	"github.com/stakegraph/stakegraph/health"
+	"github.com/stakegraph/stakegraph/internal/health"
 	"github.com/stakegraph/stakegraph/server/explorer"
 )
 

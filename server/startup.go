@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/stakegraph/stakegraph/errs"
+	"github.com/stakegraph/stakegraph/internal/errs"
 )
 
 // Starting makes the server hold back until Ready: it can then serve on its port while the

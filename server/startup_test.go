@@ -8,8 +8,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
 	"github.com/stakegraph/stakegraph/server"
-	"github.com/stakegraph/stakegraph/storage/storagetest"
 )
 
 // TestStartingServer: a server made with Starting holds its port but serves nothing but

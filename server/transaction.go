@@ -10,9 +10,9 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/stakegraph/stakegraph/ent"
-	"github.com/stakegraph/stakegraph/errs"
-	"github.com/stakegraph/stakegraph/journal"
-	"github.com/stakegraph/stakegraph/requestid"
+	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/journal"
+	"github.com/stakegraph/stakegraph/internal/requestid"
 )
 
 // transactional runs every mutation operation in one journaled transaction: it commits when

@@ -15,8 +15,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/stakegraph/stakegraph/errs"
-	"github.com/stakegraph/stakegraph/requestid"
+	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/requestid"
 )
 
 // The response media types of the GraphQL-over-HTTP specification. With the first, the HTTP

@@ -3,7 +3,7 @@ package server
 import (
 	"net/http"
 
-	"github.com/stakegraph/stakegraph/errs"
+	"github.com/stakegraph/stakegraph/internal/errs"
 )
 
 // WriteError writes an error response outside the GraphQL executor as the server does, for

@@ -20,8 +20,8 @@ import (
 	"time"
 
 	"github.com/stakegraph/stakegraph/ent/person"
-	"github.com/stakegraph/stakegraph/storage"
-	"github.com/stakegraph/stakegraph/storage/storagetest"
+	"github.com/stakegraph/stakegraph/internal/storage"
+	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
 )
 
 // TestKillDuringSync runs the stakegraph binary, sends it batches of 1,000 accounts and then

@@ -13,7 +13,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/stakegraph/stakegraph/auth"
-	admin "github.com/stakegraph/stakegraph/cli"
+	admin "github.com/stakegraph/stakegraph/internal/cli"
 )
 
 func main() {

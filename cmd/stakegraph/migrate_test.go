@@ -9,8 +9,8 @@ import (
 	"entgo.io/ent/dialect"
 	"github.com/urfave/cli/v3"
 
-	"github.com/stakegraph/stakegraph/storage"
-	"github.com/stakegraph/stakegraph/storage/storagetest"
+	"github.com/stakegraph/stakegraph/internal/storage"
+	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
 )
 
 // TestMigrateSaysWhatItDid: migrate lists the schema changes it applied, and says so when

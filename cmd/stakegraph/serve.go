@@ -13,11 +13,11 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/stakegraph/stakegraph/auth"
-	"github.com/stakegraph/stakegraph/health"
+	"github.com/stakegraph/stakegraph/internal/health"
+	"github.com/stakegraph/stakegraph/internal/storage"
+	"github.com/stakegraph/stakegraph/internal/tenancy"
 	"github.com/stakegraph/stakegraph/seeds"
 	"github.com/stakegraph/stakegraph/server"
-	"github.com/stakegraph/stakegraph/storage"
-	"github.com/stakegraph/stakegraph/tenancy"
 )
 
 func serveCommand() *cli.Command {

@@ -11,9 +11,9 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/stakegraph/stakegraph/auth"
-	admin "github.com/stakegraph/stakegraph/cli"
+	admin "github.com/stakegraph/stakegraph/internal/cli"
+	"github.com/stakegraph/stakegraph/internal/storage"
 	"github.com/stakegraph/stakegraph/seeds"
-	"github.com/stakegraph/stakegraph/storage"
 )
 
 func migrateCommand() *cli.Command {

@@ -11,7 +11,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
-	"github.com/stakegraph/stakegraph/enum"
+	"github.com/stakegraph/stakegraph/internal/enum"
 )
 
 const (

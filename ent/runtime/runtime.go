@@ -24,7 +24,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/team"
 	"github.com/stakegraph/stakegraph/ent/tenant"
 	"github.com/stakegraph/stakegraph/ent/usercouncil"
-	"github.com/stakegraph/stakegraph/enum"
+	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/schema"
 
 	"entgo.io/ent"

@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/stakegraph/stakegraph/auth"
-	"github.com/stakegraph/stakegraph/enum"
-	"github.com/stakegraph/stakegraph/errs"
-	"github.com/stakegraph/stakegraph/health"
+	"github.com/stakegraph/stakegraph/internal/enum"
+	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/health"
 	"github.com/stakegraph/stakegraph/server"
 )
 

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/stakegraph/stakegraph/internal/readbench"
+	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
 	"github.com/stakegraph/stakegraph/server"
-	"github.com/stakegraph/stakegraph/storage/storagetest"
 )
 
 // BenchmarkReads serves the scale generator's data through stakegraph and through the

@@ -7,11 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stakegraph/stakegraph/apitest"
 	"github.com/stakegraph/stakegraph/auth"
+	"github.com/stakegraph/stakegraph/internal/apitest"
 	"github.com/stakegraph/stakegraph/internal/readbench"
+	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
 	"github.com/stakegraph/stakegraph/seeds"
-	"github.com/stakegraph/stakegraph/storage/storagetest"
 )
 
 // benchTenant is the tenant the scale generator fills.

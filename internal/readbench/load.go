@@ -17,7 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/stakegraph/stakegraph/storage/storagetest"
+	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
 )
 
 // Load is one round of load on one server: a fixed number of clients, each sending one

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/stakegraph/stakegraph/health"
+	"github.com/stakegraph/stakegraph/internal/health"
 )
 
 // The answers' JSON mirrors the documents in shapes.go: each type has the fields its

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/stakegraph/stakegraph/internal/readbench"
-	"github.com/stakegraph/stakegraph/storage/storagetest"
+	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
 )
 
 // TestBaselineAnswersAsStakegraph: for every shape of the read benchmark, the hand-written

@@ -12,10 +12,10 @@ import (
 	"entgo.io/contrib/entgql"
 
 	"github.com/stakegraph/stakegraph/ent"
-	"github.com/stakegraph/stakegraph/enum"
-	"github.com/stakegraph/stakegraph/errs"
-	"github.com/stakegraph/stakegraph/health"
-	"github.com/stakegraph/stakegraph/perception"
+	"github.com/stakegraph/stakegraph/internal/enum"
+	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/health"
+	"github.com/stakegraph/stakegraph/internal/perception"
 )
 
 type voicesAccount struct {

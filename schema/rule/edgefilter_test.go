@@ -14,9 +14,9 @@ import (
 	"entgo.io/ent/entc"
 	"entgo.io/ent/entc/gen"
 
-	"github.com/stakegraph/stakegraph/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
 	"github.com/stakegraph/stakegraph/server"
-	"github.com/stakegraph/stakegraph/storage/storagetest"
 )
 
 // TestEdgeFiltersSeeOnlyVisibleRows walks every edge predicate of every where input the API

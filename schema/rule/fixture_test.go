@@ -10,7 +10,7 @@ import (
 
 	"entgo.io/ent/dialect"
 
-	"github.com/stakegraph/stakegraph/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest"
 )
 
 // gql runs an operation that must succeed and returns its data as generic JSON.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stakegraph/stakegraph/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest"
 )
 
 // TestMutationsActOnlyOnTheirType: every mutation that takes an id acts only on an id of its

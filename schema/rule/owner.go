@@ -10,8 +10,8 @@ import (
 	"github.com/stakegraph/stakegraph/ent/member"
 	"github.com/stakegraph/stakegraph/ent/privacy"
 	"github.com/stakegraph/stakegraph/ent/team"
-	"github.com/stakegraph/stakegraph/enum"
-	"github.com/stakegraph/stakegraph/errs"
+	"github.com/stakegraph/stakegraph/internal/enum"
+	"github.com/stakegraph/stakegraph/internal/errs"
 )
 
 // AccountOwner decides who may own an account. Admins and integrations assign any member of

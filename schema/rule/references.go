@@ -9,7 +9,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/member"
 	"github.com/stakegraph/stakegraph/ent/person"
 	"github.com/stakegraph/stakegraph/ent/privacy"
-	"github.com/stakegraph/stakegraph/errs"
+	"github.com/stakegraph/stakegraph/internal/errs"
 )
 
 // clientMutation is a generated mutation: it knows the client (or transaction) it runs on.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stakegraph/stakegraph/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest"
 )
 
 // roleTenant is one tenant with every role, two teams and five account graphs:

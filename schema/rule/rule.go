@@ -12,8 +12,8 @@ import (
 	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/privacy"
-	"github.com/stakegraph/stakegraph/enum"
-	"github.com/stakegraph/stakegraph/errs"
+	"github.com/stakegraph/stakegraph/internal/enum"
+	"github.com/stakegraph/stakegraph/internal/errs"
 )
 
 // deny returns a privacy denial that the API reports with the kind and message.

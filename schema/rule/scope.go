@@ -20,7 +20,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/privacy"
 	"github.com/stakegraph/stakegraph/ent/team"
 	"github.com/stakegraph/stakegraph/ent/usercouncil"
-	"github.com/stakegraph/stakegraph/enum"
+	"github.com/stakegraph/stakegraph/internal/enum"
 )
 
 // A Scope says how a type hangs off accounts: given the condition that selects the accounts
