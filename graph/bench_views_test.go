@@ -7,12 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent/tenant"
 	"github.com/stakegraph/stakegraph/internal/apitest"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/storage"
 	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 	"github.com/stakegraph/stakegraph/seeds"
 )
 
@@ -100,10 +100,10 @@ func BenchmarkViews(b *testing.B) {
 // viewsFixture makes sure the database holds the whole fixture, generating it when the tenant
 // has no accounts yet.
 func viewsFixture(b *testing.B, db *storage.DB) {
-	ctx := auth.AsSystem(context.Background(), "benchmark")
+	ctx := viewer.AsSystem(context.Background(), "benchmark")
 	t, err := db.Client.Tenant.Query().Where(tenant.Slug(viewsTenant)).Only(ctx)
 	if err == nil {
-		admin := auth.NewContext(ctx, auth.Viewer{TenantID: t.ID, Subject: seeds.DemoAdmin, Role: enum.RoleAdmin})
+		admin := viewer.NewContext(ctx, viewer.Viewer{TenantID: t.ID, Subject: seeds.DemoAdmin, Role: enum.RoleAdmin})
 		accounts, err1 := db.Client.Account.Query().Count(admin)
 		feedback, err2 := db.Client.Feedback.Query().Count(admin)
 		if err := errors.Join(err1, err2); err != nil {

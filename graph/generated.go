@@ -16,7 +16,6 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
-	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/account"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
@@ -37,6 +36,7 @@ import (
 	"github.com/stakegraph/stakegraph/internal/perception"
 	"github.com/stakegraph/stakegraph/internal/stakeholders"
 	"github.com/stakegraph/stakegraph/internal/timeline"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -813,7 +813,7 @@ type QueryResolver interface {
 	People(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PersonOrder, where *ent.PersonWhereInput) (*ent.PersonConnection, error)
 	Teams(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.TeamOrder, where *ent.TeamWhereInput) (*ent.TeamConnection, error)
 	UserCouncils(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserCouncilOrder, where *ent.UserCouncilWhereInput) (*ent.UserCouncilConnection, error)
-	Viewer(ctx context.Context) (*auth.Viewer, error)
+	Viewer(ctx context.Context) (*viewer.Viewer, error)
 	Changes(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ChangeOrder, where *ent.ChangeWhereInput, entityTypes []string) (*ent.ChangeConnection, error)
 	PerceptionGaps(ctx context.Context, first *int, after *entgql.Cursor[string], since *time.Time, where *PerceptionGapFilter, orderBy *perception.GapOrder) (*PerceptionGapConnection, error)
 	AtRiskAccounts(ctx context.Context, first *int, after *entgql.Cursor[string], where *AccountHealthFilter) (*AccountHealthConnection, error)
@@ -824,8 +824,8 @@ type UserCouncilResolver interface {
 	Accounts(ctx context.Context, obj *ent.UserCouncil) ([]*ent.Account, error)
 }
 type ViewerResolver interface {
-	Tenant(ctx context.Context, obj *auth.Viewer) (*ent.Tenant, error)
-	Member(ctx context.Context, obj *auth.Viewer) (*ent.Member, error)
+	Tenant(ctx context.Context, obj *viewer.Viewer) (*ent.Tenant, error)
+	Member(ctx context.Context, obj *viewer.Viewer) (*ent.Member, error)
 }
 
 type BuyingContactWhereInputResolver interface {
@@ -20074,8 +20074,8 @@ func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Query().Viewer(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *auth.Viewer) graphql.Marshaler {
-			return ec.marshalNViewer2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋauthᚐViewer(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *viewer.Viewer) graphql.Marshaler {
+			return ec.marshalNViewer2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋviewerᚐViewer(ctx, selections, v)
 		},
 		true,
 		true,
@@ -22181,7 +22181,7 @@ func (ec *executionContext) fieldContext_UserCouncilEdge_cursor(_ context.Contex
 	return graphql.NewScalarFieldContext("UserCouncilEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
-func (ec *executionContext) _Viewer_tenant(ctx context.Context, field graphql.CollectedField, obj *auth.Viewer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Viewer_tenant(ctx context.Context, field graphql.CollectedField, obj *viewer.Viewer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22213,7 +22213,7 @@ func (ec *executionContext) fieldContext_Viewer_tenant(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Viewer_member(ctx context.Context, field graphql.CollectedField, obj *auth.Viewer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Viewer_member(ctx context.Context, field graphql.CollectedField, obj *viewer.Viewer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22245,7 +22245,7 @@ func (ec *executionContext) fieldContext_Viewer_member(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Viewer_subject(ctx context.Context, field graphql.CollectedField, obj *auth.Viewer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Viewer_subject(ctx context.Context, field graphql.CollectedField, obj *viewer.Viewer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22268,7 +22268,7 @@ func (ec *executionContext) fieldContext_Viewer_subject(_ context.Context, field
 	return graphql.NewScalarFieldContext("Viewer", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Viewer_role(ctx context.Context, field graphql.CollectedField, obj *auth.Viewer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Viewer_role(ctx context.Context, field graphql.CollectedField, obj *viewer.Viewer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46053,7 +46053,7 @@ func (ec *executionContext) _UserCouncilEdge(ctx context.Context, sel ast.Select
 
 var viewerImplementors = []string{"Viewer"}
 
-func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *auth.Viewer) graphql.Marshaler {
+func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *viewer.Viewer) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -48334,7 +48334,7 @@ func (ec *executionContext) unmarshalNUserCouncilWhereInput2ᚖgithubᚗcomᚋst
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋauthᚐViewer(ctx context.Context, sel ast.SelectionSet, v *auth.Viewer) graphql.Marshaler {
+func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋstakegraphᚋstakegraphᚋinternalᚋviewerᚐViewer(ctx context.Context, sel ast.SelectionSet, v *viewer.Viewer) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/account"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
@@ -30,6 +29,7 @@ import (
 	"github.com/stakegraph/stakegraph/internal/errs"
 	"github.com/stakegraph/stakegraph/internal/health"
 	"github.com/stakegraph/stakegraph/internal/stakeholders"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 )
 
 // DaysToRenewal is the resolver for the daysToRenewal field.
@@ -273,15 +273,15 @@ func (r *mutationResolver) UpdateMember(ctx context.Context, id string, input en
 
 // UpdateTenant is the resolver for the updateTenant field.
 func (r *mutationResolver) UpdateTenant(ctx context.Context, input ent.UpdateTenantInput) (*ent.Tenant, error) {
-	v, _ := auth.FromContext(ctx)
+	v, _ := viewer.FromContext(ctx)
 	return create(ctx, func(c *ent.Client) (*ent.Tenant, error) {
 		return c.Tenant.UpdateOneID(v.TenantID).SetInput(input).Save(ctx)
 	})
 }
 
 // Viewer is the resolver for the viewer field.
-func (r *queryResolver) Viewer(ctx context.Context) (*auth.Viewer, error) {
-	v, ok := auth.FromContext(ctx)
+func (r *queryResolver) Viewer(ctx context.Context) (*viewer.Viewer, error) {
+	v, ok := viewer.FromContext(ctx)
 	if !ok {
 		return nil, errs.E(errs.Unauthenticated, "no viewer")
 	}
@@ -289,12 +289,12 @@ func (r *queryResolver) Viewer(ctx context.Context) (*auth.Viewer, error) {
 }
 
 // Tenant is the resolver for the tenant field.
-func (r *viewerResolver) Tenant(ctx context.Context, obj *auth.Viewer) (*ent.Tenant, error) {
+func (r *viewerResolver) Tenant(ctx context.Context, obj *viewer.Viewer) (*ent.Tenant, error) {
 	return r.client.Tenant.Get(ctx, obj.TenantID)
 }
 
 // Member is the resolver for the member field.
-func (r *viewerResolver) Member(ctx context.Context, obj *auth.Viewer) (*ent.Member, error) {
+func (r *viewerResolver) Member(ctx context.Context, obj *viewer.Viewer) (*ent.Member, error) {
 	if obj.MemberID == "" {
 		return nil, nil
 	}

@@ -9,7 +9,6 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 
-	"github.com/stakegraph/stakegraph/auth"
 	gen "github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/feedback"
 	"github.com/stakegraph/stakegraph/ent/hook"
@@ -17,6 +16,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/privacy"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 )
 
 // complaintWorkflow moves complaints OPEN → ACKNOWLEDGED → RESOLVED (resolving an open one
@@ -44,7 +44,7 @@ var complaintWorkflow = hook.On(func(next ent.Mutator) ent.Mutator {
 			return nil, errs.Invalidf("status", "a complaint moves OPEN → ACKNOWLEDGED → RESOLVED; it cannot go back from %s to %s", from, to)
 		}
 		now := time.Now()
-		v, _ := auth.FromContext(ctx)
+		v, _ := viewer.FromContext(ctx)
 		if rank(to) >= rank(feedback.StatusACKNOWLEDGED) && rank(from) < rank(feedback.StatusACKNOWLEDGED) {
 			m.SetAcknowledgedAt(now)
 			if v.MemberID != "" {
@@ -142,7 +142,7 @@ func npsKeys(ctx context.Context, c *gen.Client, ids []string) ([]NPSKey, error)
 
 // RefreshLatestNPS recomputes the LatestNPS rows of the keys from the feedback as it now is.
 func RefreshLatestNPS(ctx context.Context, c *gen.Client, keys []NPSKey) error {
-	v, ok := auth.FromContext(ctx)
+	v, ok := viewer.FromContext(ctx)
 	if !ok || len(keys) == 0 {
 		return nil
 	}

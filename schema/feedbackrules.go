@@ -8,7 +8,6 @@ import (
 
 	"entgo.io/ent"
 
-	"github.com/stakegraph/stakegraph/auth"
 	gen "github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
 	"github.com/stakegraph/stakegraph/ent/councilsession"
@@ -17,6 +16,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/hook"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 )
 
 // Score ranges of the kinds that carry a score.
@@ -40,7 +40,7 @@ var feedbackRules = func(next ent.Mutator) ent.Mutator {
 	return hook.FeedbackFunc(func(ctx context.Context, m *gen.FeedbackMutation) (ent.Value, error) {
 		if m.Op().Is(ent.OpCreate) {
 			if _, set := m.CapturedByID(); !set {
-				if v, ok := auth.FromContext(ctx); ok && v.MemberID != "" {
+				if v, ok := viewer.FromContext(ctx); ok && v.MemberID != "" {
 					m.SetCapturedByID(v.MemberID)
 				}
 			}

@@ -10,7 +10,6 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 
-	"github.com/stakegraph/stakegraph/auth"
 	gen "github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/account"
 	"github.com/stakegraph/stakegraph/ent/accountpulse"
@@ -20,6 +19,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/hook"
 	"github.com/stakegraph/stakegraph/ent/interaction"
 	"github.com/stakegraph/stakegraph/ent/privacy"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 )
 
 // pulseBatch bounds the accounts one refresh reads with IN lists.
@@ -288,7 +288,7 @@ func maintainPulse[M accountMutation](signal Signal, accountsOf func(ctx context
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, mutation ent.Mutation) (ent.Value, error) {
 			m, ok := mutation.(M)
-			v, hasViewer := auth.FromContext(ctx)
+			v, hasViewer := viewer.FromContext(ctx)
 			if !ok || !hasViewer || m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) && !changesAny(m, signal.Fields()) {
 				return next.Mutate(ctx, mutation)
 			}

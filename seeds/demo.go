@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/account"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
@@ -24,6 +23,7 @@ import (
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/journal"
 	"github.com/stakegraph/stakegraph/internal/stakeholders"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 )
 
 // ErrAlreadySeeded is returned by LoadDemo when the database already holds the demo tenant.
@@ -46,7 +46,7 @@ const demoSeed = 20261122
 // transaction: a failure leaves nothing behind. A database that already holds the demo
 // tenant is refused with ErrAlreadySeeded.
 func LoadDemo(ctx context.Context, client *ent.Client) error {
-	sys := auth.AsSystem(ctx, "seeding")
+	sys := viewer.AsSystem(ctx, "seeding")
 	exists, err := client.Tenant.Query().Where(tenant.Slug(DemoTenant)).Exist(sys)
 	if err != nil {
 		return fmt.Errorf("seeds: looking for the demo tenant: %w", err)
@@ -56,7 +56,7 @@ func LoadDemo(ctx context.Context, client *ent.Client) error {
 	}
 	err = journal.Run(ctx, client, func(ctx context.Context, tx *ent.Tx) error {
 		// The same write tenancy.CreateTenant makes, inside this transaction.
-		t, err := tx.Tenant.Create().SetSlug(DemoTenant).SetName("Northwind").Save(auth.AsSystem(ctx, "seeding"))
+		t, err := tx.Tenant.Create().SetSlug(DemoTenant).SetName("Northwind").Save(viewer.AsSystem(ctx, "seeding"))
 		if ent.IsConstraintError(err) {
 			return ErrAlreadySeeded // a concurrent load won
 		}
@@ -71,7 +71,7 @@ func LoadDemo(ctx context.Context, client *ent.Client) error {
 			accounts: map[string]*demoAccountState{},
 			emails:   map[string]bool{},
 		}
-		d.ctx = auth.NewContext(ctx, auth.Viewer{TenantID: t.ID, Subject: DemoAdmin, Role: enum.RoleAdmin})
+		d.ctx = viewer.NewContext(ctx, viewer.Viewer{TenantID: t.ID, Subject: DemoAdmin, Role: enum.RoleAdmin})
 		return d.load()
 	})
 	if errors.Is(err, ErrAlreadySeeded) {
@@ -401,9 +401,9 @@ func (d *demo) staff() error {
 			}
 			d.members[s.subject] = saved.ID
 			if s.subject == DemoAdmin {
-				v, _ := auth.FromContext(d.ctx)
+				v, _ := viewer.FromContext(d.ctx)
 				v.MemberID = saved.ID
-				d.ctx = auth.NewContext(d.ctx, v)
+				d.ctx = viewer.NewContext(d.ctx, v)
 			}
 			if s.leads != "" {
 				t, err := d.c.Team.Create().SetName(s.leads).SetManagerID(saved.ID).Save(d.ctx)

@@ -22,6 +22,7 @@ import (
 	"github.com/stakegraph/stakegraph/internal/perception"
 	"github.com/stakegraph/stakegraph/internal/storage"
 	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 	"github.com/stakegraph/stakegraph/seeds"
 )
 
@@ -29,17 +30,17 @@ import (
 func admin(t *testing.T, c *ent.Client) context.Context {
 	t.Helper()
 	ctx := context.Background()
-	ten, err := c.Tenant.Query().Where(tenant.Slug(seeds.DemoTenant)).Only(auth.AsSystem(ctx, "test"))
+	ten, err := c.Tenant.Query().Where(tenant.Slug(seeds.DemoTenant)).Only(viewer.AsSystem(ctx, "test"))
 	if err != nil {
 		t.Fatalf("the demo tenant: %v", err)
 	}
-	v := auth.Viewer{TenantID: ten.ID, Subject: seeds.DemoAdmin, Role: enum.RoleAdmin}
-	m, err := c.Member.Query().Where(member.Subject(seeds.DemoAdmin)).Only(auth.NewContext(ctx, v))
+	v := viewer.Viewer{TenantID: ten.ID, Subject: seeds.DemoAdmin, Role: enum.RoleAdmin}
+	m, err := c.Member.Query().Where(member.Subject(seeds.DemoAdmin)).Only(viewer.NewContext(ctx, v))
 	if err != nil {
 		t.Fatalf("the demo admin: %v", err)
 	}
 	v.MemberID = m.ID
-	return auth.NewContext(ctx, v)
+	return viewer.NewContext(ctx, v)
 }
 
 func load(t *testing.T, db *storage.DB) context.Context {

@@ -12,12 +12,12 @@ import (
 	"entgo.io/ent/dialect"
 	"github.com/oklog/ulid/v2"
 
-	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/tenant"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/journal"
 	"github.com/stakegraph/stakegraph/internal/storage"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 	"github.com/stakegraph/stakegraph/schema"
 )
 
@@ -74,7 +74,7 @@ func Generate(ctx context.Context, db *storage.DB, s Scale) error {
 	if err := g.staff(ctx); err != nil {
 		return err
 	}
-	sys := auth.AsSystem(ctx, "seeding")
+	sys := viewer.AsSystem(ctx, "seeding")
 	for first := 0; first < s.Accounts; first += accountsPerChunk {
 		last := min(first+accountsPerChunk, s.Accounts)
 		if err := g.chunk(sys, first, last); err != nil {
@@ -97,14 +97,14 @@ type generator struct {
 
 // staff creates the tenant and the demo's staff through the ent client, journaled.
 func (g *generator) staff(ctx context.Context) error {
-	sys := auth.AsSystem(ctx, "seeding")
+	sys := viewer.AsSystem(ctx, "seeding")
 	t, err := g.db.Client.Tenant.Query().Where(tenant.Slug(g.scale.Tenant)).Only(sys)
 	switch {
 	case ent.IsNotFound(err):
 	case err != nil:
 		return fmt.Errorf("seeds: looking for tenant %s: %w", g.scale.Tenant, err)
 	default:
-		n, err := g.db.Client.Account.Query().Count(auth.NewContext(ctx, auth.Viewer{TenantID: t.ID, Subject: DemoAdmin, Role: enum.RoleAdmin}))
+		n, err := g.db.Client.Account.Query().Count(viewer.NewContext(ctx, viewer.Viewer{TenantID: t.ID, Subject: DemoAdmin, Role: enum.RoleAdmin}))
 		if err != nil {
 			return fmt.Errorf("seeds: counting the accounts of %s: %w", g.scale.Tenant, err)
 		}
@@ -114,18 +114,18 @@ func (g *generator) staff(ctx context.Context) error {
 	}
 	return journal.Run(ctx, g.db.Client, func(ctx context.Context, tx *ent.Tx) error {
 		if t == nil {
-			if t, err = tx.Tenant.Create().SetSlug(g.scale.Tenant).SetName(g.scale.Tenant).Save(auth.AsSystem(ctx, "seeding")); err != nil {
+			if t, err = tx.Tenant.Create().SetSlug(g.scale.Tenant).SetName(g.scale.Tenant).Save(viewer.AsSystem(ctx, "seeding")); err != nil {
 				return fmt.Errorf("seeds: creating tenant %s: %w", g.scale.Tenant, err)
 			}
 		}
 		g.tenantID = t.ID
-		existing, err := tx.Member.Query().All(auth.NewContext(ctx, auth.Viewer{TenantID: t.ID, Subject: DemoAdmin, Role: enum.RoleAdmin}))
+		existing, err := tx.Member.Query().All(viewer.NewContext(ctx, viewer.Viewer{TenantID: t.ID, Subject: DemoAdmin, Role: enum.RoleAdmin}))
 		if err != nil {
 			return err
 		}
 		if len(existing) == 0 {
 			d := &demo{c: tx.Client(), members: g.members,
-				ctx: auth.NewContext(ctx, auth.Viewer{TenantID: t.ID, Subject: DemoAdmin, Role: enum.RoleAdmin})}
+				ctx: viewer.NewContext(ctx, viewer.Viewer{TenantID: t.ID, Subject: DemoAdmin, Role: enum.RoleAdmin})}
 			if err := d.staff(); err != nil {
 				return err
 			}

@@ -5,8 +5,8 @@ package seeds
 import (
 	"context"
 
-	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 )
 
 // DemoTenant is the slug of the demo seller.
@@ -15,6 +15,6 @@ const DemoTenant = "northwind"
 // Empty reports whether the database holds no tenant yet. Seeding looks across tenants, so it
 // acts as the platform.
 func Empty(ctx context.Context, client *ent.Client) (bool, error) {
-	n, err := client.Tenant.Query().Count(auth.AsSystem(ctx, "seeding"))
+	n, err := client.Tenant.Query().Count(viewer.AsSystem(ctx, "seeding"))
 	return n == 0, err
 }

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/internal/apitest"
 	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 	"github.com/stakegraph/stakegraph/seeds"
 	"github.com/stakegraph/stakegraph/server"
 )
@@ -25,7 +25,7 @@ import (
 //	go test -run '^$' -bench BenchmarkCostModel -benchtime 10x -timeout 30m ./server/
 func BenchmarkCostModel(b *testing.B) {
 	db := storagetest.Open(b, "sqlite")
-	err := seeds.Generate(auth.AsSystem(context.Background(), "benchmark"), db,
+	err := seeds.Generate(viewer.AsSystem(context.Background(), "benchmark"), db,
 		seeds.Scale{Tenant: "scale", Accounts: 1000, FeedbackPerAccount: 50})
 	if err != nil {
 		b.Fatal(err)

@@ -11,13 +11,13 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/idempotencykey"
 	"github.com/stakegraph/stakegraph/ent/predicate"
 	"github.com/stakegraph/stakegraph/ent/privacy"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 )
 
 // IdempotencyHeader is the request header that makes a mutation safe to retry.
@@ -45,7 +45,7 @@ func idempotencyOf(ctx context.Context, oc *graphql.OperationContext) (*idempote
 	if len(key) > 255 {
 		return nil, errs.Invalidf(IdempotencyHeader, "is longer than 255 characters")
 	}
-	v, ok := auth.FromContext(ctx)
+	v, ok := viewer.FromContext(ctx)
 	if !ok || v.MemberID == "" {
 		return nil, errs.E(errs.Unauthenticated, "an Idempotency-Key needs a signed-in member")
 	}

@@ -12,10 +12,10 @@ import (
 
 	"entgo.io/ent/dialect"
 
-	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/internal/apitest"
 	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
 	"github.com/stakegraph/stakegraph/internal/tenancy"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 	"github.com/stakegraph/stakegraph/server"
 )
 
@@ -307,7 +307,7 @@ func TestIdempotencyKeysMigrate(t *testing.T) {
 			for _, q := range oldIdempotencyKeys[db.Dialect] {
 				exec(q)
 			}
-			acme, err := tenancy.CreateTenant(auth.AsSystem(ctx, "test"), db.Client, "acme", "Acme")
+			acme, err := tenancy.CreateTenant(viewer.AsSystem(ctx, "test"), db.Client, "acme", "Acme")
 			if err != nil {
 				t.Fatal(err)
 			}

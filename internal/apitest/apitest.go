@@ -25,6 +25,7 @@ import (
 	"github.com/stakegraph/stakegraph/internal/storage"
 	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
 	"github.com/stakegraph/stakegraph/internal/tenancy"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 	"github.com/stakegraph/stakegraph/server"
 )
 
@@ -139,7 +140,7 @@ func (e *Env) Viewer(tenant, role, subject string) context.Context {
 	if err != nil {
 		e.t.Fatalf("provisioning %s/%s: %v", tenant, subject, err)
 	}
-	return auth.NewContext(context.Background(), v)
+	return viewer.NewContext(context.Background(), v)
 }
 
 // Token returns a token for the subject with the role in the tenant (created on first use).

@@ -22,13 +22,13 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
-	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/change"
 	"github.com/stakegraph/stakegraph/internal/delta"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
 	"github.com/stakegraph/stakegraph/internal/journal"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 
 	// The tables' defaults read the schema's, which ent/runtime sets when it initialises: it
 	// must do so before this package's variables are, and importing it orders that.
@@ -121,7 +121,7 @@ type batch struct {
 	ctx     context.Context
 	client  *ent.Client
 	dialect string
-	viewer  auth.Viewer
+	viewer  viewer.Viewer
 	table   *table
 	rows    []*row
 	now     time.Time
@@ -138,7 +138,7 @@ const syncAttempts = 4
 // run syncs the rows into the table: validates and resolves them, loads what exists, writes
 // what changed and journals it.
 func run(ctx context.Context, c *ent.Client, dialect string, t *table, rows []*row, allOrNone bool) (*Result, error) {
-	v, ok := auth.FromContext(ctx)
+	v, ok := viewer.FromContext(ctx)
 	if !ok {
 		return nil, errs.E(errs.Unauthenticated, "no viewer")
 	}

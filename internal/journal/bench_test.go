@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
 	entchange "github.com/stakegraph/stakegraph/ent/change"
 	"github.com/stakegraph/stakegraph/internal/delta"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/journal"
 	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 	"github.com/stakegraph/stakegraph/schema/pulid"
 )
 
@@ -26,7 +26,7 @@ import (
 func BenchmarkJournal(b *testing.B) {
 	storagetest.NeedMySQL(b, "run the journal benchmark on MariaDB")
 	db := storagetest.Open(b, "mysql")
-	ctx := auth.NewContext(context.Background(), auth.Viewer{TenantID: pulid.New("ten"), Subject: "bench", Role: enum.RoleIntegration})
+	ctx := viewer.NewContext(context.Background(), viewer.Viewer{TenantID: pulid.New("ten"), Subject: "bench", Role: enum.RoleIntegration})
 	const perBatch = 1000
 	tiers := []string{"STRATEGIC", "KEY", "GROWTH", "STANDARD"}
 	batch := func(round int) []journal.Change {

@@ -16,7 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/change"
 	"github.com/stakegraph/stakegraph/ent/changesequence"
@@ -24,6 +23,7 @@ import (
 	"github.com/stakegraph/stakegraph/internal/delta"
 	"github.com/stakegraph/stakegraph/internal/errs"
 	"github.com/stakegraph/stakegraph/internal/requestid"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 	"github.com/stakegraph/stakegraph/schema/pulid"
 )
 
@@ -205,10 +205,10 @@ func allocate(ctx context.Context, tx *ent.Tx, tenantID string, n int) (int64, e
 
 // actor names who made a change: the viewer's subject, or the platform and why.
 func actor(ctx context.Context) string {
-	if v, ok := auth.FromContext(ctx); ok && v.Subject != "" {
+	if v, ok := viewer.FromContext(ctx); ok && v.Subject != "" {
 		return v.Subject
 	}
-	if reason, ok := auth.SystemReason(ctx); ok {
+	if reason, ok := viewer.SystemReason(ctx); ok {
 		return "system:" + reason
 	}
 	return "unknown"
@@ -244,7 +244,7 @@ func Append(ctx context.Context, changes ...Change) error {
 	if !ok {
 		return errs.E(errs.Internal, "journal: changes outside a journaled transaction")
 	}
-	v, ok := auth.FromContext(ctx)
+	v, ok := viewer.FromContext(ctx)
 	if !ok {
 		return errs.E(errs.Internal, "journal: changes without a viewer")
 	}

@@ -11,11 +11,11 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/change"
 	"github.com/stakegraph/stakegraph/internal/delta"
 	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 )
 
 // mutation is what the journal needs of a generated mutation.
@@ -264,7 +264,7 @@ func tenantOf(ctx context.Context, m ent.Mutation, id string) string {
 	if m.Type() == "Tenant" {
 		return id
 	}
-	if v, ok := auth.FromContext(ctx); ok {
+	if v, ok := viewer.FromContext(ctx); ok {
 		return v.TenantID
 	}
 	t, _ := m.Field("tenant_id")

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/feedback"
 	"github.com/stakegraph/stakegraph/ent/latestnps"
@@ -15,6 +14,7 @@ import (
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/journal"
 	"github.com/stakegraph/stakegraph/internal/perception"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 	"github.com/stakegraph/stakegraph/schema"
 )
 
@@ -219,7 +219,7 @@ func TestRebuildLatestNPS(t *testing.T) {
 			t.Fatalf("maintained latest scores %v, want %v", scores, want)
 		}
 		f.write(func(ctx context.Context, c *ent.Client) error {
-			v, _ := auth.FromContext(ctx)
+			v, _ := viewer.FromContext(ctx)
 			return schema.RebuildLatestNPS(ctx, c, env.DB.Dialect, v.TenantID)
 		})
 		if rebuilt := read(); !reflect.DeepEqual(rebuilt, maintained) {

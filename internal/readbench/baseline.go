@@ -14,10 +14,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
 	"github.com/stakegraph/stakegraph/internal/health"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 	"github.com/stakegraph/stakegraph/server"
 )
 
@@ -99,7 +99,7 @@ func (b *Baseline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	viewer, _ := auth.FromContext(ctx)
+	viewer, _ := viewer.FromContext(ctx)
 	if !viewer.Is(enum.RoleAdmin, enum.RoleAnalyst, enum.RoleIntegration) {
 		server.WriteError(w, r, http.StatusForbidden, errs.E(errs.Forbidden, "the baseline serves the roles that see the whole tenant only"))
 		return

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/internal/apitest"
 	"github.com/stakegraph/stakegraph/internal/readbench"
 	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 	"github.com/stakegraph/stakegraph/seeds"
 )
 
@@ -38,7 +38,7 @@ const (
 func newFixture(tb testing.TB, accounts, feedback int) *fixture {
 	tb.Helper()
 	db := storagetest.Open(tb, "mysql")
-	ctx := auth.AsSystem(context.Background(), "benchmark")
+	ctx := viewer.AsSystem(context.Background(), "benchmark")
 	if err := seeds.Generate(ctx, db, seeds.Scale{Tenant: benchTenant, Accounts: accounts, FeedbackPerAccount: feedback}); err != nil {
 		tb.Fatal(err)
 	}

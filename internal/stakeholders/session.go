@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
 	"github.com/stakegraph/stakegraph/ent/enduser"
@@ -14,6 +13,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/person"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 	"github.com/stakegraph/stakegraph/schema/rule"
 )
 
@@ -137,7 +137,7 @@ func prefixField(err error, prefix string) error {
 
 // viewerMember returns the caller's member id, if the caller is a member.
 func viewerMember(ctx context.Context) *string {
-	if v, ok := auth.FromContext(ctx); ok && v.MemberID != "" {
+	if v, ok := viewer.FromContext(ctx); ok && v.MemberID != "" {
 		return &v.MemberID
 	}
 	return nil

@@ -29,6 +29,7 @@ import (
 	"github.com/stakegraph/stakegraph/internal/storage"
 	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
 	"github.com/stakegraph/stakegraph/internal/tenancy"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 	"github.com/stakegraph/stakegraph/server"
 )
 
@@ -288,7 +289,7 @@ func mustOK(t *testing.T, r *response) viewerData {
 // createTenant provisions a tenant as the platform would; the authenticator may not.
 func createTenant(t *testing.T, db *storage.DB, slug string) {
 	t.Helper()
-	if _, err := tenancy.CreateTenant(auth.AsSystem(context.Background(), "test"), db.Client, slug, slug); err != nil {
+	if _, err := tenancy.CreateTenant(viewer.AsSystem(context.Background(), "test"), db.Client, slug, slug); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
 	"github.com/stakegraph/stakegraph/internal/journal"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 )
 
 // Verifier checks a bearer token.
@@ -79,23 +80,23 @@ func (a *Authenticator) Authenticate(r *http.Request) (context.Context, error) {
 	if err != nil {
 		return nil, err
 	}
-	return auth.NewContext(r.Context(), v), nil
+	return viewer.NewContext(r.Context(), v), nil
 }
 
 // Viewer returns the viewer for verified claims, provisioning the tenant and the member.
-func (a *Authenticator) Viewer(ctx context.Context, c auth.Claims) (auth.Viewer, error) {
+func (a *Authenticator) Viewer(ctx context.Context, c auth.Claims) (viewer.Viewer, error) {
 	role, ok := auth.RoleFrom(c.Roles, a.roles)
 	switch {
 	case !ok && a.roles != nil:
-		return auth.Viewer{}, errs.E(errs.Forbidden, "none of the token's roles %s is mapped to a stakegraph role", someOf(c.Roles))
+		return viewer.Viewer{}, errs.E(errs.Forbidden, "none of the token's roles %s is mapped to a stakegraph role", someOf(c.Roles))
 	case !ok:
-		return auth.Viewer{}, errs.E(errs.Forbidden, "none of the token's roles %s is a stakegraph role (one of %v)", someOf(c.Roles), enum.Roles)
+		return viewer.Viewer{}, errs.E(errs.Forbidden, "none of the token's roles %s is a stakegraph role (one of %v)", someOf(c.Roles), enum.Roles)
 	}
 	tenantID, err := a.tenant(ctx, c.Tenant)
 	if err != nil {
-		return auth.Viewer{}, err
+		return viewer.Viewer{}, err
 	}
-	v := auth.Viewer{TenantID: tenantID, Subject: c.Subject, Role: role}
+	v := viewer.Viewer{TenantID: tenantID, Subject: c.Subject, Role: role}
 	// An IdP's odd email or blank name is not worth refusing the request over.
 	email := c.Email
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
@@ -112,7 +113,7 @@ func (a *Authenticator) Viewer(ctx context.Context, c auth.Claims) (auth.Viewer,
 	}
 	id, err := a.provisionMember(ctx, v, email, name)
 	if err != nil {
-		return auth.Viewer{}, err
+		return viewer.Viewer{}, err
 	}
 	a.members.Store(key, cachedMember{id: id, email: email, name: name, role: role, seen: time.Now()})
 	v.MemberID = id
@@ -123,7 +124,7 @@ func (a *Authenticator) tenant(ctx context.Context, slug string) (string, error)
 	if id, ok := a.tenants.Load(slug); ok {
 		return id.(string), nil
 	}
-	sys := auth.AsSystem(ctx, "provisioning")
+	sys := viewer.AsSystem(ctx, "provisioning")
 	t, err := a.client.Tenant.Query().Where(tenant.Slug(slug)).Only(sys)
 	switch {
 	case ent.IsNotFound(err) && !a.createTenants:
@@ -156,8 +157,8 @@ func CreateTenant(ctx context.Context, client *ent.Client, slug, name string) (*
 }
 
 // provisionMember creates the token's member or brings them up to date with the token.
-func (a *Authenticator) provisionMember(ctx context.Context, v auth.Viewer, email, name string) (string, error) {
-	ctx = auth.NewContext(auth.AsSystem(ctx, "provisioning"), v)
+func (a *Authenticator) provisionMember(ctx context.Context, v viewer.Viewer, email, name string) (string, error) {
+	ctx = viewer.NewContext(viewer.AsSystem(ctx, "provisioning"), v)
 	var id string
 	err := journal.Run(ctx, a.client, func(ctx context.Context, tx *ent.Tx) error {
 		m, err := tx.Member.Query().Where(member.Subject(v.Subject)).Only(ctx)

@@ -5,13 +5,13 @@ import (
 
 	"entgo.io/ent/entql"
 
-	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/member"
 	"github.com/stakegraph/stakegraph/ent/privacy"
 	"github.com/stakegraph/stakegraph/ent/team"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 )
 
 // AccountOwner decides who may own an account. Admins and integrations assign any member of
@@ -63,7 +63,7 @@ func AccountOwner() privacy.MutationRule {
 // the platform creates tenants.
 func OwnTenant() ent.Policy {
 	own := privacy.TenantQueryRuleFunc(func(ctx context.Context, q *ent.TenantQuery) error {
-		if _, ok := auth.SystemReason(ctx); ok {
+		if _, ok := viewer.SystemReason(ctx); ok {
 			return privacy.Allow
 		}
 		v, err := viewerOf(ctx)

@@ -9,11 +9,11 @@ import (
 
 	"entgo.io/ent/entql"
 
-	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/privacy"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 )
 
 // deny returns a privacy denial that the API reports with the kind and message.
@@ -21,8 +21,8 @@ func deny(kind errs.Kind, format string, args ...any) error {
 	return &errs.Error{Kind: kind, Message: fmt.Sprintf(format, args...), Err: privacy.Deny}
 }
 
-func viewerOf(ctx context.Context) (auth.Viewer, error) {
-	v, ok := auth.FromContext(ctx)
+func viewerOf(ctx context.Context) (viewer.Viewer, error) {
+	v, ok := viewer.FromContext(ctx)
 	if !ok {
 		return v, deny(errs.Unauthenticated, "no viewer: the request carries no identity")
 	}
@@ -80,7 +80,7 @@ func filterTenant(ctx context.Context, f privacy.Filter) error {
 // AllowRoles allows the operation to viewers with one of the roles.
 func AllowRoles(roles ...enum.Role) privacy.QueryMutationRule {
 	return privacy.ContextQueryMutationRule(func(ctx context.Context) error {
-		if v, ok := auth.FromContext(ctx); ok && slices.Contains(roles, v.Role) {
+		if v, ok := viewer.FromContext(ctx); ok && slices.Contains(roles, v.Role) {
 			return privacy.Allow
 		}
 		return privacy.Skip
@@ -109,7 +109,7 @@ func DenyDeleteUnlessRoles(roles ...enum.Role) privacy.MutationRule {
 // AllowIfSystem allows the platform acting on its own behalf (seeding, provisioning).
 func AllowIfSystem() privacy.QueryMutationRule {
 	return privacy.ContextQueryMutationRule(func(ctx context.Context) error {
-		if _, ok := auth.SystemReason(ctx); ok {
+		if _, ok := viewer.SystemReason(ctx); ok {
 			return privacy.Allow
 		}
 		return privacy.Skip

@@ -5,7 +5,6 @@ import (
 
 	"entgo.io/ent/entql"
 
-	"github.com/stakegraph/stakegraph/auth"
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/account"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
@@ -21,6 +20,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/team"
 	"github.com/stakegraph/stakegraph/ent/usercouncil"
 	"github.com/stakegraph/stakegraph/internal/enum"
+	"github.com/stakegraph/stakegraph/internal/viewer"
 )
 
 // A Scope says how a type hangs off accounts: given the condition that selects the accounts
@@ -91,7 +91,7 @@ const (
 
 // visibleAccounts returns the condition on accounts that the viewer may see, or false when
 // the viewer sees every account of the tenant.
-func visibleAccounts(ctx context.Context, v auth.Viewer) (entql.P, bool) {
+func visibleAccounts(ctx context.Context, v viewer.Viewer) (entql.P, bool) {
 	if isTenantWide(ctx) {
 		return nil, false
 	}
@@ -147,7 +147,7 @@ func (r visibleRule) filter(where func(entql.P) entql.P) func(context.Context, p
 }
 
 func isManager(ctx context.Context) bool {
-	v, _ := auth.FromContext(ctx)
+	v, _ := viewer.FromContext(ctx)
 	return v.Role == enum.RoleManager
 }
 
