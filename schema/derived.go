@@ -14,6 +14,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/hook"
 	"github.com/stakegraph/stakegraph/ent/latestnps"
 	"github.com/stakegraph/stakegraph/ent/privacy"
+	"github.com/stakegraph/stakegraph/internal/derived"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
 	"github.com/stakegraph/stakegraph/internal/viewer"
@@ -157,7 +158,7 @@ func RefreshLatestNPS(ctx context.Context, c *gen.Client, keys []NPSKey) error {
 			Where(feedback.AccountID(k.Account), feedback.PersonaEQ(k.Persona), feedback.AuthorID(k.Person),
 				feedback.KindEQ(feedback.KindNPS), feedback.ScoreNotNil()).
 			Order(feedback.ByReceivedAt(sql.OrderDesc()), feedback.ByID(sql.OrderDesc())).
-			Modify(LockRows).
+			Modify(derived.LockRows).
 			First(write)
 		if gen.IsNotFound(err) {
 			_, err = c.LatestNPS.Delete().
@@ -189,17 +190,6 @@ func RefreshLatestNPS(ctx context.Context, c *gen.Client, keys []NPSKey) error {
 		}
 	}
 	return nil
-}
-
-// LockRows locks the rows a read returns until the transaction ends, where the database can
-// (FOR UPDATE: MariaDB has no FOR SHARE; SQLite runs one writer at a time anyway). A read of
-// the rows a write derives from then waits for the transactions writing them and sees what
-// they commit: reading around them, two overlapping writers would each derive from the rows
-// without the other's, and the later write would stand.
-func LockRows(s *sql.Selector) {
-	if s.Dialect() != dialect.SQLite {
-		s.ForUpdate()
-	}
 }
 
 // RebuildLatestNPS recomputes a tenant's LatestNPS rows from its feedback in two statements,

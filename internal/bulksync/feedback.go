@@ -15,6 +15,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/interaction"
 	"github.com/stakegraph/stakegraph/ent/latestnps"
 	"github.com/stakegraph/stakegraph/ent/privacy"
+	"github.com/stakegraph/stakegraph/internal/derived"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
 	"github.com/stakegraph/stakegraph/schema"
@@ -331,7 +332,7 @@ func foldNewResponses(b *batch, fresh []*row, keyOf func(func(column) any) schem
 	// people, and sees it once committed, rather than overwriting it with an older one.
 	q := b.client.LatestNPS.Query().
 		Where(latestnps.AccountIDIn(unique(accounts)...), latestnps.PersonIDIn(unique(people)...))
-	q.Modify(schema.LockRows)
+	q.Modify(derived.LockRows)
 	onRecord, err := q.All(write)
 	if err != nil {
 		return fmt.Errorf("reading latest NPS: %w", err)

@@ -8,6 +8,7 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/stakegraph/stakegraph/internal/delta"
+	"github.com/stakegraph/stakegraph/internal/derived"
 	"github.com/stakegraph/stakegraph/internal/errs"
 	"github.com/stakegraph/stakegraph/schema"
 	"github.com/stakegraph/stakegraph/schema/pulid"
@@ -239,11 +240,11 @@ func (b *batch) loadBoth(keys, alts []string) ([]any, error) {
 }
 
 // locking selects what where selects and locks it for the rest of the transaction
-// (schema.LockRows): ent applies a query's predicates to its selector, the lock with them.
+// (derived.LockRows): ent applies a query's predicates to its selector, the lock with them.
 func locking(where func(*entsql.Selector)) func(*entsql.Selector) {
 	return func(s *entsql.Selector) {
 		where(s)
-		schema.LockRows(s)
+		derived.LockRows(s)
 	}
 }
 
