@@ -43,8 +43,10 @@ func (s *Server) graphqlHandler() *handler.Server {
 		maxSelections: s.cfg.MaxSelections})
 	srv.Use(&operationLimits{maxPageSize: s.cfg.MaxPageSize, maxComplexity: s.cfg.MaxComplexity})
 	srv.Use(cursorCheck{})
-	srv.Use(transactional{client: s.client, log: s.log, present: s.presentError})
+	// The loaders are outside the transaction, which runs the operation again after a lost
+	// lock conflict: what they read is committed, and stays valid for the next attempt.
 	srv.AroundOperations(resolver.WithLoaders())
+	srv.Use(transactional{client: s.client, log: s.log, present: s.presentError, retried: s.metrics.deadlockRetries})
 	srv.AroundResponses(s.countOperations)
 	srv.AroundResponses(capErrors)
 	srv.SetErrorPresenter(s.presentError)

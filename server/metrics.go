@@ -44,7 +44,7 @@ func newMetrics() *metrics {
 		}, []string{"type", "outcome"}),
 		deadlockRetries: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "stakegraph_deadlock_retries_total",
-			Help: "GraphQL requests run again because their transaction lost a deadlock.",
+			Help: "GraphQL mutations run again because their transaction lost a lock conflict (deadlock, lock wait, Galera certification).",
 		}),
 	}
 	m.registry.MustRegister(m.requests, m.duration, m.inFlight, m.operations, m.deadlockRetries,
