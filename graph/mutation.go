@@ -13,9 +13,10 @@ import (
 	"github.com/stakegraph/stakegraph/internal/errs"
 )
 
-// create runs a write on the client of the mutation's transaction.
-func create[T any](ctx context.Context, write func(*ent.Client) (T, error)) (T, error) {
-	c, err := tx(ctx)
+// inTx runs a write (a create, an update, a workflow move, a sync) on the client of the
+// mutation's transaction.
+func inTx[T any](ctx context.Context, write func(*ent.Client) (T, error)) (T, error) {
+	c, err := txClient(ctx)
 	if err != nil {
 		var zero T
 		return zero, err
@@ -26,7 +27,7 @@ func create[T any](ctx context.Context, write func(*ent.Client) (T, error)) (T, 
 // remove deletes the entity of table's type with the id and what hangs off it. The type is
 // the mutation's, never the id's: deleteContract with an account's id deletes nothing.
 func remove(ctx context.Context, table, id string) (*cascade.Result, error) {
-	c, err := tx(ctx)
+	c, err := txClient(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +66,7 @@ func complaint(ctx context.Context, c *ent.Client, id string, move func(*ent.Fee
 // not found, like one that does not exist.
 func update[T any](ctx context.Context, table, id string, expected *int, write func(*ent.Client) (T, error)) (T, error) {
 	var zero T
-	c, err := tx(ctx)
+	c, err := txClient(ctx)
 	if err != nil {
 		return zero, err
 	}

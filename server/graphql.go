@@ -23,7 +23,8 @@ import (
 // transactions for mutations, and error handling that never lets a stack trace or SQL reach
 // a client.
 func (s *Server) graphqlHandler() *handler.Server {
-	resolver := graph.NewResolver(s.client, graph.Options{HealthWeights: s.cfg.HealthWeights, Dialect: s.cfg.Dialect})
+	resolver := graph.NewResolver(s.client, graph.Options{HealthWeights: s.cfg.HealthWeights, Dialect: s.cfg.Dialect,
+		DefaultPageSize: s.cfg.DefaultPageSize})
 	srv := handler.New(resolver.Schema())
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(graphqlHTTP{})
