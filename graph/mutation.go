@@ -91,12 +91,12 @@ func update[T any](ctx context.Context, table, id string, expected *int, write f
 	return v, err
 }
 
-// holdVersion checks the version again and locks the row until the transaction ends. The read
-// above may see a snapshot taken before a concurrent update committed (MySQL's REPEATABLE
-// READ), and so may the write after it, which would then report the stale row as updated: an
-// UPDATE reads the committed row, and waits for a concurrent writer to finish first. It changes
-// nothing; the storage layer has MySQL count matched rows, so it reports whether the row is
-// still at the expected version.
+// holdVersion checks the version again and locks the row until the transaction ends. It changes
+// nothing (the storage layer has MySQL count matched rows, so RowsAffected says whether the
+// row is still at the expected version). A change committed since the read above is refused
+// here with CONFLICT, before the write's hooks read the row's old values; and from here to
+// commit no other writer can change the row, so every later statement of the transaction,
+// which reads the latest committed row (READ COMMITTED), sees the version that was checked.
 func holdVersion(ctx context.Context, c *ent.Client, table, id string, expected int) error {
 	res, err := c.ExecContext(ctx, "UPDATE "+table+" SET version = version WHERE id = ? AND version = ?", id, expected)
 	if err != nil {

@@ -34,7 +34,7 @@ import (
 
 // DaysToRenewal is the resolver for the daysToRenewal field.
 func (r *contractResolver) DaysToRenewal(ctx context.Context, obj *ent.Contract) (int, error) {
-	return health.Days(time.Now(), obj.EndDate), nil
+	return health.Days(loadersFrom(ctx).now, obj.EndDate), nil
 }
 
 // RenewalNoticeDate is the resolver for the renewalNoticeDate field.
