@@ -44,7 +44,7 @@ func newMetrics() *metrics {
 		}, []string{"type", "outcome"}),
 		retriedMutations: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "stakegraph_deadlock_retries_total",
-			Help: "GraphQL mutations run again because their transaction lost a lock conflict (deadlock, lock wait, Galera certification).",
+			Help: "GraphQL mutations run again because their transaction lost a lock conflict (a deadlock, a Galera certification failure, a lock wait timeout).",
 		}),
 	}
 	m.registry.MustRegister(m.requests, m.duration, m.inFlight, m.operations, m.retriedMutations,

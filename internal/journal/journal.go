@@ -75,10 +75,10 @@ func Begin(ctx context.Context, client *ent.Client) (context.Context, *ent.Tx, e
 }
 
 // Run runs fn in a journaled transaction and commits it, or rolls it back when fn fails. When
-// the transaction loses a lock conflict (Retryable: a deadlock, a lock wait timeout, a Galera
-// certification failure), in fn or at commit, Run rolls it back and runs fn again in a new
-// one, up to Attempts times in all, after a random pause that grows with each attempt. So fn
-// must do nothing that a rollback does not undo, or do it again harmlessly.
+// the transaction loses a lock conflict (Retryable: a deadlock, a Galera certification
+// failure, a lock wait timeout), in fn or at commit, Run rolls it back and runs fn again in a
+// new one, up to Attempts times in all, after a random pause that grows with each attempt. So
+// fn must do nothing that a rollback does not undo, or do it again harmlessly.
 func Run(ctx context.Context, client *ent.Client, fn func(ctx context.Context, tx *ent.Tx) error, opts ...RunOption) error {
 	var o runOptions
 	for _, opt := range opts {

@@ -17,12 +17,13 @@ const Attempts = 4
 const retryPause = 20 * time.Millisecond
 
 // lostConflicts are the MySQL and MariaDB errors of a transaction that lost to another one,
-// which the same transaction run again normally wins.
+// which the same transaction run again normally wins. A Galera cluster reports a transaction
+// that failed certification as a deadlock. A node out of its cluster (1047) is no conflict:
+// the server answers UNAVAILABLE (server/availability.go), and an error during COMMIT (1180)
+// leaves unsaid whether the commit took, so neither is run again.
 var lostConflicts = map[uint16]bool{
-	1213: true, // ER_LOCK_DEADLOCK: chosen as a deadlock victim (or, on Galera, failed certification); rolled back whole
+	1213: true, // ER_LOCK_DEADLOCK: a deadlock victim, or a Galera certification failure; rolled back whole
 	1205: true, // ER_LOCK_WAIT_TIMEOUT: waited too long for a row lock
-	1180: true, // ER_ERROR_DURING_COMMIT: Galera's answer to a commit that failed certification
-	1047: true, // ER_UNKNOWN_COM_ERROR: a Galera node not yet ready to apply writes
 }
 
 // Retryable reports whether err is a lost lock conflict: the transaction that met it changed
