@@ -76,6 +76,9 @@ func (t transactional) InterceptOperation(ctx context.Context, next graphql.Oper
 		}
 		lost := oneAtATime(oc, resolve)
 		resp = next(txCtx)(txCtx)
+		if resp == nil { // the request ended before the operation ran
+			return errors.Join(errRefused, txCtx.Err())
+		}
 		if lost.err != nil {
 			return lost.err
 		}
@@ -94,7 +97,7 @@ func (t transactional) InterceptOperation(ctx context.Context, next graphql.Oper
 			"request_id", requestid.FromContext(ctx), "attempt", attempt, "error", err)
 	}))
 	if journal.Retryable(err) {
-		t.log.Error("the transaction lost a lock conflict on every attempt",
+		t.log.Error("the transaction lost a lock conflict on its last attempt",
 			"request_id", requestid.FromContext(ctx), "attempts", journal.Attempts, "error", err)
 	}
 	switch {
