@@ -13,9 +13,10 @@ import (
 	"github.com/stakegraph/stakegraph/internal/errs"
 )
 
-// create runs a write on the client of the mutation's transaction.
-func create[T any](ctx context.Context, write func(*ent.Client) (T, error)) (T, error) {
-	c, err := tx(ctx)
+// inTx runs a write (a create, an update, a workflow move, a sync) on the client of the
+// mutation's transaction.
+func inTx[T any](ctx context.Context, write func(*ent.Client) (T, error)) (T, error) {
+	c, err := txClient(ctx)
 	if err != nil {
 		var zero T
 		return zero, err
@@ -26,7 +27,7 @@ func create[T any](ctx context.Context, write func(*ent.Client) (T, error)) (T, 
 // remove deletes the entity of table's type with the id and what hangs off it. The type is
 // the mutation's, never the id's: deleteContract with an account's id deletes nothing.
 func remove(ctx context.Context, table, id string) (*cascade.Result, error) {
-	c, err := tx(ctx)
+	c, err := txClient(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +66,7 @@ func complaint(ctx context.Context, c *ent.Client, id string, move func(*ent.Fee
 // not found, like one that does not exist.
 func update[T any](ctx context.Context, table, id string, expected *int, write func(*ent.Client) (T, error)) (T, error) {
 	var zero T
-	c, err := tx(ctx)
+	c, err := txClient(ctx)
 	if err != nil {
 		return zero, err
 	}
@@ -90,12 +91,12 @@ func update[T any](ctx context.Context, table, id string, expected *int, write f
 	return v, err
 }
 
-// holdVersion checks the version again and locks the row until the transaction ends. The read
-// above may see a snapshot taken before a concurrent update committed (MySQL's REPEATABLE
-// READ), and so may the write after it, which would then report the stale row as updated: an
-// UPDATE reads the committed row, and waits for a concurrent writer to finish first. It changes
-// nothing; the storage layer has MySQL count matched rows, so it reports whether the row is
-// still at the expected version.
+// holdVersion checks the version again and locks the row until the transaction ends. It changes
+// nothing (the storage layer has MySQL count matched rows, so RowsAffected says whether the
+// row is still at the expected version). A change committed since the read above is refused
+// here with CONFLICT, before the write's hooks read the row's old values; and from here to
+// commit no other writer can change the row, so every later statement of the transaction,
+// which reads the latest committed row (READ COMMITTED), sees the version that was checked.
 func holdVersion(ctx context.Context, c *ent.Client, table, id string, expected int) error {
 	res, err := c.ExecContext(ctx, "UPDATE "+table+" SET version = version WHERE id = ? AND version = ?", id, expected)
 	if err != nil {

@@ -15,15 +15,17 @@ import (
 // Resolver is the root resolver. Queries read through client; mutations write through the
 // transaction the server opened for the operation.
 type Resolver struct {
-	client  *ent.Client
-	weights health.Weights
-	dialect string
+	client          *ent.Client
+	weights         health.Weights
+	dialect         string
+	defaultPageSize int
 }
 
 // Options are the resolver's settings.
 type Options struct {
-	HealthWeights health.Weights // nil: the defaults
-	Dialect       string         // the database's dialect, for the set-based writes of bulk sync
+	HealthWeights   health.Weights // nil: the defaults
+	Dialect         string         // the database's dialect, for the set-based writes of bulk sync
+	DefaultPageSize int            // page size of a connection asked for without first; must be positive
 }
 
 // NewResolver returns the root resolver over the client.
@@ -31,7 +33,10 @@ func NewResolver(client *ent.Client, opts Options) *Resolver {
 	if opts.HealthWeights == nil {
 		opts.HealthWeights = health.DefaultWeights()
 	}
-	return &Resolver{client: client, weights: opts.HealthWeights, dialect: opts.Dialect}
+	if opts.DefaultPageSize <= 0 {
+		panic("graph: Options.DefaultPageSize must be positive")
+	}
+	return &Resolver{client: client, weights: opts.HealthWeights, dialect: opts.Dialect, defaultPageSize: opts.DefaultPageSize}
 }
 
 // Schema returns the executable schema.
@@ -53,8 +58,8 @@ func visibleEdges(ctx context.Context, _ any, next graphql.Resolver) (any, error
 	return scoped, nil
 }
 
-// tx returns the client of the mutation's transaction.
-func tx(ctx context.Context) (*ent.Client, error) {
+// txClient returns the client of the mutation's transaction.
+func txClient(ctx context.Context) (*ent.Client, error) {
 	if c := ent.FromContext(ctx); c != nil && ent.TxFromContext(ctx) != nil {
 		return c, nil
 	}

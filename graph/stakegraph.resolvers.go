@@ -34,7 +34,7 @@ import (
 
 // DaysToRenewal is the resolver for the daysToRenewal field.
 func (r *contractResolver) DaysToRenewal(ctx context.Context, obj *ent.Contract) (int, error) {
-	return health.Days(time.Now(), obj.EndDate), nil
+	return health.Days(loadersFrom(ctx).now, obj.EndDate), nil
 }
 
 // RenewalNoticeDate is the resolver for the renewalNoticeDate field.
@@ -58,7 +58,7 @@ func (r *contractResolver) SeatUtilisation(ctx context.Context, obj *ent.Contrac
 
 // CreateAccount is the resolver for the createAccount field.
 func (r *mutationResolver) CreateAccount(ctx context.Context, input ent.CreateAccountInput) (*ent.Account, error) {
-	return create(ctx, func(c *ent.Client) (*ent.Account, error) { return c.Account.Create().SetInput(input).Save(ctx) })
+	return inTx(ctx, func(c *ent.Client) (*ent.Account, error) { return c.Account.Create().SetInput(input).Save(ctx) })
 }
 
 // UpdateAccount is the resolver for the updateAccount field.
@@ -75,7 +75,7 @@ func (r *mutationResolver) DeleteAccount(ctx context.Context, id string) (*casca
 
 // CreatePerson is the resolver for the createPerson field.
 func (r *mutationResolver) CreatePerson(ctx context.Context, input ent.CreatePersonInput) (*ent.Person, error) {
-	return create(ctx, func(c *ent.Client) (*ent.Person, error) { return c.Person.Create().SetInput(input).Save(ctx) })
+	return inTx(ctx, func(c *ent.Client) (*ent.Person, error) { return c.Person.Create().SetInput(input).Save(ctx) })
 }
 
 // UpdatePerson is the resolver for the updatePerson field.
@@ -92,7 +92,7 @@ func (r *mutationResolver) DeletePerson(ctx context.Context, id string) (*cascad
 
 // CreateBuyingContact is the resolver for the createBuyingContact field.
 func (r *mutationResolver) CreateBuyingContact(ctx context.Context, input ent.CreateBuyingContactInput) (*ent.BuyingContact, error) {
-	return create(ctx, func(c *ent.Client) (*ent.BuyingContact, error) {
+	return inTx(ctx, func(c *ent.Client) (*ent.BuyingContact, error) {
 		return c.BuyingContact.Create().SetInput(input).Save(ctx)
 	})
 }
@@ -111,12 +111,12 @@ func (r *mutationResolver) DeleteBuyingContact(ctx context.Context, id string) (
 
 // AddBuyingContact is the resolver for the addBuyingContact field.
 func (r *mutationResolver) AddBuyingContact(ctx context.Context, input stakeholders.BuyingContactInput) (*ent.BuyingContact, error) {
-	return create(ctx, func(c *ent.Client) (*ent.BuyingContact, error) { return stakeholders.AddBuyingContact(ctx, c, input) })
+	return inTx(ctx, func(c *ent.Client) (*ent.BuyingContact, error) { return stakeholders.AddBuyingContact(ctx, c, input) })
 }
 
 // CreateEndUser is the resolver for the createEndUser field.
 func (r *mutationResolver) CreateEndUser(ctx context.Context, input ent.CreateEndUserInput) (*ent.EndUser, error) {
-	return create(ctx, func(c *ent.Client) (*ent.EndUser, error) { return c.EndUser.Create().SetInput(input).Save(ctx) })
+	return inTx(ctx, func(c *ent.Client) (*ent.EndUser, error) { return c.EndUser.Create().SetInput(input).Save(ctx) })
 }
 
 // UpdateEndUser is the resolver for the updateEndUser field.
@@ -133,12 +133,12 @@ func (r *mutationResolver) DeleteEndUser(ctx context.Context, id string) (*casca
 
 // AddEndUser is the resolver for the addEndUser field.
 func (r *mutationResolver) AddEndUser(ctx context.Context, input stakeholders.EndUserInput) (*ent.EndUser, error) {
-	return create(ctx, func(c *ent.Client) (*ent.EndUser, error) { return stakeholders.AddEndUser(ctx, c, input) })
+	return inTx(ctx, func(c *ent.Client) (*ent.EndUser, error) { return stakeholders.AddEndUser(ctx, c, input) })
 }
 
 // CreateContract is the resolver for the createContract field.
 func (r *mutationResolver) CreateContract(ctx context.Context, input ent.CreateContractInput) (*ent.Contract, error) {
-	return create(ctx, func(c *ent.Client) (*ent.Contract, error) { return c.Contract.Create().SetInput(input).Save(ctx) })
+	return inTx(ctx, func(c *ent.Client) (*ent.Contract, error) { return c.Contract.Create().SetInput(input).Save(ctx) })
 }
 
 // UpdateContract is the resolver for the updateContract field.
@@ -155,7 +155,7 @@ func (r *mutationResolver) DeleteContract(ctx context.Context, id string) (*casc
 
 // CreateUserCouncil is the resolver for the createUserCouncil field.
 func (r *mutationResolver) CreateUserCouncil(ctx context.Context, input ent.CreateUserCouncilInput) (*ent.UserCouncil, error) {
-	return create(ctx, func(c *ent.Client) (*ent.UserCouncil, error) { return c.UserCouncil.Create().SetInput(input).Save(ctx) })
+	return inTx(ctx, func(c *ent.Client) (*ent.UserCouncil, error) { return c.UserCouncil.Create().SetInput(input).Save(ctx) })
 }
 
 // UpdateUserCouncil is the resolver for the updateUserCouncil field.
@@ -172,7 +172,7 @@ func (r *mutationResolver) DeleteUserCouncil(ctx context.Context, id string) (*c
 
 // AddCouncilMember is the resolver for the addCouncilMember field.
 func (r *mutationResolver) AddCouncilMember(ctx context.Context, input stakeholders.CouncilMemberInput) (*ent.CouncilMembership, error) {
-	return create(ctx, func(c *ent.Client) (*ent.CouncilMembership, error) {
+	return inTx(ctx, func(c *ent.Client) (*ent.CouncilMembership, error) {
 		return stakeholders.AddCouncilMember(ctx, c, input)
 	})
 }
@@ -191,7 +191,7 @@ func (r *mutationResolver) DeleteCouncilMembership(ctx context.Context, id strin
 
 // RecordCouncilSession is the resolver for the recordCouncilSession field.
 func (r *mutationResolver) RecordCouncilSession(ctx context.Context, input stakeholders.SessionInput) (*ent.CouncilSession, error) {
-	return create(ctx, func(c *ent.Client) (*ent.CouncilSession, error) {
+	return inTx(ctx, func(c *ent.Client) (*ent.CouncilSession, error) {
 		return stakeholders.RecordCouncilSession(ctx, c, input)
 	})
 }
@@ -210,7 +210,7 @@ func (r *mutationResolver) DeleteCouncilSession(ctx context.Context, id string) 
 
 // LogInteraction is the resolver for the logInteraction field.
 func (r *mutationResolver) LogInteraction(ctx context.Context, input stakeholders.InteractionInput) (*ent.Interaction, error) {
-	return create(ctx, func(c *ent.Client) (*ent.Interaction, error) { return stakeholders.LogInteraction(ctx, c, input) })
+	return inTx(ctx, func(c *ent.Client) (*ent.Interaction, error) { return stakeholders.LogInteraction(ctx, c, input) })
 }
 
 // UpdateInteraction is the resolver for the updateInteraction field.
@@ -227,7 +227,7 @@ func (r *mutationResolver) DeleteInteraction(ctx context.Context, id string) (*c
 
 // CaptureFeedback is the resolver for the captureFeedback field.
 func (r *mutationResolver) CaptureFeedback(ctx context.Context, input stakeholders.FeedbackInput) (*ent.Feedback, error) {
-	return create(ctx, func(c *ent.Client) (*ent.Feedback, error) { return stakeholders.CaptureFeedback(ctx, c, input) })
+	return inTx(ctx, func(c *ent.Client) (*ent.Feedback, error) { return stakeholders.CaptureFeedback(ctx, c, input) })
 }
 
 // UpdateFeedback is the resolver for the updateFeedback field.
@@ -244,7 +244,7 @@ func (r *mutationResolver) DeleteFeedback(ctx context.Context, id string) (*casc
 
 // CreateTeam is the resolver for the createTeam field.
 func (r *mutationResolver) CreateTeam(ctx context.Context, input ent.CreateTeamInput) (*ent.Team, error) {
-	return create(ctx, func(c *ent.Client) (*ent.Team, error) { return c.Team.Create().SetInput(input).Save(ctx) })
+	return inTx(ctx, func(c *ent.Client) (*ent.Team, error) { return c.Team.Create().SetInput(input).Save(ctx) })
 }
 
 // UpdateTeam is the resolver for the updateTeam field.
@@ -261,7 +261,7 @@ func (r *mutationResolver) DeleteTeam(ctx context.Context, id string) (*cascade.
 
 // CreateMember is the resolver for the createMember field.
 func (r *mutationResolver) CreateMember(ctx context.Context, input ent.CreateMemberInput) (*ent.Member, error) {
-	return create(ctx, func(c *ent.Client) (*ent.Member, error) { return c.Member.Create().SetInput(input).Save(ctx) })
+	return inTx(ctx, func(c *ent.Client) (*ent.Member, error) { return c.Member.Create().SetInput(input).Save(ctx) })
 }
 
 // UpdateMember is the resolver for the updateMember field.
@@ -274,7 +274,7 @@ func (r *mutationResolver) UpdateMember(ctx context.Context, id string, input en
 // UpdateTenant is the resolver for the updateTenant field.
 func (r *mutationResolver) UpdateTenant(ctx context.Context, input ent.UpdateTenantInput) (*ent.Tenant, error) {
 	v, _ := viewer.FromContext(ctx)
-	return create(ctx, func(c *ent.Client) (*ent.Tenant, error) {
+	return inTx(ctx, func(c *ent.Client) (*ent.Tenant, error) {
 		return c.Tenant.UpdateOneID(v.TenantID).SetInput(input).Save(ctx)
 	})
 }

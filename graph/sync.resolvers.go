@@ -16,49 +16,49 @@ import (
 
 // SyncAccounts is the resolver for the syncAccounts field.
 func (r *mutationResolver) SyncAccounts(ctx context.Context, input []*bulksync.AccountInput, allOrNone *bool) (*bulksync.Result, error) {
-	return create(ctx, func(c *ent.Client) (*bulksync.Result, error) {
+	return inTx(ctx, func(c *ent.Client) (*bulksync.Result, error) {
 		return bulksync.SyncAccounts(ctx, c, r.dialect, input, allOrNone != nil && *allOrNone)
 	})
 }
 
 // SyncPeople is the resolver for the syncPeople field.
 func (r *mutationResolver) SyncPeople(ctx context.Context, input []*bulksync.PersonInput, allOrNone *bool) (*bulksync.Result, error) {
-	return create(ctx, func(c *ent.Client) (*bulksync.Result, error) {
+	return inTx(ctx, func(c *ent.Client) (*bulksync.Result, error) {
 		return bulksync.SyncPeople(ctx, c, r.dialect, input, allOrNone != nil && *allOrNone)
 	})
 }
 
 // SyncBuyingContacts is the resolver for the syncBuyingContacts field.
 func (r *mutationResolver) SyncBuyingContacts(ctx context.Context, input []*bulksync.BuyingContactInput, allOrNone *bool) (*bulksync.Result, error) {
-	return create(ctx, func(c *ent.Client) (*bulksync.Result, error) {
+	return inTx(ctx, func(c *ent.Client) (*bulksync.Result, error) {
 		return bulksync.SyncBuyingContacts(ctx, c, r.dialect, input, allOrNone != nil && *allOrNone)
 	})
 }
 
 // SyncEndUsers is the resolver for the syncEndUsers field.
 func (r *mutationResolver) SyncEndUsers(ctx context.Context, input []*bulksync.EndUserInput, allOrNone *bool) (*bulksync.Result, error) {
-	return create(ctx, func(c *ent.Client) (*bulksync.Result, error) {
+	return inTx(ctx, func(c *ent.Client) (*bulksync.Result, error) {
 		return bulksync.SyncEndUsers(ctx, c, r.dialect, input, allOrNone != nil && *allOrNone)
 	})
 }
 
 // SyncContracts is the resolver for the syncContracts field.
 func (r *mutationResolver) SyncContracts(ctx context.Context, input []*bulksync.ContractInput, allOrNone *bool) (*bulksync.Result, error) {
-	return create(ctx, func(c *ent.Client) (*bulksync.Result, error) {
+	return inTx(ctx, func(c *ent.Client) (*bulksync.Result, error) {
 		return bulksync.SyncContracts(ctx, c, r.dialect, input, allOrNone != nil && *allOrNone)
 	})
 }
 
 // SyncInteractions is the resolver for the syncInteractions field.
 func (r *mutationResolver) SyncInteractions(ctx context.Context, input []*bulksync.InteractionInput, allOrNone *bool) (*bulksync.Result, error) {
-	return create(ctx, func(c *ent.Client) (*bulksync.Result, error) {
+	return inTx(ctx, func(c *ent.Client) (*bulksync.Result, error) {
 		return bulksync.SyncInteractions(ctx, c, r.dialect, input, allOrNone != nil && *allOrNone)
 	})
 }
 
 // SyncFeedback is the resolver for the syncFeedback field.
 func (r *mutationResolver) SyncFeedback(ctx context.Context, input []*bulksync.FeedbackInput, allOrNone *bool) (*bulksync.Result, error) {
-	return create(ctx, func(c *ent.Client) (*bulksync.Result, error) {
+	return inTx(ctx, func(c *ent.Client) (*bulksync.Result, error) {
 		return bulksync.SyncFeedback(ctx, c, r.dialect, input, allOrNone != nil && *allOrNone)
 	})
 }

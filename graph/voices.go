@@ -47,30 +47,47 @@ func leftOut(ctx context.Context, c *ent.Client, stages []account.Stage) (map[st
 	return out, nil
 }
 
-// rankedPage cuts a page out of a ranking. Cursors are positions in the ranking: a ranking is
-// computed afresh for every request, so a cursor means "after the nth", not "after this one".
-func rankedPage(total int, first *int, after *entgql.Cursor[string]) (from, to int, info *entgql.PageInfo[string], err error) {
+// pageSize is the size of the page asked for: first, or the server's default page size.
+func (r *Resolver) pageSize(first *int) int {
+	if first != nil {
+		return *first
+	}
+	return r.defaultPageSize
+}
+
+// rankedRange cuts a page of size out of a ranking of total items: positions from to to-1.
+// Cursors are positions in the ranking: a ranking is computed afresh for every request, so a
+// cursor means "after the nth", not "after this one".
+func rankedRange(total, size int, after *entgql.Cursor[string]) (from, to int, err error) {
 	if after != nil {
 		from, err = strconv.Atoi(after.ID)
 		if err != nil || from < 0 {
-			return 0, 0, nil, errs.InvalidCursor("after")
+			return 0, 0, errs.InvalidCursor("after")
 		}
 		from++
 	}
-	size := 20
-	if first != nil {
-		size = *first
-	}
 	from = min(from, total)
-	to = min(from+size, total)
-	info = &entgql.PageInfo[string]{HasNextPage: to < total, HasPreviousPage: from > 0}
-	if to > from {
-		start, end := rankCursor(from), rankCursor(to-1)
-		info.StartCursor, info.EndCursor = &start, &end
-	}
-	return from, to, info, nil
+	return from, min(from+size, total), nil
 }
 
 func rankCursor(position int) entgql.Cursor[string] {
 	return entgql.Cursor[string]{ID: strconv.Itoa(position)}
+}
+
+// connectionPage builds the edges and the page info of a page of n items of a hand-written
+// connection; edge makes the ith edge and returns its cursor.
+func connectionPage[E any](n int, edge func(i int) (E, entgql.Cursor[string]), hasNext, hasPrevious bool) ([]E, *entgql.PageInfo[string]) {
+	edges := make([]E, 0, n)
+	info := &entgql.PageInfo[string]{HasNextPage: hasNext, HasPreviousPage: hasPrevious}
+	for i := range n {
+		e, cursor := edge(i)
+		edges = append(edges, e)
+		if i == 0 {
+			info.StartCursor = &cursor
+		}
+		if i == n-1 {
+			info.EndCursor = &cursor
+		}
+	}
+	return edges, info
 }

@@ -39,10 +39,7 @@ func (r *accountResolver) Health(ctx context.Context, obj *ent.Account) (*health
 
 // Timeline is the resolver for the timeline field.
 func (r *accountResolver) Timeline(ctx context.Context, obj *ent.Account, first *int, after *entgql.Cursor[string], kinds []timeline.Kind) (*TimelineConnection, error) {
-	q := timeline.Query{AccountID: obj.ID, Kinds: kinds, First: 20}
-	if first != nil {
-		q.First = *first
-	}
+	q := timeline.Query{AccountID: obj.ID, Kinds: kinds, First: r.pageSize(first)}
 	if after != nil {
 		q.After = after.ID
 	}
@@ -50,14 +47,12 @@ func (r *accountResolver) Timeline(ctx context.Context, obj *ent.Account, first 
 	if err != nil {
 		return nil, err
 	}
-	conn := &TimelineConnection{TotalCount: page.TotalCount, PageInfo: &entgql.PageInfo[string]{HasNextPage: page.HasNextPage, HasPreviousPage: after != nil}}
-	for i := range page.Entries {
+	conn := &TimelineConnection{TotalCount: page.TotalCount}
+	conn.Edges, conn.PageInfo = connectionPage(len(page.Entries), func(i int) (*TimelineEdge, entgql.Cursor[string]) {
 		e := &page.Entries[i]
-		conn.Edges = append(conn.Edges, &TimelineEdge{Node: e, Cursor: entgql.Cursor[string]{ID: e.Cursor()}})
-	}
-	if n := len(conn.Edges); n > 0 {
-		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &conn.Edges[0].Cursor, &conn.Edges[n-1].Cursor
-	}
+		cursor := entgql.Cursor[string]{ID: e.Cursor()}
+		return &TimelineEdge{Node: e, Cursor: cursor}, cursor
+	}, page.HasNextPage, after != nil)
 	return conn, nil
 }
 
@@ -68,14 +63,14 @@ func (r *accountHealthResolver) Account(ctx context.Context, obj *health.Ranked)
 
 // AcknowledgeComplaint is the resolver for the acknowledgeComplaint field.
 func (r *mutationResolver) AcknowledgeComplaint(ctx context.Context, id string) (*ent.Feedback, error) {
-	return create(ctx, func(c *ent.Client) (*ent.Feedback, error) {
+	return inTx(ctx, func(c *ent.Client) (*ent.Feedback, error) {
 		return complaint(ctx, c, id, func(u *ent.FeedbackUpdateOne) { u.SetStatus(feedback.StatusACKNOWLEDGED) })
 	})
 }
 
 // ResolveComplaint is the resolver for the resolveComplaint field.
 func (r *mutationResolver) ResolveComplaint(ctx context.Context, id string, resolution string) (*ent.Feedback, error) {
-	return create(ctx, func(c *ent.Client) (*ent.Feedback, error) {
+	return inTx(ctx, func(c *ent.Client) (*ent.Feedback, error) {
 		return complaint(ctx, c, id, func(u *ent.FeedbackUpdateOne) { u.SetStatus(feedback.StatusRESOLVED).SetResolution(resolution) })
 	})
 }
@@ -114,14 +109,15 @@ func (r *queryResolver) PerceptionGaps(ctx context.Context, first *int, after *e
 		order = *orderBy
 	}
 	ranked := perception.RankGaps(voices, minimum, order)
-	from, to, info, err := rankedPage(len(ranked), first, after)
+	from, to, err := rankedRange(len(ranked), r.pageSize(first), after)
 	if err != nil {
 		return nil, err
 	}
-	conn := &PerceptionGapConnection{PageInfo: info, TotalCount: len(ranked), Edges: []*PerceptionGapEdge{}}
-	for i := from; i < to; i++ {
-		conn.Edges = append(conn.Edges, &PerceptionGapEdge{Node: &ranked[i], Cursor: rankCursor(i)})
-	}
+	conn := &PerceptionGapConnection{TotalCount: len(ranked)}
+	conn.Edges, conn.PageInfo = connectionPage(to-from, func(i int) (*PerceptionGapEdge, entgql.Cursor[string]) {
+		cursor := rankCursor(from + i)
+		return &PerceptionGapEdge{Node: &ranked[from+i], Cursor: cursor}, cursor
+	}, to < len(ranked), from > 0)
 	return conn, nil
 }
 
@@ -141,16 +137,17 @@ func (r *queryResolver) AtRiskAccounts(ctx context.Context, first *int, after *e
 		return nil, err
 	}
 	ranked = slices.DeleteFunc(ranked, func(s health.Standing) bool { return out[s.AccountID] })
-	from, to, info, err := rankedPage(len(ranked), first, after)
+	from, to, err := rankedRange(len(ranked), r.pageSize(first), after)
 	if err != nil {
 		return nil, err
 	}
-	conn := &AccountHealthConnection{PageInfo: info, TotalCount: len(ranked), Edges: []*AccountHealthEdge{}}
-	for i := from; i < to; i++ {
-		node := &health.Ranked{AccountID: ranked[i].AccountID, Health: health.Evaluate(ranked[i].Signals, r.weights)}
+	conn := &AccountHealthConnection{TotalCount: len(ranked)}
+	conn.Edges, conn.PageInfo = connectionPage(to-from, func(i int) (*AccountHealthEdge, entgql.Cursor[string]) {
+		s, cursor := ranked[from+i], rankCursor(from+i)
+		node := &health.Ranked{AccountID: s.AccountID, Health: health.Evaluate(s.Signals, r.weights)}
 		l.health.Prime(node.AccountID, node.Health)
-		conn.Edges = append(conn.Edges, &AccountHealthEdge{Node: node, Cursor: rankCursor(i)})
-	}
+		return &AccountHealthEdge{Node: node, Cursor: cursor}, cursor
+	}, to < len(ranked), from > 0)
 	return conn, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/privacy"
 	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/journal"
 	"github.com/stakegraph/stakegraph/internal/requestid"
 )
 
@@ -38,14 +39,14 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 // error as gqlgen presents it, nil outside the GraphQL executor.
 func (s *Server) explain(ctx context.Context, err error, out *gqlerror.Error) *errs.Error {
 	e := s.classify(ctx, err, out)
-	retried := noteDeadlock(ctx, err)
 	if (e.Kind != errs.Internal && e.Kind != errs.Unavailable) || !logsError(ctx) {
 		return e
 	}
 	id := requestid.FromContext(ctx)
 	switch {
-	case retried:
-		s.log.Info("the transaction lost a deadlock: the request runs again", "request_id", id, "error", err)
+	case journal.Retryable(err):
+		// The transaction runs again; when no attempt wins, transactional logs the ERROR.
+		s.log.Info("the transaction lost a lock conflict", "request_id", id, "error", err)
 	case e.Kind == errs.Internal:
 		s.log.Error("internal error", "request_id", id, "error", err)
 	default:

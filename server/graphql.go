@@ -23,7 +23,8 @@ import (
 // transactions for mutations, and error handling that never lets a stack trace or SQL reach
 // a client.
 func (s *Server) graphqlHandler() *handler.Server {
-	resolver := graph.NewResolver(s.client, graph.Options{HealthWeights: s.cfg.HealthWeights, Dialect: s.cfg.Dialect})
+	resolver := graph.NewResolver(s.client, graph.Options{HealthWeights: s.cfg.HealthWeights, Dialect: s.cfg.Dialect,
+		DefaultPageSize: s.cfg.DefaultPageSize})
 	srv := handler.New(resolver.Schema())
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(graphqlHTTP{})
@@ -43,8 +44,10 @@ func (s *Server) graphqlHandler() *handler.Server {
 		maxSelections: s.cfg.MaxSelections})
 	srv.Use(&operationLimits{maxPageSize: s.cfg.MaxPageSize, maxComplexity: s.cfg.MaxComplexity})
 	srv.Use(cursorCheck{})
-	srv.Use(transactional{client: s.client, log: s.log, present: s.presentError})
+	// The loaders are outside the transaction, which runs the operation again after a lost
+	// lock conflict: what they read is committed, and stays valid for the next attempt.
 	srv.AroundOperations(resolver.WithLoaders())
+	srv.Use(transactional{client: s.client, log: s.log, present: s.presentError, retried: s.metrics.retriedMutations})
 	srv.AroundResponses(s.countOperations)
 	srv.AroundResponses(capErrors)
 	srv.SetErrorPresenter(s.presentError)
@@ -56,10 +59,12 @@ func (s *Server) graphqlHandler() *handler.Server {
 	return srv
 }
 
-// maxErrors bounds a response's error list: a query that repeats one mistake thousands of
-// times gets the first few and a count, not a reply many times its own size.
+// maxErrors is the most errors a response lists before capErrors sums up the rest.
 const maxErrors = 20
 
+// capErrors bounds a response's error list: a query that repeats one mistake thousands of
+// times gets the first maxErrors and a count of the others, not a reply many times its own
+// size.
 func capErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
 	if resp == nil || len(resp.Errors) <= maxErrors {

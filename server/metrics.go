@@ -19,7 +19,7 @@ type metrics struct {
 	inFlight   prometheus.Gauge
 	operations *prometheus.CounterVec
 
-	deadlockRetries prometheus.Counter
+	retriedMutations prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -42,12 +42,12 @@ func newMetrics() *metrics {
 			Name: "stakegraph_graphql_operations_total",
 			Help: "GraphQL operations by type and outcome (ok, error).",
 		}, []string{"type", "outcome"}),
-		deadlockRetries: prometheus.NewCounter(prometheus.CounterOpts{
+		retriedMutations: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "stakegraph_deadlock_retries_total",
-			Help: "GraphQL requests run again because their transaction lost a deadlock.",
+			Help: "GraphQL mutations run again because their transaction lost a lock conflict (a deadlock, a Galera certification failure, a lock wait timeout).",
 		}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.inFlight, m.operations, m.deadlockRetries,
+	m.registry.MustRegister(m.requests, m.duration, m.inFlight, m.operations, m.retriedMutations,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

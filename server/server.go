@@ -134,7 +134,7 @@ func (s *Server) routesHandler() http.Handler {
 	mux := http.NewServeMux()
 	gql := s.graphqlHandler()
 	api := func(h http.Handler) http.Handler { return negotiated(s.available(s.authenticated(s.validText(h)))) }
-	mux.Handle("POST /graphql", api(s.retryDeadlocks(gql)))
+	mux.Handle("POST /graphql", api(gql))
 	mux.Handle("GET /graphql", api(gql))
 	mux.Handle("OPTIONS /graphql", gql)
 	mux.Handle("/graphql", negotiated(http.HandlerFunc(methodNotAllowed)))

@@ -2,10 +2,13 @@ package server
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -16,17 +19,19 @@ import (
 )
 
 // transactional runs every mutation operation in one journaled transaction: it commits when
-// every field succeeded and rolls back otherwise, so a refused input changes nothing.
+// every field succeeded and rolls back otherwise, so a refused input changes nothing. The
+// transaction is journal.Run's, which runs the whole operation again when it loses a lock
+// conflict; the client sees only the last attempt's answer.
 type transactional struct {
 	client  *ent.Client
 	log     *slog.Logger
 	present graphql.ErrorPresenterFunc
+	retried prometheus.Counter // operations run again after a lost lock conflict
 }
 
 var _ interface {
 	graphql.HandlerExtension
-	graphql.OperationContextMutator
-	graphql.ResponseInterceptor
+	graphql.OperationInterceptor
 } = transactional{}
 
 func (transactional) ExtensionName() string                   { return "StakegraphTransactional" }
@@ -36,75 +41,101 @@ func isMutation(oc *graphql.OperationContext) bool {
 	return oc != nil && oc.Operation != nil && oc.Operation.Operation == ast.Mutation
 }
 
-// MutateOperationContext runs a mutation's resolvers one at a time: they share a transaction.
-func (transactional) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if isMutation(oc) {
-		previous := oc.ResolverMiddleware
-		var mu sync.Mutex
-		oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (any, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			return previous(ctx, next)
-		}
-	}
-	return nil
-}
+// errRefused ends an attempt whose response holds errors: the transaction rolls back.
+var errRefused = errors.New("the mutation was refused")
 
-// InterceptResponse runs the mutation in a journaled transaction. With an Idempotency-Key, the
-// key is claimed in the same transaction before the mutation runs and stored with the response,
-// so a retry of the same request gets that response, and another request under the key a
-// CONFLICT.
-func (t transactional) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	if !graphql.HasOperationContext(ctx) || !isMutation(graphql.GetOperationContext(ctx)) {
+// InterceptOperation runs a mutation in a journaled transaction. With an Idempotency-Key, the
+// key is claimed in the same transaction before the mutation runs and stored with the
+// response, so a retry of the same request gets that response, and another request under the
+// key a CONFLICT. Each attempt executes the operation afresh (next), so the middleware inside
+// this one must keep nothing from one attempt to the next.
+func (t transactional) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	if !isMutation(oc) {
 		return next(ctx)
 	}
-	idem, err := idempotencyOf(ctx, graphql.GetOperationContext(ctx))
+	idem, err := idempotencyOf(ctx, oc)
 	if err != nil {
-		return t.refused(ctx, err)
+		return graphql.OneShot(t.refused(ctx, err))
 	}
 	if idem != nil {
 		if resp, done := t.replayed(ctx, idem); done {
-			return resp
+			return graphql.OneShot(resp)
 		}
 	}
-	txCtx, tx, err := journal.Begin(ctx, t.client)
-	if err != nil {
-		return t.failed(ctx, "opening a transaction", err)
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			_ = tx.Rollback()
-			panic(p)
-		}
-	}()
-	if idem != nil {
-		if err := idem.claim(txCtx, tx.Client()); err != nil {
-			_ = tx.Rollback()
-			if ent.IsConstraintError(err) { // a request with the same key committed meanwhile
-				if resp, done := t.replayed(ctx, idem); done {
-					return resp
-				}
+	resolve := oc.ResolverMiddleware
+	var resp *graphql.Response
+	var claimed bool
+	err = journal.Run(ctx, t.client, func(txCtx context.Context, tx *ent.Tx) error {
+		claimed, resp = false, nil
+		if idem != nil {
+			if err := idem.claim(txCtx, tx.Client()); err != nil {
+				return err
 			}
-			return t.failed(ctx, "claiming the idempotency key", err)
+			claimed = true
+		}
+		lost := oneAtATime(oc, resolve)
+		resp = next(txCtx)(txCtx)
+		if resp == nil { // the request ended before the operation ran
+			return errors.Join(errRefused, txCtx.Err())
+		}
+		if lost.err != nil {
+			return lost.err
+		}
+		if len(resp.Errors) > 0 {
+			return errRefused
+		}
+		if idem != nil {
+			if err := idem.remember(txCtx, tx.Client(), resp); err != nil {
+				return fmt.Errorf("storing the idempotent response: %w", err)
+			}
+		}
+		return nil
+	}, journal.OnRetry(func(attempt int, err error) {
+		t.retried.Inc()
+		t.log.Info("the transaction lost a lock conflict: the mutation runs again",
+			"request_id", requestid.FromContext(ctx), "attempt", attempt, "error", err)
+	}))
+	if journal.Retryable(err) {
+		t.log.Error("the transaction lost a lock conflict on its last attempt",
+			"request_id", requestid.FromContext(ctx), "attempts", journal.Attempts, "error", err)
+	}
+	switch {
+	case err == nil:
+		return graphql.OneShot(resp)
+	case resp != nil && len(resp.Errors) > 0:
+		return graphql.OneShot(&graphql.Response{Errors: resp.Errors, Extensions: resp.Extensions})
+	case idem != nil && !claimed && ent.IsConstraintError(err): // a request with the same key committed meanwhile
+		if resp, done := t.replayed(ctx, idem); done {
+			return graphql.OneShot(resp)
 		}
 	}
-	resp := next(txCtx)
-	if len(resp.Errors) > 0 {
-		if err := tx.Rollback(); err != nil {
-			t.log.Error("rolling back", "request_id", requestid.FromContext(ctx), "error", err)
+	return graphql.OneShot(t.failed(ctx, "running the mutation's transaction", err))
+}
+
+// lockLoss is the lost lock conflict that ended an attempt, if any.
+type lockLoss struct{ err error }
+
+// oneAtATime makes the operation's resolvers run one at a time, as they share a transaction,
+// and returns where the attempt records a lost lock conflict. After one, the database has
+// rolled the transaction back, and a later statement would commit on its own: the fields after
+// it are not run.
+func oneAtATime(oc *graphql.OperationContext, resolve func(context.Context, graphql.Resolver) (any, error)) *lockLoss {
+	lost := &lockLoss{}
+	var mu sync.Mutex
+	oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (any, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if lost.err != nil {
+			return nil, fmt.Errorf("not run: the transaction was rolled back: %w", lost.err)
 		}
-		return &graphql.Response{Errors: resp.Errors, Extensions: resp.Extensions}
-	}
-	if idem != nil {
-		if err := idem.remember(txCtx, tx.Client(), resp); err != nil {
-			_ = tx.Rollback()
-			return t.failed(ctx, "storing the idempotent response", err)
+		res, err := resolve(ctx, next)
+		if journal.Retryable(err) {
+			lost.err = err
 		}
+		return res, err
 	}
-	if err := tx.Commit(); err != nil {
-		return t.failed(ctx, "committing", err)
-	}
-	return resp
+	return lost
 }
 
 // replayed answers from a stored key, when there is one.

@@ -74,12 +74,42 @@ func Begin(ctx context.Context, client *ent.Client) (context.Context, *ent.Tx, e
 	return ent.NewContext(ent.NewTxContext(ctx, tx), tx.Client()), tx, nil
 }
 
-// Run runs fn in a journaled transaction and commits it, or rolls it back when fn fails.
-func Run(ctx context.Context, client *ent.Client, fn func(ctx context.Context, tx *ent.Tx) error) error {
+// Run runs fn in a journaled transaction and commits it, or rolls it back when fn fails. When
+// the transaction loses a lock conflict (Retryable: a deadlock, a Galera certification
+// failure, a lock wait timeout), in fn or at commit, Run rolls it back and runs fn again in a
+// new one, up to Attempts times in all, after a random pause that grows with each attempt. So
+// fn must do nothing that a rollback does not undo, or do it again harmlessly.
+func Run(ctx context.Context, client *ent.Client, fn func(ctx context.Context, tx *ent.Tx) error, opts ...RunOption) error {
+	var o runOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	for attempt := 1; ; attempt++ {
+		err := runOnce(ctx, client, fn)
+		if err == nil || !Retryable(err) || attempt == Attempts || ctx.Err() != nil {
+			return err
+		}
+		if o.onRetry != nil {
+			o.onRetry(attempt, err)
+		}
+		if perr := pause(ctx, attempt); perr != nil {
+			return err
+		}
+	}
+}
+
+// runOnce runs fn in one journaled transaction.
+func runOnce(ctx context.Context, client *ent.Client, fn func(ctx context.Context, tx *ent.Tx) error) error {
 	ctx, tx, err := Begin(ctx, client)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
 	if err := fn(ctx, tx); err != nil {
 		return errors.Join(err, tx.Rollback())
 	}
