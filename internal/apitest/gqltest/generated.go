@@ -1703,6 +1703,24 @@ var AllFeedbackKind = []FeedbackKind{
 	FeedbackKindPraise,
 }
 
+// Where a complaint stands: OPEN → ACKNOWLEDGED → RESOLVED, never back.
+type FeedbackStatus string
+
+const (
+	// Nobody has taken it up yet.
+	FeedbackStatusOpen FeedbackStatus = "OPEN"
+	// Someone has taken it up (acknowledgedBy, acknowledgedAt).
+	FeedbackStatusAcknowledged FeedbackStatus = "ACKNOWLEDGED"
+	// Dealt with (resolvedBy, resolvedAt, resolution).
+	FeedbackStatusResolved FeedbackStatus = "RESOLVED"
+)
+
+var AllFeedbackStatus = []FeedbackStatus{
+	FeedbackStatusOpen,
+	FeedbackStatusAcknowledged,
+	FeedbackStatusResolved,
+}
+
 // Who reached out.
 type InteractionDirection string
 
@@ -1828,6 +1846,607 @@ type LogInteractionResponse struct {
 // GetLogInteraction returns LogInteractionResponse.LogInteraction, and is useful for accessing the field via an interface.
 func (v *LogInteractionResponse) GetLogInteraction() LogInteractionLogInteraction {
 	return v.LogInteraction
+}
+
+// NestedAccount includes the GraphQL fields of Account requested by the fragment NestedAccount.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type NestedAccount struct {
+	// The company's name, 1 to 200 characters.
+	Name string `json:"name"`
+	// How much the account matters to the seller; STANDARD unless set.
+	Tier AccountTier `json:"tier"`
+	// Where the account stands on the customer ladder; PROSPECT unless set.
+	Stage AccountStage `json:"stage"`
+	// The key-account manager who owns the account; null when unassigned. A key-account manager's new accounts are their own and they cannot hand them on; managers assign within the teams they manage; admins and integrations assign anyone, and only they leave an account without an owner.
+	Owner *NestedAccountOwnerMember `json:"owner"`
+	// The people on the purchasing side: the voice of the purchaser.
+	BuyingContacts NestedAccountBuyingContactsBuyingContactConnection `json:"buyingContacts"`
+	// The people who use the product at the account: the voice of the end user.
+	EndUsers NestedAccountEndUsersEndUserConnection `json:"endUsers"`
+	// What the account signed.
+	Contracts NestedAccountContractsContractConnection `json:"contracts"`
+	// What the account's people said, in both voices.
+	Feedback NestedAccountFeedbackFeedbackConnection `json:"feedback"`
+}
+
+// GetName returns NestedAccount.Name, and is useful for accessing the field via an interface.
+func (v *NestedAccount) GetName() string { return v.Name }
+
+// GetTier returns NestedAccount.Tier, and is useful for accessing the field via an interface.
+func (v *NestedAccount) GetTier() AccountTier { return v.Tier }
+
+// GetStage returns NestedAccount.Stage, and is useful for accessing the field via an interface.
+func (v *NestedAccount) GetStage() AccountStage { return v.Stage }
+
+// GetOwner returns NestedAccount.Owner, and is useful for accessing the field via an interface.
+func (v *NestedAccount) GetOwner() *NestedAccountOwnerMember { return v.Owner }
+
+// GetBuyingContacts returns NestedAccount.BuyingContacts, and is useful for accessing the field via an interface.
+func (v *NestedAccount) GetBuyingContacts() NestedAccountBuyingContactsBuyingContactConnection {
+	return v.BuyingContacts
+}
+
+// GetEndUsers returns NestedAccount.EndUsers, and is useful for accessing the field via an interface.
+func (v *NestedAccount) GetEndUsers() NestedAccountEndUsersEndUserConnection { return v.EndUsers }
+
+// GetContracts returns NestedAccount.Contracts, and is useful for accessing the field via an interface.
+func (v *NestedAccount) GetContracts() NestedAccountContractsContractConnection { return v.Contracts }
+
+// GetFeedback returns NestedAccount.Feedback, and is useful for accessing the field via an interface.
+func (v *NestedAccount) GetFeedback() NestedAccountFeedbackFeedbackConnection { return v.Feedback }
+
+// NestedAccountBuyingContactsBuyingContactConnection includes the requested fields of the GraphQL type BuyingContactConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type NestedAccountBuyingContactsBuyingContactConnection struct {
+	// A list of edges.
+	Edges []*NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdge `json:"edges"`
+}
+
+// GetEdges returns NestedAccountBuyingContactsBuyingContactConnection.Edges, and is useful for accessing the field via an interface.
+func (v *NestedAccountBuyingContactsBuyingContactConnection) GetEdges() []*NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdge {
+	return v.Edges
+}
+
+// NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdge includes the requested fields of the GraphQL type BuyingContactEdge.
+// The GraphQL type's documentation follows.
+//
+// An edge in a connection.
+type NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdge struct {
+	// The item at the end of the edge.
+	Node *NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdgeNodeBuyingContact `json:"node"`
+}
+
+// GetNode returns NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdge.Node, and is useful for accessing the field via an interface.
+func (v *NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdge) GetNode() *NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdgeNodeBuyingContact {
+	return v.Node
+}
+
+// NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdgeNodeBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
+type NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdgeNodeBuyingContact struct {
+	// The parts the person plays in purchasing, each once.
+	Roles []BuyingRole `json:"roles"`
+	// Whether this is the account's main purchasing contact. An account has at most one: marking a contact primary makes the previous one not.
+	Primary bool `json:"primary"`
+	// The person; it never changes.
+	Person NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdgeNodeBuyingContactPerson `json:"person"`
+}
+
+// GetRoles returns NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdgeNodeBuyingContact.Roles, and is useful for accessing the field via an interface.
+func (v *NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdgeNodeBuyingContact) GetRoles() []BuyingRole {
+	return v.Roles
+}
+
+// GetPrimary returns NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdgeNodeBuyingContact.Primary, and is useful for accessing the field via an interface.
+func (v *NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdgeNodeBuyingContact) GetPrimary() bool {
+	return v.Primary
+}
+
+// GetPerson returns NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdgeNodeBuyingContact.Person, and is useful for accessing the field via an interface.
+func (v *NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdgeNodeBuyingContact) GetPerson() NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdgeNodeBuyingContactPerson {
+	return v.Person
+}
+
+// NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdgeNodeBuyingContactPerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdgeNodeBuyingContactPerson struct {
+	// The person's name, 1 to 200 characters.
+	Name string `json:"name"`
+	// The person's email address, unique in the tenant; stored trimmed and in lower case.
+	Email string `json:"email"`
+}
+
+// GetName returns NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdgeNodeBuyingContactPerson.Name, and is useful for accessing the field via an interface.
+func (v *NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdgeNodeBuyingContactPerson) GetName() string {
+	return v.Name
+}
+
+// GetEmail returns NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdgeNodeBuyingContactPerson.Email, and is useful for accessing the field via an interface.
+func (v *NestedAccountBuyingContactsBuyingContactConnectionEdgesBuyingContactEdgeNodeBuyingContactPerson) GetEmail() string {
+	return v.Email
+}
+
+// NestedAccountContractsContractConnection includes the requested fields of the GraphQL type ContractConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type NestedAccountContractsContractConnection struct {
+	// A list of edges.
+	Edges []*NestedAccountContractsContractConnectionEdgesContractEdge `json:"edges"`
+}
+
+// GetEdges returns NestedAccountContractsContractConnection.Edges, and is useful for accessing the field via an interface.
+func (v *NestedAccountContractsContractConnection) GetEdges() []*NestedAccountContractsContractConnectionEdgesContractEdge {
+	return v.Edges
+}
+
+// NestedAccountContractsContractConnectionEdgesContractEdge includes the requested fields of the GraphQL type ContractEdge.
+// The GraphQL type's documentation follows.
+//
+// An edge in a connection.
+type NestedAccountContractsContractConnectionEdgesContractEdge struct {
+	// The item at the end of the edge.
+	Node *NestedAccountContractsContractConnectionEdgesContractEdgeNodeContract `json:"node"`
+}
+
+// GetNode returns NestedAccountContractsContractConnectionEdgesContractEdge.Node, and is useful for accessing the field via an interface.
+func (v *NestedAccountContractsContractConnectionEdgesContractEdge) GetNode() *NestedAccountContractsContractConnectionEdgesContractEdgeNodeContract {
+	return v.Node
+}
+
+// NestedAccountContractsContractConnectionEdgesContractEdgeNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type NestedAccountContractsContractConnectionEdgesContractEdgeNodeContract struct {
+	// The contract number, unique in the tenant, up to 64 characters.
+	Number string `json:"number"`
+	// Where the contract stands; DRAFT unless set.
+	Status ContractStatus `json:"status"`
+	// When the term ends; after startDate.
+	EndDate time.Time `json:"endDate"`
+	// Whole days (24 hours) from now to the end date, rounded down; negative once it has passed.
+	DaysToRenewal int `json:"daysToRenewal"`
+	// Active licensed end users of the account over the contract's seats (1.0 = every seat
+	// used); null when the contract has no seats.
+	SeatUtilisation *float64 `json:"seatUtilisation"`
+	// The buying contact who signed, one of the same account's; null when unknown.
+	SignedBy *NestedAccountContractsContractConnectionEdgesContractEdgeNodeContractSignedByBuyingContact `json:"signedBy"`
+}
+
+// GetNumber returns NestedAccountContractsContractConnectionEdgesContractEdgeNodeContract.Number, and is useful for accessing the field via an interface.
+func (v *NestedAccountContractsContractConnectionEdgesContractEdgeNodeContract) GetNumber() string {
+	return v.Number
+}
+
+// GetStatus returns NestedAccountContractsContractConnectionEdgesContractEdgeNodeContract.Status, and is useful for accessing the field via an interface.
+func (v *NestedAccountContractsContractConnectionEdgesContractEdgeNodeContract) GetStatus() ContractStatus {
+	return v.Status
+}
+
+// GetEndDate returns NestedAccountContractsContractConnectionEdgesContractEdgeNodeContract.EndDate, and is useful for accessing the field via an interface.
+func (v *NestedAccountContractsContractConnectionEdgesContractEdgeNodeContract) GetEndDate() time.Time {
+	return v.EndDate
+}
+
+// GetDaysToRenewal returns NestedAccountContractsContractConnectionEdgesContractEdgeNodeContract.DaysToRenewal, and is useful for accessing the field via an interface.
+func (v *NestedAccountContractsContractConnectionEdgesContractEdgeNodeContract) GetDaysToRenewal() int {
+	return v.DaysToRenewal
+}
+
+// GetSeatUtilisation returns NestedAccountContractsContractConnectionEdgesContractEdgeNodeContract.SeatUtilisation, and is useful for accessing the field via an interface.
+func (v *NestedAccountContractsContractConnectionEdgesContractEdgeNodeContract) GetSeatUtilisation() *float64 {
+	return v.SeatUtilisation
+}
+
+// GetSignedBy returns NestedAccountContractsContractConnectionEdgesContractEdgeNodeContract.SignedBy, and is useful for accessing the field via an interface.
+func (v *NestedAccountContractsContractConnectionEdgesContractEdgeNodeContract) GetSignedBy() *NestedAccountContractsContractConnectionEdgesContractEdgeNodeContractSignedByBuyingContact {
+	return v.SignedBy
+}
+
+// NestedAccountContractsContractConnectionEdgesContractEdgeNodeContractSignedByBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
+type NestedAccountContractsContractConnectionEdgesContractEdgeNodeContractSignedByBuyingContact struct {
+	// The person; it never changes.
+	Person NestedAccountContractsContractConnectionEdgesContractEdgeNodeContractSignedByBuyingContactPerson `json:"person"`
+}
+
+// GetPerson returns NestedAccountContractsContractConnectionEdgesContractEdgeNodeContractSignedByBuyingContact.Person, and is useful for accessing the field via an interface.
+func (v *NestedAccountContractsContractConnectionEdgesContractEdgeNodeContractSignedByBuyingContact) GetPerson() NestedAccountContractsContractConnectionEdgesContractEdgeNodeContractSignedByBuyingContactPerson {
+	return v.Person
+}
+
+// NestedAccountContractsContractConnectionEdgesContractEdgeNodeContractSignedByBuyingContactPerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type NestedAccountContractsContractConnectionEdgesContractEdgeNodeContractSignedByBuyingContactPerson struct {
+	// The person's email address, unique in the tenant; stored trimmed and in lower case.
+	Email string `json:"email"`
+}
+
+// GetEmail returns NestedAccountContractsContractConnectionEdgesContractEdgeNodeContractSignedByBuyingContactPerson.Email, and is useful for accessing the field via an interface.
+func (v *NestedAccountContractsContractConnectionEdgesContractEdgeNodeContractSignedByBuyingContactPerson) GetEmail() string {
+	return v.Email
+}
+
+// NestedAccountEndUsersEndUserConnection includes the requested fields of the GraphQL type EndUserConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type NestedAccountEndUsersEndUserConnection struct {
+	// Identifies the total count of items in the connection.
+	TotalCount int `json:"totalCount"`
+	// A list of edges.
+	Edges []*NestedAccountEndUsersEndUserConnectionEdgesEndUserEdge `json:"edges"`
+}
+
+// GetTotalCount returns NestedAccountEndUsersEndUserConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *NestedAccountEndUsersEndUserConnection) GetTotalCount() int { return v.TotalCount }
+
+// GetEdges returns NestedAccountEndUsersEndUserConnection.Edges, and is useful for accessing the field via an interface.
+func (v *NestedAccountEndUsersEndUserConnection) GetEdges() []*NestedAccountEndUsersEndUserConnectionEdgesEndUserEdge {
+	return v.Edges
+}
+
+// NestedAccountEndUsersEndUserConnectionEdgesEndUserEdge includes the requested fields of the GraphQL type EndUserEdge.
+// The GraphQL type's documentation follows.
+//
+// An edge in a connection.
+type NestedAccountEndUsersEndUserConnectionEdgesEndUserEdge struct {
+	// The item at the end of the edge.
+	Node *NestedAccountEndUsersEndUserConnectionEdgesEndUserEdgeNodeEndUser `json:"node"`
+}
+
+// GetNode returns NestedAccountEndUsersEndUserConnectionEdgesEndUserEdge.Node, and is useful for accessing the field via an interface.
+func (v *NestedAccountEndUsersEndUserConnectionEdgesEndUserEdge) GetNode() *NestedAccountEndUsersEndUserConnectionEdgesEndUserEdgeNodeEndUser {
+	return v.Node
+}
+
+// NestedAccountEndUsersEndUserConnectionEdgesEndUserEdgeNodeEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type NestedAccountEndUsersEndUserConnectionEdgesEndUserEdgeNodeEndUser struct {
+	// The department they work in, up to 200 characters.
+	Department *string `json:"department"`
+	// The person; it never changes.
+	Person NestedAccountEndUsersEndUserConnectionEdgesEndUserEdgeNodeEndUserPerson `json:"person"`
+}
+
+// GetDepartment returns NestedAccountEndUsersEndUserConnectionEdgesEndUserEdgeNodeEndUser.Department, and is useful for accessing the field via an interface.
+func (v *NestedAccountEndUsersEndUserConnectionEdgesEndUserEdgeNodeEndUser) GetDepartment() *string {
+	return v.Department
+}
+
+// GetPerson returns NestedAccountEndUsersEndUserConnectionEdgesEndUserEdgeNodeEndUser.Person, and is useful for accessing the field via an interface.
+func (v *NestedAccountEndUsersEndUserConnectionEdgesEndUserEdgeNodeEndUser) GetPerson() NestedAccountEndUsersEndUserConnectionEdgesEndUserEdgeNodeEndUserPerson {
+	return v.Person
+}
+
+// NestedAccountEndUsersEndUserConnectionEdgesEndUserEdgeNodeEndUserPerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type NestedAccountEndUsersEndUserConnectionEdgesEndUserEdgeNodeEndUserPerson struct {
+	// The person's name, 1 to 200 characters.
+	Name string `json:"name"`
+}
+
+// GetName returns NestedAccountEndUsersEndUserConnectionEdgesEndUserEdgeNodeEndUserPerson.Name, and is useful for accessing the field via an interface.
+func (v *NestedAccountEndUsersEndUserConnectionEdgesEndUserEdgeNodeEndUserPerson) GetName() string {
+	return v.Name
+}
+
+// NestedAccountFeedbackFeedbackConnection includes the requested fields of the GraphQL type FeedbackConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type NestedAccountFeedbackFeedbackConnection struct {
+	// A list of edges.
+	Edges []*NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdge `json:"edges"`
+}
+
+// GetEdges returns NestedAccountFeedbackFeedbackConnection.Edges, and is useful for accessing the field via an interface.
+func (v *NestedAccountFeedbackFeedbackConnection) GetEdges() []*NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdge {
+	return v.Edges
+}
+
+// NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdge includes the requested fields of the GraphQL type FeedbackEdge.
+// The GraphQL type's documentation follows.
+//
+// An edge in a connection.
+type NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdge struct {
+	// The item at the end of the edge.
+	Node *NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback `json:"node"`
+}
+
+// GetNode returns NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdge.Node, and is useful for accessing the field via an interface.
+func (v *NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdge) GetNode() *NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback {
+	return v.Node
+}
+
+// NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback struct {
+	// What sort of feedback it is: it decides whether there is a score and a status.
+	Kind FeedbackKind `json:"kind"`
+	// The score: 0 to 10 for NPS, 1 to 5 for CSAT; required for those kinds, refused for the others.
+	Score *int `json:"score"`
+	// The voice it was given in: PURCHASER when the author is a buying contact of the account, END_USER when an end user.
+	Persona Persona `json:"persona"`
+	// What was said, up to 20,000 characters.
+	Body *string `json:"body"`
+	// The person who gave it: a buying contact or an end user of the account; it never changes.
+	Author NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedbackAuthorPerson `json:"author"`
+}
+
+// GetKind returns NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback.Kind, and is useful for accessing the field via an interface.
+func (v *NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback) GetKind() FeedbackKind {
+	return v.Kind
+}
+
+// GetScore returns NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback.Score, and is useful for accessing the field via an interface.
+func (v *NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback) GetScore() *int {
+	return v.Score
+}
+
+// GetPersona returns NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback.Persona, and is useful for accessing the field via an interface.
+func (v *NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback) GetPersona() Persona {
+	return v.Persona
+}
+
+// GetBody returns NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback.Body, and is useful for accessing the field via an interface.
+func (v *NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback) GetBody() *string {
+	return v.Body
+}
+
+// GetAuthor returns NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback.Author, and is useful for accessing the field via an interface.
+func (v *NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback) GetAuthor() NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedbackAuthorPerson {
+	return v.Author
+}
+
+// NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedbackAuthorPerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedbackAuthorPerson struct {
+	// The person's name, 1 to 200 characters.
+	Name string `json:"name"`
+}
+
+// GetName returns NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedbackAuthorPerson.Name, and is useful for accessing the field via an interface.
+func (v *NestedAccountFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedbackAuthorPerson) GetName() string {
+	return v.Name
+}
+
+// NestedAccountOwnerMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type NestedAccountOwnerMember struct {
+	// The member's name, from their token.
+	Name *string `json:"name"`
+}
+
+// GetName returns NestedAccountOwnerMember.Name, and is useful for accessing the field via an interface.
+func (v *NestedAccountOwnerMember) GetName() *string { return v.Name }
+
+// NestedAccountPageAccountsAccountConnection includes the requested fields of the GraphQL type AccountConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type NestedAccountPageAccountsAccountConnection struct {
+	// Identifies the total count of items in the connection.
+	TotalCount int `json:"totalCount"`
+	// A list of edges.
+	Edges []*NestedAccountPageAccountsAccountConnectionEdgesAccountEdge `json:"edges"`
+}
+
+// GetTotalCount returns NestedAccountPageAccountsAccountConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *NestedAccountPageAccountsAccountConnection) GetTotalCount() int { return v.TotalCount }
+
+// GetEdges returns NestedAccountPageAccountsAccountConnection.Edges, and is useful for accessing the field via an interface.
+func (v *NestedAccountPageAccountsAccountConnection) GetEdges() []*NestedAccountPageAccountsAccountConnectionEdgesAccountEdge {
+	return v.Edges
+}
+
+// NestedAccountPageAccountsAccountConnectionEdgesAccountEdge includes the requested fields of the GraphQL type AccountEdge.
+// The GraphQL type's documentation follows.
+//
+// An edge in a connection.
+type NestedAccountPageAccountsAccountConnectionEdgesAccountEdge struct {
+	// The item at the end of the edge.
+	Node *NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount `json:"node"`
+}
+
+// GetNode returns NestedAccountPageAccountsAccountConnectionEdgesAccountEdge.Node, and is useful for accessing the field via an interface.
+func (v *NestedAccountPageAccountsAccountConnectionEdgesAccountEdge) GetNode() *NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount {
+	return v.Node
+}
+
+// NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount struct {
+	NestedAccount `json:"-"`
+	// The account's health score, its factors and the reasons.
+	Health NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccountHealth `json:"health"`
+	// Both voices side by side over a window: by default the 12 months before until (default now).
+	Perception NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccountPerception `json:"perception"`
+}
+
+// GetHealth returns NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount.Health, and is useful for accessing the field via an interface.
+func (v *NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount) GetHealth() NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccountHealth {
+	return v.Health
+}
+
+// GetPerception returns NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount.Perception, and is useful for accessing the field via an interface.
+func (v *NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount) GetPerception() NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccountPerception {
+	return v.Perception
+}
+
+// GetName returns NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount.Name, and is useful for accessing the field via an interface.
+func (v *NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount) GetName() string {
+	return v.NestedAccount.Name
+}
+
+// GetTier returns NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount.Tier, and is useful for accessing the field via an interface.
+func (v *NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount) GetTier() AccountTier {
+	return v.NestedAccount.Tier
+}
+
+// GetStage returns NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount.Stage, and is useful for accessing the field via an interface.
+func (v *NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount) GetStage() AccountStage {
+	return v.NestedAccount.Stage
+}
+
+// GetOwner returns NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount.Owner, and is useful for accessing the field via an interface.
+func (v *NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount) GetOwner() *NestedAccountOwnerMember {
+	return v.NestedAccount.Owner
+}
+
+// GetBuyingContacts returns NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount.BuyingContacts, and is useful for accessing the field via an interface.
+func (v *NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount) GetBuyingContacts() NestedAccountBuyingContactsBuyingContactConnection {
+	return v.NestedAccount.BuyingContacts
+}
+
+// GetEndUsers returns NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount.EndUsers, and is useful for accessing the field via an interface.
+func (v *NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount) GetEndUsers() NestedAccountEndUsersEndUserConnection {
+	return v.NestedAccount.EndUsers
+}
+
+// GetContracts returns NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount.Contracts, and is useful for accessing the field via an interface.
+func (v *NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount) GetContracts() NestedAccountContractsContractConnection {
+	return v.NestedAccount.Contracts
+}
+
+// GetFeedback returns NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount.Feedback, and is useful for accessing the field via an interface.
+func (v *NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount) GetFeedback() NestedAccountFeedbackFeedbackConnection {
+	return v.NestedAccount.Feedback
+}
+
+func (v *NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.NestedAccount)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalNestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount struct {
+	Health NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccountHealth `json:"health"`
+
+	Perception NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccountPerception `json:"perception"`
+
+	Name string `json:"name"`
+
+	Tier AccountTier `json:"tier"`
+
+	Stage AccountStage `json:"stage"`
+
+	Owner *NestedAccountOwnerMember `json:"owner"`
+
+	BuyingContacts NestedAccountBuyingContactsBuyingContactConnection `json:"buyingContacts"`
+
+	EndUsers NestedAccountEndUsersEndUserConnection `json:"endUsers"`
+
+	Contracts NestedAccountContractsContractConnection `json:"contracts"`
+
+	Feedback NestedAccountFeedbackFeedbackConnection `json:"feedback"`
+}
+
+func (v *NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount) __premarshalJSON() (*__premarshalNestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount, error) {
+	var retval __premarshalNestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccount
+
+	retval.Health = v.Health
+	retval.Perception = v.Perception
+	retval.Name = v.NestedAccount.Name
+	retval.Tier = v.NestedAccount.Tier
+	retval.Stage = v.NestedAccount.Stage
+	retval.Owner = v.NestedAccount.Owner
+	retval.BuyingContacts = v.NestedAccount.BuyingContacts
+	retval.EndUsers = v.NestedAccount.EndUsers
+	retval.Contracts = v.NestedAccount.Contracts
+	retval.Feedback = v.NestedAccount.Feedback
+	return &retval, nil
+}
+
+// NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccountHealth includes the requested fields of the GraphQL type AccountHealth.
+// The GraphQL type's documentation follows.
+//
+// An account's health: a 0–100 score from transparent factors.
+type NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccountHealth struct {
+	// The score, from 0 to 100: the sum of the factors' contributions.
+	Score float64 `json:"score"`
+}
+
+// GetScore returns NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccountHealth.Score, and is useful for accessing the field via an interface.
+func (v *NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccountHealth) GetScore() float64 {
+	return v.Score
+}
+
+// NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccountPerception includes the requested fields of the GraphQL type Perception.
+// The GraphQL type's documentation follows.
+//
+// The voice of the purchaser and the voice of the end user side by side.
+type NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccountPerception struct {
+	// Purchaser NPS − end-user NPS; null when either persona has no NPS response.
+	NpsGap *float64 `json:"npsGap"`
+}
+
+// GetNpsGap returns NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccountPerception.NpsGap, and is useful for accessing the field via an interface.
+func (v *NestedAccountPageAccountsAccountConnectionEdgesAccountEdgeNodeAccountPerception) GetNpsGap() *float64 {
+	return v.NpsGap
+}
+
+// NestedAccountPageResponse is returned by NestedAccountPage on success.
+type NestedAccountPageResponse struct {
+	// The accounts the caller may see: every account of the tenant for ADMIN, ANALYST and INTEGRATION; for a MANAGER those owned by themselves or by members of the teams they manage; for a KEY_ACCOUNT_MANAGER their own.
+	Accounts NestedAccountPageAccountsAccountConnection `json:"accounts"`
+}
+
+// GetAccounts returns NestedAccountPageResponse.Accounts, and is useful for accessing the field via an interface.
+func (v *NestedAccountPageResponse) GetAccounts() NestedAccountPageAccountsAccountConnection {
+	return v.Accounts
 }
 
 // PeopleCountPeoplePersonConnection includes the requested fields of the GraphQL type PersonConnection.
@@ -2107,6 +2726,885 @@ func (v *SessionFeedbackInput) GetBody() *string { return v.Body }
 // GetTopics returns SessionFeedbackInput.Topics, and is useful for accessing the field via an interface.
 func (v *SessionFeedbackInput) GetTopics() []string { return v.Topics }
 
+// An account as the integrator's system knows it. Fields left out keep their stored values.
+type SyncAccountInput struct {
+	// The account's id in the integrator's system: an item updates the account with the same external id.
+	ExternalID string `json:"externalID"`
+	// The company's name, 1 to 200 characters.
+	Name string `json:"name"`
+	// The company's internet domain, e.g. example.com.
+	Domain *string `json:"domain"`
+	// The company's industry, up to 100 characters.
+	Industry *string `json:"industry"`
+	// The company's region, up to 100 characters.
+	Region *string `json:"region"`
+	// The company's headcount band.
+	Size *AccountSize `json:"size"`
+	// How much the account matters to the seller; STANDARD for a new account when omitted.
+	Tier *AccountTier `json:"tier"`
+	// Where the account stands on the customer ladder; PROSPECT for a new account when omitted.
+	Stage *AccountStage `json:"stage"`
+	// The id of the member who owns the account.
+	OwnerID *string `json:"ownerID"`
+	// The parent's external id; it may name an account of the same batch.
+	ParentExternalID *string `json:"parentExternalID"`
+}
+
+// GetExternalID returns SyncAccountInput.ExternalID, and is useful for accessing the field via an interface.
+func (v *SyncAccountInput) GetExternalID() string { return v.ExternalID }
+
+// GetName returns SyncAccountInput.Name, and is useful for accessing the field via an interface.
+func (v *SyncAccountInput) GetName() string { return v.Name }
+
+// GetDomain returns SyncAccountInput.Domain, and is useful for accessing the field via an interface.
+func (v *SyncAccountInput) GetDomain() *string { return v.Domain }
+
+// GetIndustry returns SyncAccountInput.Industry, and is useful for accessing the field via an interface.
+func (v *SyncAccountInput) GetIndustry() *string { return v.Industry }
+
+// GetRegion returns SyncAccountInput.Region, and is useful for accessing the field via an interface.
+func (v *SyncAccountInput) GetRegion() *string { return v.Region }
+
+// GetSize returns SyncAccountInput.Size, and is useful for accessing the field via an interface.
+func (v *SyncAccountInput) GetSize() *AccountSize { return v.Size }
+
+// GetTier returns SyncAccountInput.Tier, and is useful for accessing the field via an interface.
+func (v *SyncAccountInput) GetTier() *AccountTier { return v.Tier }
+
+// GetStage returns SyncAccountInput.Stage, and is useful for accessing the field via an interface.
+func (v *SyncAccountInput) GetStage() *AccountStage { return v.Stage }
+
+// GetOwnerID returns SyncAccountInput.OwnerID, and is useful for accessing the field via an interface.
+func (v *SyncAccountInput) GetOwnerID() *string { return v.OwnerID }
+
+// GetParentExternalID returns SyncAccountInput.ParentExternalID, and is useful for accessing the field via an interface.
+func (v *SyncAccountInput) GetParentExternalID() *string { return v.ParentExternalID }
+
+// SyncAccountsResponse is returned by SyncAccounts on success.
+type SyncAccountsResponse struct {
+	// Upserts up to 1,000 accounts by external id; ADMIN and INTEGRATION only, like every sync. By default the valid items commit and the invalid ones are reported; with allOrNone, any invalid item refuses the batch.
+	SyncAccounts SyncAccountsSyncAccountsSyncPayload `json:"syncAccounts"`
+}
+
+// GetSyncAccounts returns SyncAccountsResponse.SyncAccounts, and is useful for accessing the field via an interface.
+func (v *SyncAccountsResponse) GetSyncAccounts() SyncAccountsSyncAccountsSyncPayload {
+	return v.SyncAccounts
+}
+
+// SyncAccountsSyncAccountsSyncPayload includes the requested fields of the GraphQL type SyncPayload.
+// The GraphQL type's documentation follows.
+//
+// What a sync call did, in all and item by item.
+type SyncAccountsSyncAccountsSyncPayload struct {
+	SyncOutcome `json:"-"`
+}
+
+// GetCommitted returns SyncAccountsSyncAccountsSyncPayload.Committed, and is useful for accessing the field via an interface.
+func (v *SyncAccountsSyncAccountsSyncPayload) GetCommitted() bool { return v.SyncOutcome.Committed }
+
+// GetFailed returns SyncAccountsSyncAccountsSyncPayload.Failed, and is useful for accessing the field via an interface.
+func (v *SyncAccountsSyncAccountsSyncPayload) GetFailed() int { return v.SyncOutcome.Failed }
+
+// GetItems returns SyncAccountsSyncAccountsSyncPayload.Items, and is useful for accessing the field via an interface.
+func (v *SyncAccountsSyncAccountsSyncPayload) GetItems() []SyncOutcomeItemsSyncItemResult {
+	return v.SyncOutcome.Items
+}
+
+func (v *SyncAccountsSyncAccountsSyncPayload) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*SyncAccountsSyncAccountsSyncPayload
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.SyncAccountsSyncAccountsSyncPayload = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.SyncOutcome)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalSyncAccountsSyncAccountsSyncPayload struct {
+	Committed bool `json:"committed"`
+
+	Failed int `json:"failed"`
+
+	Items []SyncOutcomeItemsSyncItemResult `json:"items"`
+}
+
+func (v *SyncAccountsSyncAccountsSyncPayload) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *SyncAccountsSyncAccountsSyncPayload) __premarshalJSON() (*__premarshalSyncAccountsSyncAccountsSyncPayload, error) {
+	var retval __premarshalSyncAccountsSyncAccountsSyncPayload
+
+	retval.Committed = v.SyncOutcome.Committed
+	retval.Failed = v.SyncOutcome.Failed
+	retval.Items = v.SyncOutcome.Items
+	return &retval, nil
+}
+
+// A buying contact; the person is named by exactly one of personExternalID and personEmail.
+type SyncBuyingContactInput struct {
+	// The contact's id in the integrator's system; an item without a match adopts the contact of the same account and person.
+	ExternalID string `json:"externalID"`
+	// The external id of the account the person buys for; it cannot change.
+	AccountExternalID string `json:"accountExternalID"`
+	// The person's external id.
+	PersonExternalID *string `json:"personExternalID"`
+	// The person's email.
+	PersonEmail *string `json:"personEmail"`
+	// The parts the person plays in purchasing.
+	Roles []BuyingRole `json:"roles"`
+	// Whether this is the account's main purchasing contact.
+	Primary *bool `json:"primary"`
+	// How much sway the person has over the purchase.
+	Influence *BuyingContactInfluence `json:"influence"`
+	// When the person took this part.
+	Since *time.Time `json:"since"`
+	// When the person gave this part up; not before since.
+	Until *time.Time `json:"until"`
+}
+
+// GetExternalID returns SyncBuyingContactInput.ExternalID, and is useful for accessing the field via an interface.
+func (v *SyncBuyingContactInput) GetExternalID() string { return v.ExternalID }
+
+// GetAccountExternalID returns SyncBuyingContactInput.AccountExternalID, and is useful for accessing the field via an interface.
+func (v *SyncBuyingContactInput) GetAccountExternalID() string { return v.AccountExternalID }
+
+// GetPersonExternalID returns SyncBuyingContactInput.PersonExternalID, and is useful for accessing the field via an interface.
+func (v *SyncBuyingContactInput) GetPersonExternalID() *string { return v.PersonExternalID }
+
+// GetPersonEmail returns SyncBuyingContactInput.PersonEmail, and is useful for accessing the field via an interface.
+func (v *SyncBuyingContactInput) GetPersonEmail() *string { return v.PersonEmail }
+
+// GetRoles returns SyncBuyingContactInput.Roles, and is useful for accessing the field via an interface.
+func (v *SyncBuyingContactInput) GetRoles() []BuyingRole { return v.Roles }
+
+// GetPrimary returns SyncBuyingContactInput.Primary, and is useful for accessing the field via an interface.
+func (v *SyncBuyingContactInput) GetPrimary() *bool { return v.Primary }
+
+// GetInfluence returns SyncBuyingContactInput.Influence, and is useful for accessing the field via an interface.
+func (v *SyncBuyingContactInput) GetInfluence() *BuyingContactInfluence { return v.Influence }
+
+// GetSince returns SyncBuyingContactInput.Since, and is useful for accessing the field via an interface.
+func (v *SyncBuyingContactInput) GetSince() *time.Time { return v.Since }
+
+// GetUntil returns SyncBuyingContactInput.Until, and is useful for accessing the field via an interface.
+func (v *SyncBuyingContactInput) GetUntil() *time.Time { return v.Until }
+
+// SyncBuyingContactsResponse is returned by SyncBuyingContacts on success.
+type SyncBuyingContactsResponse struct {
+	// Upserts up to 1,000 buying contacts by external id.
+	SyncBuyingContacts SyncBuyingContactsSyncBuyingContactsSyncPayload `json:"syncBuyingContacts"`
+}
+
+// GetSyncBuyingContacts returns SyncBuyingContactsResponse.SyncBuyingContacts, and is useful for accessing the field via an interface.
+func (v *SyncBuyingContactsResponse) GetSyncBuyingContacts() SyncBuyingContactsSyncBuyingContactsSyncPayload {
+	return v.SyncBuyingContacts
+}
+
+// SyncBuyingContactsSyncBuyingContactsSyncPayload includes the requested fields of the GraphQL type SyncPayload.
+// The GraphQL type's documentation follows.
+//
+// What a sync call did, in all and item by item.
+type SyncBuyingContactsSyncBuyingContactsSyncPayload struct {
+	SyncOutcome `json:"-"`
+}
+
+// GetCommitted returns SyncBuyingContactsSyncBuyingContactsSyncPayload.Committed, and is useful for accessing the field via an interface.
+func (v *SyncBuyingContactsSyncBuyingContactsSyncPayload) GetCommitted() bool {
+	return v.SyncOutcome.Committed
+}
+
+// GetFailed returns SyncBuyingContactsSyncBuyingContactsSyncPayload.Failed, and is useful for accessing the field via an interface.
+func (v *SyncBuyingContactsSyncBuyingContactsSyncPayload) GetFailed() int {
+	return v.SyncOutcome.Failed
+}
+
+// GetItems returns SyncBuyingContactsSyncBuyingContactsSyncPayload.Items, and is useful for accessing the field via an interface.
+func (v *SyncBuyingContactsSyncBuyingContactsSyncPayload) GetItems() []SyncOutcomeItemsSyncItemResult {
+	return v.SyncOutcome.Items
+}
+
+func (v *SyncBuyingContactsSyncBuyingContactsSyncPayload) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*SyncBuyingContactsSyncBuyingContactsSyncPayload
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.SyncBuyingContactsSyncBuyingContactsSyncPayload = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.SyncOutcome)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalSyncBuyingContactsSyncBuyingContactsSyncPayload struct {
+	Committed bool `json:"committed"`
+
+	Failed int `json:"failed"`
+
+	Items []SyncOutcomeItemsSyncItemResult `json:"items"`
+}
+
+func (v *SyncBuyingContactsSyncBuyingContactsSyncPayload) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *SyncBuyingContactsSyncBuyingContactsSyncPayload) __premarshalJSON() (*__premarshalSyncBuyingContactsSyncBuyingContactsSyncPayload, error) {
+	var retval __premarshalSyncBuyingContactsSyncBuyingContactsSyncPayload
+
+	retval.Committed = v.SyncOutcome.Committed
+	retval.Failed = v.SyncOutcome.Failed
+	retval.Items = v.SyncOutcome.Items
+	return &retval, nil
+}
+
+// A contract as the integrator's system (an ERP) knows it. Fields left out keep their stored values.
+type SyncContractInput struct {
+	// The contract's id in the integrator's system; an item without a match adopts the contract with the same number that has no external id.
+	ExternalID string `json:"externalID"`
+	// The external id of the account that signed.
+	AccountExternalID string `json:"accountExternalID"`
+	// The contract number, unique in the tenant, up to 64 characters.
+	Number string `json:"number"`
+	// Where the contract stands; DRAFT for a new contract when omitted.
+	Status *ContractStatus `json:"status"`
+	// When the term starts.
+	StartDate time.Time `json:"startDate"`
+	// When the term ends; after startDate.
+	EndDate time.Time `json:"endDate"`
+	// Days before the end date by which notice is due, 0 to 3650; 90 for a new contract when omitted.
+	RenewalNoticeDays *int `json:"renewalNoticeDays"`
+	// Whether the contract renews by itself unless notice is given.
+	AutoRenew *bool `json:"autoRenew"`
+	// The value in minor units of the currency (cents).
+	ValueMinor *int `json:"valueMinor"`
+	// The ISO 4217 code of the value's currency, e.g. EUR.
+	Currency string `json:"currency"`
+	// The licensed seats.
+	Seats *int `json:"seats"`
+	// The external id of a buying contact of the same account.
+	SignedByExternalID *string `json:"signedByExternalID"`
+	// When it was signed.
+	SignedAt *time.Time `json:"signedAt"`
+}
+
+// GetExternalID returns SyncContractInput.ExternalID, and is useful for accessing the field via an interface.
+func (v *SyncContractInput) GetExternalID() string { return v.ExternalID }
+
+// GetAccountExternalID returns SyncContractInput.AccountExternalID, and is useful for accessing the field via an interface.
+func (v *SyncContractInput) GetAccountExternalID() string { return v.AccountExternalID }
+
+// GetNumber returns SyncContractInput.Number, and is useful for accessing the field via an interface.
+func (v *SyncContractInput) GetNumber() string { return v.Number }
+
+// GetStatus returns SyncContractInput.Status, and is useful for accessing the field via an interface.
+func (v *SyncContractInput) GetStatus() *ContractStatus { return v.Status }
+
+// GetStartDate returns SyncContractInput.StartDate, and is useful for accessing the field via an interface.
+func (v *SyncContractInput) GetStartDate() time.Time { return v.StartDate }
+
+// GetEndDate returns SyncContractInput.EndDate, and is useful for accessing the field via an interface.
+func (v *SyncContractInput) GetEndDate() time.Time { return v.EndDate }
+
+// GetRenewalNoticeDays returns SyncContractInput.RenewalNoticeDays, and is useful for accessing the field via an interface.
+func (v *SyncContractInput) GetRenewalNoticeDays() *int { return v.RenewalNoticeDays }
+
+// GetAutoRenew returns SyncContractInput.AutoRenew, and is useful for accessing the field via an interface.
+func (v *SyncContractInput) GetAutoRenew() *bool { return v.AutoRenew }
+
+// GetValueMinor returns SyncContractInput.ValueMinor, and is useful for accessing the field via an interface.
+func (v *SyncContractInput) GetValueMinor() *int { return v.ValueMinor }
+
+// GetCurrency returns SyncContractInput.Currency, and is useful for accessing the field via an interface.
+func (v *SyncContractInput) GetCurrency() string { return v.Currency }
+
+// GetSeats returns SyncContractInput.Seats, and is useful for accessing the field via an interface.
+func (v *SyncContractInput) GetSeats() *int { return v.Seats }
+
+// GetSignedByExternalID returns SyncContractInput.SignedByExternalID, and is useful for accessing the field via an interface.
+func (v *SyncContractInput) GetSignedByExternalID() *string { return v.SignedByExternalID }
+
+// GetSignedAt returns SyncContractInput.SignedAt, and is useful for accessing the field via an interface.
+func (v *SyncContractInput) GetSignedAt() *time.Time { return v.SignedAt }
+
+// SyncContractsResponse is returned by SyncContracts on success.
+type SyncContractsResponse struct {
+	// Upserts up to 1,000 contracts by external id (adopting one with the same number that has none).
+	SyncContracts SyncContractsSyncContractsSyncPayload `json:"syncContracts"`
+}
+
+// GetSyncContracts returns SyncContractsResponse.SyncContracts, and is useful for accessing the field via an interface.
+func (v *SyncContractsResponse) GetSyncContracts() SyncContractsSyncContractsSyncPayload {
+	return v.SyncContracts
+}
+
+// SyncContractsSyncContractsSyncPayload includes the requested fields of the GraphQL type SyncPayload.
+// The GraphQL type's documentation follows.
+//
+// What a sync call did, in all and item by item.
+type SyncContractsSyncContractsSyncPayload struct {
+	SyncOutcome `json:"-"`
+}
+
+// GetCommitted returns SyncContractsSyncContractsSyncPayload.Committed, and is useful for accessing the field via an interface.
+func (v *SyncContractsSyncContractsSyncPayload) GetCommitted() bool { return v.SyncOutcome.Committed }
+
+// GetFailed returns SyncContractsSyncContractsSyncPayload.Failed, and is useful for accessing the field via an interface.
+func (v *SyncContractsSyncContractsSyncPayload) GetFailed() int { return v.SyncOutcome.Failed }
+
+// GetItems returns SyncContractsSyncContractsSyncPayload.Items, and is useful for accessing the field via an interface.
+func (v *SyncContractsSyncContractsSyncPayload) GetItems() []SyncOutcomeItemsSyncItemResult {
+	return v.SyncOutcome.Items
+}
+
+func (v *SyncContractsSyncContractsSyncPayload) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*SyncContractsSyncContractsSyncPayload
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.SyncContractsSyncContractsSyncPayload = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.SyncOutcome)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalSyncContractsSyncContractsSyncPayload struct {
+	Committed bool `json:"committed"`
+
+	Failed int `json:"failed"`
+
+	Items []SyncOutcomeItemsSyncItemResult `json:"items"`
+}
+
+func (v *SyncContractsSyncContractsSyncPayload) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *SyncContractsSyncContractsSyncPayload) __premarshalJSON() (*__premarshalSyncContractsSyncContractsSyncPayload, error) {
+	var retval __premarshalSyncContractsSyncContractsSyncPayload
+
+	retval.Committed = v.SyncOutcome.Committed
+	retval.Failed = v.SyncOutcome.Failed
+	retval.Items = v.SyncOutcome.Items
+	return &retval, nil
+}
+
+// An end user; the person is named by exactly one of personExternalID and personEmail.
+type SyncEndUserInput struct {
+	// The end user's id in the integrator's system; an item without a match adopts the end user of the same account and person.
+	ExternalID string `json:"externalID"`
+	// The external id of the account where the person uses the product; it cannot change.
+	AccountExternalID string `json:"accountExternalID"`
+	// The person's external id.
+	PersonExternalID *string `json:"personExternalID"`
+	// The person's email.
+	PersonEmail *string `json:"personEmail"`
+	// The department they work in, up to 200 characters.
+	Department *string `json:"department"`
+	// What they do with the product, up to 200 characters.
+	JobRole *string `json:"jobRole"`
+	// Where they stand with the product; ACTIVE for a new end user when omitted.
+	Status *EndUserStatus `json:"status"`
+	// Whether they hold a licensed seat; true for a new end user when omitted.
+	Licensed *bool `json:"licensed"`
+	// When they first used the product.
+	FirstSeenAt *time.Time `json:"firstSeenAt"`
+	// When they last used the product; not before firstSeenAt.
+	LastActiveAt *time.Time `json:"lastActiveAt"`
+}
+
+// GetExternalID returns SyncEndUserInput.ExternalID, and is useful for accessing the field via an interface.
+func (v *SyncEndUserInput) GetExternalID() string { return v.ExternalID }
+
+// GetAccountExternalID returns SyncEndUserInput.AccountExternalID, and is useful for accessing the field via an interface.
+func (v *SyncEndUserInput) GetAccountExternalID() string { return v.AccountExternalID }
+
+// GetPersonExternalID returns SyncEndUserInput.PersonExternalID, and is useful for accessing the field via an interface.
+func (v *SyncEndUserInput) GetPersonExternalID() *string { return v.PersonExternalID }
+
+// GetPersonEmail returns SyncEndUserInput.PersonEmail, and is useful for accessing the field via an interface.
+func (v *SyncEndUserInput) GetPersonEmail() *string { return v.PersonEmail }
+
+// GetDepartment returns SyncEndUserInput.Department, and is useful for accessing the field via an interface.
+func (v *SyncEndUserInput) GetDepartment() *string { return v.Department }
+
+// GetJobRole returns SyncEndUserInput.JobRole, and is useful for accessing the field via an interface.
+func (v *SyncEndUserInput) GetJobRole() *string { return v.JobRole }
+
+// GetStatus returns SyncEndUserInput.Status, and is useful for accessing the field via an interface.
+func (v *SyncEndUserInput) GetStatus() *EndUserStatus { return v.Status }
+
+// GetLicensed returns SyncEndUserInput.Licensed, and is useful for accessing the field via an interface.
+func (v *SyncEndUserInput) GetLicensed() *bool { return v.Licensed }
+
+// GetFirstSeenAt returns SyncEndUserInput.FirstSeenAt, and is useful for accessing the field via an interface.
+func (v *SyncEndUserInput) GetFirstSeenAt() *time.Time { return v.FirstSeenAt }
+
+// GetLastActiveAt returns SyncEndUserInput.LastActiveAt, and is useful for accessing the field via an interface.
+func (v *SyncEndUserInput) GetLastActiveAt() *time.Time { return v.LastActiveAt }
+
+// SyncEndUsersResponse is returned by SyncEndUsers on success.
+type SyncEndUsersResponse struct {
+	// Upserts up to 1,000 end users by external id.
+	SyncEndUsers SyncEndUsersSyncEndUsersSyncPayload `json:"syncEndUsers"`
+}
+
+// GetSyncEndUsers returns SyncEndUsersResponse.SyncEndUsers, and is useful for accessing the field via an interface.
+func (v *SyncEndUsersResponse) GetSyncEndUsers() SyncEndUsersSyncEndUsersSyncPayload {
+	return v.SyncEndUsers
+}
+
+// SyncEndUsersSyncEndUsersSyncPayload includes the requested fields of the GraphQL type SyncPayload.
+// The GraphQL type's documentation follows.
+//
+// What a sync call did, in all and item by item.
+type SyncEndUsersSyncEndUsersSyncPayload struct {
+	SyncOutcome `json:"-"`
+}
+
+// GetCommitted returns SyncEndUsersSyncEndUsersSyncPayload.Committed, and is useful for accessing the field via an interface.
+func (v *SyncEndUsersSyncEndUsersSyncPayload) GetCommitted() bool { return v.SyncOutcome.Committed }
+
+// GetFailed returns SyncEndUsersSyncEndUsersSyncPayload.Failed, and is useful for accessing the field via an interface.
+func (v *SyncEndUsersSyncEndUsersSyncPayload) GetFailed() int { return v.SyncOutcome.Failed }
+
+// GetItems returns SyncEndUsersSyncEndUsersSyncPayload.Items, and is useful for accessing the field via an interface.
+func (v *SyncEndUsersSyncEndUsersSyncPayload) GetItems() []SyncOutcomeItemsSyncItemResult {
+	return v.SyncOutcome.Items
+}
+
+func (v *SyncEndUsersSyncEndUsersSyncPayload) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*SyncEndUsersSyncEndUsersSyncPayload
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.SyncEndUsersSyncEndUsersSyncPayload = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.SyncOutcome)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalSyncEndUsersSyncEndUsersSyncPayload struct {
+	Committed bool `json:"committed"`
+
+	Failed int `json:"failed"`
+
+	Items []SyncOutcomeItemsSyncItemResult `json:"items"`
+}
+
+func (v *SyncEndUsersSyncEndUsersSyncPayload) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *SyncEndUsersSyncEndUsersSyncPayload) __premarshalJSON() (*__premarshalSyncEndUsersSyncEndUsersSyncPayload, error) {
+	var retval __premarshalSyncEndUsersSyncEndUsersSyncPayload
+
+	retval.Committed = v.SyncOutcome.Committed
+	retval.Failed = v.SyncOutcome.Failed
+	retval.Items = v.SyncOutcome.Items
+	return &retval, nil
+}
+
+// Feedback; the author is named by exactly one of authorExternalID and authorEmail.
+type SyncFeedbackInput struct {
+	// The feedback's id in the integrator's system.
+	ExternalID string `json:"externalID"`
+	// The external id of the account the feedback is about.
+	AccountExternalID string `json:"accountExternalID"`
+	// The author's external id.
+	AuthorExternalID *string `json:"authorExternalID"`
+	// The author's email.
+	AuthorEmail *string `json:"authorEmail"`
+	// Taken from the author's relationship to the account unless given.
+	Persona *Persona `json:"persona"`
+	// How the feedback arrived.
+	Channel Channel `json:"channel"`
+	// What sort of feedback it is.
+	Kind FeedbackKind `json:"kind"`
+	// 0 to 10 for NPS, 1 to 5 for CSAT: required for those kinds, refused for the others.
+	Score *int `json:"score"`
+	// Its tone, from -1 (negative) to 1 (positive).
+	Sentiment *float64 `json:"sentiment"`
+	// What was said, up to 20,000 characters.
+	Body *string `json:"body"`
+	// What it is about: at most 20 topics of up to 60 characters, stored in lower case.
+	Topics []string `json:"topics"`
+	// When it was given; not in the future.
+	ReceivedAt time.Time `json:"receivedAt"`
+	// The external id of the contract it is about, one of the account's.
+	ContractExternalID *string `json:"contractExternalID"`
+	// The external id of the interaction in which it was given, one of the account's.
+	InteractionExternalID *string `json:"interactionExternalID"`
+	// A complaint's status (OPEN for a new complaint when omitted); it only moves forward. Refused for other kinds.
+	Status *FeedbackStatus `json:"status"`
+}
+
+// GetExternalID returns SyncFeedbackInput.ExternalID, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackInput) GetExternalID() string { return v.ExternalID }
+
+// GetAccountExternalID returns SyncFeedbackInput.AccountExternalID, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackInput) GetAccountExternalID() string { return v.AccountExternalID }
+
+// GetAuthorExternalID returns SyncFeedbackInput.AuthorExternalID, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackInput) GetAuthorExternalID() *string { return v.AuthorExternalID }
+
+// GetAuthorEmail returns SyncFeedbackInput.AuthorEmail, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackInput) GetAuthorEmail() *string { return v.AuthorEmail }
+
+// GetPersona returns SyncFeedbackInput.Persona, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackInput) GetPersona() *Persona { return v.Persona }
+
+// GetChannel returns SyncFeedbackInput.Channel, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackInput) GetChannel() Channel { return v.Channel }
+
+// GetKind returns SyncFeedbackInput.Kind, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackInput) GetKind() FeedbackKind { return v.Kind }
+
+// GetScore returns SyncFeedbackInput.Score, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackInput) GetScore() *int { return v.Score }
+
+// GetSentiment returns SyncFeedbackInput.Sentiment, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackInput) GetSentiment() *float64 { return v.Sentiment }
+
+// GetBody returns SyncFeedbackInput.Body, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackInput) GetBody() *string { return v.Body }
+
+// GetTopics returns SyncFeedbackInput.Topics, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackInput) GetTopics() []string { return v.Topics }
+
+// GetReceivedAt returns SyncFeedbackInput.ReceivedAt, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackInput) GetReceivedAt() time.Time { return v.ReceivedAt }
+
+// GetContractExternalID returns SyncFeedbackInput.ContractExternalID, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackInput) GetContractExternalID() *string { return v.ContractExternalID }
+
+// GetInteractionExternalID returns SyncFeedbackInput.InteractionExternalID, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackInput) GetInteractionExternalID() *string { return v.InteractionExternalID }
+
+// GetStatus returns SyncFeedbackInput.Status, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackInput) GetStatus() *FeedbackStatus { return v.Status }
+
+// SyncFeedbackResponse is returned by SyncFeedback on success.
+type SyncFeedbackResponse struct {
+	// Upserts up to 1,000 feedback by external id.
+	SyncFeedback SyncFeedbackSyncFeedbackSyncPayload `json:"syncFeedback"`
+}
+
+// GetSyncFeedback returns SyncFeedbackResponse.SyncFeedback, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackResponse) GetSyncFeedback() SyncFeedbackSyncFeedbackSyncPayload {
+	return v.SyncFeedback
+}
+
+// SyncFeedbackSyncFeedbackSyncPayload includes the requested fields of the GraphQL type SyncPayload.
+// The GraphQL type's documentation follows.
+//
+// What a sync call did, in all and item by item.
+type SyncFeedbackSyncFeedbackSyncPayload struct {
+	SyncOutcome `json:"-"`
+}
+
+// GetCommitted returns SyncFeedbackSyncFeedbackSyncPayload.Committed, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackSyncFeedbackSyncPayload) GetCommitted() bool { return v.SyncOutcome.Committed }
+
+// GetFailed returns SyncFeedbackSyncFeedbackSyncPayload.Failed, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackSyncFeedbackSyncPayload) GetFailed() int { return v.SyncOutcome.Failed }
+
+// GetItems returns SyncFeedbackSyncFeedbackSyncPayload.Items, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackSyncFeedbackSyncPayload) GetItems() []SyncOutcomeItemsSyncItemResult {
+	return v.SyncOutcome.Items
+}
+
+func (v *SyncFeedbackSyncFeedbackSyncPayload) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*SyncFeedbackSyncFeedbackSyncPayload
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.SyncFeedbackSyncFeedbackSyncPayload = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.SyncOutcome)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalSyncFeedbackSyncFeedbackSyncPayload struct {
+	Committed bool `json:"committed"`
+
+	Failed int `json:"failed"`
+
+	Items []SyncOutcomeItemsSyncItemResult `json:"items"`
+}
+
+func (v *SyncFeedbackSyncFeedbackSyncPayload) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *SyncFeedbackSyncFeedbackSyncPayload) __premarshalJSON() (*__premarshalSyncFeedbackSyncFeedbackSyncPayload, error) {
+	var retval __premarshalSyncFeedbackSyncFeedbackSyncPayload
+
+	retval.Committed = v.SyncOutcome.Committed
+	retval.Failed = v.SyncOutcome.Failed
+	retval.Items = v.SyncOutcome.Items
+	return &retval, nil
+}
+
+// SyncOutcome includes the GraphQL fields of SyncPayload requested by the fragment SyncOutcome.
+// The GraphQL type's documentation follows.
+//
+// What a sync call did, in all and item by item.
+type SyncOutcome struct {
+	// False when allOrNone refused the batch: nothing was written.
+	Committed bool `json:"committed"`
+	// Items refused.
+	Failed int `json:"failed"`
+	// One result per item, in the order of the input.
+	Items []SyncOutcomeItemsSyncItemResult `json:"items"`
+}
+
+// GetCommitted returns SyncOutcome.Committed, and is useful for accessing the field via an interface.
+func (v *SyncOutcome) GetCommitted() bool { return v.Committed }
+
+// GetFailed returns SyncOutcome.Failed, and is useful for accessing the field via an interface.
+func (v *SyncOutcome) GetFailed() int { return v.Failed }
+
+// GetItems returns SyncOutcome.Items, and is useful for accessing the field via an interface.
+func (v *SyncOutcome) GetItems() []SyncOutcomeItemsSyncItemResult { return v.Items }
+
+// SyncOutcomeItemsSyncItemResult includes the requested fields of the GraphQL type SyncItemResult.
+// The GraphQL type's documentation follows.
+//
+// What a sync call did with one item.
+type SyncOutcomeItemsSyncItemResult struct {
+	// Why the item failed; empty unless it did.
+	Errors []SyncOutcomeItemsSyncItemResultErrorsSyncError `json:"errors"`
+}
+
+// GetErrors returns SyncOutcomeItemsSyncItemResult.Errors, and is useful for accessing the field via an interface.
+func (v *SyncOutcomeItemsSyncItemResult) GetErrors() []SyncOutcomeItemsSyncItemResultErrorsSyncError {
+	return v.Errors
+}
+
+// SyncOutcomeItemsSyncItemResultErrorsSyncError includes the requested fields of the GraphQL type SyncError.
+// The GraphQL type's documentation follows.
+//
+// What is wrong with one item of a sync call.
+type SyncOutcomeItemsSyncItemResultErrorsSyncError struct {
+	// The input field at fault, e.g. accountExternalID.
+	Field *string `json:"field"`
+	// What is wrong, for a person to read.
+	Message string `json:"message"`
+}
+
+// GetField returns SyncOutcomeItemsSyncItemResultErrorsSyncError.Field, and is useful for accessing the field via an interface.
+func (v *SyncOutcomeItemsSyncItemResultErrorsSyncError) GetField() *string { return v.Field }
+
+// GetMessage returns SyncOutcomeItemsSyncItemResultErrorsSyncError.Message, and is useful for accessing the field via an interface.
+func (v *SyncOutcomeItemsSyncItemResultErrorsSyncError) GetMessage() string { return v.Message }
+
+// SyncPeopleResponse is returned by SyncPeople on success.
+type SyncPeopleResponse struct {
+	// Upserts up to 1,000 people by external id or email.
+	SyncPeople SyncPeopleSyncPeopleSyncPayload `json:"syncPeople"`
+}
+
+// GetSyncPeople returns SyncPeopleResponse.SyncPeople, and is useful for accessing the field via an interface.
+func (v *SyncPeopleResponse) GetSyncPeople() SyncPeopleSyncPeopleSyncPayload { return v.SyncPeople }
+
+// SyncPeopleSyncPeopleSyncPayload includes the requested fields of the GraphQL type SyncPayload.
+// The GraphQL type's documentation follows.
+//
+// What a sync call did, in all and item by item.
+type SyncPeopleSyncPeopleSyncPayload struct {
+	SyncOutcome `json:"-"`
+}
+
+// GetCommitted returns SyncPeopleSyncPeopleSyncPayload.Committed, and is useful for accessing the field via an interface.
+func (v *SyncPeopleSyncPeopleSyncPayload) GetCommitted() bool { return v.SyncOutcome.Committed }
+
+// GetFailed returns SyncPeopleSyncPeopleSyncPayload.Failed, and is useful for accessing the field via an interface.
+func (v *SyncPeopleSyncPeopleSyncPayload) GetFailed() int { return v.SyncOutcome.Failed }
+
+// GetItems returns SyncPeopleSyncPeopleSyncPayload.Items, and is useful for accessing the field via an interface.
+func (v *SyncPeopleSyncPeopleSyncPayload) GetItems() []SyncOutcomeItemsSyncItemResult {
+	return v.SyncOutcome.Items
+}
+
+func (v *SyncPeopleSyncPeopleSyncPayload) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*SyncPeopleSyncPeopleSyncPayload
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.SyncPeopleSyncPeopleSyncPayload = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.SyncOutcome)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalSyncPeopleSyncPeopleSyncPayload struct {
+	Committed bool `json:"committed"`
+
+	Failed int `json:"failed"`
+
+	Items []SyncOutcomeItemsSyncItemResult `json:"items"`
+}
+
+func (v *SyncPeopleSyncPeopleSyncPayload) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *SyncPeopleSyncPeopleSyncPayload) __premarshalJSON() (*__premarshalSyncPeopleSyncPeopleSyncPayload, error) {
+	var retval __premarshalSyncPeopleSyncPeopleSyncPayload
+
+	retval.Committed = v.SyncOutcome.Committed
+	retval.Failed = v.SyncOutcome.Failed
+	retval.Items = v.SyncOutcome.Items
+	return &retval, nil
+}
+
+// A person, found by external id, or by email when there is no external id.
+type SyncPersonInput struct {
+	// The person's id in the integrator's system; without one, the item matches the person with the same email.
+	ExternalID *string `json:"externalID"`
+	// The person's email, unique in the tenant; stored trimmed and in lower case.
+	Email string `json:"email"`
+	// The person's name, 1 to 200 characters.
+	Name string `json:"name"`
+	// Their job title, up to 200 characters.
+	Title *string `json:"title"`
+	// Their phone number, up to 50 characters.
+	Phone *string `json:"phone"`
+	// Whether they agreed to receive marketing; false for a new person when omitted.
+	ConsentMarketing *bool `json:"consentMarketing"`
+	// Whether they agreed to be surveyed and invited to user councils; false for a new person when omitted.
+	ConsentResearch *bool `json:"consentResearch"`
+}
+
+// GetExternalID returns SyncPersonInput.ExternalID, and is useful for accessing the field via an interface.
+func (v *SyncPersonInput) GetExternalID() *string { return v.ExternalID }
+
+// GetEmail returns SyncPersonInput.Email, and is useful for accessing the field via an interface.
+func (v *SyncPersonInput) GetEmail() string { return v.Email }
+
+// GetName returns SyncPersonInput.Name, and is useful for accessing the field via an interface.
+func (v *SyncPersonInput) GetName() string { return v.Name }
+
+// GetTitle returns SyncPersonInput.Title, and is useful for accessing the field via an interface.
+func (v *SyncPersonInput) GetTitle() *string { return v.Title }
+
+// GetPhone returns SyncPersonInput.Phone, and is useful for accessing the field via an interface.
+func (v *SyncPersonInput) GetPhone() *string { return v.Phone }
+
+// GetConsentMarketing returns SyncPersonInput.ConsentMarketing, and is useful for accessing the field via an interface.
+func (v *SyncPersonInput) GetConsentMarketing() *bool { return v.ConsentMarketing }
+
+// GetConsentResearch returns SyncPersonInput.ConsentResearch, and is useful for accessing the field via an interface.
+func (v *SyncPersonInput) GetConsentResearch() *bool { return v.ConsentResearch }
+
 // Where a user council stands.
 type UserCouncilStatus string
 
@@ -2262,6 +3760,18 @@ type __LogInteractionInput struct {
 // GetIn returns __LogInteractionInput.In, and is useful for accessing the field via an interface.
 func (v *__LogInteractionInput) GetIn() LogInteractionInput { return v.In }
 
+// __NestedAccountPageInput is used internally by genqlient
+type __NestedAccountPageInput struct {
+	First   int  `json:"first"`
+	Derived bool `json:"derived"`
+}
+
+// GetFirst returns __NestedAccountPageInput.First, and is useful for accessing the field via an interface.
+func (v *__NestedAccountPageInput) GetFirst() int { return v.First }
+
+// GetDerived returns __NestedAccountPageInput.Derived, and is useful for accessing the field via an interface.
+func (v *__NestedAccountPageInput) GetDerived() bool { return v.Derived }
+
 // __RecordCouncilSessionInput is used internally by genqlient
 type __RecordCouncilSessionInput struct {
 	In RecordCouncilSessionInput `json:"in"`
@@ -2269,6 +3779,54 @@ type __RecordCouncilSessionInput struct {
 
 // GetIn returns __RecordCouncilSessionInput.In, and is useful for accessing the field via an interface.
 func (v *__RecordCouncilSessionInput) GetIn() RecordCouncilSessionInput { return v.In }
+
+// __SyncAccountsInput is used internally by genqlient
+type __SyncAccountsInput struct {
+	In []SyncAccountInput `json:"in"`
+}
+
+// GetIn returns __SyncAccountsInput.In, and is useful for accessing the field via an interface.
+func (v *__SyncAccountsInput) GetIn() []SyncAccountInput { return v.In }
+
+// __SyncBuyingContactsInput is used internally by genqlient
+type __SyncBuyingContactsInput struct {
+	In []SyncBuyingContactInput `json:"in"`
+}
+
+// GetIn returns __SyncBuyingContactsInput.In, and is useful for accessing the field via an interface.
+func (v *__SyncBuyingContactsInput) GetIn() []SyncBuyingContactInput { return v.In }
+
+// __SyncContractsInput is used internally by genqlient
+type __SyncContractsInput struct {
+	In []SyncContractInput `json:"in"`
+}
+
+// GetIn returns __SyncContractsInput.In, and is useful for accessing the field via an interface.
+func (v *__SyncContractsInput) GetIn() []SyncContractInput { return v.In }
+
+// __SyncEndUsersInput is used internally by genqlient
+type __SyncEndUsersInput struct {
+	In []SyncEndUserInput `json:"in"`
+}
+
+// GetIn returns __SyncEndUsersInput.In, and is useful for accessing the field via an interface.
+func (v *__SyncEndUsersInput) GetIn() []SyncEndUserInput { return v.In }
+
+// __SyncFeedbackInput is used internally by genqlient
+type __SyncFeedbackInput struct {
+	In []SyncFeedbackInput `json:"in"`
+}
+
+// GetIn returns __SyncFeedbackInput.In, and is useful for accessing the field via an interface.
+func (v *__SyncFeedbackInput) GetIn() []SyncFeedbackInput { return v.In }
+
+// __SyncPeopleInput is used internally by genqlient
+type __SyncPeopleInput struct {
+	In []SyncPersonInput `json:"in"`
+}
+
+// GetIn returns __SyncPeopleInput.In, and is useful for accessing the field via an interface.
+func (v *__SyncPeopleInput) GetIn() []SyncPersonInput { return v.In }
 
 // The query executed by AccountEdges.
 const AccountEdges_Operation = `
@@ -2759,6 +4317,115 @@ func LogInteraction(
 	return data_, err_
 }
 
+// The query executed by NestedAccountPage.
+const NestedAccountPage_Operation = `
+query NestedAccountPage ($first: Int!, $derived: Boolean!) {
+	accounts(first: $first, orderBy: [{field:NAME}]) {
+		totalCount
+		edges {
+			node {
+				... NestedAccount
+				health @include(if: $derived) {
+					score
+				}
+				perception @include(if: $derived) {
+					npsGap
+				}
+			}
+		}
+	}
+}
+fragment NestedAccount on Account {
+	name
+	tier
+	stage
+	owner {
+		name
+	}
+	buyingContacts(first: 5) {
+		edges {
+			node {
+				roles
+				primary
+				person {
+					name
+					email
+				}
+			}
+		}
+	}
+	endUsers(first: 5, where: {status:ACTIVE}) {
+		totalCount
+		edges {
+			node {
+				department
+				person {
+					name
+				}
+			}
+		}
+	}
+	contracts(first: 3) {
+		edges {
+			node {
+				number
+				status
+				endDate
+				daysToRenewal
+				seatUtilisation
+				signedBy {
+					person {
+						email
+					}
+				}
+			}
+		}
+	}
+	feedback(first: 1, orderBy: [{field:RECEIVED_AT,direction:DESC}]) {
+		edges {
+			node {
+				kind
+				score
+				persona
+				body
+				author {
+					name
+				}
+			}
+		}
+	}
+}
+`
+
+// A page of accounts by name with their buyers, users, contracts and latest feedback, and with
+// derived, the fields derived through loaders: health and perception.
+func NestedAccountPage(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	first int,
+	derived bool,
+) (data_ *NestedAccountPageResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "NestedAccountPage",
+		Query:  NestedAccountPage_Operation,
+		Variables: &__NestedAccountPageInput{
+			First:   first,
+			Derived: derived,
+		},
+	}
+
+	data_ = &NestedAccountPageResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The query executed by PeopleCount.
 const PeopleCount_Operation = `
 query PeopleCount {
@@ -2832,6 +4499,270 @@ func RecordCouncilSession(
 	}
 
 	data_ = &RecordCouncilSessionResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SyncAccounts.
+const SyncAccounts_Operation = `
+mutation SyncAccounts ($in: [SyncAccountInput!]!) {
+	syncAccounts(input: $in, allOrNone: true) {
+		... SyncOutcome
+	}
+}
+fragment SyncOutcome on SyncPayload {
+	committed
+	failed
+	items {
+		errors {
+			field
+			message
+		}
+	}
+}
+`
+
+func SyncAccounts(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	in []SyncAccountInput,
+) (data_ *SyncAccountsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SyncAccounts",
+		Query:  SyncAccounts_Operation,
+		Variables: &__SyncAccountsInput{
+			In: in,
+		},
+	}
+
+	data_ = &SyncAccountsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SyncBuyingContacts.
+const SyncBuyingContacts_Operation = `
+mutation SyncBuyingContacts ($in: [SyncBuyingContactInput!]!) {
+	syncBuyingContacts(input: $in, allOrNone: true) {
+		... SyncOutcome
+	}
+}
+fragment SyncOutcome on SyncPayload {
+	committed
+	failed
+	items {
+		errors {
+			field
+			message
+		}
+	}
+}
+`
+
+func SyncBuyingContacts(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	in []SyncBuyingContactInput,
+) (data_ *SyncBuyingContactsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SyncBuyingContacts",
+		Query:  SyncBuyingContacts_Operation,
+		Variables: &__SyncBuyingContactsInput{
+			In: in,
+		},
+	}
+
+	data_ = &SyncBuyingContactsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SyncContracts.
+const SyncContracts_Operation = `
+mutation SyncContracts ($in: [SyncContractInput!]!) {
+	syncContracts(input: $in, allOrNone: true) {
+		... SyncOutcome
+	}
+}
+fragment SyncOutcome on SyncPayload {
+	committed
+	failed
+	items {
+		errors {
+			field
+			message
+		}
+	}
+}
+`
+
+func SyncContracts(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	in []SyncContractInput,
+) (data_ *SyncContractsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SyncContracts",
+		Query:  SyncContracts_Operation,
+		Variables: &__SyncContractsInput{
+			In: in,
+		},
+	}
+
+	data_ = &SyncContractsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SyncEndUsers.
+const SyncEndUsers_Operation = `
+mutation SyncEndUsers ($in: [SyncEndUserInput!]!) {
+	syncEndUsers(input: $in, allOrNone: true) {
+		... SyncOutcome
+	}
+}
+fragment SyncOutcome on SyncPayload {
+	committed
+	failed
+	items {
+		errors {
+			field
+			message
+		}
+	}
+}
+`
+
+func SyncEndUsers(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	in []SyncEndUserInput,
+) (data_ *SyncEndUsersResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SyncEndUsers",
+		Query:  SyncEndUsers_Operation,
+		Variables: &__SyncEndUsersInput{
+			In: in,
+		},
+	}
+
+	data_ = &SyncEndUsersResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SyncFeedback.
+const SyncFeedback_Operation = `
+mutation SyncFeedback ($in: [SyncFeedbackInput!]!) {
+	syncFeedback(input: $in, allOrNone: true) {
+		... SyncOutcome
+	}
+}
+fragment SyncOutcome on SyncPayload {
+	committed
+	failed
+	items {
+		errors {
+			field
+			message
+		}
+	}
+}
+`
+
+func SyncFeedback(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	in []SyncFeedbackInput,
+) (data_ *SyncFeedbackResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SyncFeedback",
+		Query:  SyncFeedback_Operation,
+		Variables: &__SyncFeedbackInput{
+			In: in,
+		},
+	}
+
+	data_ = &SyncFeedbackResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SyncPeople.
+const SyncPeople_Operation = `
+mutation SyncPeople ($in: [SyncPersonInput!]!) {
+	syncPeople(input: $in, allOrNone: true) {
+		... SyncOutcome
+	}
+}
+fragment SyncOutcome on SyncPayload {
+	committed
+	failed
+	items {
+		errors {
+			field
+			message
+		}
+	}
+}
+`
+
+func SyncPeople(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	in []SyncPersonInput,
+) (data_ *SyncPeopleResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SyncPeople",
+		Query:  SyncPeople_Operation,
+		Variables: &__SyncPeopleInput{
+			In: in,
+		},
+	}
+
+	data_ = &SyncPeopleResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
