@@ -589,6 +589,57 @@ func (v *AccountEdgesResponse) __premarshalJSON() (*__premarshalAccountEdgesResp
 	return &retval, nil
 }
 
+// AccountNamesAccountsAccountConnection includes the requested fields of the GraphQL type AccountConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type AccountNamesAccountsAccountConnection struct {
+	// A list of edges.
+	Edges []*AccountNamesAccountsAccountConnectionEdgesAccountEdge `json:"edges"`
+}
+
+// GetEdges returns AccountNamesAccountsAccountConnection.Edges, and is useful for accessing the field via an interface.
+func (v *AccountNamesAccountsAccountConnection) GetEdges() []*AccountNamesAccountsAccountConnectionEdgesAccountEdge {
+	return v.Edges
+}
+
+// AccountNamesAccountsAccountConnectionEdgesAccountEdge includes the requested fields of the GraphQL type AccountEdge.
+// The GraphQL type's documentation follows.
+//
+// An edge in a connection.
+type AccountNamesAccountsAccountConnectionEdgesAccountEdge struct {
+	// The item at the end of the edge.
+	Node *AccountNamesAccountsAccountConnectionEdgesAccountEdgeNodeAccount `json:"node"`
+}
+
+// GetNode returns AccountNamesAccountsAccountConnectionEdgesAccountEdge.Node, and is useful for accessing the field via an interface.
+func (v *AccountNamesAccountsAccountConnectionEdgesAccountEdge) GetNode() *AccountNamesAccountsAccountConnectionEdgesAccountEdgeNodeAccount {
+	return v.Node
+}
+
+// AccountNamesAccountsAccountConnectionEdgesAccountEdgeNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type AccountNamesAccountsAccountConnectionEdgesAccountEdgeNodeAccount struct {
+	// The company's name, 1 to 200 characters.
+	Name string `json:"name"`
+}
+
+// GetName returns AccountNamesAccountsAccountConnectionEdgesAccountEdgeNodeAccount.Name, and is useful for accessing the field via an interface.
+func (v *AccountNamesAccountsAccountConnectionEdgesAccountEdgeNodeAccount) GetName() string {
+	return v.Name
+}
+
+// AccountNamesResponse is returned by AccountNames on success.
+type AccountNamesResponse struct {
+	// The accounts the caller may see: every account of the tenant for ADMIN, ANALYST and INTEGRATION; for a MANAGER those owned by themselves or by members of the teams they manage; for a KEY_ACCOUNT_MANAGER their own.
+	Accounts AccountNamesAccountsAccountConnection `json:"accounts"`
+}
+
+// GetAccounts returns AccountNamesResponse.Accounts, and is useful for accessing the field via an interface.
+func (v *AccountNamesResponse) GetAccounts() AccountNamesAccountsAccountConnection { return v.Accounts }
+
 // A company's headcount band.
 type AccountSize string
 
@@ -659,6 +710,502 @@ var AllAccountTier = []AccountTier{
 	AccountTierKey,
 	AccountTierGrowth,
 	AccountTierStandard,
+}
+
+// AccountVoicesNode includes the requested fields of the GraphQL interface Node.
+//
+// AccountVoicesNode is implemented by the following types:
+// AccountVoicesNodeAccount
+// AccountVoicesNodeBuyingContact
+// AccountVoicesNodeChange
+// AccountVoicesNodeContract
+// AccountVoicesNodeCouncilMembership
+// AccountVoicesNodeCouncilSession
+// AccountVoicesNodeEndUser
+// AccountVoicesNodeFeedback
+// AccountVoicesNodeInteraction
+// AccountVoicesNodeMember
+// AccountVoicesNodePerson
+// AccountVoicesNodeTeam
+// AccountVoicesNodeTenant
+// AccountVoicesNodeUserCouncil
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type AccountVoicesNode interface {
+	implementsGraphQLInterfaceAccountVoicesNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *AccountVoicesNodeAccount) implementsGraphQLInterfaceAccountVoicesNode()           {}
+func (v *AccountVoicesNodeBuyingContact) implementsGraphQLInterfaceAccountVoicesNode()     {}
+func (v *AccountVoicesNodeChange) implementsGraphQLInterfaceAccountVoicesNode()            {}
+func (v *AccountVoicesNodeContract) implementsGraphQLInterfaceAccountVoicesNode()          {}
+func (v *AccountVoicesNodeCouncilMembership) implementsGraphQLInterfaceAccountVoicesNode() {}
+func (v *AccountVoicesNodeCouncilSession) implementsGraphQLInterfaceAccountVoicesNode()    {}
+func (v *AccountVoicesNodeEndUser) implementsGraphQLInterfaceAccountVoicesNode()           {}
+func (v *AccountVoicesNodeFeedback) implementsGraphQLInterfaceAccountVoicesNode()          {}
+func (v *AccountVoicesNodeInteraction) implementsGraphQLInterfaceAccountVoicesNode()       {}
+func (v *AccountVoicesNodeMember) implementsGraphQLInterfaceAccountVoicesNode()            {}
+func (v *AccountVoicesNodePerson) implementsGraphQLInterfaceAccountVoicesNode()            {}
+func (v *AccountVoicesNodeTeam) implementsGraphQLInterfaceAccountVoicesNode()              {}
+func (v *AccountVoicesNodeTenant) implementsGraphQLInterfaceAccountVoicesNode()            {}
+func (v *AccountVoicesNodeUserCouncil) implementsGraphQLInterfaceAccountVoicesNode()       {}
+
+func __unmarshalAccountVoicesNode(b []byte, v *AccountVoicesNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "Account":
+		*v = new(AccountVoicesNodeAccount)
+		return json.Unmarshal(b, *v)
+	case "BuyingContact":
+		*v = new(AccountVoicesNodeBuyingContact)
+		return json.Unmarshal(b, *v)
+	case "Change":
+		*v = new(AccountVoicesNodeChange)
+		return json.Unmarshal(b, *v)
+	case "Contract":
+		*v = new(AccountVoicesNodeContract)
+		return json.Unmarshal(b, *v)
+	case "CouncilMembership":
+		*v = new(AccountVoicesNodeCouncilMembership)
+		return json.Unmarshal(b, *v)
+	case "CouncilSession":
+		*v = new(AccountVoicesNodeCouncilSession)
+		return json.Unmarshal(b, *v)
+	case "EndUser":
+		*v = new(AccountVoicesNodeEndUser)
+		return json.Unmarshal(b, *v)
+	case "Feedback":
+		*v = new(AccountVoicesNodeFeedback)
+		return json.Unmarshal(b, *v)
+	case "Interaction":
+		*v = new(AccountVoicesNodeInteraction)
+		return json.Unmarshal(b, *v)
+	case "Member":
+		*v = new(AccountVoicesNodeMember)
+		return json.Unmarshal(b, *v)
+	case "Person":
+		*v = new(AccountVoicesNodePerson)
+		return json.Unmarshal(b, *v)
+	case "Team":
+		*v = new(AccountVoicesNodeTeam)
+		return json.Unmarshal(b, *v)
+	case "Tenant":
+		*v = new(AccountVoicesNodeTenant)
+		return json.Unmarshal(b, *v)
+	case "UserCouncil":
+		*v = new(AccountVoicesNodeUserCouncil)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for AccountVoicesNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalAccountVoicesNode(v *AccountVoicesNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *AccountVoicesNodeAccount:
+		typename = "Account"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountVoicesNodeAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountVoicesNodeBuyingContact:
+		typename = "BuyingContact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountVoicesNodeBuyingContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountVoicesNodeChange:
+		typename = "Change"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountVoicesNodeChange
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountVoicesNodeContract:
+		typename = "Contract"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountVoicesNodeContract
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountVoicesNodeCouncilMembership:
+		typename = "CouncilMembership"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountVoicesNodeCouncilMembership
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountVoicesNodeCouncilSession:
+		typename = "CouncilSession"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountVoicesNodeCouncilSession
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountVoicesNodeEndUser:
+		typename = "EndUser"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountVoicesNodeEndUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountVoicesNodeFeedback:
+		typename = "Feedback"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountVoicesNodeFeedback
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountVoicesNodeInteraction:
+		typename = "Interaction"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountVoicesNodeInteraction
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountVoicesNodeMember:
+		typename = "Member"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountVoicesNodeMember
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountVoicesNodePerson:
+		typename = "Person"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountVoicesNodePerson
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountVoicesNodeTeam:
+		typename = "Team"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountVoicesNodeTeam
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountVoicesNodeTenant:
+		typename = "Tenant"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountVoicesNodeTenant
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountVoicesNodeUserCouncil:
+		typename = "UserCouncil"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountVoicesNodeUserCouncil
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for AccountVoicesNode: "%T"`, v)
+	}
+}
+
+// AccountVoicesNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type AccountVoicesNodeAccount struct {
+	Typename *string `json:"__typename"`
+	// Both voices side by side over a window: by default the 12 months before until (default now).
+	Perception AccountVoicesNodeAccountPerception `json:"perception"`
+	// The account's health score, its factors and the reasons.
+	Health AccountVoicesNodeAccountHealth `json:"health"`
+}
+
+// GetTypename returns AccountVoicesNodeAccount.Typename, and is useful for accessing the field via an interface.
+func (v *AccountVoicesNodeAccount) GetTypename() *string { return v.Typename }
+
+// GetPerception returns AccountVoicesNodeAccount.Perception, and is useful for accessing the field via an interface.
+func (v *AccountVoicesNodeAccount) GetPerception() AccountVoicesNodeAccountPerception {
+	return v.Perception
+}
+
+// GetHealth returns AccountVoicesNodeAccount.Health, and is useful for accessing the field via an interface.
+func (v *AccountVoicesNodeAccount) GetHealth() AccountVoicesNodeAccountHealth { return v.Health }
+
+// AccountVoicesNodeAccountHealth includes the requested fields of the GraphQL type AccountHealth.
+// The GraphQL type's documentation follows.
+//
+// An account's health: a 0–100 score from transparent factors.
+type AccountVoicesNodeAccountHealth struct {
+	// The score, from 0 to 100: the sum of the factors' contributions.
+	Score float64 `json:"score"`
+}
+
+// GetScore returns AccountVoicesNodeAccountHealth.Score, and is useful for accessing the field via an interface.
+func (v *AccountVoicesNodeAccountHealth) GetScore() float64 { return v.Score }
+
+// AccountVoicesNodeAccountPerception includes the requested fields of the GraphQL type Perception.
+// The GraphQL type's documentation follows.
+//
+// The voice of the purchaser and the voice of the end user side by side.
+type AccountVoicesNodeAccountPerception struct {
+	// Purchaser NPS − end-user NPS; null when either persona has no NPS response.
+	NpsGap *float64 `json:"npsGap"`
+}
+
+// GetNpsGap returns AccountVoicesNodeAccountPerception.NpsGap, and is useful for accessing the field via an interface.
+func (v *AccountVoicesNodeAccountPerception) GetNpsGap() *float64 { return v.NpsGap }
+
+// AccountVoicesNodeBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
+type AccountVoicesNodeBuyingContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountVoicesNodeBuyingContact.Typename, and is useful for accessing the field via an interface.
+func (v *AccountVoicesNodeBuyingContact) GetTypename() *string { return v.Typename }
+
+// AccountVoicesNodeChange includes the requested fields of the GraphQL type Change.
+// The GraphQL type's documentation follows.
+//
+// One row of the change journal: one committed create, update or delete of an entity. It is the audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION read it.
+type AccountVoicesNodeChange struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountVoicesNodeChange.Typename, and is useful for accessing the field via an interface.
+func (v *AccountVoicesNodeChange) GetTypename() *string { return v.Typename }
+
+// AccountVoicesNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type AccountVoicesNodeContract struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountVoicesNodeContract.Typename, and is useful for accessing the field via an interface.
+func (v *AccountVoicesNodeContract) GetTypename() *string { return v.Typename }
+
+// AccountVoicesNodeCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type AccountVoicesNodeCouncilMembership struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountVoicesNodeCouncilMembership.Typename, and is useful for accessing the field via an interface.
+func (v *AccountVoicesNodeCouncilMembership) GetTypename() *string { return v.Typename }
+
+// AccountVoicesNodeCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type AccountVoicesNodeCouncilSession struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountVoicesNodeCouncilSession.Typename, and is useful for accessing the field via an interface.
+func (v *AccountVoicesNodeCouncilSession) GetTypename() *string { return v.Typename }
+
+// AccountVoicesNodeEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type AccountVoicesNodeEndUser struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountVoicesNodeEndUser.Typename, and is useful for accessing the field via an interface.
+func (v *AccountVoicesNodeEndUser) GetTypename() *string { return v.Typename }
+
+// AccountVoicesNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type AccountVoicesNodeFeedback struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountVoicesNodeFeedback.Typename, and is useful for accessing the field via an interface.
+func (v *AccountVoicesNodeFeedback) GetTypename() *string { return v.Typename }
+
+// AccountVoicesNodeInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type AccountVoicesNodeInteraction struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountVoicesNodeInteraction.Typename, and is useful for accessing the field via an interface.
+func (v *AccountVoicesNodeInteraction) GetTypename() *string { return v.Typename }
+
+// AccountVoicesNodeMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type AccountVoicesNodeMember struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountVoicesNodeMember.Typename, and is useful for accessing the field via an interface.
+func (v *AccountVoicesNodeMember) GetTypename() *string { return v.Typename }
+
+// AccountVoicesNodePerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type AccountVoicesNodePerson struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountVoicesNodePerson.Typename, and is useful for accessing the field via an interface.
+func (v *AccountVoicesNodePerson) GetTypename() *string { return v.Typename }
+
+// AccountVoicesNodeTeam includes the requested fields of the GraphQL type Team.
+// The GraphQL type's documentation follows.
+//
+// A group of members led by a manager.
+type AccountVoicesNodeTeam struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountVoicesNodeTeam.Typename, and is useful for accessing the field via an interface.
+func (v *AccountVoicesNodeTeam) GetTypename() *string { return v.Typename }
+
+// AccountVoicesNodeTenant includes the requested fields of the GraphQL type Tenant.
+// The GraphQL type's documentation follows.
+//
+// The seller organisation. Every other record belongs to exactly one tenant, and a token sees only its own tenant.
+type AccountVoicesNodeTenant struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountVoicesNodeTenant.Typename, and is useful for accessing the field via an interface.
+func (v *AccountVoicesNodeTenant) GetTypename() *string { return v.Typename }
+
+// AccountVoicesNodeUserCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
+type AccountVoicesNodeUserCouncil struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountVoicesNodeUserCouncil.Typename, and is useful for accessing the field via an interface.
+func (v *AccountVoicesNodeUserCouncil) GetTypename() *string { return v.Typename }
+
+// AccountVoicesResponse is returned by AccountVoices on success.
+type AccountVoicesResponse struct {
+	// Fetches an object given its ID.
+	Node *AccountVoicesNode `json:"-"`
+}
+
+// GetNode returns AccountVoicesResponse.Node, and is useful for accessing the field via an interface.
+func (v *AccountVoicesResponse) GetNode() *AccountVoicesNode { return v.Node }
+
+func (v *AccountVoicesResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*AccountVoicesResponse
+		Node json.RawMessage `json:"node"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.AccountVoicesResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Node
+		src := firstPass.Node
+		if len(src) != 0 && string(src) != "null" {
+			*dst = new(AccountVoicesNode)
+			err = __unmarshalAccountVoicesNode(
+				src, *dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal AccountVoicesResponse.Node: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalAccountVoicesResponse struct {
+	Node json.RawMessage `json:"node"`
+}
+
+func (v *AccountVoicesResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *AccountVoicesResponse) __premarshalJSON() (*__premarshalAccountVoicesResponse, error) {
+	var retval __premarshalAccountVoicesResponse
+
+	{
+
+		dst := &retval.Node
+		src := v.Node
+		if src != nil {
+			var err error
+			*dst, err = __marshalAccountVoicesNode(
+				src)
+			if err != nil {
+				return nil, fmt.Errorf(
+					"unable to marshal AccountVoicesResponse.Node: %w", err)
+			}
+		}
+	}
+	return &retval, nil
 }
 
 // AddBuyingContactAddBuyingContact includes the requested fields of the GraphQL type BuyingContact.
@@ -898,6 +1445,27 @@ type AddEndUserResponse struct {
 
 // GetAddEndUser returns AddEndUserResponse.AddEndUser, and is useful for accessing the field via an interface.
 func (v *AddEndUserResponse) GetAddEndUser() AddEndUserAddEndUser { return v.AddEndUser }
+
+// AssignAccountResponse is returned by AssignAccount on success.
+type AssignAccountResponse struct {
+	// Changes an account; reassigning its owner follows the owner's rules (see Account.owner).
+	UpdateAccount AssignAccountUpdateAccount `json:"updateAccount"`
+}
+
+// GetUpdateAccount returns AssignAccountResponse.UpdateAccount, and is useful for accessing the field via an interface.
+func (v *AssignAccountResponse) GetUpdateAccount() AssignAccountUpdateAccount { return v.UpdateAccount }
+
+// AssignAccountUpdateAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type AssignAccountUpdateAccount struct {
+	// The id of `owner`; null when there is none.
+	OwnerID *string `json:"ownerID"`
+}
+
+// GetOwnerID returns AssignAccountUpdateAccount.OwnerID, and is useful for accessing the field via an interface.
+func (v *AssignAccountUpdateAccount) GetOwnerID() *string { return v.OwnerID }
 
 // How much sway a buying contact has over a purchase.
 type BuyingContactInfluence string
@@ -1675,6 +2243,64 @@ var AllEndUserStatus = []EndUserStatus{
 	EndUserStatusInactive,
 	EndUserStatusRemoved,
 }
+
+// EndUsersOfEndUsersEndUserConnection includes the requested fields of the GraphQL type EndUserConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type EndUsersOfEndUsersEndUserConnection struct {
+	// A list of edges.
+	Edges []*EndUsersOfEndUsersEndUserConnectionEdgesEndUserEdge `json:"edges"`
+}
+
+// GetEdges returns EndUsersOfEndUsersEndUserConnection.Edges, and is useful for accessing the field via an interface.
+func (v *EndUsersOfEndUsersEndUserConnection) GetEdges() []*EndUsersOfEndUsersEndUserConnectionEdgesEndUserEdge {
+	return v.Edges
+}
+
+// EndUsersOfEndUsersEndUserConnectionEdgesEndUserEdge includes the requested fields of the GraphQL type EndUserEdge.
+// The GraphQL type's documentation follows.
+//
+// An edge in a connection.
+type EndUsersOfEndUsersEndUserConnectionEdgesEndUserEdge struct {
+	// The item at the end of the edge.
+	Node *EndUsersOfEndUsersEndUserConnectionEdgesEndUserEdgeNodeEndUser `json:"node"`
+}
+
+// GetNode returns EndUsersOfEndUsersEndUserConnectionEdgesEndUserEdge.Node, and is useful for accessing the field via an interface.
+func (v *EndUsersOfEndUsersEndUserConnectionEdgesEndUserEdge) GetNode() *EndUsersOfEndUsersEndUserConnectionEdgesEndUserEdgeNodeEndUser {
+	return v.Node
+}
+
+// EndUsersOfEndUsersEndUserConnectionEdgesEndUserEdgeNodeEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type EndUsersOfEndUsersEndUserConnectionEdgesEndUserEdgeNodeEndUser struct {
+	// The id of `person`.
+	PersonID string `json:"personID"`
+	// The id of `account`.
+	AccountID string `json:"accountID"`
+}
+
+// GetPersonID returns EndUsersOfEndUsersEndUserConnectionEdgesEndUserEdgeNodeEndUser.PersonID, and is useful for accessing the field via an interface.
+func (v *EndUsersOfEndUsersEndUserConnectionEdgesEndUserEdgeNodeEndUser) GetPersonID() string {
+	return v.PersonID
+}
+
+// GetAccountID returns EndUsersOfEndUsersEndUserConnectionEdgesEndUserEdgeNodeEndUser.AccountID, and is useful for accessing the field via an interface.
+func (v *EndUsersOfEndUsersEndUserConnectionEdgesEndUserEdgeNodeEndUser) GetAccountID() string {
+	return v.AccountID
+}
+
+// EndUsersOfResponse is returned by EndUsersOf on success.
+type EndUsersOfResponse struct {
+	// The end users of the accounts the caller may see.
+	EndUsers EndUsersOfEndUsersEndUserConnection `json:"endUsers"`
+}
+
+// GetEndUsers returns EndUsersOfResponse.EndUsers, and is useful for accessing the field via an interface.
+func (v *EndUsersOfResponse) GetEndUsers() EndUsersOfEndUsersEndUserConnection { return v.EndUsers }
 
 // What sort of feedback it is.
 type FeedbackKind string
@@ -3664,6 +4290,14 @@ type __AccountEdgesInput struct {
 // GetId returns __AccountEdgesInput.Id, and is useful for accessing the field via an interface.
 func (v *__AccountEdgesInput) GetId() string { return v.Id }
 
+// __AccountVoicesInput is used internally by genqlient
+type __AccountVoicesInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __AccountVoicesInput.Id, and is useful for accessing the field via an interface.
+func (v *__AccountVoicesInput) GetId() string { return v.Id }
+
 // __AddBuyingContactInput is used internally by genqlient
 type __AddBuyingContactInput struct {
 	In AddBuyingContactInput `json:"in"`
@@ -3687,6 +4321,18 @@ type __AddEndUserInput struct {
 
 // GetIn returns __AddEndUserInput.In, and is useful for accessing the field via an interface.
 func (v *__AddEndUserInput) GetIn() AddEndUserInput { return v.In }
+
+// __AssignAccountInput is used internally by genqlient
+type __AssignAccountInput struct {
+	Id      string `json:"id"`
+	OwnerID string `json:"ownerID"`
+}
+
+// GetId returns __AssignAccountInput.Id, and is useful for accessing the field via an interface.
+func (v *__AssignAccountInput) GetId() string { return v.Id }
+
+// GetOwnerID returns __AssignAccountInput.OwnerID, and is useful for accessing the field via an interface.
+func (v *__AssignAccountInput) GetOwnerID() string { return v.OwnerID }
 
 // __CaptureFeedbackInput is used internally by genqlient
 type __CaptureFeedbackInput struct {
@@ -3751,6 +4397,14 @@ type __CreateUserCouncilInput struct {
 
 // GetIn returns __CreateUserCouncilInput.In, and is useful for accessing the field via an interface.
 func (v *__CreateUserCouncilInput) GetIn() CreateUserCouncilInput { return v.In }
+
+// __EndUsersOfInput is used internally by genqlient
+type __EndUsersOfInput struct {
+	AccountID *string `json:"accountID"`
+}
+
+// GetAccountID returns __EndUsersOfInput.AccountID, and is useful for accessing the field via an interface.
+func (v *__EndUsersOfInput) GetAccountID() *string { return v.AccountID }
 
 // __LogInteractionInput is used internally by genqlient
 type __LogInteractionInput struct {
@@ -3883,6 +4537,84 @@ func AccountEdges(
 	return data_, err_
 }
 
+// The query executed by AccountNames.
+const AccountNames_Operation = `
+query AccountNames {
+	accounts(first: 20) {
+		edges {
+			node {
+				name
+			}
+		}
+	}
+}
+`
+
+// The names of the accounts the caller sees.
+func AccountNames(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *AccountNamesResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AccountNames",
+		Query:  AccountNames_Operation,
+	}
+
+	data_ = &AccountNamesResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by AccountVoices.
+const AccountVoices_Operation = `
+query AccountVoices ($id: ID!) {
+	node(id: $id) {
+		__typename
+		... on Account {
+			perception {
+				npsGap
+			}
+			health {
+				score
+			}
+		}
+	}
+}
+`
+
+// An account's perception and health: null when the caller cannot see the account.
+func AccountVoices(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *AccountVoicesResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AccountVoices",
+		Query:  AccountVoices_Operation,
+		Variables: &__AccountVoicesInput{
+			Id: id,
+		},
+	}
+
+	data_ = &AccountVoicesResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by AddBuyingContact.
 const AddBuyingContact_Operation = `
 mutation AddBuyingContact ($in: AddBuyingContactInput!) {
@@ -3982,6 +4714,42 @@ func AddEndUser(
 	}
 
 	data_ = &AddEndUserResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by AssignAccount.
+const AssignAccount_Operation = `
+mutation AssignAccount ($id: ID!, $ownerID: ID!) {
+	updateAccount(id: $id, input: {ownerID:$ownerID}) {
+		ownerID
+	}
+}
+`
+
+func AssignAccount(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	ownerID string,
+) (data_ *AssignAccountResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AssignAccount",
+		Query:  AssignAccount_Operation,
+		Variables: &__AssignAccountInput{
+			Id:      id,
+			OwnerID: ownerID,
+		},
+	}
+
+	data_ = &AssignAccountResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -4266,6 +5034,46 @@ func CreateUserCouncil(
 	}
 
 	data_ = &CreateUserCouncilResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by EndUsersOf.
+const EndUsersOf_Operation = `
+query EndUsersOf ($accountID: ID) {
+	endUsers(first: 20, where: {accountID:$accountID}) {
+		edges {
+			node {
+				personID
+				accountID
+			}
+		}
+	}
+}
+`
+
+// The end users the caller sees, of one account or (null) of all.
+func EndUsersOf(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	accountID *string,
+) (data_ *EndUsersOfResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "EndUsersOf",
+		Query:  EndUsersOf_Operation,
+		Variables: &__EndUsersOfInput{
+			AccountID: accountID,
+		},
+	}
+
+	data_ = &EndUsersOfResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

@@ -16,7 +16,12 @@ import (
 // New returns a client of the API as the subject with the role in the tenant, which returns
 // the API's errors as the public client does (see Code).
 func New(env *apitest.Env, tenant, role, subject string) graphql.Client {
-	return client.New(env.URL, env.Token(tenant, role, subject), nil)
+	return WithToken(env, env.Token(tenant, role, subject))
+}
+
+// WithToken returns a client of the API that sends the token.
+func WithToken(env *apitest.Env, token string) graphql.Client {
+	return client.New(env.URL, token, nil)
 }
 
 // Must returns a client of the API as the subject with the role in the tenant for operations
