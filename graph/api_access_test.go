@@ -1,12 +1,14 @@
 package graph_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest/gqltest"
 )
 
 // TestAPIAccess walks the access matrix of testdata/access.yaml: every row's operation as
@@ -27,11 +29,11 @@ func TestAPIAccess(t *testing.T) {
 		ken := newClient(t, env, "KEY_ACCOUNT_MANAGER", "ken")
 		mia := newClient(t, env, "MANAGER", "mia")
 		kimID, kenID := kim.memberID(), ken.memberID()
-		var team struct{ CreateTeam struct{ ID string } }
-		admin.ok(`mutation($m: ID!) { createTeam(input: {name: "Team kim", managerID: $m}) { id } }`,
-			map[string]any{"m": mia.memberID()}, &team)
+		adminAPI := gqltest.Must(t, env, "acme", "ADMIN", "alice") // fails the test on any error
+		team := gqltest.Data(gqltest.CreateTeam(context.Background(), adminAPI,
+			gqltest.CreateTeamInput{Name: "Team kim", ManagerID: ptr(mia.memberID())})).CreateTeam.Id
 		admin.ok(`mutation($k: ID!, $t: ID!) { updateMember(id: $k, input: {teamID: $t}) { id } }`,
-			map[string]any{"k": kimID, "t": team.CreateTeam.ID}, nil)
+			map[string]any{"k": kimID, "t": team}, nil)
 		mine := admin.createAccount("Mine", map[string]any{"ownerID": kimID})
 		theirs := admin.createAccount("Theirs", map[string]any{"ownerID": kenID})
 		unique := 0

@@ -1,10 +1,12 @@
 package graph_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest/gqltest"
 )
 
 // TestAPIBadInput: each refused input of testdata/badinput.yaml answers its code (BAD_USER_INPUT)
@@ -18,14 +20,17 @@ func TestAPIBadInput(t *testing.T) {
 	readCases(t, "badinput.yaml", &file)
 	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
 		c := newClient(t, env, "ADMIN", "alice")
-		acc := c.createAccount("Initech", nil)
-		other := c.createAccount("Globex", nil)
-		var bc struct{ AddBuyingContact struct{ ID string } }
-		c.ok(`mutation($in: AddBuyingContactInput!) { addBuyingContact(input: $in) { id } }`,
-			map[string]any{"in": map[string]any{"accountID": other, "email": "hank@globex.example", "name": "Hank Scorpio"}}, &bc)
+		g := gqltest.Must(t, env, "acme", "ADMIN", "alice") // fails the test on any error
+		ctx := context.Background()
+		acc := gqltest.Data(gqltest.CreateAccount(ctx, g, gqltest.CreateAccountInput{Name: "Initech"})).CreateAccount.Id
+		other := gqltest.Data(gqltest.CreateAccount(ctx, g, gqltest.CreateAccountInput{Name: "Globex"})).CreateAccount.Id
+		foreign := gqltest.Data(gqltest.AddBuyingContact(ctx, g, gqltest.AddBuyingContactInput{AccountID: other,
+			Email: "hank@globex.example", Name: ptr("Hank Scorpio")})).AddBuyingContact
+		buyer := gqltest.Data(gqltest.AddBuyingContact(ctx, g, gqltest.AddBuyingContactInput{AccountID: acc,
+			Email: "bill@initech.example", Name: ptr("Bill Lumbergh")})).AddBuyingContact
 		start := time.Now().UTC().Truncate(time.Second)
-		bindings := map[string]any{"$account": acc, "$otherAccount": other, "$buyer": c.buyer(acc, "Bill Lumbergh"),
-			"$foreignSigner": bc.AddBuyingContact.ID, "$start": ts(start), "$end": ts(start.AddDate(1, 0, 0)),
+		bindings := map[string]any{"$account": acc, "$otherAccount": other, "$buyer": buyer.PersonID,
+			"$foreignSigner": foreign.Id, "$start": ts(start), "$end": ts(start.AddDate(1, 0, 0)),
 			"$dayBefore": ts(start.AddDate(0, 0, -1))}
 		for _, tc := range file.Refused {
 			t.Run(tc.Name, func(t *testing.T) {

@@ -191,9 +191,6 @@ func (s crudSpec) deleted(t *testing.T, c *client) {
 	c.fail("NOT_FOUND", fmt.Sprintf(`mutation($id: ID!) { %s(id: $id) { deletedID } }`, s.delete), map[string]any{"id": s.gone})
 }
 
-// data drops the error of an operation sent by a client that fails the test on any error.
-func data[T any](v T, _ error) T { return v }
-
 // TestAPICrud: every entity is created, read through node, nodes and its connection
 // (filtered, ordered, paged), updated and deleted through the API, with the grow-the-graph
 // mutations creating the relationships. The creates go through the typed client, as the API's
@@ -203,7 +200,7 @@ func TestAPICrud(t *testing.T) {
 		c := newClient(t, env, "ADMIN", "alice")
 		g := gqltest.Must(t, env, "acme", "ADMIN", "alice") // fails the test on any error
 		ctx := context.Background()
-		me := data(gqltest.ViewerMember(ctx, g)).Viewer.Member.Id
+		me := gqltest.Data(gqltest.ViewerMember(ctx, g)).Viewer.Member.Id
 		base := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 		at := func(d int) time.Time { return base.AddDate(0, 0, d) }
 		var specs []crudSpec
@@ -211,7 +208,7 @@ func TestAPICrud(t *testing.T) {
 		// Teams.
 		team := func(in gqltest.CreateTeamInput) string {
 			t.Helper()
-			return data(gqltest.CreateTeam(ctx, g, in)).CreateTeam.Id
+			return gqltest.Data(gqltest.CreateTeam(ctx, g, in)).CreateTeam.Id
 		}
 		alpha := team(gqltest.CreateTeamInput{Name: "Alpha", ManagerID: &me})
 		bravo := team(gqltest.CreateTeamInput{Name: "Bravo"})
@@ -226,7 +223,7 @@ func TestAPICrud(t *testing.T) {
 		// Accounts.
 		account := func(in gqltest.CreateAccountInput) string {
 			t.Helper()
-			return data(gqltest.CreateAccount(ctx, g, in)).CreateAccount.Id
+			return gqltest.Data(gqltest.CreateAccount(ctx, g, in)).CreateAccount.Id
 		}
 		cyber := account(gqltest.CreateAccountInput{Name: "Cyberdyne", Tier: ptr(gqltest.AccountTierKey), OwnerID: &me})
 		aperture := account(gqltest.CreateAccountInput{Name: "Aperture", Tier: ptr(gqltest.AccountTierStrategic)})
@@ -241,7 +238,7 @@ func TestAPICrud(t *testing.T) {
 		// People.
 		person := func(name, email string) string {
 			t.Helper()
-			return data(gqltest.CreatePerson(ctx, g, gqltest.CreatePersonInput{Name: name, Email: email})).CreatePerson.Id
+			return gqltest.Data(gqltest.CreatePerson(ctx, g, gqltest.CreatePersonInput{Name: name, Email: email})).CreatePerson.Id
 		}
 		ann := person("P Ann", "ann@cyberdyne.example")
 		bob := person("P Bob", "bob@cyberdyne.example")
@@ -252,23 +249,23 @@ func TestAPICrud(t *testing.T) {
 			want:    []string{cid, bob, ann},
 			update:  fmt.Sprintf(`updatePerson(id: %q, input: {email: "ann.archer@cyberdyne.example", title: "CFO"})`, ann),
 			updated: "ann.archer@cyberdyne.example", delete: "deletePerson", gone: cid})
-		people := func() int { return data(gqltest.PeopleCount(ctx, g)).People.TotalCount }
+		people := func() int { return gqltest.Data(gqltest.PeopleCount(ctx, g)).People.TotalCount }
 
 		// Buying contacts: by email, reusing the person when the email is known.
 		before := people()
-		added := data(gqltest.AddBuyingContact(ctx, g, gqltest.AddBuyingContactInput{AccountID: cyber,
+		added := gqltest.Data(gqltest.AddBuyingContact(ctx, g, gqltest.AddBuyingContactInput{AccountID: cyber,
 			Email: "ANN@cyberdyne.example", Roles: []gqltest.BuyingRole{gqltest.BuyingRoleEconomicBuyer}, Primary: ptr(true)})).AddBuyingContact
 		annBuyer := added.Id
 		if added.PersonID != ann || people() != before || !added.Primary {
 			t.Errorf("addBuyingContact by a known email: %s, people %d → %d", dump(added), before, people())
 		}
-		added = data(gqltest.AddBuyingContact(ctx, g, gqltest.AddBuyingContactInput{AccountID: cyber,
+		added = gqltest.Data(gqltest.AddBuyingContact(ctx, g, gqltest.AddBuyingContactInput{AccountID: cyber,
 			Email: "dora@cyberdyne.example", Name: ptr("Dora Diaz"), Roles: []gqltest.BuyingRole{gqltest.BuyingRoleChampion}})).AddBuyingContact
 		doraBuyer, dora := added.Id, added.PersonID
 		if dora == "" || people() != before+1 || added.Person.Name != "Dora Diaz" {
 			t.Errorf("addBuyingContact by a new email: %s", dump(added))
 		}
-		bobBuyer := data(gqltest.CreateBuyingContact(ctx, g, gqltest.CreateBuyingContactInput{AccountID: mesa,
+		bobBuyer := gqltest.Data(gqltest.CreateBuyingContact(ctx, g, gqltest.CreateBuyingContactInput{AccountID: mesa,
 			PersonID: bob, Roles: []gqltest.BuyingRole{gqltest.BuyingRoleProcurement}})).CreateBuyingContact.Id
 		specs = append(specs, crudSpec{typ: "BuyingContact", field: "personID",
 			items: map[string]string{annBuyer: ann, doraBuyer: dora, bobBuyer: bob},
@@ -279,16 +276,16 @@ func TestAPICrud(t *testing.T) {
 			delete: "deleteBuyingContact", gone: bobBuyer})
 
 		// End users.
-		eu := data(gqltest.AddEndUser(ctx, g, gqltest.AddEndUserInput{AccountID: cyber, Email: "bob@cyberdyne.example",
+		eu := gqltest.Data(gqltest.AddEndUser(ctx, g, gqltest.AddEndUserInput{AccountID: cyber, Email: "bob@cyberdyne.example",
 			Status: ptr(gqltest.EndUserStatusActive), Licensed: ptr(true), LastActiveAt: ptr(at(2))})).AddEndUser
 		bobUser := eu.Id
 		if eu.PersonID != bob {
 			t.Errorf("addEndUser by a known email made another person: %s", dump(eu))
 		}
-		eu = data(gqltest.AddEndUser(ctx, g, gqltest.AddEndUserInput{AccountID: cyber, Email: "eve@cyberdyne.example",
+		eu = gqltest.Data(gqltest.AddEndUser(ctx, g, gqltest.AddEndUserInput{AccountID: cyber, Email: "eve@cyberdyne.example",
 			Name: ptr("Eve Ng"), Status: ptr(gqltest.EndUserStatusActive), LastActiveAt: ptr(at(1))})).AddEndUser
 		eveUser, eve := eu.Id, eu.PersonID
-		annUser := data(gqltest.CreateEndUser(ctx, g, gqltest.CreateEndUserInput{AccountID: mesa, PersonID: ann,
+		annUser := gqltest.Data(gqltest.CreateEndUser(ctx, g, gqltest.CreateEndUserInput{AccountID: mesa, PersonID: ann,
 			Status: ptr(gqltest.EndUserStatusInvited)})).CreateEndUser.Id
 		specs = append(specs, crudSpec{typ: "EndUser", field: "status",
 			items: map[string]string{bobUser: "ACTIVE", eveUser: "ACTIVE", annUser: "INVITED"},
@@ -299,7 +296,7 @@ func TestAPICrud(t *testing.T) {
 		// Contracts.
 		contract := func(account, number string, status gqltest.ContractStatus, signer *string) string {
 			t.Helper()
-			return data(gqltest.CreateContract(ctx, g, gqltest.CreateContractInput{AccountID: account, Number: number,
+			return gqltest.Data(gqltest.CreateContract(ctx, g, gqltest.CreateContractInput{AccountID: account, Number: number,
 				Status: &status, StartDate: at(0), EndDate: at(365), Currency: "EUR", Seats: ptr(10), ValueMinor: ptr(100000),
 				SignedByID: signer})).CreateContract.Id
 		}
@@ -315,7 +312,7 @@ func TestAPICrud(t *testing.T) {
 		// Councils.
 		council := func(name string, status gqltest.UserCouncilStatus, account *string) string {
 			t.Helper()
-			return data(gqltest.CreateUserCouncil(ctx, g, gqltest.CreateUserCouncilInput{Name: name, Status: &status,
+			return gqltest.Data(gqltest.CreateUserCouncil(ctx, g, gqltest.CreateUserCouncilInput{Name: name, Status: &status,
 				AccountID: account})).CreateUserCouncil.Id
 		}
 		ops := council("Ops council", gqltest.UserCouncilStatusActive, &cyber)
@@ -330,7 +327,7 @@ func TestAPICrud(t *testing.T) {
 		// Council memberships: buyers and end users of the council's account.
 		member := func(person string, role gqltest.CouncilMembershipRole, joined int) string {
 			t.Helper()
-			return data(gqltest.AddCouncilMember(ctx, g, gqltest.AddCouncilMemberInput{CouncilID: ops, PersonID: person,
+			return gqltest.Data(gqltest.AddCouncilMember(ctx, g, gqltest.AddCouncilMemberInput{CouncilID: ops, PersonID: person,
 				Role: &role, JoinedAt: ptr(at(joined))})).AddCouncilMember.Id
 		}
 		mAnn := member(ann, gqltest.CouncilMembershipRoleChair, 1)
@@ -347,7 +344,7 @@ func TestAPICrud(t *testing.T) {
 		// Council sessions, with attendees and feedback given there.
 		session := func(title string, held int, attendees []string, feedback []gqltest.SessionFeedbackInput) gqltest.RecordCouncilSessionRecordCouncilSession {
 			t.Helper()
-			return data(gqltest.RecordCouncilSession(ctx, g, gqltest.RecordCouncilSessionInput{CouncilID: ops, HeldAt: at(held),
+			return gqltest.Data(gqltest.RecordCouncilSession(ctx, g, gqltest.RecordCouncilSessionInput{CouncilID: ops, HeldAt: at(held),
 				Title: &title, AttendeeIDs: attendees, Feedback: feedback})).RecordCouncilSession
 		}
 		r := session("Kick-off", 10, []string{ann, bob}, []gqltest.SessionFeedbackInput{
@@ -376,7 +373,7 @@ func TestAPICrud(t *testing.T) {
 		// Interactions.
 		interaction := func(subject string, channel gqltest.Channel, day int, participants []string) gqltest.LogInteractionLogInteraction {
 			t.Helper()
-			return data(gqltest.LogInteraction(ctx, g, gqltest.LogInteractionInput{AccountID: cyber, Channel: channel,
+			return gqltest.Data(gqltest.LogInteraction(ctx, g, gqltest.LogInteractionInput{AccountID: cyber, Channel: channel,
 				Direction: gqltest.InteractionDirectionOutbound, OccurredAt: ptr(at(day)), Subject: subject,
 				ParticipantIDs: participants})).LogInteraction
 		}
@@ -401,7 +398,7 @@ func TestAPICrud(t *testing.T) {
 			if in.Channel == "" {
 				in.Channel = gqltest.ChannelSurvey
 			}
-			return data(gqltest.CaptureFeedback(ctx, g, in)).CaptureFeedback
+			return gqltest.Data(gqltest.CaptureFeedback(ctx, g, in)).CaptureFeedback
 		}
 		f := capture(gqltest.CaptureFeedbackInput{AuthorID: ann, Kind: gqltest.FeedbackKindNps, Score: ptr(9), ReceivedAt: ptr(at(21)),
 			InteractionID: &i1, ContractID: &c3})
@@ -439,7 +436,7 @@ func TestAPICrud(t *testing.T) {
 		}
 
 		// What the grow-the-graph mutations made reads back through the account.
-		read := data(gqltest.AccountEdges(ctx, g, cyber)).Node
+		read := gqltest.Data(gqltest.AccountEdges(ctx, g, cyber)).Node
 		if read == nil {
 			t.Fatalf("node(%s) is null", cyber)
 		}

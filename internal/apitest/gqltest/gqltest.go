@@ -30,6 +30,10 @@ func Must(t testing.TB, env *apitest.Env, tenant, role, subject string) graphql.
 	return failing{t: t, Client: New(env, tenant, role, subject)}
 }
 
+// Data returns an operation's data without its error: for operations sent through a client
+// made by Must, which has failed the test on any error already.
+func Data[T any](data T, _ error) T { return data }
+
 type failing struct {
 	t testing.TB
 	graphql.Client
