@@ -4,7 +4,9 @@
 package stakegraph
 
 // Generate ent (with the GraphQL schema of the data model), then the GraphQL server, then the
-// typed Go client from its operations (client/operations) against that schema.
+// typed Go client from its operations (client/operations) against that schema, and the API
+// tests' typed client from theirs (internal/apitest/gqltest/operations).
 //go:generate go run ./ent/entc.go
 //go:generate go tool gqlgen generate --config gqlgen.yml
 //go:generate go tool genqlient client/genqlient.yaml
+//go:generate go tool genqlient internal/apitest/gqltest/genqlient.yaml

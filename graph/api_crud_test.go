@@ -1,13 +1,16 @@
 package graph_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest/gqltest"
 )
 
 // crudSpec describes how one entity is read back, listed, updated and deleted.
@@ -190,32 +193,26 @@ func (s crudSpec) deleted(t *testing.T, c *client) {
 
 // TestAPICrud: every entity is created, read through node, nodes and its connection
 // (filtered, ordered, paged), updated and deleted through the API, with the grow-the-graph
-// mutations creating the relationships.
+// mutations creating the relationships. The creates go through the typed client, as the API's
+// clients write them; the checks common to every entity (crudSpec) through their documents.
 func TestAPICrud(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
 		c := newClient(t, env, "ADMIN", "alice")
-		me := c.memberID()
+		g := gqltest.Must(t, env, "acme", "ADMIN", "alice") // fails the test on any error
+		ctx := context.Background()
+		me := gqltest.Data(gqltest.ViewerMember(ctx, g)).Viewer.Member.Id
 		base := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
-		at := func(d int) string { return ts(base.AddDate(0, 0, d)) }
+		at := func(d int) time.Time { return base.AddDate(0, 0, d) }
 		var specs []crudSpec
-		id := func(query string, vars map[string]any) string {
-			t.Helper()
-			var out map[string]map[string]any
-			c.ok(query, vars, &out)
-			for _, v := range out {
-				return v["id"].(string)
-			}
-			return ""
-		}
-		mutation := func(name, inputType string, in map[string]any) string {
-			t.Helper()
-			return id(fmt.Sprintf(`mutation($in: %s!) { x: %s(input: $in) { id } }`, inputType, name), map[string]any{"in": in})
-		}
 
 		// Teams.
-		alpha := mutation("createTeam", "CreateTeamInput", map[string]any{"name": "Alpha", "managerID": me})
-		bravo := mutation("createTeam", "CreateTeamInput", map[string]any{"name": "Bravo"})
-		charlie := mutation("createTeam", "CreateTeamInput", map[string]any{"name": "Charlie squad"})
+		team := func(in gqltest.CreateTeamInput) string {
+			t.Helper()
+			return gqltest.Data(gqltest.CreateTeam(ctx, g, in)).CreateTeam.Id
+		}
+		alpha := team(gqltest.CreateTeamInput{Name: "Alpha", ManagerID: &me})
+		bravo := team(gqltest.CreateTeamInput{Name: "Bravo"})
+		charlie := team(gqltest.CreateTeamInput{Name: "Charlie squad"})
 		specs = append(specs, crudSpec{typ: "Team", field: "name",
 			items: map[string]string{alpha: "Alpha", bravo: "Bravo", charlie: "Charlie squad"},
 			list:  "c: teams(ARGS)", where: `{nameContains: "a"}`, orderBy: "{field: NAME, direction: DESC}",
@@ -224,10 +221,14 @@ func TestAPICrud(t *testing.T) {
 			delete: "deleteTeam", gone: bravo})
 
 		// Accounts.
-		cyber := c.createAccount("Cyberdyne", map[string]any{"tier": "KEY", "ownerID": me})
-		aperture := c.createAccount("Aperture", map[string]any{"tier": "STRATEGIC"})
-		mesa := c.createAccount("Black Mesa", map[string]any{"tier": "KEY", "parentID": aperture})
-		zeta := c.createAccount("Zeta", nil)
+		account := func(in gqltest.CreateAccountInput) string {
+			t.Helper()
+			return gqltest.Data(gqltest.CreateAccount(ctx, g, in)).CreateAccount.Id
+		}
+		cyber := account(gqltest.CreateAccountInput{Name: "Cyberdyne", Tier: ptr(gqltest.AccountTierKey), OwnerID: &me})
+		aperture := account(gqltest.CreateAccountInput{Name: "Aperture", Tier: ptr(gqltest.AccountTierStrategic)})
+		mesa := account(gqltest.CreateAccountInput{Name: "Black Mesa", Tier: ptr(gqltest.AccountTierKey), ParentID: &aperture})
+		zeta := account(gqltest.CreateAccountInput{Name: "Zeta"})
 		specs = append(specs, crudSpec{typ: "Account", field: "name",
 			items: map[string]string{cyber: "Cyberdyne", aperture: "Aperture", mesa: "Black Mesa", zeta: "Zeta"},
 			list:  "c: accounts(ARGS)", where: "{tierIn: [KEY]}", orderBy: "{field: NAME}", want: []string{mesa, cyber},
@@ -235,45 +236,37 @@ func TestAPICrud(t *testing.T) {
 			delete: "deleteAccount", gone: zeta})
 
 		// People.
-		ann := mutation("createPerson", "CreatePersonInput", map[string]any{"name": "P Ann", "email": "ann@cyberdyne.example"})
-		bob := mutation("createPerson", "CreatePersonInput", map[string]any{"name": "P Bob", "email": "bob@cyberdyne.example"})
-		cid := mutation("createPerson", "CreatePersonInput", map[string]any{"name": "P Cid", "email": "cid@mesa.example"})
+		person := func(name, email string) string {
+			t.Helper()
+			return gqltest.Data(gqltest.CreatePerson(ctx, g, gqltest.CreatePersonInput{Name: name, Email: email})).CreatePerson.Id
+		}
+		ann := person("P Ann", "ann@cyberdyne.example")
+		bob := person("P Bob", "bob@cyberdyne.example")
+		cid := person("P Cid", "cid@mesa.example")
 		specs = append(specs, crudSpec{typ: "Person", field: "email",
 			items: map[string]string{ann: "ann@cyberdyne.example", bob: "bob@cyberdyne.example", cid: "cid@mesa.example"},
 			list:  "c: people(ARGS)", where: `{nameHasPrefix: "P "}`, orderBy: "{field: EMAIL, direction: DESC}",
 			want:    []string{cid, bob, ann},
 			update:  fmt.Sprintf(`updatePerson(id: %q, input: {email: "ann.archer@cyberdyne.example", title: "CFO"})`, ann),
 			updated: "ann.archer@cyberdyne.example", delete: "deletePerson", gone: cid})
-		people := func() int {
-			var out struct{ People struct{ TotalCount int } }
-			c.ok(`{ people(first: 1) { totalCount } }`, nil, &out)
-			return out.People.TotalCount
-		}
+		people := func() int { return gqltest.Data(gqltest.PeopleCount(ctx, g)).People.TotalCount }
 
 		// Buying contacts: by email, reusing the person when the email is known.
 		before := people()
-		var added struct {
-			AddBuyingContact struct {
-				ID, PersonID string
-				Roles        []string
-				Primary      bool
-				Person       struct{ Name string }
-			}
-		}
-		c.ok(`mutation($in: AddBuyingContactInput!) { addBuyingContact(input: $in) { id personID roles primary person { name } } }`,
-			map[string]any{"in": map[string]any{"accountID": cyber, "email": "ANN@cyberdyne.example", "roles": []string{"ECONOMIC_BUYER"}, "primary": true}}, &added)
-		annBuyer := added.AddBuyingContact.ID
-		if added.AddBuyingContact.PersonID != ann || people() != before || !added.AddBuyingContact.Primary {
+		added := gqltest.Data(gqltest.AddBuyingContact(ctx, g, gqltest.AddBuyingContactInput{AccountID: cyber,
+			Email: "ANN@cyberdyne.example", Roles: []gqltest.BuyingRole{gqltest.BuyingRoleEconomicBuyer}, Primary: ptr(true)})).AddBuyingContact
+		annBuyer := added.Id
+		if added.PersonID != ann || people() != before || !added.Primary {
 			t.Errorf("addBuyingContact by a known email: %s, people %d → %d", dump(added), before, people())
 		}
-		c.ok(`mutation($in: AddBuyingContactInput!) { addBuyingContact(input: $in) { id personID roles primary person { name } } }`,
-			map[string]any{"in": map[string]any{"accountID": cyber, "email": "dora@cyberdyne.example", "name": "Dora Diaz", "roles": []string{"CHAMPION"}}}, &added)
-		doraBuyer, dora := added.AddBuyingContact.ID, added.AddBuyingContact.PersonID
-		if dora == "" || people() != before+1 || added.AddBuyingContact.Person.Name != "Dora Diaz" {
+		added = gqltest.Data(gqltest.AddBuyingContact(ctx, g, gqltest.AddBuyingContactInput{AccountID: cyber,
+			Email: "dora@cyberdyne.example", Name: ptr("Dora Diaz"), Roles: []gqltest.BuyingRole{gqltest.BuyingRoleChampion}})).AddBuyingContact
+		doraBuyer, dora := added.Id, added.PersonID
+		if dora == "" || people() != before+1 || added.Person.Name != "Dora Diaz" {
 			t.Errorf("addBuyingContact by a new email: %s", dump(added))
 		}
-		bobBuyer := mutation("createBuyingContact", "CreateBuyingContactInput",
-			map[string]any{"accountID": mesa, "personID": bob, "roles": []string{"PROCUREMENT"}})
+		bobBuyer := gqltest.Data(gqltest.CreateBuyingContact(ctx, g, gqltest.CreateBuyingContactInput{AccountID: mesa,
+			PersonID: bob, Roles: []gqltest.BuyingRole{gqltest.BuyingRoleProcurement}})).CreateBuyingContact.Id
 		specs = append(specs, crudSpec{typ: "BuyingContact", field: "personID",
 			items: map[string]string{annBuyer: ann, doraBuyer: dora, bobBuyer: bob},
 			list:  "c: buyingContacts(ARGS)", where: fmt.Sprintf("{accountID: %q}", cyber), orderBy: "{field: CREATED_AT, direction: DESC}",
@@ -283,21 +276,17 @@ func TestAPICrud(t *testing.T) {
 			delete: "deleteBuyingContact", gone: bobBuyer})
 
 		// End users.
-		var eu struct {
-			AddEndUser struct{ ID, PersonID, Status string }
-		}
-		c.ok(`mutation($in: AddEndUserInput!) { addEndUser(input: $in) { id personID status } }`,
-			map[string]any{"in": map[string]any{"accountID": cyber, "email": "bob@cyberdyne.example", "status": "ACTIVE",
-				"licensed": true, "lastActiveAt": at(2)}}, &eu)
-		bobUser := eu.AddEndUser.ID
-		if eu.AddEndUser.PersonID != bob {
+		eu := gqltest.Data(gqltest.AddEndUser(ctx, g, gqltest.AddEndUserInput{AccountID: cyber, Email: "bob@cyberdyne.example",
+			Status: ptr(gqltest.EndUserStatusActive), Licensed: ptr(true), LastActiveAt: ptr(at(2))})).AddEndUser
+		bobUser := eu.Id
+		if eu.PersonID != bob {
 			t.Errorf("addEndUser by a known email made another person: %s", dump(eu))
 		}
-		c.ok(`mutation($in: AddEndUserInput!) { addEndUser(input: $in) { id personID status } }`,
-			map[string]any{"in": map[string]any{"accountID": cyber, "email": "eve@cyberdyne.example", "name": "Eve Ng",
-				"status": "ACTIVE", "lastActiveAt": at(1)}}, &eu)
-		eveUser, eve := eu.AddEndUser.ID, eu.AddEndUser.PersonID
-		annUser := mutation("createEndUser", "CreateEndUserInput", map[string]any{"accountID": mesa, "personID": ann, "status": "INVITED"})
+		eu = gqltest.Data(gqltest.AddEndUser(ctx, g, gqltest.AddEndUserInput{AccountID: cyber, Email: "eve@cyberdyne.example",
+			Name: ptr("Eve Ng"), Status: ptr(gqltest.EndUserStatusActive), LastActiveAt: ptr(at(1))})).AddEndUser
+		eveUser, eve := eu.Id, eu.PersonID
+		annUser := gqltest.Data(gqltest.CreateEndUser(ctx, g, gqltest.CreateEndUserInput{AccountID: mesa, PersonID: ann,
+			Status: ptr(gqltest.EndUserStatusInvited)})).CreateEndUser.Id
 		specs = append(specs, crudSpec{typ: "EndUser", field: "status",
 			items: map[string]string{bobUser: "ACTIVE", eveUser: "ACTIVE", annUser: "INVITED"},
 			list:  "c: endUsers(ARGS)", where: "{status: ACTIVE}", orderBy: "{field: LAST_ACTIVE_AT}", want: []string{eveUser, bobUser},
@@ -305,14 +294,15 @@ func TestAPICrud(t *testing.T) {
 			delete: "deleteEndUser", gone: annUser})
 
 		// Contracts.
-		contract := func(account, number, status string, signer any) string {
-			return mutation("createContract", "CreateContractInput", map[string]any{"accountID": account, "number": number,
-				"status": status, "startDate": at(0), "endDate": at(365), "currency": "EUR", "seats": 10, "valueMinor": 100000,
-				"signedByID": signer})
+		contract := func(account, number string, status gqltest.ContractStatus, signer *string) string {
+			t.Helper()
+			return gqltest.Data(gqltest.CreateContract(ctx, g, gqltest.CreateContractInput{AccountID: account, Number: number,
+				Status: &status, StartDate: at(0), EndDate: at(365), Currency: "EUR", Seats: ptr(10), ValueMinor: ptr(100000),
+				SignedByID: signer})).CreateContract.Id
 		}
-		c3 := contract(cyber, "C-003", "ACTIVE", annBuyer)
-		c1 := contract(cyber, "C-001", "ACTIVE", nil)
-		c2 := contract(mesa, "C-002", "DRAFT", nil)
+		c3 := contract(cyber, "C-003", gqltest.ContractStatusActive, &annBuyer)
+		c1 := contract(cyber, "C-001", gqltest.ContractStatusActive, nil)
+		c2 := contract(mesa, "C-002", gqltest.ContractStatusDraft, nil)
 		specs = append(specs, crudSpec{typ: "Contract", field: "number",
 			items: map[string]string{c1: "C-001", c2: "C-002", c3: "C-003"},
 			list:  "c: contracts(ARGS)", where: "{status: ACTIVE}", orderBy: "{field: NUMBER}", want: []string{c1, c3},
@@ -320,12 +310,14 @@ func TestAPICrud(t *testing.T) {
 			delete: "deleteContract", gone: c2})
 
 		// Councils.
-		council := func(name, status string, account any) string {
-			return mutation("createUserCouncil", "CreateUserCouncilInput", map[string]any{"name": name, "status": status, "accountID": account})
+		council := func(name string, status gqltest.UserCouncilStatus, account *string) string {
+			t.Helper()
+			return gqltest.Data(gqltest.CreateUserCouncil(ctx, g, gqltest.CreateUserCouncilInput{Name: name, Status: &status,
+				AccountID: account})).CreateUserCouncil.Id
 		}
-		ops := council("Ops council", "ACTIVE", cyber)
-		beta := council("Beta board", "FORMING", nil)
-		circle := council("Alpha circle", "ACTIVE", cyber)
+		ops := council("Ops council", gqltest.UserCouncilStatusActive, &cyber)
+		beta := council("Beta board", gqltest.UserCouncilStatusForming, nil)
+		circle := council("Alpha circle", gqltest.UserCouncilStatusActive, &cyber)
 		specs = append(specs, crudSpec{typ: "UserCouncil", field: "name",
 			items: map[string]string{ops: "Ops council", beta: "Beta board", circle: "Alpha circle"},
 			list:  "c: userCouncils(ARGS)", where: "{status: ACTIVE}", orderBy: "{field: NAME}", want: []string{circle, ops},
@@ -333,13 +325,15 @@ func TestAPICrud(t *testing.T) {
 			delete: "deleteUserCouncil", gone: beta})
 
 		// Council memberships: buyers and end users of the council's account.
-		member := func(person, role string, joined int) string {
-			return mutation("addCouncilMember", "AddCouncilMemberInput", map[string]any{"councilID": ops, "personID": person, "role": role, "joinedAt": at(joined)})
+		member := func(person string, role gqltest.CouncilMembershipRole, joined int) string {
+			t.Helper()
+			return gqltest.Data(gqltest.AddCouncilMember(ctx, g, gqltest.AddCouncilMemberInput{CouncilID: ops, PersonID: person,
+				Role: &role, JoinedAt: ptr(at(joined))})).AddCouncilMember.Id
 		}
-		mAnn := member(ann, "CHAIR", 1)
-		mBob := member(bob, "MEMBER", 2)
-		mEve := member(eve, "MEMBER", 3)
-		mDora := member(dora, "OBSERVER", 4)
+		mAnn := member(ann, gqltest.CouncilMembershipRoleChair, 1)
+		mBob := member(bob, gqltest.CouncilMembershipRoleMember, 2)
+		mEve := member(eve, gqltest.CouncilMembershipRoleMember, 3)
+		mDora := member(dora, gqltest.CouncilMembershipRoleObserver, 4)
 		specs = append(specs, crudSpec{typ: "CouncilMembership", field: "role",
 			items: map[string]string{mAnn: "CHAIR", mBob: "MEMBER", mEve: "MEMBER", mDora: "OBSERVER"},
 			list:  fmt.Sprintf(`node(id: %q) { ... on UserCouncil { c: memberships(ARGS) } }`, ops),
@@ -348,75 +342,49 @@ func TestAPICrud(t *testing.T) {
 			delete: "deleteCouncilMembership", gone: mDora})
 
 		// Council sessions, with attendees and feedback given there.
-		var rec struct {
-			RecordCouncilSession struct {
-				ID        string
-				Attendees struct {
-					TotalCount int
-					Edges      []struct{ Node struct{ ID string } }
-				}
-				Feedback struct {
-					TotalCount int
-					Edges      []struct {
-						Node struct {
-							AccountID, Persona, Kind, Body string
-							Channel                        string
-						}
-					}
-				}
-			}
+		session := func(title string, held int, attendees []string, feedback []gqltest.SessionFeedbackInput) gqltest.RecordCouncilSessionRecordCouncilSession {
+			t.Helper()
+			return gqltest.Data(gqltest.RecordCouncilSession(ctx, g, gqltest.RecordCouncilSessionInput{CouncilID: ops, HeldAt: at(held),
+				Title: &title, AttendeeIDs: attendees, Feedback: feedback})).RecordCouncilSession
 		}
-		session := func(title string, held int, attendees []string, feedback []map[string]any) string {
-			c.ok(`mutation($in: RecordCouncilSessionInput!) { recordCouncilSession(input: $in) { id
-				attendees(first: 10) { totalCount edges { node { id } } }
-				feedback(first: 10) { totalCount edges { node { accountID persona kind body channel } } } } }`,
-				map[string]any{"in": map[string]any{"councilID": ops, "heldAt": at(held), "title": title,
-					"attendeeIDs": attendees, "feedback": feedback}}, &rec)
-			return rec.RecordCouncilSession.ID
-		}
-		s1 := session("Kick-off", 10, []string{ann, bob}, []map[string]any{
-			{"authorID": ann, "kind": "COMMENT", "body": "the roadmap is clear"},
-			{"authorID": bob, "kind": "NPS", "score": 6}})
-		r := rec.RecordCouncilSession
+		r := session("Kick-off", 10, []string{ann, bob}, []gqltest.SessionFeedbackInput{
+			{AuthorID: ann, Kind: gqltest.FeedbackKindComment, Body: ptr("the roadmap is clear")},
+			{AuthorID: bob, Kind: gqltest.FeedbackKindNps, Score: ptr(6)}})
+		s1 := r.Id
 		if r.Attendees.TotalCount != 2 || r.Feedback.TotalCount != 2 {
 			t.Errorf("recorded session: %s", dump(r))
 		}
 		for _, e := range r.Feedback.Edges {
-			want := map[string]string{"COMMENT": "PURCHASER", "NPS": "END_USER"}[e.Node.Kind]
-			if e.Node.AccountID != cyber || e.Node.Persona != want || e.Node.Channel != "COUNCIL_SESSION" {
+			want := map[gqltest.FeedbackKind]gqltest.Persona{gqltest.FeedbackKindComment: gqltest.PersonaPurchaser,
+				gqltest.FeedbackKindNps: gqltest.PersonaEndUser}[e.Node.Kind]
+			if e.Node.AccountID != cyber || e.Node.Persona != want || e.Node.Channel != gqltest.ChannelCouncilSession {
 				t.Errorf("session feedback: %s", dump(e.Node))
 			}
 		}
-		s2 := session("Review", 40, []string{eve}, nil)
-		s3 := session("Dry run", 5, nil, nil)
+		s2 := session("Review", 40, []string{eve}, nil).Id
+		s3 := session("Dry run", 5, nil, nil).Id
 		specs = append(specs, crudSpec{typ: "CouncilSession", field: "title",
 			items: map[string]string{s1: "Kick-off", s2: "Review", s3: "Dry run"},
 			list:  fmt.Sprintf(`node(id: %q) { ... on UserCouncil { c: sessions(ARGS) } }`, ops),
-			where: fmt.Sprintf("{heldAtGT: %q}", at(6)), orderBy: "{field: HELD_AT, direction: DESC}", want: []string{s2, s1},
+			where: fmt.Sprintf("{heldAtGT: %q}", ts(at(6))), orderBy: "{field: HELD_AT, direction: DESC}", want: []string{s2, s1},
 			update: fmt.Sprintf(`updateCouncilSession(id: %q, input: {title: "Kick-off!", notes: "went well"})`, s1), updated: "Kick-off!",
 			delete: "deleteCouncilSession", gone: s3})
 
 		// Interactions.
-		var logged struct {
-			LogInteraction struct {
-				ID           string
-				HandledBy    struct{ ID string }
-				Participants struct{ TotalCount int }
-			}
+		interaction := func(subject string, channel gqltest.Channel, day int, participants []string) gqltest.LogInteractionLogInteraction {
+			t.Helper()
+			return gqltest.Data(gqltest.LogInteraction(ctx, g, gqltest.LogInteractionInput{AccountID: cyber, Channel: channel,
+				Direction: gqltest.InteractionDirectionOutbound, OccurredAt: ptr(at(day)), Subject: subject,
+				ParticipantIDs: participants})).LogInteraction
 		}
-		interaction := func(subject, channel string, day int, participants []string) string {
-			c.ok(`mutation($in: LogInteractionInput!) { logInteraction(input: $in) { id handledBy { id } participants(first: 5) { totalCount } } }`,
-				map[string]any{"in": map[string]any{"accountID": cyber, "channel": channel, "direction": "OUTBOUND",
-					"occurredAt": at(day), "subject": subject, "participantIDs": participants}}, &logged)
-			return logged.LogInteraction.ID
-		}
-		i1 := interaction("QBR", "MEETING", 20, []string{ann, dora})
-		if logged.LogInteraction.HandledBy.ID != me || logged.LogInteraction.Participants.TotalCount != 2 {
+		logged := interaction("QBR", gqltest.ChannelMeeting, 20, []string{ann, dora})
+		i1 := logged.Id
+		if logged.HandledBy.Id != me || logged.Participants.TotalCount != 2 {
 			t.Errorf("logged interaction: %s", dump(logged))
 		}
-		i2 := interaction("Renewal call", "CALL", 30, nil)
-		i3 := interaction("Check-in", "CALL", 25, []string{bob})
-		i4 := interaction("Spam", "EMAIL", 26, nil)
+		i2 := interaction("Renewal call", gqltest.ChannelCall, 30, nil).Id
+		i3 := interaction("Check-in", gqltest.ChannelCall, 25, []string{bob}).Id
+		i4 := interaction("Spam", gqltest.ChannelEmail, 26, nil).Id
 		specs = append(specs, crudSpec{typ: "Interaction", field: "subject",
 			items: map[string]string{i1: "QBR", i2: "Renewal call", i3: "Check-in", i4: "Spam"},
 			list:  "c: interactions(ARGS)", where: "{channel: CALL}", orderBy: "{field: OCCURRED_AT}", want: []string{i3, i2},
@@ -424,34 +392,28 @@ func TestAPICrud(t *testing.T) {
 			delete: "deleteInteraction", gone: i4})
 
 		// Feedback.
-		var captured struct {
-			CaptureFeedback struct {
-				ID, Persona, Kind string
-				Score             *int
-				CapturedBy        struct{ ID string }
-				Interaction       *struct{ ID string }
-				Contract          *struct{ ID string }
+		capture := func(in gqltest.CaptureFeedbackInput) gqltest.CaptureFeedbackCaptureFeedback {
+			t.Helper()
+			in.AccountID = cyber
+			if in.Channel == "" {
+				in.Channel = gqltest.ChannelSurvey
 			}
+			return gqltest.Data(gqltest.CaptureFeedback(ctx, g, in)).CaptureFeedback
 		}
-		capture := func(in map[string]any) string {
-			in["accountID"] = cyber
-			if in["channel"] == nil {
-				in["channel"] = "SURVEY"
-			}
-			c.ok(`mutation($in: CaptureFeedbackInput!) { captureFeedback(input: $in) { id persona kind score capturedBy { id }
-				interaction { id } contract { id } } }`, map[string]any{"in": in}, &captured)
-			return captured.CaptureFeedback.ID
-		}
-		f1 := capture(map[string]any{"authorID": ann, "kind": "NPS", "score": 9, "receivedAt": at(21), "interactionID": i1, "contractID": c3})
-		if f := captured.CaptureFeedback; f.Persona != "PURCHASER" || f.CapturedBy.ID != me || f.Interaction == nil || f.Interaction.ID != i1 ||
-			f.Contract == nil || f.Contract.ID != c3 {
+		f := capture(gqltest.CaptureFeedbackInput{AuthorID: ann, Kind: gqltest.FeedbackKindNps, Score: ptr(9), ReceivedAt: ptr(at(21)),
+			InteractionID: &i1, ContractID: &c3})
+		f1 := f.Id
+		if f.Persona != gqltest.PersonaPurchaser || f.CapturedBy.Id != me || f.Interaction == nil || f.Interaction.Id != i1 ||
+			f.Contract == nil || f.Contract.Id != c3 {
 			t.Errorf("captured feedback: %s", dump(f))
 		}
-		f2 := capture(map[string]any{"authorID": eve, "kind": "NPS", "score": 3, "receivedAt": at(22)})
-		if captured.CaptureFeedback.Persona != "END_USER" {
-			t.Errorf("an end user's feedback: %s", dump(captured))
+		f = capture(gqltest.CaptureFeedbackInput{AuthorID: eve, Kind: gqltest.FeedbackKindNps, Score: ptr(3), ReceivedAt: ptr(at(22))})
+		f2 := f.Id
+		if f.Persona != gqltest.PersonaEndUser {
+			t.Errorf("an end user's feedback: %s", dump(f))
 		}
-		f3 := capture(map[string]any{"authorID": eve, "kind": "COMPLAINT", "body": "slow exports", "channel": "SUPPORT", "receivedAt": at(23)})
+		f3 := capture(gqltest.CaptureFeedbackInput{AuthorID: eve, Kind: gqltest.FeedbackKindComplaint, Body: ptr("slow exports"),
+			Channel: gqltest.ChannelSupport, ReceivedAt: ptr(at(23))}).Id
 		specs = append(specs, crudSpec{typ: "Feedback", field: "kind",
 			items: map[string]string{f1: "NPS", f2: "NPS", f3: "COMPLAINT"},
 			list:  "c: feedback(ARGS)", where: fmt.Sprintf("{kind: NPS, channel: SURVEY, accountID: %q}", cyber), orderBy: "{field: SCORE, direction: DESC}",
@@ -474,23 +436,18 @@ func TestAPICrud(t *testing.T) {
 		}
 
 		// What the grow-the-graph mutations made reads back through the account.
-		var acc struct {
-			Node struct {
-				BuyingContacts struct{ TotalCount int }
-				EndUsers       struct{ TotalCount int }
-				Contracts      struct{ TotalCount int }
-				Feedback       struct{ TotalCount int }
-				Interactions   struct{ TotalCount int }
-				Children       struct{ TotalCount int }
-			}
+		read := gqltest.Data(gqltest.AccountEdges(ctx, g, cyber)).Node
+		if read == nil {
+			t.Fatalf("node(%s) is null", cyber)
 		}
-		c.ok(`query($id: ID!) { node(id: $id) { ... on Account {
-			buyingContacts(first: 1) { totalCount } endUsers(first: 1) { totalCount } contracts(first: 1) { totalCount }
-			feedback(first: 1) { totalCount } interactions(first: 1) { totalCount } children(first: 1) { totalCount } } } }`,
-			map[string]any{"id": cyber}, &acc)
-		want := `{"BuyingContacts":{"TotalCount":2},"EndUsers":{"TotalCount":2},"Contracts":{"TotalCount":2},"Feedback":{"TotalCount":4},"Interactions":{"TotalCount":3},"Children":{"TotalCount":0}}`
-		if got := dump(acc.Node); got != want {
-			t.Errorf("the account's edges: %s, want %s", got, want)
+		node, ok := (*read).(*gqltest.AccountEdgesNodeAccount)
+		if !ok {
+			t.Fatalf("node(%s) is not an account", cyber)
+		}
+		got := []int{node.BuyingContacts.TotalCount, node.EndUsers.TotalCount, node.Contracts.TotalCount,
+			node.Feedback.TotalCount, node.Interactions.TotalCount, node.Children.TotalCount}
+		if want := []int{2, 2, 2, 4, 3, 0}; !slices.Equal(got, want) {
+			t.Errorf("the account's buying contacts, end users, contracts, feedback, interactions and children: %v, want %v", got, want)
 		}
 	})
 }

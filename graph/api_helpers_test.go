@@ -163,7 +163,16 @@ func leaks(msg string) bool {
 // the rows it held before the request.
 func expectRefused(t *testing.T, env *apitest.Env, r *apitest.Response, field string, before map[string]int) {
 	t.Helper()
-	e := r.MustFail(t, "BAD_USER_INPUT")
+	expectRefusedWith(t, env, r, "", field, before)
+}
+
+// expectRefusedWith is expectRefused for a refusal with the code (BAD_USER_INPUT when empty).
+func expectRefusedWith(t *testing.T, env *apitest.Env, r *apitest.Response, code, field string, before map[string]int) {
+	t.Helper()
+	if code == "" {
+		code = "BAD_USER_INPUT"
+	}
+	e := r.MustFail(t, code)
 	if e.Field() != field {
 		t.Errorf("field %q, want %q: %s", e.Field(), field, r.Body)
 	}

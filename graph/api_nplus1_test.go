@@ -1,127 +1,78 @@
 package graph_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/Khan/genqlient/graphql"
+
 	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest/gqltest"
 )
 
 // seedAccounts syncs n accounts, each with a buying contact, an end user, a contract and two
 // feedback responses (one per persona), and returns nothing: the accounts are named
 // "Account 000" … in order.
-func seedAccounts(t *testing.T, c *client, n int) {
+func seedAccounts(t *testing.T, g graphql.Client, n int) {
 	t.Helper()
-	var accounts, people, buyers, users, contracts, feedback []map[string]any
+	ctx := context.Background()
+	var (
+		accounts  []gqltest.SyncAccountInput
+		people    []gqltest.SyncPersonInput
+		buyers    []gqltest.SyncBuyingContactInput
+		users     []gqltest.SyncEndUserInput
+		contracts []gqltest.SyncContractInput
+		feedback  []gqltest.SyncFeedbackInput
+	)
+	tiers := []gqltest.AccountTier{gqltest.AccountTierStrategic, gqltest.AccountTierKey, gqltest.AccountTierGrowth, gqltest.AccountTierStandard}
 	start := time.Now().AddDate(0, -6, 0).UTC()
 	for i := range n {
 		acc := fmt.Sprintf("acc-%03d", i)
-		accounts = append(accounts, map[string]any{"externalID": acc, "name": fmt.Sprintf("Account %03d", i),
-			"tier": []string{"STRATEGIC", "KEY", "GROWTH", "STANDARD"}[i%4]})
+		accounts = append(accounts, gqltest.SyncAccountInput{ExternalID: acc, Name: fmt.Sprintf("Account %03d", i), Tier: &tiers[i%4]})
 		buyer, user := fmt.Sprintf("buyer%03d@customer.example", i), fmt.Sprintf("user%03d@customer.example", i)
 		people = append(people,
-			map[string]any{"externalID": "p-b-" + acc, "email": buyer, "name": fmt.Sprintf("Buyer %03d", i)},
-			map[string]any{"externalID": "p-u-" + acc, "email": user, "name": fmt.Sprintf("User %03d", i)})
-		buyers = append(buyers, map[string]any{"externalID": "bc-" + acc, "accountExternalID": acc,
-			"personExternalID": "p-b-" + acc, "roles": []string{"ECONOMIC_BUYER"}, "primary": true})
-		users = append(users, map[string]any{"externalID": "eu-" + acc, "accountExternalID": acc,
-			"personExternalID": "p-u-" + acc, "department": "Ops", "status": "ACTIVE", "licensed": true})
-		contracts = append(contracts, map[string]any{"externalID": "c-" + acc, "accountExternalID": acc,
-			"number": fmt.Sprintf("C-%03d", i), "status": "ACTIVE", "startDate": ts(start),
-			"endDate": ts(start.AddDate(1, 0, 0)), "currency": "EUR", "seats": 10, "signedByExternalID": "bc-" + acc})
+			gqltest.SyncPersonInput{ExternalID: ptr("p-b-" + acc), Email: buyer, Name: fmt.Sprintf("Buyer %03d", i)},
+			gqltest.SyncPersonInput{ExternalID: ptr("p-u-" + acc), Email: user, Name: fmt.Sprintf("User %03d", i)})
+		buyers = append(buyers, gqltest.SyncBuyingContactInput{ExternalID: "bc-" + acc, AccountExternalID: acc,
+			PersonExternalID: ptr("p-b-" + acc), Roles: []gqltest.BuyingRole{gqltest.BuyingRoleEconomicBuyer}, Primary: ptr(true)})
+		users = append(users, gqltest.SyncEndUserInput{ExternalID: "eu-" + acc, AccountExternalID: acc,
+			PersonExternalID: ptr("p-u-" + acc), Department: ptr("Ops"), Status: ptr(gqltest.EndUserStatusActive), Licensed: ptr(true)})
+		contracts = append(contracts, gqltest.SyncContractInput{ExternalID: "c-" + acc, AccountExternalID: acc,
+			Number: fmt.Sprintf("C-%03d", i), Status: ptr(gqltest.ContractStatusActive), StartDate: start,
+			EndDate: start.AddDate(1, 0, 0), Currency: "EUR", Seats: ptr(10), SignedByExternalID: ptr("bc-" + acc)})
 		feedback = append(feedback,
-			map[string]any{"externalID": "f-b-" + acc, "accountExternalID": acc, "authorExternalID": "p-b-" + acc,
-				"channel": "SURVEY", "kind": "NPS", "score": i % 11, "receivedAt": ts(start.AddDate(0, 1, 0))},
-			map[string]any{"externalID": "f-u-" + acc, "accountExternalID": acc, "authorExternalID": "p-u-" + acc,
-				"channel": "EMAIL", "kind": "COMMENT", "body": "latest " + acc, "receivedAt": ts(start.AddDate(0, 2, 0))})
+			gqltest.SyncFeedbackInput{ExternalID: "f-b-" + acc, AccountExternalID: acc, AuthorExternalID: ptr("p-b-" + acc),
+				Channel: gqltest.ChannelSurvey, Kind: gqltest.FeedbackKindNps, Score: ptr(i % 11), ReceivedAt: start.AddDate(0, 1, 0)},
+			gqltest.SyncFeedbackInput{ExternalID: "f-u-" + acc, AccountExternalID: acc, AuthorExternalID: ptr("p-u-" + acc),
+				Channel: gqltest.ChannelEmail, Kind: gqltest.FeedbackKindComment, Body: ptr("latest " + acc), ReceivedAt: start.AddDate(0, 2, 0)})
 	}
-	for _, step := range []struct {
-		mutation, input string
-		items           []map[string]any
-	}{
-		{"syncAccounts", "SyncAccountInput", accounts},
-		{"syncPeople", "SyncPersonInput", people},
-		{"syncBuyingContacts", "SyncBuyingContactInput", buyers},
-		{"syncEndUsers", "SyncEndUserInput", users},
-		{"syncContracts", "SyncContractInput", contracts},
-		{"syncFeedback", "SyncFeedbackInput", feedback},
-	} {
-		var out map[string]struct {
-			Committed bool
-			Failed    int
-			Items     []struct {
-				Errors []struct{ Field, Message string }
-			}
-		}
-		c.ok(fmt.Sprintf(`mutation($in: [%s!]!) { %s(input: $in, allOrNone: true) { committed failed items { errors { field message } } } }`,
-			step.input, step.mutation), map[string]any{"in": step.items}, &out)
-		if p := out[step.mutation]; !p.Committed || p.Failed != 0 {
-			t.Fatalf("%s: %s", step.mutation, dump(p))
+	check := func(step string, p gqltest.SyncOutcome, err error) {
+		t.Helper()
+		if err != nil || !p.Committed || p.Failed != 0 {
+			t.Fatalf("%s: %s %v", step, dump(p), err)
 		}
 	}
+	a, err := gqltest.SyncAccounts(ctx, g, accounts)
+	check("syncAccounts", a.SyncAccounts.SyncOutcome, err)
+	p, err := gqltest.SyncPeople(ctx, g, people)
+	check("syncPeople", p.SyncPeople.SyncOutcome, err)
+	b, err := gqltest.SyncBuyingContacts(ctx, g, buyers)
+	check("syncBuyingContacts", b.SyncBuyingContacts.SyncOutcome, err)
+	u, err := gqltest.SyncEndUsers(ctx, g, users)
+	check("syncEndUsers", u.SyncEndUsers.SyncOutcome, err)
+	c, err := gqltest.SyncContracts(ctx, g, contracts)
+	check("syncContracts", c.SyncContracts.SyncOutcome, err)
+	f, err := gqltest.SyncFeedback(ctx, g, feedback)
+	check("syncFeedback", f.SyncFeedback.SyncOutcome, err)
 }
 
-const nestedAccountPage = `query($first: Int!) {
-  accounts(first: $first, orderBy: [{field: NAME}]) {
-    totalCount
-    edges { node {
-      name tier stage owner { name }
-      buyingContacts(first: 5) { edges { node { roles primary person { name email } } } }
-      endUsers(first: 5, where: {status: ACTIVE}) { totalCount edges { node { department person { name } } } }
-      contracts(first: 3) { edges { node { number status endDate daysToRenewal seatUtilisation signedBy { person { email } } } } }
-      feedback(first: 1, orderBy: [{field: RECEIVED_AT, direction: DESC}]) {
-        edges { node { kind score persona body author { name } } }
-      }
-    } }
-  }
-}`
-
+// nestedPage is a page of NestedAccountPage: the accounts' own fields and edges.
 type nestedPage struct {
-	Accounts struct {
-		TotalCount int
-		Edges      []struct {
-			Node struct {
-				Name           string
-				BuyingContacts struct {
-					Edges []struct {
-						Node struct {
-							Roles   []string
-							Primary bool
-							Person  struct{ Name, Email string }
-						}
-					}
-				}
-				EndUsers struct {
-					TotalCount int
-					Edges      []struct {
-						Node struct {
-							Department string
-							Person     struct{ Name string }
-						}
-					}
-				}
-				Contracts struct {
-					Edges []struct {
-						Node struct {
-							Number          string
-							SeatUtilisation *float64
-							SignedBy        struct{ Person struct{ Email string } }
-						}
-					}
-				}
-				Feedback struct {
-					Edges []struct {
-						Node struct {
-							Kind, Persona, Body string
-							Author              struct{ Name string }
-						}
-					}
-				}
-			}
-		}
-	}
+	TotalCount int
+	Accounts   []gqltest.NestedAccount
 }
 
 // TestAPINestedReadStatements: a page of accounts with their buyers, users, contracts and
@@ -129,26 +80,33 @@ type nestedPage struct {
 func TestAPINestedReadStatements(t *testing.T) {
 	counter := &statements{}
 	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
-		c := newClient(t, env, "ADMIN", "alice")
+		g := gqltest.New(env, "acme", "ADMIN", "alice")
+		ctx := context.Background()
 		const accounts = 60
-		seedAccounts(t, c, accounts)
-		c.ok(`{ viewer { subject } }`, nil, nil) // the member exists: no provisioning below
+		seedAccounts(t, g, accounts)
+		if _, err := gqltest.ViewerMember(ctx, g); err != nil { // the member exists: no provisioning below
+			t.Fatal(err)
+		}
 
 		// The same page with the fields derived through loaders (health, perception, seat
 		// utilisation), batched over the page.
-		derived := strings.Replace(nestedAccountPage, "owner { name }", "owner { name } health { score } perception { npsGap }", 1)
-		for _, q := range []struct{ name, query string }{{"edges", nestedAccountPage}, {"edges and derived fields", derived}} {
-			t.Run(q.name, func(t *testing.T) {
+		for name, derived := range map[string]bool{"edges": false, "edges and derived fields": true} {
+			t.Run(name, func(t *testing.T) {
 				run := func(first int) (nestedPage, []string) {
 					t.Helper()
-					var page nestedPage
 					counter.reset()
-					r := env.Do(c.tok, q.query, map[string]any{"first": first})
+					r, err := gqltest.NestedAccountPage(ctx, g, first, derived)
 					taken := counter.taken()
-					r.MustOK(t, &page)
+					if err != nil {
+						t.Fatal(err)
+					}
+					page := nestedPage{TotalCount: r.Accounts.TotalCount}
+					for _, e := range r.Accounts.Edges {
+						page.Accounts = append(page.Accounts, e.Node.NestedAccount)
+					}
 					return page, taken
 				}
-				checkNestedPages(t, q.name, accounts, run)
+				checkNestedPages(t, name, accounts, run)
 			})
 		}
 	}, counter.option())
@@ -165,12 +123,10 @@ func checkNestedPages(t *testing.T, name string, accounts int, run func(first in
 		page nestedPage
 		want int
 	}{{small, 5}, {large, 50}} {
-		edges := tc.page.Accounts.Edges
-		if tc.page.Accounts.TotalCount != accounts || len(edges) != tc.want {
-			t.Fatalf("page of %d: totalCount %d, %d edges", tc.want, tc.page.Accounts.TotalCount, len(edges))
+		if tc.page.TotalCount != accounts || len(tc.page.Accounts) != tc.want {
+			t.Fatalf("page of %d: totalCount %d, %d edges", tc.want, tc.page.TotalCount, len(tc.page.Accounts))
 		}
-		for i, e := range edges {
-			n := e.Node
+		for i, n := range tc.page.Accounts {
 			suffix := fmt.Sprintf("%03d", i)
 			if n.Name != "Account "+suffix {
 				t.Fatalf("edge %d is %q", i, n.Name)
@@ -184,11 +140,11 @@ func checkNestedPages(t *testing.T, name string, accounts int, run func(first in
 			}
 			if len(n.Contracts.Edges) != 1 || n.Contracts.Edges[0].Node.Number != "C-"+suffix ||
 				!sameFloat(n.Contracts.Edges[0].Node.SeatUtilisation, ptr(0.1)) ||
-				n.Contracts.Edges[0].Node.SignedBy.Person.Email != "buyer"+suffix+"@customer.example" {
+				n.Contracts.Edges[0].Node.SignedBy == nil || n.Contracts.Edges[0].Node.SignedBy.Person.Email != "buyer"+suffix+"@customer.example" {
 				t.Errorf("%s contracts: %s", n.Name, dump(n.Contracts))
 			}
-			if len(n.Feedback.Edges) != 1 || n.Feedback.Edges[0].Node.Body != "latest acc-"+suffix ||
-				n.Feedback.Edges[0].Node.Persona != "END_USER" || n.Feedback.Edges[0].Node.Author.Name != "User "+suffix {
+			if len(n.Feedback.Edges) != 1 || derefOr(n.Feedback.Edges[0].Node.Body) != "latest acc-"+suffix ||
+				n.Feedback.Edges[0].Node.Persona != gqltest.PersonaEndUser || n.Feedback.Edges[0].Node.Author.Name != "User "+suffix {
 				t.Errorf("%s latest feedback: %s", n.Name, dump(n.Feedback))
 			}
 		}
@@ -198,4 +154,12 @@ func checkNestedPages(t *testing.T, name string, accounts int, run func(first in
 		t.Errorf("first 5 issued %d statements, first 50 %d:\n%s\n----\n%s", len(fewSQL), len(manySQL),
 			strings.Join(fewSQL, "\n"), strings.Join(manySQL, "\n"))
 	}
+}
+
+// derefOr is the string a nullable field holds, "" for null.
+func derefOr(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -1,19 +1,25 @@
 package graph_test
 
 import (
+	"context"
 	"math"
 	"sort"
 	"testing"
 	"time"
 
+	"github.com/Khan/genqlient/graphql"
+
 	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest/gqltest"
 )
 
 // A key-account manager sees the perception and health of their own accounts only, and the
 // tenant views rank only those.
 func TestVoicesAccess(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		ctx := context.Background()
 		admin := newClient(t, env, "ADMIN", "alice")
+		adminAPI := gqltest.Must(t, env, "acme", "ADMIN", "alice") // fails the test on any error
 		kim := newClient(t, env, "KEY_ACCOUNT_MANAGER", "kim")
 		ken := newClient(t, env, "KEY_ACCOUNT_MANAGER", "ken")
 		analyst := newClient(t, env, "ANALYST", "ann")
@@ -33,8 +39,7 @@ func TestVoicesAccess(t *testing.T) {
 		} {
 			ids[a.name] = admin.createAccount(a.name, nil)
 			if a.owner != "" {
-				admin.ok(`mutation($id: ID!, $owner: ID!) { updateAccount(id: $id, input: {ownerID: $owner}) { ownerID } }`,
-					map[string]any{"id": ids[a.name], "owner": a.owner}, nil)
+				_, _ = gqltest.AssignAccount(ctx, adminAPI, ids[a.name], a.owner)
 			}
 			admin.voices(ids[a.name], a.name, at, a.purchaser, a.endUser)
 		}
@@ -45,15 +50,8 @@ func TestVoicesAccess(t *testing.T) {
 		// A cross-account council, visible to all, with members from K1 and N1.
 		cross := admin.council("Everyone", nil)
 		var k1User, n1User string
-		var out struct {
-			EndUsers struct {
-				Edges []struct {
-					Node struct{ PersonID, AccountID string }
-				}
-			}
-		}
-		admin.ok(`{ endUsers(first: 20) { edges { node { personID accountID } } } }`, nil, &out)
-		for _, e := range out.EndUsers.Edges {
+		all, _ := gqltest.EndUsersOf(ctx, adminAPI, nil)
+		for _, e := range all.EndUsers.Edges {
 			switch e.Node.AccountID {
 			case ids["K1"]:
 				k1User = e.Node.PersonID
@@ -66,13 +64,11 @@ func TestVoicesAccess(t *testing.T) {
 		admin.member(cross, k1User, time.Time{})
 		admin.member(cross, n1User, time.Time{})
 
-		accountNames := func(c *client) []string {
-			var out struct {
-				Accounts struct {
-					Edges []struct{ Node struct{ Name string } }
-				}
+		accountNames := func(c graphql.Client) []string {
+			out, err := gqltest.AccountNames(ctx, c)
+			if err != nil {
+				t.Fatal(err)
 			}
-			c.ok(`{ accounts(first: 20) { edges { node { name } } } }`, nil, &out)
 			var names []string
 			for _, e := range out.Accounts.Edges {
 				names = append(names, e.Node.Name)
@@ -97,7 +93,7 @@ func TestVoicesAccess(t *testing.T) {
 			{"analyst", analyst, []string{"K1", "K2", "N1", "U1"}, []string{"K1", "N1", "U1", "K2"}},
 		} {
 			t.Run(tc.who, func(t *testing.T) {
-				if got := accountNames(tc.c); !sameList(got, tc.visible) {
+				if got := accountNames(gqltest.WithToken(env, tc.c.tok)); !sameList(got, tc.visible) {
 					t.Fatalf("sees accounts %v, want %v", got, tc.visible)
 				}
 				g := tc.c.gaps(nil)
@@ -123,12 +119,11 @@ func TestVoicesAccess(t *testing.T) {
 		}
 
 		// Another's account is not found, with its perception and health.
+		kimAPI := gqltest.WithToken(env, kim.tok)
 		for _, id := range []string{ids["N1"], ids["U1"]} {
-			r := env.Do(kim.tok, `query($id: ID!) { node(id: $id) { ... on Account { perception { npsGap } health { score } } } }`,
-				map[string]any{"id": id})
-			var out struct{ Node *struct{} }
-			if err := jsonUnmarshal(r.Data, &out); err != nil || out.Node != nil {
-				t.Errorf("kim reads account %s: %s", id, r.Body)
+			out, err := gqltest.AccountVoices(ctx, kimAPI, id)
+			if code, _ := gqltest.Code(err); (err != nil && code != "NOT_FOUND") || out == nil || out.Node != nil {
+				t.Errorf("kim reads account %s: %+v, %v", id, out, err)
 			}
 		}
 		// Their own account reads the same as the admin sees it: a council kim cannot see still
@@ -199,12 +194,10 @@ func TestVoicesAccess(t *testing.T) {
 // endUserOf returns the id of an end user of the account.
 func endUserOf(t *testing.T, c *client, accountID string) string {
 	t.Helper()
-	var out struct {
-		EndUsers struct {
-			Edges []struct{ Node struct{ PersonID string } }
-		}
+	out, err := gqltest.EndUsersOf(context.Background(), gqltest.WithToken(c.env, c.tok), &accountID)
+	if err != nil {
+		t.Fatal(err)
 	}
-	c.ok(`query($id: ID!) { endUsers(first: 1, where: {accountID: $id}) { edges { node { personID } } } }`, map[string]any{"id": accountID}, &out)
 	if len(out.EndUsers.Edges) == 0 {
 		t.Fatalf("no end user on %s", accountID)
 	}

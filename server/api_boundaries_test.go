@@ -2,10 +2,20 @@ package server_test
 
 import (
 	"fmt"
+	"net/http"
+	"os"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/lexer"
+	"github.com/vektah/gqlparser/v2/parser"
+	"gopkg.in/yaml.v3"
+
 	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/bulksync"
 	"github.com/stakegraph/stakegraph/server"
 )
 
@@ -60,6 +70,67 @@ func wideSets(n int) string {
 	return b.String()
 }
 
+// tokensOf counts a document's tokens as the parser's limit counts them: comments and the end
+// are not counted.
+func tokensOf(t testing.TB, query string) int {
+	lx := lexer.New(&ast.Source{Input: query})
+	n := 0
+	for {
+		tok, err := lx.ReadToken()
+		if err != nil {
+			t.Fatalf("lexing: %v", err)
+		}
+		switch tok.Kind {
+		case lexer.EOF:
+			return n
+		case lexer.Comment:
+		default:
+			n++
+		}
+	}
+}
+
+// tokenQuery selects items aliases of the viewer's subject (ten tokens each, 150 to a viewer)
+// and repeats the viewer's role extra times (one token each).
+func tokenQuery(items, extra int) string {
+	var b strings.Builder
+	b.WriteString("query {")
+	for v := 0; v == 0 || v*150 < items; v++ {
+		fmt.Fprintf(&b, " v%d: viewer { subject", v)
+		for i := v * 150; i < min(items, (v+1)*150); i++ {
+			fmt.Fprintf(&b, " s%d: subject @skip(if: false)", i)
+		}
+		if v == 0 {
+			b.WriteString(strings.Repeat(" role", extra))
+		}
+		b.WriteString(" }")
+	}
+	b.WriteString(" }")
+	return b.String()
+}
+
+// exactTokens returns a valid query of exactly n tokens, checked against the parser's own limit.
+func exactTokens(t testing.TB, n int) string {
+	t.Helper()
+	lo, hi := 0, n // the most items that fit
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if tokensOf(t, tokenQuery(mid, 0)) <= n {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	q := tokenQuery(lo, n-tokensOf(t, tokenQuery(lo, 0)))
+	if _, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: q}, n); err != nil {
+		t.Fatalf("a query of %d tokens: %v", n, err)
+	}
+	if _, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: q}, n-1); err == nil {
+		t.Fatalf("a query of %d tokens parses within %d", n, n-1)
+	}
+	return q
+}
+
 func accountIDs(n int) []string {
 	ids := make([]string, n)
 	for i := range ids {
@@ -68,56 +139,169 @@ func accountIDs(n int) []string {
 	return ids
 }
 
-// TestLimitBoundaries: every limit accepts an operation exactly at it and refuses one just past
-// it, with a message that says which limit and, for an argument, names it.
-func TestLimitBoundaries(t *testing.T) {
-	cfg := server.DefaultConfig()
-	byIDs := `query ($ids: [ID!]!) { accounts(where: {idIn: $ids}) { totalCount } }`
-	byName := `query ($s: String!) { accounts(where: {nameContains: $s}) { totalCount } }`
-	cases := []struct {
-		name         string
-		query        string
-		at, over     map[string]any // variables, when the query takes them
-		atQ, overQ   string         // or two queries
-		words, field string
-	}{
-		{name: "depth", atQ: deepQuery(cfg.MaxDepth), overQ: deepQuery(cfg.MaxDepth + 1),
-			words: fmt.Sprintf("deeper than the limit of %d levels", cfg.MaxDepth)},
-		{name: "page size", atQ: `{ accounts(first: 100) { totalCount } }`, overQ: `{ accounts(first: 101) { totalCount } }`,
-			words: "first of accounts must be between 0 and 100", field: "first"},
-		{name: "complexity", atQ: costingExactly(cfg.MaxComplexity), overQ: costingExactly(cfg.MaxComplexity + 1),
-			words: fmt.Sprintf("complexity is %d, over the limit of %d", cfg.MaxComplexity+1, cfg.MaxComplexity)},
-		{name: "selections", atQ: wideSets(cfg.MaxSelections), overQ: wideSets(cfg.MaxSelections + 1),
-			words: fmt.Sprintf("the document selects more than %d fields", cfg.MaxSelections)},
-		{name: "fields in a selection set", atQ: aliases(200, "__typename"), overQ: aliases(201, "__typename"),
-			words: "a selection set selects more than 200 fields"},
-		{name: "one field repeated", atQ: repeatedField(20), overQ: repeatedField(21),
-			words: `"__typename" is selected more than 20 times`},
-		{name: "fragments in a selection set", atQ: spreadFragments(20), overQ: spreadFragments(21),
-			words: "spreads more than 20 fragments"},
-		{name: "list items", query: byIDs, at: map[string]any{"ids": accountIDs(1000)}, over: map[string]any{"ids": accountIDs(1001)},
-			words: "where.idIn holds 1001 items, over the limit of 1000", field: "where.idIn"},
-		{name: "text in a filter", query: byName, at: map[string]any{"s": strings.Repeat("é", 1000)}, over: map[string]any{"s": strings.Repeat("é", 1001)},
-			words: "where.nameContains is 1001 characters long, over the limit of 1000", field: "where.nameContains"},
+func syncAccounts(n int) []map[string]any {
+	accounts := make([]map[string]any, n)
+	for i := range accounts {
+		accounts[i] = map[string]any{"externalID": fmt.Sprintf("a%d", i), "name": fmt.Sprintf("Account %d", i)}
 	}
-	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
-		tok := env.Token("acme", "ADMIN", "alice")
-		for _, c := range cases {
-			t.Run(c.name, func(t *testing.T) {
-				atQ, overQ := c.atQ, c.overQ
-				if c.query != "" {
-					atQ, overQ = c.query, c.query
-				}
-				env.Do(tok, atQ, c.at).MustOK(t, nil)
-				r := env.Do(tok, overQ, c.over)
-				e := r.MustFail(t, "BAD_USER_INPUT")
-				if !strings.Contains(e.Message, c.words) || e.Field() != c.field {
-					t.Errorf("refused with %q (field %q), want %q (field %q)", e.Message, e.Field(), c.words, c.field)
-				}
-				if r.Data != nil && string(r.Data) != "null" {
-					t.Errorf("data with a refusal: %.200s", r.Data)
-				}
-			})
+	return accounts
+}
+
+// request is an operation, or a raw body.
+type request struct {
+	query string
+	vars  map[string]any
+	body  []byte
+}
+
+// shapes build an operation of size n for each kind of limit in testdata/limits.yaml.
+var shapes = map[string]func(t testing.TB, n int) request{
+	"depth": func(_ testing.TB, n int) request { return request{query: deepQuery(n)} },
+	"first": func(_ testing.TB, n int) request {
+		return request{query: fmt.Sprintf("{ accounts(first: %d) { totalCount } }", n)}
+	},
+	"last": func(_ testing.TB, n int) request {
+		return request{query: fmt.Sprintf("{ accounts(last: %d) { totalCount } }", n)}
+	},
+	"nested first": func(_ testing.TB, n int) request {
+		return request{query: `query($n: Int) { accounts(first: 1) { edges { node { feedback(first: $n) { totalCount } } } } }`,
+			vars: map[string]any{"n": n}}
+	},
+	"cost":           func(_ testing.TB, n int) request { return request{query: costingExactly(n)} },
+	"selections":     func(_ testing.TB, n int) request { return request{query: wideSets(n)} },
+	"tokens":         func(t testing.TB, n int) request { return request{query: exactTokens(t, n)} },
+	"aliases":        func(_ testing.TB, n int) request { return request{query: aliases(n, "__typename")} },
+	"repeated field": func(_ testing.TB, n int) request { return request{query: repeatedField(n)} },
+	"fragments":      func(_ testing.TB, n int) request { return request{query: spreadFragments(n)} },
+	"id list": func(_ testing.TB, n int) request {
+		return request{query: `query ($ids: [ID!]!) { accounts(where: {idIn: $ids}) { totalCount } }`,
+			vars: map[string]any{"ids": accountIDs(n)}}
+	},
+	"filter text": func(_ testing.TB, n int) request {
+		return request{query: `query ($s: String!) { accounts(where: {nameContains: $s}) { totalCount } }`,
+			vars: map[string]any{"s": strings.Repeat("é", n)}}
+	},
+	"sync accounts": func(_ testing.TB, n int) request {
+		return request{query: `mutation ($in: [SyncAccountInput!]!) { syncAccounts(input: $in) { created } }`,
+			vars: map[string]any{"in": syncAccounts(n)}}
+	},
+	"body bytes": func(t testing.TB, n int) request {
+		head, tail := `{"query":"{ viewer { subject } } #`, `"}`
+		pad := n - len(head) - len(tail)
+		if pad < 0 {
+			t.Fatalf("no body of %d bytes holds a query", n)
 		}
-	})
+		return request{body: []byte(head + strings.Repeat("x", pad) + tail)}
+	},
+}
+
+// boundaryCase is a row of testdata/limits.yaml.
+type boundaryCase struct {
+	Name   string
+	Limit  string
+	Config map[string]int64
+	Shape  string
+	Words  string
+	Field  string
+	Status int
+}
+
+// limitOf resolves a case's limit under the configuration.
+func limitOf(t *testing.T, cfg server.Config, limit string) int {
+	t.Helper()
+	if n, err := strconv.Atoi(limit); err == nil {
+		return n
+	}
+	if limit == "bulksync.MaxBatch" {
+		return bulksync.MaxBatch
+	}
+	f := reflect.ValueOf(cfg).FieldByName(limit)
+	if !f.IsValid() || !f.CanInt() {
+		t.Fatalf("limit %q is neither a number nor an integer field of server.Config", limit)
+	}
+	return int(f.Int())
+}
+
+// configured returns the default configuration with the settings.
+func configured(t *testing.T, settings map[string]int64) server.Config {
+	t.Helper()
+	cfg := server.DefaultConfig()
+	set(t, &cfg, settings)
+	return cfg
+}
+
+func set(t *testing.T, cfg *server.Config, settings map[string]int64) {
+	t.Helper()
+	for name, v := range settings {
+		f := reflect.ValueOf(cfg).Elem().FieldByName(name)
+		if !f.IsValid() || !f.CanInt() {
+			t.Fatalf("config %q is not an integer field of server.Config", name)
+		}
+		f.SetInt(v)
+	}
+}
+
+// TestLimitBoundaries: every limit accepts an operation exactly at it and refuses one just past
+// it, with a message that says which limit and, for an argument, names it. The cases are the
+// rows of testdata/limits.yaml; those with settings of their own share a server per setting.
+func TestLimitBoundaries(t *testing.T) {
+	raw, err := os.ReadFile("testdata/limits.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []boundaryCase
+	if err := yaml.Unmarshal(raw, &cases); err != nil {
+		t.Fatalf("testdata/limits.yaml: %v", err)
+	}
+	groups := map[string][]boundaryCase{} // by the settings they run under
+	var order []string
+	for _, c := range cases {
+		if shapes[c.Shape] == nil {
+			t.Fatalf("%s: no shape %q", c.Name, c.Shape)
+		}
+		key := fmt.Sprint(c.Config) // fmt sorts map keys
+		if groups[key] == nil {
+			order = append(order, key)
+		}
+		groups[key] = append(groups[key], c)
+	}
+	for _, key := range order {
+		settings := groups[key][0].Config
+		cfg := configured(t, settings)
+		run := func(t *testing.T, env *apitest.Env) {
+			tok := env.Token("acme", "ADMIN", "alice")
+			send := func(r request) *apitest.Response {
+				if r.body != nil {
+					return env.Post(tok, "application/json", r.body, nil)
+				}
+				return env.Do(tok, r.query, r.vars)
+			}
+			for _, c := range groups[key] {
+				t.Run(c.Name, func(t *testing.T) {
+					limit := limitOf(t, cfg, c.Limit)
+					shape := shapes[c.Shape]
+					send(shape(t, limit)).MustOK(t, nil)
+					r := send(shape(t, limit+1))
+					e := r.MustFail(t, "BAD_USER_INPUT")
+					words := strings.NewReplacer("{limit}", fmt.Sprint(limit), "{over}", fmt.Sprint(limit+1)).Replace(c.Words)
+					if !strings.Contains(e.Message, words) || e.Field() != c.Field {
+						t.Errorf("refused with %q (field %q), want %q (field %q)", e.Message, e.Field(), words, c.Field)
+					}
+					if status := max(c.Status, http.StatusOK); r.Status != status {
+						t.Errorf("refused with status %d, want %d", r.Status, status)
+					}
+					if r.Data != nil && string(r.Data) != "null" {
+						t.Errorf("data with a refusal: %.200s", r.Data)
+					}
+				})
+			}
+		}
+		if len(settings) == 0 {
+			apitest.Each(t, run)
+			continue
+		}
+		t.Run(strings.TrimPrefix(key, "map"), func(t *testing.T) {
+			apitest.Each(t, run, apitest.WithConfig(func(c *server.Config) { set(t, c, settings) }))
+		})
+	}
 }
