@@ -36,13 +36,19 @@ func TestAPIAccess(t *testing.T) {
 			map[string]any{"k": kimID, "t": team}, nil)
 		mine := admin.createAccount("Mine", map[string]any{"ownerID": kimID})
 		theirs := admin.createAccount("Theirs", map[string]any{"ownerID": kenID})
+		members := map[string]string{} // by subject
+		for role, subject := range file.Subjects {
+			members[subject] = newClient(t, env, role, subject).memberID()
+		}
 		unique := 0
-		bindings := map[string]any{"$mine": mine, "$theirs": theirs, "$kim": kimID, "$ken": kenID,
+		bindings := map[string]any{"$mine": mine, "$theirs": theirs, "$kim": kimID, "$ken": kenID, "$team": team,
 			"$mineBuyer": admin.buyer(mine, "Mine Buyer"), "$theirsBuyer": admin.buyer(theirs, "Theirs Buyer")}
-		fresh := func() map[string]any { // what each request gets made for it alone
+		fresh := func(subject string) map[string]any { // what each request gets made for it alone
 			unique++
-			return map[string]any{"$unique": fmt.Sprintf("Unique %d", unique),
-				"$newMine": admin.createAccount(fmt.Sprintf("New %d", unique), map[string]any{"ownerID": kimID})}
+			name := fmt.Sprintf("Unique %d", unique)
+			return map[string]any{"$unique": name, "$self": members[subject],
+				"$newMine": admin.createAccount(name, map[string]any{"ownerID": kimID}),
+				"$newTeam": gqltest.Data(gqltest.CreateTeam(context.Background(), adminAPI, gqltest.CreateTeamInput{Name: name + " (to delete)"})).CreateTeam.Id}
 		}
 
 		for _, row := range file.Cases {
@@ -55,7 +61,7 @@ func TestAPIAccess(t *testing.T) {
 					if !ok {
 						t.Fatalf("no subject in role %s", role)
 					}
-					for k, v := range fresh() {
+					for k, v := range fresh(subject) {
 						bindings[k] = v
 					}
 					r := env.Do(env.Token("acme", role, subject), row.document(t, file.Operations), row.bound(t, bindings))
