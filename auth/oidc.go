@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -63,6 +64,10 @@ type TokenVerifier struct {
 	keys         *keySet
 	lastAttempt  time.Time
 	discoveryErr error
+
+	verified    *verifiedTokens
+	verifyToken func(ctx context.Context, raw string) (Claims, time.Time, error) // verifySigned; tests count its calls
+	now         func() time.Time
 }
 
 // NewTokenVerifier returns a verifier. It discovers the issuer on first use, so that the API
@@ -83,7 +88,9 @@ func NewTokenVerifier(cfg VerifierConfig) *TokenVerifier {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &TokenVerifier{cfg: cfg}
+	v := &TokenVerifier{cfg: cfg, verified: newVerifiedTokens(maxVerifiedTokens), now: time.Now}
+	v.verifyToken = v.verifySigned
+	return v
 }
 
 // discover builds the go-oidc verifier from the issuer's discovery document, retrying at most
@@ -127,29 +134,56 @@ func (v *TokenVerifier) discover(ctx context.Context) (*oidc.IDTokenVerifier, *k
 
 // Verify checks a raw bearer token and returns its claims. Every failure is UNAUTHENTICATED,
 // but for an unreachable issuer, which is INTERNAL.
+//
+// A token that verified is remembered, by the SHA-256 of its text, until it expires or for
+// verifiedTTL, whichever comes first, so that a client sending the same token with every
+// request pays for its signature once (an ES256 verification was a quarter of the processor
+// time of a small page). Revocation is the identity provider's expiry: a token revoked at the
+// provider before it expires is accepted until it expires, as it would be without the cache,
+// since the API does not ask the provider about tokens it holds (no introspection); the cache
+// adds no acceptance beyond the token's own exp.
 func (v *TokenVerifier) Verify(ctx context.Context, raw string) (Claims, error) {
-	verifier, keys, err := v.discover(ctx)
+	key := sha256.Sum256([]byte(raw))
+	now := v.now()
+	if c, ok := v.verified.get(key, now); ok {
+		return c, nil
+	}
+	c, exp, err := v.verifyToken(ctx, raw)
 	if err != nil {
 		return Claims{}, err
 	}
+	until := now.Add(verifiedTTL)
+	if exp.Before(until) {
+		until = exp
+	}
+	v.verified.put(key, c, until, now)
+	return c, nil
+}
+
+// verifySigned verifies a token with go-oidc and reads its claims and expiry.
+func (v *TokenVerifier) verifySigned(ctx context.Context, raw string) (Claims, time.Time, error) {
+	verifier, keys, err := v.discover(ctx)
+	if err != nil {
+		return Claims{}, time.Time{}, err
+	}
 	token, err := verifier.Verify(ctx, raw)
 	if err != nil {
-		return Claims{}, v.refusal(ctx, keys, raw)
+		return Claims{}, time.Time{}, v.refusal(ctx, keys, raw)
 	}
 	var all map[string]any
 	if err := token.Claims(&all); err != nil {
-		return Claims{}, unauthenticated("unreadable token claims")
+		return Claims{}, time.Time{}, unauthenticated("unreadable token claims")
 	}
-	now := time.Now()
+	now := v.now()
 	exp, hasExp := numericDate(all["exp"])
 	if !hasExp {
-		return Claims{}, unauthenticated("the token has no expiry (exp)")
+		return Claims{}, time.Time{}, unauthenticated("the token has no expiry (exp)")
 	}
 	if now.After(exp.Add(v.cfg.Leeway)) {
-		return Claims{}, unauthenticated("the token expired at %s", exp.UTC().Format(time.RFC3339))
+		return Claims{}, time.Time{}, unauthenticated("the token expired at %s", exp.UTC().Format(time.RFC3339))
 	}
 	if nbf, ok := numericDate(all["nbf"]); ok && now.Add(v.cfg.Leeway).Before(nbf) {
-		return Claims{}, unauthenticated("the token is not valid before %s", nbf.UTC().Format(time.RFC3339))
+		return Claims{}, time.Time{}, unauthenticated("the token is not valid before %s", nbf.UTC().Format(time.RFC3339))
 	}
 	c := Claims{
 		Subject: token.Subject,
@@ -160,11 +194,11 @@ func (v *TokenVerifier) Verify(ctx context.Context, raw string) (Claims, error) 
 	}
 	switch {
 	case c.Subject == "":
-		return Claims{}, unauthenticated("the token has no subject (sub)")
+		return Claims{}, time.Time{}, unauthenticated("the token has no subject (sub)")
 	case c.Tenant == "":
-		return Claims{}, unauthenticated("the token has no %q claim naming the tenant", v.cfg.Claims.Tenant)
+		return Claims{}, time.Time{}, unauthenticated("the token has no %q claim naming the tenant", v.cfg.Claims.Tenant)
 	}
-	return c, nil
+	return c, exp, nil
 }
 
 // refusal says why go-oidc refused a token, in the API's words: go-oidc's own name the JWT

@@ -17,7 +17,16 @@ import (
 )
 
 func main() {
+	// schema/template/gql_collection.tmpl replaces entgql's field collection template: its
+	// row limits number ids only.
+	var entgqlTemplates []*gen.Template
+	for _, t := range entgql.AllTemplates {
+		if t != entgql.CollectionTemplate {
+			entgqlTemplates = append(entgqlTemplates, t)
+		}
+	}
 	ex, err := entgql.NewExtension(
+		entgql.WithTemplates(entgqlTemplates...),
 		entgql.WithConfigPath("./gqlgen.yml"),
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("./graph/ent.graphql"),
@@ -28,8 +37,9 @@ func main() {
 	if err != nil {
 		log.Fatalf("creating the entgql extension: %v", err)
 	}
-	templates := append(entgql.AllTemplates,
-		gen.MustParse(gen.NewTemplate("stakegraph").Funcs(entgql.TemplateFuncs).ParseGlob("./schema/template/*.tmpl")))
+	templates := []*gen.Template{
+		gen.MustParse(gen.NewTemplate("stakegraph").Funcs(entgql.TemplateFuncs).ParseGlob("./schema/template/*.tmpl")),
+	}
 	err = entc.Generate("./schema", &gen.Config{
 		Target:    "./ent",
 		Package:   "github.com/stakegraph/stakegraph/ent",

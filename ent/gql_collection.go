@@ -157,7 +157,7 @@ func (_q *AccountQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(account.ChildrenColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(account.ChildrenColumn, account.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -246,7 +246,7 @@ func (_q *AccountQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(account.BuyingContactsColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(account.BuyingContactsColumn, buyingcontact.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -335,7 +335,7 @@ func (_q *AccountQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(account.EndUsersColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(account.EndUsersColumn, enduser.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -424,7 +424,7 @@ func (_q *AccountQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(account.ContractsColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(account.ContractsColumn, contract.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -513,7 +513,7 @@ func (_q *AccountQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(account.CouncilsColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(account.CouncilsColumn, usercouncil.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -602,7 +602,7 @@ func (_q *AccountQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(account.FeedbackColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(account.FeedbackColumn, feedback.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -691,7 +691,7 @@ func (_q *AccountQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(account.InteractionsColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(account.InteractionsColumn, interaction.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -965,7 +965,7 @@ func (_q *BuyingContactQuery) collectField(ctx context.Context, oneNode bool, op
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(buyingcontact.SignedContractsColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(buyingcontact.SignedContractsColumn, contract.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1364,7 +1364,7 @@ func (_q *ContractQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(contract.FeedbackColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(contract.FeedbackColumn, feedback.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1891,7 +1891,7 @@ func (_q *CouncilSessionQuery) collectField(ctx context.Context, oneNode bool, o
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(councilsession.FeedbackColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(councilsession.FeedbackColumn, feedback.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2743,7 +2743,7 @@ func (_q *InteractionQuery) collectField(ctx context.Context, oneNode bool, opCt
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(interaction.FeedbackColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(interaction.FeedbackColumn, feedback.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2992,7 +2992,7 @@ func (_q *MemberQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(member.ManagedTeamsColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(member.ManagedTeamsColumn, team.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3081,7 +3081,7 @@ func (_q *MemberQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(member.OwnedAccountsColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(member.OwnedAccountsColumn, account.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3170,7 +3170,7 @@ func (_q *MemberQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(member.HandledInteractionsColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(member.HandledInteractionsColumn, interaction.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3259,7 +3259,7 @@ func (_q *MemberQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(member.CapturedFeedbackColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(member.CapturedFeedbackColumn, feedback.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3348,7 +3348,7 @@ func (_q *MemberQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(member.AcknowledgedComplaintsColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(member.AcknowledgedComplaintsColumn, feedback.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3437,7 +3437,7 @@ func (_q *MemberQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(member.ResolvedComplaintsColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(member.ResolvedComplaintsColumn, feedback.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3661,7 +3661,7 @@ func (_q *PersonQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(person.BuyingRolesColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(person.BuyingRolesColumn, buyingcontact.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3750,7 +3750,7 @@ func (_q *PersonQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(person.EndUserRolesColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(person.EndUserRolesColumn, enduser.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3839,7 +3839,7 @@ func (_q *PersonQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(person.CouncilMembershipsColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(person.CouncilMembershipsColumn, councilmembership.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3928,7 +3928,7 @@ func (_q *PersonQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(person.FeedbackColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(person.FeedbackColumn, feedback.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -4363,7 +4363,7 @@ func (_q *TeamQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(team.MembersColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(team.MembersColumn, member.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -4688,7 +4688,7 @@ func (_q *UserCouncilQuery) collectField(ctx context.Context, oneNode bool, opCt
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(usercouncil.MembershipsColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(usercouncil.MembershipsColumn, councilmembership.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -4777,7 +4777,7 @@ func (_q *UserCouncilQuery) collectField(ctx context.Context, oneNode bool, opCt
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(usercouncil.SessionsColumn, limit, pager.orderExpr(query))
+					modify := limitIDsPerRow(usercouncil.SessionsColumn, councilsession.FieldID, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -4955,4 +4955,27 @@ Cond:
 		satisfies = append(satisfies, c)
 	}
 	return satisfies
+}
+
+// limitIDsPerRow keeps the first limit rows of each value of partitionBy in the order of
+// orderBy, as entgql.LimitPerRow does, but numbers the rows' ids alone and reads back, by
+// primary key, only the rows that make the cut. Numbering the whole rows, as
+// entgql.LimitPerRow does, made MariaDB copy their TEXT and JSON columns into temporary tables
+// on disk for every nested list. The rows come back in the order of their numbers, which ent
+// keeps per parent.
+func limitIDsPerRow(partitionBy, id string, limit int, orderBy ...sql.Querier) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		d := sql.Dialect(s.Dialect())
+		s.SetDistinct(false)
+		numbered := s.Clone()
+		numbered.Select(numbered.C(id)).
+			AppendSelectExprAs(sql.RowNumber().PartitionBy(partitionBy).OrderExpr(orderBy...), "row_number")
+		limited := numbered.As("limited_ids")
+		rows := d.Table(s.TableName())
+		*s = *d.Select(rows.Columns(s.UnqualifiedColumns()...)...).
+			From(rows).
+			Join(limited).On(rows.C(id), limited.C(id)).
+			Where(sql.LTE(limited.C("row_number"), limit)).
+			OrderBy(limited.C("row_number"))
+	}
 }

@@ -303,7 +303,7 @@ func writeGraphQL(w http.ResponseWriter, r *http.Request, status int, resp *grap
 	if executed && status != http.StatusServiceUnavailable {
 		out.Data = &resp.Data
 	}
-	body, err := json.Marshal(out)
+	body, err := out.marshal()
 	if err != nil {
 		status = http.StatusInternalServerError
 		body, _ = json.Marshal(wireResponse{Errors: gqlerror.List{toGraphQL(r.Context(), errs.Wrap(err, "encoding the response"))}})
