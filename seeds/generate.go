@@ -14,6 +14,7 @@ import (
 
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/tenant"
+	"github.com/stakegraph/stakegraph/internal/derived"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/journal"
 	"github.com/stakegraph/stakegraph/internal/storage"
@@ -416,7 +417,7 @@ func (g *generator) finish(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := schema.RebuildLatestNPS(ctx, tx.Client(), g.db.Dialect, g.tenantID); err != nil {
+	if err := derived.RebuildLatestNPS(ctx, tx.Client(), g.db.Dialect, g.tenantID); err != nil {
 		_ = tx.Rollback()
 		return fmt.Errorf("seeds: %w", err)
 	}

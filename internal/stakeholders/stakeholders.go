@@ -18,6 +18,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/person"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/feedbackrule"
 	"github.com/stakegraph/stakegraph/schema"
 	"github.com/stakegraph/stakegraph/schema/rule"
 )
@@ -224,39 +225,31 @@ func CaptureFeedback(ctx context.Context, c *ent.Client, in FeedbackInput) (*ent
 	return create.Save(ctx)
 }
 
-// Persona returns the voice in which the author speaks about the account: PURCHASER for a
-// buying contact, END_USER for an end user. An author who is both must say which; given, it
-// must match what the author is (the data layer checks).
+// Persona returns the voice in which the author speaks about the account, by feedbackrule's
+// rule; given, the data layer checks it. An author who is neither a buying contact nor an end
+// user is NOT_FOUND when the caller cannot see the account or the person.
 func Persona(ctx context.Context, c *ent.Client, accountID, authorID string, given *enum.Persona) (enum.Persona, error) {
 	if given != nil {
 		return *given, nil
 	}
-	buyer, err := c.BuyingContact.Query().
-		Where(buyingcontact.AccountID(accountID), buyingcontact.PersonID(authorID)).Exist(ctx)
+	author := feedbackrule.Author{Account: accountID, Person: authorID}
+	relations, err := feedbackrule.Relations(ctx, c, []feedbackrule.Author{author})
 	if err != nil {
 		return "", err
 	}
-	user, err := c.EndUser.Query().
-		Where(enduser.AccountID(accountID), enduser.PersonID(authorID)).Exist(ctx)
-	if err != nil {
-		return "", err
+	persona, refusal := feedbackrule.Persona(nil, relations[author])
+	if refusal == nil {
+		return persona, nil
 	}
-	switch {
-	case buyer && user:
-		return "", errs.Invalidf("persona", "is required: the author is both a buying contact and an end user of the account")
-	case buyer:
-		return enum.PersonaPurchaser, nil
-	case user:
-		return enum.PersonaEndUser, nil
-	default:
+	if refusal.Field == "authorID" {
 		if err := mustSee(ctx, c, "accountID", account.Table, accountID); err != nil {
 			return "", err
 		}
 		if err := mustSee(ctx, c, "authorID", person.Table, authorID); err != nil {
 			return "", err
 		}
-		return "", errs.Invalidf("authorID", "is neither a buying contact nor an end user of the account")
 	}
+	return "", refusal
 }
 
 // mustSee answers NOT_FOUND, as the data layer does for any reference, when the viewer cannot
