@@ -120,14 +120,17 @@ func checkStatus(r Row, o *Outcome) feedback.Status {
 // happened now. Resolving an open complaint acknowledges it too, at the same time.
 func stampHistory(r Row, status feedback.Status, now time.Time, o *Outcome) {
 	for _, t := range []struct {
-		field string
-		at    *time.Time
-		needs feedback.Status
-	}{{"acknowledgedAt", r.AcknowledgedAt, feedback.StatusACKNOWLEDGED}, {"resolvedAt", r.ResolvedAt, feedback.StatusRESOLVED}} {
+		field, forWhat string
+		at             *time.Time
+		needs          feedback.Status
+	}{
+		{"acknowledgedAt", "an ACKNOWLEDGED or RESOLVED complaint", r.AcknowledgedAt, feedback.StatusACKNOWLEDGED},
+		{"resolvedAt", "a RESOLVED complaint", r.ResolvedAt, feedback.StatusRESOLVED},
+	} {
 		switch {
 		case t.at == nil:
 		case status == "" || rank(status) < rank(t.needs):
-			o.refuse(t.field, "is only for a complaint that is %s or further, not %s", t.needs, describe(status))
+			o.refuse(t.field, "is only for %s, not for %s", t.forWhat, describe(status))
 		case t.at.After(now.Add(FutureTolerance)):
 			o.refuse(t.field, "is in the future (%s)", t.at.UTC().Format(time.RFC3339))
 		case t.at.Before(r.ReceivedAt):
@@ -168,7 +171,7 @@ func describe(s feedback.Status) string {
 	if s == "" {
 		return "feedback of another kind"
 	}
-	return string(s)
+	return "one that is " + string(s)
 }
 
 func firstOf(ts ...*time.Time) *time.Time {
