@@ -68,26 +68,35 @@ func FoldNPSResponses(ctx context.Context, c *ent.Client, responses []NPSRespons
 			delete(newest, k)
 		}
 	}
-	if len(newest) == 0 {
+	latest := make([]NPSResponse, 0, len(newest))
+	for _, r := range newest {
+		latest = append(latest, r)
+	}
+	return storeLatestNPS(write, c, v.TenantID, latest)
+}
+
+// storeLatestNPS makes the responses their people's latest, in one statement.
+func storeLatestNPS(ctx context.Context, c *ent.Client, tenantID string, latest []NPSResponse) error {
+	if len(latest) == 0 {
 		return nil
 	}
-	builders := make([]*ent.LatestNPSCreate, 0, len(newest))
-	for k, r := range newest {
-		builders = append(builders, c.LatestNPS.Create().
-			SetTenantID(v.TenantID).
-			SetAccountID(k.Account).
-			SetPersona(k.Persona).
-			SetPersonID(k.Person).
+	builders := make([]*ent.LatestNPSCreate, len(latest))
+	for i, r := range latest {
+		builders[i] = c.LatestNPS.Create().
+			SetTenantID(tenantID).
+			SetAccountID(r.Key.Account).
+			SetPersona(r.Key.Persona).
+			SetPersonID(r.Key.Person).
 			SetFeedbackID(r.FeedbackID).
 			SetScore(r.Score).
-			SetReceivedAt(r.ReceivedAt))
+			SetReceivedAt(r.ReceivedAt)
 	}
-	err = c.LatestNPS.CreateBulk(builders...).
+	err := c.LatestNPS.CreateBulk(builders...).
 		OnConflictColumns(latestnps.FieldTenantID, latestnps.FieldAccountID, latestnps.FieldPersona, latestnps.FieldPersonID).
 		UpdateFeedbackID().
 		UpdateScore().
 		UpdateReceivedAt().
-		Exec(write)
+		Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("storing latest NPS: %w", err)
 	}
@@ -103,12 +112,13 @@ func RefreshLatestNPS(ctx context.Context, c *ent.Client, keys []NPSKey) error {
 	}
 	write := privacy.DecisionContext(ctx, privacy.Allow)
 	seen := map[NPSKey]bool{}
+	var latest []NPSResponse
 	for _, k := range keys {
 		if seen[k] {
 			continue
 		}
 		seen[k] = true
-		latest, err := c.Feedback.Query().
+		found, err := c.Feedback.Query().
 			Where(feedback.AccountID(k.Account), feedback.PersonaEQ(k.Persona), feedback.AuthorID(k.Person),
 				feedback.KindEQ(feedback.KindNPS), feedback.ScoreNotNil()).
 			Order(feedback.ByReceivedAt(sql.OrderDesc()), feedback.ByID(sql.OrderDesc())).
@@ -126,24 +136,9 @@ func RefreshLatestNPS(ctx context.Context, c *ent.Client, keys []NPSKey) error {
 		if err != nil {
 			return fmt.Errorf("finding latest NPS: %w", err)
 		}
-		err = c.LatestNPS.Create().
-			SetTenantID(v.TenantID).
-			SetAccountID(k.Account).
-			SetPersona(k.Persona).
-			SetPersonID(k.Person).
-			SetFeedbackID(latest.ID).
-			SetScore(*latest.Score).
-			SetReceivedAt(latest.ReceivedAt).
-			OnConflictColumns(latestnps.FieldTenantID, latestnps.FieldAccountID, latestnps.FieldPersona, latestnps.FieldPersonID).
-			UpdateFeedbackID().
-			UpdateScore().
-			UpdateReceivedAt().
-			Exec(write)
-		if err != nil {
-			return fmt.Errorf("storing latest NPS: %w", err)
-		}
+		latest = append(latest, NPSResponse{Key: k, FeedbackID: found.ID, Score: *found.Score, ReceivedAt: found.ReceivedAt})
 	}
-	return nil
+	return storeLatestNPS(write, c, v.TenantID, latest)
 }
 
 // RebuildLatestNPS recomputes a tenant's LatestNPS rows from its feedback in two statements,

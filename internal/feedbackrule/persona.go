@@ -25,34 +25,33 @@ func Relations(ctx context.Context, c *ent.Client, authors []Author) (map[Author
 		return out, nil
 	}
 	accounts, people := distinct(authors)
-	var pairs []struct {
-		AccountID string `json:"account_id"`
-		PersonID  string `json:"person_id"`
+	mark := func(what string, scan func(any) error, set func(*Relation)) error {
+		var pairs []struct {
+			AccountID string `json:"account_id"`
+			PersonID  string `json:"person_id"`
+		}
+		if err := scan(&pairs); err != nil {
+			return fmt.Errorf("reading %s: %w", what, err)
+		}
+		for _, p := range pairs {
+			a := Author{p.AccountID, p.PersonID}
+			rel := out[a]
+			set(&rel)
+			out[a] = rel
+		}
+		return nil
 	}
-	err := c.BuyingContact.Query().
+	buyers := c.BuyingContact.Query().
 		Where(buyingcontact.AccountIDIn(accounts...), buyingcontact.PersonIDIn(people...)).
-		Select(buyingcontact.FieldAccountID, buyingcontact.FieldPersonID).Scan(ctx, &pairs)
-	if err != nil {
-		return nil, fmt.Errorf("reading buying contacts: %w", err)
+		Select(buyingcontact.FieldAccountID, buyingcontact.FieldPersonID)
+	if err := mark("buying contacts", func(v any) error { return buyers.Scan(ctx, v) }, func(r *Relation) { r.Buyer = true }); err != nil {
+		return nil, err
 	}
-	for _, p := range pairs {
-		a := Author{p.AccountID, p.PersonID}
-		rel := out[a]
-		rel.Buyer = true
-		out[a] = rel
-	}
-	pairs = pairs[:0]
-	err = c.EndUser.Query().
+	users := c.EndUser.Query().
 		Where(enduser.AccountIDIn(accounts...), enduser.PersonIDIn(people...)).
-		Select(enduser.FieldAccountID, enduser.FieldPersonID).Scan(ctx, &pairs)
-	if err != nil {
-		return nil, fmt.Errorf("reading end users: %w", err)
-	}
-	for _, p := range pairs {
-		a := Author{p.AccountID, p.PersonID}
-		rel := out[a]
-		rel.User = true
-		out[a] = rel
+		Select(enduser.FieldAccountID, enduser.FieldPersonID)
+	if err := mark("end users", func(v any) error { return users.Scan(ctx, v) }, func(r *Relation) { r.User = true }); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
