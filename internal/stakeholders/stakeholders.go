@@ -18,7 +18,6 @@ import (
 	"github.com/stakegraph/stakegraph/ent/person"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
-	"github.com/stakegraph/stakegraph/internal/feedbackrule"
 	"github.com/stakegraph/stakegraph/schema"
 	"github.com/stakegraph/stakegraph/schema/rule"
 )
@@ -199,16 +198,13 @@ type FeedbackInput struct {
 	ExternalID       *string
 }
 
-// CaptureFeedback records feedback in the voice of the author's persona at the account.
+// CaptureFeedback records feedback in the voice of the author's persona at the account (the
+// data layer infers it unless given). An author who is neither a buying contact nor an end
+// user is NOT_FOUND when the caller cannot see the account or the person.
 func CaptureFeedback(ctx context.Context, c *ent.Client, in FeedbackInput) (*ent.Feedback, error) {
-	persona, err := Persona(ctx, c, in.AccountID, in.AuthorID, in.Persona)
-	if err != nil {
-		return nil, err
-	}
 	create := c.Feedback.Create().
 		SetAccountID(in.AccountID).
 		SetAuthorID(in.AuthorID).
-		SetPersona(persona).
 		SetChannel(in.Channel).
 		SetKind(in.Kind).
 		SetNillableScore(in.Score).
@@ -219,37 +215,22 @@ func CaptureFeedback(ctx context.Context, c *ent.Client, in FeedbackInput) (*ent
 		SetNillableCouncilSessionID(in.CouncilSessionID).
 		SetNillableInteractionID(in.InteractionID).
 		SetNillableExternalID(in.ExternalID)
+	if in.Persona != nil {
+		create.SetPersona(*in.Persona)
+	}
 	if in.Topics != nil {
 		create.SetTopics(in.Topics)
 	}
-	return create.Save(ctx)
-}
-
-// Persona returns the voice in which the author speaks about the account, by feedbackrule's
-// rule; given, the data layer checks it. An author who is neither a buying contact nor an end
-// user is NOT_FOUND when the caller cannot see the account or the person.
-func Persona(ctx context.Context, c *ent.Client, accountID, authorID string, given *enum.Persona) (enum.Persona, error) {
-	if given != nil {
-		return *given, nil
-	}
-	author := feedbackrule.Author{Account: accountID, Person: authorID}
-	relations, err := feedbackrule.Relations(ctx, c, []feedbackrule.Author{author})
-	if err != nil {
-		return "", err
-	}
-	persona, refusal := feedbackrule.Persona(nil, relations[author])
-	if refusal == nil {
-		return persona, nil
-	}
-	if refusal.Field == "authorID" {
-		if err := mustSee(ctx, c, "accountID", account.Table, accountID); err != nil {
-			return "", err
+	f, err := create.Save(ctx)
+	if e, ok := errs.As(err); ok && e.Kind == errs.Invalid && e.Field == "authorID" {
+		if err := mustSee(ctx, c, "accountID", account.Table, in.AccountID); err != nil {
+			return nil, err
 		}
-		if err := mustSee(ctx, c, "authorID", person.Table, authorID); err != nil {
-			return "", err
+		if err := mustSee(ctx, c, "authorID", person.Table, in.AuthorID); err != nil {
+			return nil, err
 		}
 	}
-	return "", refusal
+	return f, err
 }
 
 // mustSee answers NOT_FOUND, as the data layer does for any reference, when the viewer cannot
