@@ -36314,7 +36314,7 @@ func (ec *executionContext) unmarshalInputSyncFeedbackInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"externalID", "accountExternalID", "authorExternalID", "authorEmail", "persona", "channel", "kind", "score", "sentiment", "body", "topics", "receivedAt", "contractExternalID", "interactionExternalID", "status"}
+	fieldsInOrder := [...]string{"externalID", "accountExternalID", "authorExternalID", "authorEmail", "persona", "channel", "kind", "score", "sentiment", "body", "topics", "receivedAt", "contractExternalID", "interactionExternalID", "status", "acknowledgedAt", "resolvedAt"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -36426,6 +36426,20 @@ func (ec *executionContext) unmarshalInputSyncFeedbackInput(ctx context.Context,
 				return it, err
 			}
 			it.Status = data
+		case "acknowledgedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("acknowledgedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AcknowledgedAt = data
+		case "resolvedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolvedAt = data
 		}
 	}
 	return it, nil

@@ -204,5 +204,5 @@ func (Feedback) Policy() ent.Policy { return rule.Data(rule.ThroughAccount) }
 
 // Hooks returns the feedback's hooks.
 func (Feedback) Hooks() []ent.Hook {
-	return []ent.Hook{feedbackRules, complaintWorkflow, maintainLatestNPS, pulseOfComplaints}
+	return []ent.Hook{feedbackRules, maintainLatestNPS, pulseOfComplaints}
 }

@@ -2,63 +2,49 @@ package schema
 
 import (
 	"context"
-	"strings"
 	"time"
-	"unicode"
 
 	"entgo.io/ent"
 
 	gen "github.com/stakegraph/stakegraph/ent"
-	"github.com/stakegraph/stakegraph/ent/buyingcontact"
 	"github.com/stakegraph/stakegraph/ent/councilsession"
-	"github.com/stakegraph/stakegraph/ent/enduser"
 	"github.com/stakegraph/stakegraph/ent/feedback"
 	"github.com/stakegraph/stakegraph/ent/hook"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/feedbackrule"
 	"github.com/stakegraph/stakegraph/internal/viewer"
 )
 
-// Score ranges of the kinds that carry a score.
-var scoreRanges = map[feedback.Kind][2]int{
-	feedback.KindNPS:  {0, 10},
-	feedback.KindCSAT: {1, 5},
-}
-
-// futureTolerance allows for clocks that run a little ahead: feedback cannot come from the
-// future, beyond that.
-const futureTolerance = 5 * time.Minute
-
-// MaxTopics bounds the topics of one piece of feedback.
-const MaxTopics = 20
-
-// feedbackRules enforces what makes feedback comparable across personas: a score exactly for
-// NPS (0–10) and CSAT (1–5), a status exactly for complaints, a persona that matches the
-// author's relationship to the account, topics in one spelling, and links (contract,
-// council session, interaction) that belong to the same account.
+// feedbackRules applies feedbackrule's rules to one mutation: a score exactly for NPS (0–10)
+// and CSAT (1–5), the complaint workflow and its history, a persona that matches the author's
+// relationship to the account, topics in one spelling; and links (contract, council session,
+// interaction) that belong to the same account.
 var feedbackRules = func(next ent.Mutator) ent.Mutator {
 	return hook.FeedbackFunc(func(ctx context.Context, m *gen.FeedbackMutation) (ent.Value, error) {
+		if m.Op().Is(ent.OpUpdate) && touches(m, workflowFields...) {
+			return nil, errs.E(errs.Invalid, "the kind, score, status and complaint history of feedback cannot be changed in bulk")
+		}
+		if !m.Op().Is(ent.OpCreate | ent.OpUpdateOne) {
+			return next.Mutate(ctx, m)
+		}
+		v, _ := viewer.FromContext(ctx)
 		if m.Op().Is(ent.OpCreate) {
-			if _, set := m.CapturedByID(); !set {
-				if v, ok := viewer.FromContext(ctx); ok && v.MemberID != "" {
-					m.SetCapturedByID(v.MemberID)
-				}
+			if _, set := m.CapturedByID(); !set && v.MemberID != "" {
+				m.SetCapturedByID(v.MemberID)
 			}
 		}
 		if topics, ok := m.Topics(); ok {
-			normalized, err := NormalizeTopics(topics)
+			normalized, err := feedbackrule.NormalizeTopics(topics)
 			if err != nil {
 				return nil, err
 			}
 			m.SetTopics(normalized)
 		}
-		if at, ok := m.ReceivedAt(); ok && at.After(time.Now().Add(futureTolerance)) {
-			return nil, errs.Invalidf("receivedAt", "is in the future (%s)", at.UTC().Format(time.RFC3339))
-		}
-		if err := checkScoreAndStatus(ctx, m); err != nil {
+		if err := applyPersona(ctx, m); err != nil {
 			return nil, err
 		}
-		if err := checkPersona(ctx, m); err != nil {
+		if err := applyWorkflow(ctx, m, v.MemberID); err != nil {
 			return nil, err
 		}
 		if err := checkFeedbackLinks(ctx, m); err != nil {
@@ -68,75 +54,104 @@ var feedbackRules = func(next ent.Mutator) ent.Mutator {
 	})
 }
 
-func checkScoreAndStatus(ctx context.Context, m *gen.FeedbackMutation) error {
-	if !m.Op().Is(ent.OpCreate|ent.OpUpdateOne) && !touches(m, "kind", "score", "status") {
+// workflowFields are what the score and workflow rules read.
+var workflowFields = []string{"kind", "score", "status", "received_at", "acknowledged_at", "resolved_at"}
+
+// applyWorkflow runs feedbackrule.Check on the mutation as a batch of one.
+func applyWorkflow(ctx context.Context, m *gen.FeedbackMutation, member string) error {
+	if m.Op().Is(ent.OpUpdateOne) && !touches(m, workflowFields...) {
 		return nil
 	}
-	if m.Op().Is(ent.OpUpdate) {
-		return errs.E(errs.Invalid, "the kind, score and status of feedback cannot be changed in bulk")
-	}
-	kind, _, err := after[feedback.Kind](ctx, m, "kind")
-	if err != nil {
+	var r feedbackrule.Row
+	var err error
+	if r.Kind, _, err = after[feedback.Kind](ctx, m, "kind"); err != nil {
 		return err
 	}
-	score, hasScore, err := after[int](ctx, m, "score")
-	if err != nil {
+	if r.ReceivedAt, _, err = after[time.Time](ctx, m, "received_at"); err != nil {
 		return err
 	}
-	if r, scored := scoreRanges[kind]; scored {
-		if !hasScore {
-			return errs.Invalidf("score", "is required for %s feedback (%d–%d)", kind, r[0], r[1])
+	if r.Score, err = afterPtr[int](ctx, m, "score"); err != nil {
+		return err
+	}
+	if r.Status, err = afterPtr[feedback.Status](ctx, m, "status"); err != nil {
+		return err
+	}
+	if at, ok := m.AcknowledgedAt(); ok {
+		r.AcknowledgedAt = &at
+	}
+	if at, ok := m.ResolvedAt(); ok {
+		r.ResolvedAt = &at
+	}
+	if m.Op().Is(ent.OpUpdateOne) {
+		if r.WasStatus, err = m.OldStatus(ctx); err != nil {
+			return err
 		}
-		if score < r[0] || score > r[1] {
-			return errs.Invalidf("score", "must be between %d and %d for %s feedback, got %d", r[0], r[1], kind, score)
+		if r.WasAcknowledgedAt, err = m.OldAcknowledgedAt(ctx); err != nil {
+			return err
 		}
-	} else if hasScore {
-		return errs.Invalidf("score", "is only accepted for NPS and CSAT feedback, not for %s", kind)
+		if r.WasResolvedAt, err = m.OldResolvedAt(ctx); err != nil {
+			return err
+		}
 	}
-	_, hasStatus, err := after[feedback.Status](ctx, m, "status")
-	if err != nil {
-		return err
+	out := feedbackrule.Check([]feedbackrule.Row{r}, time.Now())[0]
+	if !out.OK() {
+		return out.Errs[0]
 	}
-	switch {
-	case kind == feedback.KindCOMPLAINT && !hasStatus:
-		m.SetStatus(feedback.StatusOPEN)
-	case kind != feedback.KindCOMPLAINT && hasStatus:
-		return errs.Invalidf("status", "applies to complaints only, not to %s feedback", kind)
+	if out.Status != nil {
+		m.SetStatus(*out.Status)
+	}
+	if s := out.Acknowledged; s != nil {
+		m.SetAcknowledgedAt(s.At)
+		if s.ByWriter && member != "" {
+			m.SetAcknowledgedByID(member)
+		}
+	}
+	if s := out.Resolved; s != nil {
+		m.SetResolvedAt(s.At)
+		if s.ByWriter && member != "" {
+			m.SetResolvedByID(member)
+		}
 	}
 	return nil
 }
 
-// checkPersona refuses a persona the author does not have at the account: the purchaser's
-// voice comes from buying contacts, the end user's from end users.
-func checkPersona(ctx context.Context, m *gen.FeedbackMutation) error {
-	persona, set := m.Persona()
-	if !set {
+// afterPtr is after for a field that may be null.
+func afterPtr[T any](ctx context.Context, m ent.Mutation, name string) (*T, error) {
+	v, ok, err := after[T](ctx, m, name)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// applyPersona checks the persona a mutation sets against the author's relationship to the
+// account, and gives new feedback without one the author's persona.
+func applyPersona(ctx context.Context, m *gen.FeedbackMutation) error {
+	given, set := m.Persona()
+	if !set && !m.Op().Is(ent.OpCreate) {
 		return nil
 	}
-	accountID, _, err := after[string](ctx, m, "account_id")
+	var author feedbackrule.Author
+	var err error
+	if author.Account, _, err = after[string](ctx, m, "account_id"); err != nil {
+		return err
+	}
+	if author.Person, _, err = after[string](ctx, m, "author_id"); err != nil {
+		return err
+	}
+	relations, err := feedbackrule.Relations(ctx, m.Client(), []feedbackrule.Author{author})
 	if err != nil {
 		return err
 	}
-	authorID, _, err := after[string](ctx, m, "author_id")
-	if err != nil {
-		return err
+	var givenPtr *enum.Persona
+	if set {
+		givenPtr = &given
 	}
-	var related bool
-	switch persona {
-	case enum.PersonaPurchaser:
-		related, err = m.Client().BuyingContact.Query().
-			Where(buyingcontact.AccountID(accountID), buyingcontact.PersonID(authorID)).Exist(ctx)
-	case enum.PersonaEndUser:
-		related, err = m.Client().EndUser.Query().
-			Where(enduser.AccountID(accountID), enduser.PersonID(authorID)).Exist(ctx)
+	persona, refusal := feedbackrule.Persona(givenPtr, relations[author])
+	if refusal != nil {
+		return refusal
 	}
-	if err != nil {
-		return err
-	}
-	if !related {
-		side := map[enum.Persona]string{enum.PersonaPurchaser: "a buying contact", enum.PersonaEndUser: "an end user"}
-		return errs.Invalidf("persona", "is %s, but the author is not %s of the account", persona, side[persona])
-	}
+	m.SetPersona(persona)
 	return nil
 }
 
@@ -178,26 +193,4 @@ func checkFeedbackLinks(ctx context.Context, m *gen.FeedbackMutation) error {
 		}
 	}
 	return nil
-}
-
-// NormalizeTopics returns topics trimmed, in lower case, with inner white space folded, without
-// empty or repeated ones, and refuses more than MaxTopics or one longer than 60 characters.
-func NormalizeTopics(topics []string) ([]string, error) {
-	out := make([]string, 0, len(topics))
-	seen := make(map[string]bool, len(topics))
-	for _, t := range topics {
-		t = strings.ToLower(strings.Join(strings.FieldsFunc(t, unicode.IsSpace), " "))
-		if t == "" || seen[t] {
-			continue
-		}
-		if len([]rune(t)) > 60 {
-			return nil, errs.Invalidf("topics", "%q is longer than 60 characters", t)
-		}
-		seen[t] = true
-		out = append(out, t)
-	}
-	if len(out) > MaxTopics {
-		return nil, errs.Invalidf("topics", "at most %d topics, got %d", MaxTopics, len(out))
-	}
-	return out, nil
 }

@@ -13,8 +13,11 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/stakegraph/stakegraph/ent"
+	"github.com/stakegraph/stakegraph/ent/feedback"
 	"github.com/stakegraph/stakegraph/ent/tenant"
+	"github.com/stakegraph/stakegraph/internal/derived"
 	"github.com/stakegraph/stakegraph/internal/enum"
+	"github.com/stakegraph/stakegraph/internal/feedbackrule"
 	"github.com/stakegraph/stakegraph/internal/journal"
 	"github.com/stakegraph/stakegraph/internal/storage"
 	"github.com/stakegraph/stakegraph/internal/viewer"
@@ -349,11 +352,11 @@ func (g *generator) feedback(r *rows, accountID, contractID, owner string, buyer
 	switch k := g.rng.IntN(100); {
 	case k < 45:
 		kind, channel = "NPS", "SURVEY"
-		score = min(10, max(0, int(mood*10+g.rng.NormFloat64()*1.5+0.5)))
+		score = scoreIn(feedback.KindNPS, mood*10+g.rng.NormFloat64()*1.5)
 		contract = contractID
 	case k < 60:
 		kind, channel = "CSAT", "SUPPORT"
-		score = min(5, max(1, int(1+mood*4+g.rng.NormFloat64()*0.7+0.5)))
+		score = scoreIn(feedback.KindCSAT, 1+mood*4+g.rng.NormFloat64()*0.7)
 	case k < 70:
 		kind = "FEATURE_REQUEST"
 	case k < 77:
@@ -376,6 +379,12 @@ func (g *generator) feedback(r *rows, accountID, contractID, owner string, buyer
 	topicsJSON, _ := json.Marshal([]string{topic})
 	r.add("feedback", feedbackCols, g.id("fbk", received), g.tenantID, received, received, 1, string(persona), channel, kind, score, sentiment,
 		body, string(topicsJSON), received, status, acknowledged, resolved, resolution, accountID, contract, owner, acknowledgedBy, resolvedBy, author)
+}
+
+// scoreIn rounds a generated score into the kind's range, feedbackrule's.
+func scoreIn(kind feedback.Kind, v float64) int {
+	r := feedbackrule.ScoreRanges[kind]
+	return min(r[1], max(r[0], int(v+0.5)))
 }
 
 // dateOnly keeps the day of a contract's dates, as the API does.
@@ -416,7 +425,7 @@ func (g *generator) finish(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := schema.RebuildLatestNPS(ctx, tx.Client(), g.db.Dialect, g.tenantID); err != nil {
+	if err := derived.RebuildLatestNPS(ctx, tx.Client(), g.db.Dialect, g.tenantID); err != nil {
 		_ = tx.Rollback()
 		return fmt.Errorf("seeds: %w", err)
 	}

@@ -192,7 +192,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/stakegraph/stakegraph/ent/runtime"
 var (
-	Hooks  [7]ent.Hook
+	Hooks  [6]ent.Hook
 	Policy ent.Policy
 	// TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
 	TenantIDValidator func(string) error

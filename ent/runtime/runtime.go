@@ -1182,8 +1182,6 @@ func init() {
 	feedback.Hooks[4] = feedbackHooks[1]
 
 	feedback.Hooks[5] = feedbackHooks[2]
-
-	feedback.Hooks[6] = feedbackHooks[3]
 	feedbackMixinFields0 := feedbackMixin[0].Fields()
 	_ = feedbackMixinFields0
 	feedbackMixinFields1 := feedbackMixin[1].Fields()

@@ -2,22 +2,18 @@ package bulksync
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/stakegraph/stakegraph/ent"
-	"github.com/stakegraph/stakegraph/ent/buyingcontact"
 	"github.com/stakegraph/stakegraph/ent/contract"
-	"github.com/stakegraph/stakegraph/ent/enduser"
 	"github.com/stakegraph/stakegraph/ent/feedback"
 	"github.com/stakegraph/stakegraph/ent/interaction"
-	"github.com/stakegraph/stakegraph/ent/latestnps"
-	"github.com/stakegraph/stakegraph/ent/privacy"
 	"github.com/stakegraph/stakegraph/internal/derived"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/feedbackrule"
 	"github.com/stakegraph/stakegraph/schema"
 )
 
@@ -39,6 +35,10 @@ type FeedbackInput struct {
 	ContractExternalID    *string
 	InteractionExternalID *string
 	Status                *feedback.Status
+	// AcknowledgedAt and ResolvedAt are when the source's complaint was acknowledged and
+	// resolved; a move without one happened at the time of the sync.
+	AcknowledgedAt *time.Time
+	ResolvedAt     *time.Time
 }
 
 var feedbackTable = &table{
@@ -102,16 +102,13 @@ func SyncFeedback(ctx context.Context, c *ent.Client, dialect string, in []*Feed
 		optional(r, feedback.FieldSentiment, "sentiment", f.Sentiment, feedback.SentimentValidator)
 		optional(r, feedback.FieldBody, "body", f.Body, feedback.BodyValidator)
 		if f.Topics != nil {
-			topics, err := schema.NormalizeTopics(f.Topics)
+			topics, err := feedbackrule.NormalizeTopics(f.Topics)
 			if e, ok := errs.As(err); ok {
 				r.fail("topics", errs.Invalid.Code(), "%s", e.Message)
 			}
 			r.set(feedback.FieldTopics, topics)
 		}
 		r.set(feedback.FieldReceivedAt, f.ReceivedAt)
-		if f.ReceivedAt.After(time.Now().Add(5 * time.Minute)) {
-			r.fail("receivedAt", errs.Invalid.Code(), "is in the future (%s)", f.ReceivedAt.UTC().Format(time.RFC3339))
-		}
 		if f.ContractExternalID != nil {
 			r.refs = append(r.refs, ref{column: feedback.FieldContractID, field: "contractExternalID", target: typeContract, key: *f.ContractExternalID})
 		}
@@ -119,23 +116,21 @@ func SyncFeedback(ctx context.Context, c *ent.Client, dialect string, in []*Feed
 			r.refs = append(r.refs, ref{column: feedback.FieldInteractionID, field: "interactionExternalID", target: typeInteraction, key: *f.InteractionExternalID})
 		}
 		optional(r, feedback.FieldStatus, "status", f.Status, feedback.StatusValidator)
+		optional(r, feedback.FieldAcknowledgedAt, "acknowledgedAt", f.AcknowledgedAt, nil)
+		optional(r, feedback.FieldResolvedAt, "resolvedAt", f.ResolvedAt, nil)
 		rows[i] = r
 	}
 	return run(ctx, c, dialect, feedbackTable, rows, allOrNone)
 }
 
-// checkFeedback applies the rules the schema's feedback hooks apply to single mutations.
+// checkFeedback applies feedbackrule's rules to the batch, and what needs the references.
 func checkFeedback(b *batch) error {
 	immutable(b, feedback.FieldAccountID, "accountExternalID")
 	immutable(b, feedback.FieldAuthorID, "authorExternalID")
-	if err := inferPersonas(b); err != nil {
+	if err := applyPersonas(b); err != nil {
 		return err
 	}
-	for _, r := range b.rows {
-		if r.ok() {
-			checkScoreAndStatus(b, r)
-		}
-	}
+	applyWorkflow(b)
 	if err := sameAccount(b, feedback.FieldContractID, "contractExternalID", func(ids []string) (map[string]string, error) {
 		return accountsOf(ids, func(ids []string) ([]owned, error) {
 			var rows []owned
@@ -156,142 +151,155 @@ func checkFeedback(b *batch) error {
 	})
 }
 
-// inferPersonas gives every item the persona of its author at the account, or checks the one
-// it gives, with two queries for the whole batch.
-func inferPersonas(b *batch) error {
-	var accounts, authors []string
+// applyPersonas checks the personas the items give, and gives new feedback without one the
+// author's persona, with feedbackrule.Relations reading the batch's authors at once.
+func applyPersonas(b *batch) error {
+	var rows []*row
+	var authors []feedbackrule.Author
 	for _, r := range b.rows {
-		if r.ok() {
-			accounts = append(accounts, r.values[feedback.FieldAccountID].(string))
-			authors = append(authors, r.values[feedback.FieldAuthorID].(string))
+		_, given := r.values[feedback.FieldPersona]
+		if r.ok() && (given || r.existing == nil) {
+			rows = append(rows, r)
+			authors = append(authors, authorOf(r))
 		}
 	}
-	if len(accounts) == 0 {
+	if len(rows) == 0 {
 		return nil
 	}
-	var buyers, users []struct {
-		AccountID string `json:"account_id"`
-		PersonID  string `json:"person_id"`
-	}
-	err := b.client.BuyingContact.Query().
-		Where(buyingcontact.AccountIDIn(unique(accounts)...), buyingcontact.PersonIDIn(unique(authors)...)).
-		Select(buyingcontact.FieldAccountID, buyingcontact.FieldPersonID).Scan(b.ctx, &buyers)
+	relations, err := feedbackrule.Relations(b.ctx, b.client, authors)
 	if err != nil {
-		return fmt.Errorf("reading buying contacts: %w", err)
+		return err
 	}
-	err = b.client.EndUser.Query().
-		Where(enduser.AccountIDIn(unique(accounts)...), enduser.PersonIDIn(unique(authors)...)).
-		Select(enduser.FieldAccountID, enduser.FieldPersonID).Scan(b.ctx, &users)
-	if err != nil {
-		return fmt.Errorf("reading end users: %w", err)
-	}
-	isBuyer, isUser := map[string]bool{}, map[string]bool{}
-	for _, x := range buyers {
-		isBuyer[x.AccountID+"|"+x.PersonID] = true
-	}
-	for _, x := range users {
-		isUser[x.AccountID+"|"+x.PersonID] = true
-	}
-	for _, r := range b.rows {
-		if !r.ok() {
+	for i, r := range rows {
+		var given *enum.Persona
+		if p, ok := r.values[feedback.FieldPersona].(enum.Persona); ok {
+			given = &p
+		}
+		persona, refusal := feedbackrule.Persona(given, relations[authors[i]])
+		if refusal != nil {
+			r.refuse(refusal)
 			continue
 		}
-		pair := r.values[feedback.FieldAccountID].(string) + "|" + r.values[feedback.FieldAuthorID].(string)
-		given, hasPersona := r.values[feedback.FieldPersona].(enum.Persona)
-		if !hasPersona && r.existing != nil {
-			stored, _ := r.existing[feedback.FieldPersona].(string)
-			given, hasPersona = enum.Persona(stored), stored != ""
-		}
-		switch {
-		case hasPersona && given == enum.PersonaPurchaser && !isBuyer[pair]:
-			r.fail("persona", errs.Invalid.Code(), "is PURCHASER, but the author is not a buying contact of the account")
-		case hasPersona && given == enum.PersonaEndUser && !isUser[pair]:
-			r.fail("persona", errs.Invalid.Code(), "is END_USER, but the author is not an end user of the account")
-		case hasPersona:
-		case isBuyer[pair] && isUser[pair]:
-			r.fail("persona", errs.Invalid.Code(), "is required: the author is both a buying contact and an end user of the account")
-		case isBuyer[pair]:
-			r.set(feedback.FieldPersona, enum.PersonaPurchaser)
-		case isUser[pair]:
-			r.set(feedback.FieldPersona, enum.PersonaEndUser)
-		default:
-			r.fail("authorExternalID", errs.Invalid.Code(), "is neither a buying contact nor an end user of the account")
-		}
+		r.set(feedback.FieldPersona, persona)
 	}
 	return nil
 }
 
-// scoreRanges are the scores NPS and CSAT take.
-var scoreRanges = map[string][2]float64{string(feedback.KindNPS): {0, 10}, string(feedback.KindCSAT): {1, 5}}
-
-var statusRank = map[string]int{
-	string(feedback.StatusOPEN): 0, string(feedback.StatusACKNOWLEDGED): 1, string(feedback.StatusRESOLVED): 2,
+func authorOf(r *row) feedbackrule.Author {
+	return feedbackrule.Author{
+		Account: textOf(r.final(col(feedback.FieldAccountID, text))),
+		Person:  textOf(r.final(col(feedback.FieldAuthorID, text))),
+	}
 }
 
-// checkScoreAndStatus applies the kind's score range, the complaint status and its workflow,
-// and records who captured new feedback.
-func checkScoreAndStatus(b *batch, r *row) {
-	kind, _ := r.final(col(feedback.FieldKind, text)).(string)
-	score, hasScore := r.final(col(feedback.FieldScore, number)).(float64)
-	if rng, scored := scoreRanges[kind]; scored {
-		switch {
-		case !hasScore:
-			r.fail("score", errs.Invalid.Code(), "is required for %s feedback (%g–%g)", kind, rng[0], rng[1])
-		case score < rng[0] || score > rng[1] || score != float64(int(score)):
-			r.fail("score", errs.Invalid.Code(), "must be between %g and %g for %s feedback, got %g", rng[0], rng[1], kind, score)
+// apiFields renames feedbackrule's fields, in the mutations' spelling, to the sync input's.
+var apiFields = map[string]string{"authorID": "authorExternalID"}
+
+// refuse fails the row with a rule's refusal.
+func (r *row) refuse(e *errs.Error) {
+	field := e.Field
+	if renamed, ok := apiFields[field]; ok {
+		field = renamed
+	}
+	r.fail(field, errs.Invalid.Code(), "%s", e.Message)
+}
+
+// applyWorkflow runs feedbackrule.Check over the batch's valid rows: score ranges, the
+// complaint status and its history; and records who captured new feedback.
+func applyWorkflow(b *batch) {
+	var rows []*row
+	var in []feedbackrule.Row
+	for _, r := range b.rows {
+		if r.ok() {
+			rows = append(rows, r)
+			in = append(in, workflowRow(r))
 		}
-	} else if hasScore {
-		r.fail("score", errs.Invalid.Code(), "is only accepted for NPS and CSAT feedback, not for %s", kind)
-	}
-	status, hasStatus := r.final(col(feedback.FieldStatus, text)).(string)
-	old, _ := r.existing[feedback.FieldStatus].(string)
-	switch {
-	case kind != string(feedback.KindCOMPLAINT) && hasStatus:
-		r.fail("status", errs.Invalid.Code(), "applies to complaints only, not to %s feedback", kind)
-	case kind == string(feedback.KindCOMPLAINT) && !hasStatus:
-		status = string(feedback.StatusOPEN)
-		r.set(feedback.FieldStatus, feedback.StatusOPEN)
-	case r.existing != nil && old != "" && statusRank[status] < statusRank[old]:
-		r.fail("status", errs.Invalid.Code(), "a complaint moves OPEN → ACKNOWLEDGED → RESOLVED; it cannot go back from %s to %s", old, status)
-	}
-	if !r.ok() {
-		return
 	}
 	by := b.viewer.MemberID
-	if statusRank[status] >= 1 && r.final(col(feedback.FieldAcknowledgedAt, timestamp)) == nil {
-		r.set(feedback.FieldAcknowledgedAt, b.now)
-		if by != "" {
-			r.set(feedback.FieldAcknowledgedByID, by)
+	for i, out := range feedbackrule.Check(in, b.now) {
+		r := rows[i]
+		for _, e := range out.Errs {
+			r.refuse(e)
 		}
-	}
-	if statusRank[status] == 2 && r.final(col(feedback.FieldResolvedAt, timestamp)) == nil {
-		r.set(feedback.FieldResolvedAt, b.now)
-		if by != "" {
-			r.set(feedback.FieldResolvedByID, by)
+		if !out.OK() {
+			continue
 		}
-	}
-	if r.existing == nil && by != "" {
-		r.set(feedback.FieldCapturedByID, by)
+		if out.Status != nil {
+			r.set(feedback.FieldStatus, *out.Status)
+		}
+		if s := out.Acknowledged; s != nil {
+			r.set(feedback.FieldAcknowledgedAt, s.At)
+			if s.ByWriter && by != "" {
+				r.set(feedback.FieldAcknowledgedByID, by)
+			}
+		}
+		if s := out.Resolved; s != nil {
+			r.set(feedback.FieldResolvedAt, s.At)
+			if s.ByWriter && by != "" {
+				r.set(feedback.FieldResolvedByID, by)
+			}
+		}
+		if r.existing == nil && by != "" {
+			r.set(feedback.FieldCapturedByID, by)
+		}
 	}
 }
 
-// refreshVoices keeps LatestNPS in step. New NPS responses, the common case, are folded in
-// with one read and one upsert for the batch; the keys of changed stored feedback are
-// recomputed one by one, as the ent hook does.
+// workflowRow is the row as feedbackrule.Check reads it.
+func workflowRow(r *row) feedbackrule.Row {
+	out := feedbackrule.Row{Kind: feedback.Kind(textOf(r.final(col(feedback.FieldKind, text))))}
+	if score, ok := r.final(col(feedback.FieldScore, number)).(float64); ok {
+		s := int(score)
+		out.Score = &s
+	}
+	out.ReceivedAt, _ = r.final(col(feedback.FieldReceivedAt, timestamp)).(time.Time)
+	if s := textOf(r.final(col(feedback.FieldStatus, text))); s != "" {
+		status := feedback.Status(s)
+		out.Status = &status
+	}
+	if s := textOf(r.existing[feedback.FieldStatus]); s != "" {
+		was := feedback.Status(s)
+		out.WasStatus = &was
+	}
+	out.AcknowledgedAt = timeOf(r.values[feedback.FieldAcknowledgedAt])
+	out.ResolvedAt = timeOf(r.values[feedback.FieldResolvedAt])
+	out.WasAcknowledgedAt = timeOf(r.existing[feedback.FieldAcknowledgedAt])
+	out.WasResolvedAt = timeOf(r.existing[feedback.FieldResolvedAt])
+	return out
+}
+
+func textOf(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func timeOf(v any) *time.Time {
+	if t, ok := col("", timestamp).canonical(v).(time.Time); ok {
+		return &t
+	}
+	return nil
+}
+
+// refreshVoices keeps LatestNPS in step: new NPS responses, the common case, are folded in
+// for the batch at once; the keys of changed stored feedback are recomputed, as the ent hook
+// does.
 func refreshVoices(b *batch) error {
-	var fresh []*row
-	var recompute []schema.NPSKey
-	keyOf := func(values func(column) any) schema.NPSKey {
-		acc, _ := values(col(feedback.FieldAccountID, text)).(string)
-		persona, _ := values(col(feedback.FieldPersona, text)).(string)
-		author, _ := values(col(feedback.FieldAuthorID, text)).(string)
-		return schema.NPSKey{Account: acc, Persona: enum.Persona(persona), Person: author}
+	var fresh []derived.NPSResponse
+	var recompute []derived.NPSKey
+	keyOf := func(values func(column) any) derived.NPSKey {
+		return derived.NPSKey{
+			Account: textOf(values(col(feedback.FieldAccountID, text))),
+			Persona: enum.Persona(textOf(values(col(feedback.FieldPersona, text)))),
+			Person:  textOf(values(col(feedback.FieldAuthorID, text))),
+		}
 	}
 	for _, r := range b.rows {
 		isNPS := r.final(col(feedback.FieldKind, text)) == string(feedback.KindNPS)
 		switch {
 		case r.outcome == Created && isNPS:
-			fresh = append(fresh, r)
+			score, _ := r.final(col(feedback.FieldScore, number)).(float64)
+			at, _ := r.final(col(feedback.FieldReceivedAt, timestamp)).(time.Time)
+			fresh = append(fresh, derived.NPSResponse{Key: keyOf(r.final), FeedbackID: r.id, Score: int(score), ReceivedAt: at})
 		case r.outcome == Updated:
 			stored := func(c column) any { return r.existing[c.name] }
 			if r.existing[feedback.FieldKind] == string(feedback.KindNPS) {
@@ -302,70 +310,8 @@ func refreshVoices(b *batch) error {
 			}
 		}
 	}
-	if err := foldNewResponses(b, fresh, keyOf); err != nil {
+	if err := derived.FoldNPSResponses(b.ctx, b.client, fresh); err != nil {
 		return err
 	}
-	return schema.RefreshLatestNPS(b.ctx, b.client, recompute)
-}
-
-// foldNewResponses makes each new response its person's latest when it is newer than the one
-// on record.
-func foldNewResponses(b *batch, fresh []*row, keyOf func(func(column) any) schema.NPSKey) error {
-	if len(fresh) == 0 {
-		return nil
-	}
-	newest := map[schema.NPSKey]*row{}
-	at := func(r *row) time.Time {
-		t, _ := r.final(col(feedback.FieldReceivedAt, timestamp)).(time.Time)
-		return t
-	}
-	var accounts, people []string
-	for _, r := range fresh {
-		k := keyOf(r.final)
-		if cur := newest[k]; cur == nil || at(r).After(at(cur)) || (at(r).Equal(at(cur)) && r.id > cur.id) {
-			newest[k] = r
-		}
-		accounts, people = append(accounts, k.Account), append(people, k.Person)
-	}
-	write := privacy.DecisionContext(b.ctx, privacy.Allow)
-	// Locked, the read waits for a transaction that is recording a newer response of the same
-	// people, and sees it once committed, rather than overwriting it with an older one.
-	q := b.client.LatestNPS.Query().
-		Where(latestnps.AccountIDIn(unique(accounts)...), latestnps.PersonIDIn(unique(people)...))
-	q.Modify(derived.LockRows)
-	onRecord, err := q.All(write)
-	if err != nil {
-		return fmt.Errorf("reading latest NPS: %w", err)
-	}
-	for _, l := range onRecord {
-		k := schema.NPSKey{Account: l.AccountID, Persona: l.Persona, Person: l.PersonID}
-		if r := newest[k]; r != nil && (at(r).Before(l.ReceivedAt) || (at(r).Equal(l.ReceivedAt) && r.id < l.FeedbackID)) {
-			delete(newest, k)
-		}
-	}
-	if len(newest) == 0 {
-		return nil
-	}
-	builders := make([]*ent.LatestNPSCreate, 0, len(newest))
-	for k, r := range newest {
-		score, _ := r.final(col(feedback.FieldScore, number)).(float64)
-		builders = append(builders, b.client.LatestNPS.Create().
-			SetTenantID(b.viewer.TenantID).
-			SetAccountID(k.Account).
-			SetPersona(k.Persona).
-			SetPersonID(k.Person).
-			SetFeedbackID(r.id).
-			SetScore(int(score)).
-			SetReceivedAt(at(r)))
-	}
-	err = b.client.LatestNPS.CreateBulk(builders...).
-		OnConflictColumns(latestnps.FieldTenantID, latestnps.FieldAccountID, latestnps.FieldPersona, latestnps.FieldPersonID).
-		UpdateFeedbackID().
-		UpdateScore().
-		UpdateReceivedAt().
-		Exec(write)
-	if err != nil {
-		return fmt.Errorf("storing latest NPS: %w", err)
-	}
-	return nil
+	return derived.RefreshLatestNPS(b.ctx, b.client, recompute)
 }

@@ -11,11 +11,11 @@ import (
 	"github.com/stakegraph/stakegraph/ent/feedback"
 	"github.com/stakegraph/stakegraph/ent/latestnps"
 	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/derived"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/journal"
 	"github.com/stakegraph/stakegraph/internal/perception"
 	"github.com/stakegraph/stakegraph/internal/viewer"
-	"github.com/stakegraph/stakegraph/schema"
 )
 
 // fixture is an account with buyers and end users who answer NPS surveys.
@@ -220,7 +220,7 @@ func TestRebuildLatestNPS(t *testing.T) {
 		}
 		f.write(func(ctx context.Context, c *ent.Client) error {
 			v, _ := viewer.FromContext(ctx)
-			return schema.RebuildLatestNPS(ctx, c, env.DB.Dialect, v.TenantID)
+			return derived.RebuildLatestNPS(ctx, c, env.DB.Dialect, v.TenantID)
 		})
 		if rebuilt := read(); !reflect.DeepEqual(rebuilt, maintained) {
 			t.Fatalf("rebuilt %+v, maintained %+v", rebuilt, maintained)

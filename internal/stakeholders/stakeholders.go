@@ -198,16 +198,13 @@ type FeedbackInput struct {
 	ExternalID       *string
 }
 
-// CaptureFeedback records feedback in the voice of the author's persona at the account.
+// CaptureFeedback records feedback in the voice of the author's persona at the account (the
+// data layer infers it unless given). An author who is neither a buying contact nor an end
+// user is NOT_FOUND when the caller cannot see the account or the person.
 func CaptureFeedback(ctx context.Context, c *ent.Client, in FeedbackInput) (*ent.Feedback, error) {
-	persona, err := Persona(ctx, c, in.AccountID, in.AuthorID, in.Persona)
-	if err != nil {
-		return nil, err
-	}
 	create := c.Feedback.Create().
 		SetAccountID(in.AccountID).
 		SetAuthorID(in.AuthorID).
-		SetPersona(persona).
 		SetChannel(in.Channel).
 		SetKind(in.Kind).
 		SetNillableScore(in.Score).
@@ -218,45 +215,22 @@ func CaptureFeedback(ctx context.Context, c *ent.Client, in FeedbackInput) (*ent
 		SetNillableCouncilSessionID(in.CouncilSessionID).
 		SetNillableInteractionID(in.InteractionID).
 		SetNillableExternalID(in.ExternalID)
+	if in.Persona != nil {
+		create.SetPersona(*in.Persona)
+	}
 	if in.Topics != nil {
 		create.SetTopics(in.Topics)
 	}
-	return create.Save(ctx)
-}
-
-// Persona returns the voice in which the author speaks about the account: PURCHASER for a
-// buying contact, END_USER for an end user. An author who is both must say which; given, it
-// must match what the author is (the data layer checks).
-func Persona(ctx context.Context, c *ent.Client, accountID, authorID string, given *enum.Persona) (enum.Persona, error) {
-	if given != nil {
-		return *given, nil
-	}
-	buyer, err := c.BuyingContact.Query().
-		Where(buyingcontact.AccountID(accountID), buyingcontact.PersonID(authorID)).Exist(ctx)
-	if err != nil {
-		return "", err
-	}
-	user, err := c.EndUser.Query().
-		Where(enduser.AccountID(accountID), enduser.PersonID(authorID)).Exist(ctx)
-	if err != nil {
-		return "", err
-	}
-	switch {
-	case buyer && user:
-		return "", errs.Invalidf("persona", "is required: the author is both a buying contact and an end user of the account")
-	case buyer:
-		return enum.PersonaPurchaser, nil
-	case user:
-		return enum.PersonaEndUser, nil
-	default:
-		if err := mustSee(ctx, c, "accountID", account.Table, accountID); err != nil {
-			return "", err
+	f, err := create.Save(ctx)
+	if e, ok := errs.As(err); ok && e.Kind == errs.Invalid && e.Field == "authorID" {
+		if err := mustSee(ctx, c, "accountID", account.Table, in.AccountID); err != nil {
+			return nil, err
 		}
-		if err := mustSee(ctx, c, "authorID", person.Table, authorID); err != nil {
-			return "", err
+		if err := mustSee(ctx, c, "authorID", person.Table, in.AuthorID); err != nil {
+			return nil, err
 		}
-		return "", errs.Invalidf("authorID", "is neither a buying contact nor an end user of the account")
 	}
+	return f, err
 }
 
 // mustSee answers NOT_FOUND, as the data layer does for any reference, when the viewer cannot
