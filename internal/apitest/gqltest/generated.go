@@ -3934,6 +3934,13 @@ type SyncFeedbackInput struct {
 	InteractionExternalID *string `json:"interactionExternalID"`
 	// A complaint's status (OPEN for a new complaint when omitted); it only moves forward. Refused for other kinds.
 	Status *FeedbackStatus `json:"status"`
+	// When the complaint was acknowledged in the source, for an ACKNOWLEDGED or RESOLVED complaint: not in
+	// the future, not before receivedAt. Omitted, a complaint acknowledged by this sync is acknowledged now
+	// (or when it was resolved).
+	AcknowledgedAt *time.Time `json:"acknowledgedAt"`
+	// When the complaint was resolved in the source, for a RESOLVED complaint: not in the future, not
+	// before receivedAt or acknowledgedAt. Omitted, a complaint resolved by this sync is resolved now.
+	ResolvedAt *time.Time `json:"resolvedAt"`
 }
 
 // GetExternalID returns SyncFeedbackInput.ExternalID, and is useful for accessing the field via an interface.
@@ -3980,6 +3987,12 @@ func (v *SyncFeedbackInput) GetInteractionExternalID() *string { return v.Intera
 
 // GetStatus returns SyncFeedbackInput.Status, and is useful for accessing the field via an interface.
 func (v *SyncFeedbackInput) GetStatus() *FeedbackStatus { return v.Status }
+
+// GetAcknowledgedAt returns SyncFeedbackInput.AcknowledgedAt, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackInput) GetAcknowledgedAt() *time.Time { return v.AcknowledgedAt }
+
+// GetResolvedAt returns SyncFeedbackInput.ResolvedAt, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackInput) GetResolvedAt() *time.Time { return v.ResolvedAt }
 
 // SyncFeedbackResponse is returned by SyncFeedback on success.
 type SyncFeedbackResponse struct {
