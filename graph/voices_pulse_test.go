@@ -8,7 +8,7 @@ import (
 
 	"github.com/stakegraph/stakegraph/ent/privacy"
 	"github.com/stakegraph/stakegraph/internal/apitest"
-	"github.com/stakegraph/stakegraph/schema"
+	"github.com/stakegraph/stakegraph/internal/derived"
 )
 
 // pulse is an account's maintained signals, comparable.
@@ -52,7 +52,7 @@ func TestAccountPulseStaysInStep(t *testing.T) {
 			if _, err := env.DB.Client.AccountPulse.Delete().Exec(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := schema.BackfillPulse(context.Background(), env.DB.Client); err != nil {
+			if _, err := derived.BackfillPulse(context.Background(), env.DB.Client); err != nil {
 				t.Fatal(err)
 			}
 			rebuilt := read()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/tenant"
+	"github.com/stakegraph/stakegraph/internal/derived"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/journal"
 	"github.com/stakegraph/stakegraph/internal/storage"
@@ -420,7 +421,7 @@ func (g *generator) finish(ctx context.Context) error {
 		_ = tx.Rollback()
 		return fmt.Errorf("seeds: %w", err)
 	}
-	if _, err := schema.BackfillPulse(ctx, tx.Client()); err != nil {
+	if _, err := derived.BackfillPulse(ctx, tx.Client()); err != nil {
 		_ = tx.Rollback()
 		return fmt.Errorf("seeds: %w", err)
 	}

@@ -13,10 +13,10 @@ import (
 	"github.com/stakegraph/stakegraph/ent/change"
 	"github.com/stakegraph/stakegraph/ent/enduser"
 	"github.com/stakegraph/stakegraph/internal/delta"
+	"github.com/stakegraph/stakegraph/internal/derived"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
 	"github.com/stakegraph/stakegraph/internal/journal"
-	"github.com/stakegraph/stakegraph/schema"
 )
 
 // BuyingContactInput is a person's part in an account's purchasing. The person is named by
@@ -134,7 +134,7 @@ func countActiveSeats(b *batch) error {
 			changes[account] += active(r.final) - active(stored(r))
 		}
 	}
-	return schema.AddActiveSeats(b.ctx, b.client, b.viewer.TenantID, changes)
+	return derived.AddActiveSeats(b.ctx, b.client, b.viewer.TenantID, changes)
 }
 
 // personRef names the person of a contact: by external id or by email, exactly one.

@@ -66,7 +66,7 @@ var feedbackTable = &table{
 		if err := refreshVoices(b); err != nil {
 			return err
 		}
-		return refreshPulse(schema.Complaints, isOrWasComplaint)(b)
+		return refreshPulse(derived.Complaints, isOrWasComplaint)(b)
 	},
 }
 
