@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/sql"
 
 	gen "github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/contract"
@@ -74,9 +75,6 @@ var (
 	pulseOfContracts = maintainPulse[*gen.ContractMutation](derived.Contracts, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
 		return c.Contract.Query().Where(contract.IDIn(ids...)).Select(contract.FieldAccountID).Strings(ctx)
 	})
-	pulseOfEndUsers = maintainPulse[*gen.EndUserMutation](derived.EndUsers, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
-		return c.EndUser.Query().Where(enduser.IDIn(ids...)).Select(enduser.FieldAccountID).Strings(ctx)
-	})
 	// Only complaints move the signal: a new piece of other feedback is left alone.
 	pulseOfComplaints = hook.If(maintainPulse[*gen.FeedbackMutation](derived.Complaints, func(ctx context.Context, c *gen.Client, ids []string) ([]string, error) {
 		return c.Feedback.Query().Where(feedback.IDIn(ids...)).Select(feedback.FieldAccountID).Strings(ctx)
@@ -91,3 +89,69 @@ var (
 		return true
 	})
 )
+
+// pulseOfEndUsers keeps the active seats of the end users' accounts in step, from each written
+// end user's seat before and after: the rule bulk sync applies to its batches, for the
+// mutation's rows. An update that changes neither status nor licence moves no seat.
+var pulseOfEndUsers = hook.On(func(next ent.Mutator) ent.Mutator {
+	return hook.EndUserFunc(func(ctx context.Context, m *gen.EndUserMutation) (ent.Value, error) {
+		v, hasViewer := viewer.FromContext(ctx)
+		if !hasViewer || m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) && !changesAny(m, derived.EndUsers.Fields()) {
+			return next.Mutate(ctx, m)
+		}
+		var before []*derived.EndUserSeat
+		if !m.Op().Is(ent.OpCreate) {
+			var err error
+			if before, err = seatsBefore(ctx, m); err != nil {
+				return nil, err
+			}
+		}
+		value, err := next.Mutate(ctx, m)
+		if err != nil {
+			return value, err
+		}
+		var moves []derived.SeatMove
+		if m.Op().Is(ent.OpCreate) {
+			account, _ := m.AccountID()
+			status, _ := m.Status()
+			licensed, _ := m.Licensed()
+			moves = append(moves, derived.SeatMove{After: &derived.EndUserSeat{Account: account, Status: status, Licensed: licensed}})
+		}
+		for _, seat := range before {
+			move := derived.SeatMove{Before: seat}
+			if m.Op().Is(ent.OpUpdate | ent.OpUpdateOne) {
+				after := *seat
+				if status, ok := m.Status(); ok {
+					after.Status = status
+				}
+				if licensed, ok := m.Licensed(); ok {
+					after.Licensed = licensed
+				}
+				move.After = &after
+			}
+			moves = append(moves, move)
+		}
+		return value, derived.MoveActiveSeats(ctx, m.Client(), v.TenantID, moves)
+	})
+}, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne|ent.OpDelete|ent.OpDeleteOne)
+
+// seatsBefore reads the seats of the end users a mutation updates or deletes, under their row
+// locks: a concurrent write of one of them waits, and cannot move the same seat.
+func seatsBefore(ctx context.Context, m *gen.EndUserMutation) ([]*derived.EndUserSeat, error) {
+	ids, err := m.IDs(ctx)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	rows, err := m.Client().EndUser.Query().
+		Where(enduser.IDIn(ids...), func(s *sql.Selector) { derived.LockRows(s) }).
+		Select(enduser.FieldAccountID, enduser.FieldStatus, enduser.FieldLicensed).
+		All(privacy.DecisionContext(ctx, privacy.Allow))
+	if err != nil {
+		return nil, err
+	}
+	seats := make([]*derived.EndUserSeat, len(rows))
+	for i, r := range rows {
+		seats[i] = &derived.EndUserSeat{Account: r.AccountID, Status: r.Status, Licensed: r.Licensed}
+	}
+	return seats, nil
+}

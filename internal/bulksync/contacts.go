@@ -109,29 +109,26 @@ var endUsers = &table{
 	afterWrite: countActiveSeats,
 }
 
-// countActiveSeats keeps the accounts' active seats in step from what the batch knows of each
-// end user before and after (the account never changes), rather than recounting them.
+// countActiveSeats keeps the accounts' active seats in step from each end user's state before
+// (read under its row lock) and after the batch; the account never changes.
 func countActiveSeats(b *batch) error {
-	active := func(values func(column) any) int {
+	seat := func(values func(column) any) *derived.EndUserSeat {
+		account, _ := values(col(enduser.FieldAccountID, text)).(string)
 		status, _ := values(col(enduser.FieldStatus, text)).(string)
 		licensed, _ := values(col(enduser.FieldLicensed, boolean)).(bool)
-		if status == enduser.StatusACTIVE.String() && licensed {
-			return 1
-		}
-		return 0
+		return &derived.EndUserSeat{Account: account, Status: enduser.Status(status), Licensed: licensed}
 	}
 	stored := func(r *row) func(column) any { return func(c column) any { return r.existing[c.name] } }
-	changes := map[string]int{}
+	var moves []derived.SeatMove
 	for _, r := range b.rows {
-		account, _ := r.final(col(enduser.FieldAccountID, text)).(string)
 		switch r.outcome {
 		case Created:
-			changes[account] += active(r.final)
+			moves = append(moves, derived.SeatMove{After: seat(r.final)})
 		case Updated:
-			changes[account] += active(r.final) - active(stored(r))
+			moves = append(moves, derived.SeatMove{Before: seat(stored(r)), After: seat(r.final)})
 		}
 	}
-	return derived.AddActiveSeats(b.ctx, b.client, b.viewer.TenantID, changes)
+	return derived.MoveActiveSeats(b.ctx, b.client, b.viewer.TenantID, moves)
 }
 
 // personRef names the person of a contact: by external id or by email, exactly one.

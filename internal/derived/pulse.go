@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 
 	gen "github.com/stakegraph/stakegraph/ent"
@@ -128,7 +127,7 @@ var pulseSources = []struct {
 		EndUsers,
 		[]string{enduser.FieldStatus, enduser.FieldLicensed},
 		func(c *gen.Client, tenantID string, ids []string) grouped {
-			return c.EndUser.Query().Where(enduser.TenantID(tenantID), enduser.AccountIDIn(ids...), enduser.StatusEQ(enduser.StatusACTIVE), enduser.Licensed(true)).
+			return c.EndUser.Query().Where(enduser.TenantID(tenantID), enduser.AccountIDIn(ids...), holdsSeat).
 				GroupBy(enduser.FieldAccountID).Aggregate(gen.As(gen.Count(), "n"))
 		},
 		func(p *gen.AccountPulseCreate, a perAccount) { p.SetActiveSeats(int(a.N)) },
@@ -190,50 +189,6 @@ func refreshPulse(ctx context.Context, c *gen.Client, tenantID string, ids []str
 			}
 		}).
 		Exec(ctx)
-}
-
-// AddActiveSeats adds to the accounts' active seats the number of their end users that became
-// active and licensed, less those that stopped being so, for a writer that knows each end
-// user's state before and after its write (bulk sync): one upsert, no recount. An account
-// without an AccountPulse has no active licensed end users (a write that makes one keeps the
-// row), so its change is its count. The upsert locks each row and adds to what is committed,
-// so overlapping writers of an account add up, and a refresh that recounts takes the same lock
-// before it counts.
-func AddActiveSeats(ctx context.Context, c *gen.Client, tenantID string, changes map[string]int) error {
-	var ids []string
-	for id, n := range changes {
-		if n != 0 {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
-	ctx = privacy.DecisionContext(ctx, privacy.Allow)
-	err := inBatches(ids, func(ids []string) error {
-		bulk := make([]*gen.AccountPulseCreate, len(ids))
-		for i, id := range ids {
-			bulk[i] = c.AccountPulse.Create().SetTenantID(tenantID).SetAccountID(id).SetActiveSeats(changes[id])
-		}
-		return c.AccountPulse.CreateBulk(bulk...).
-			OnConflict(sql.ConflictColumns(accountpulse.FieldAccountID), sql.ResolveWith(addActiveSeats)).
-			Exec(ctx)
-	})
-	if err != nil {
-		return fmt.Errorf("adding active seats: %w", err)
-	}
-	return nil
-}
-
-// addActiveSeats sets a conflicting row's active seats to its own plus the inserted row's.
-func addActiveSeats(u *sql.UpdateSet) {
-	column := accountpulse.FieldActiveSeats
-	u.Set(column, sql.ExprFunc(func(b *sql.Builder) {
-		b.WriteString(u.Table().C(column)).WriteString(" + ")
-		if u.Dialect() == dialect.MySQL {
-			b.WriteString("VALUES(").Ident(column).WriteByte(')')
-		} else {
-			b.WriteString(sql.Dialect(u.Dialect()).Table("excluded").C(column))
-		}
-	}))
 }
 
 // aggregateTime is an aggregated time (MAX, MIN) as either driver returns it: MySQL's as a
