@@ -108,6 +108,27 @@ func TestAccountPulseStaysInStep(t *testing.T) {
 		expect("two complaints", check("two complaints")[acme], pulse{
 			LastInteraction: ts(base.AddDate(0, 0, 10)), Renewal: ts(base.AddDate(1, 0, 0)), Seats: 4, ActiveSeats: 2, Complaints: 2})
 
+		// An end user's seat moves with its status and licence, and goes with it; contracts
+		// read the same count.
+		var eu struct{ AddEndUser struct{ ID string } }
+		c.ok(`mutation($in: AddEndUserInput!) { addEndUser(input: $in) { id } }`, map[string]any{"in": map[string]any{
+			"accountID": acme, "email": email("Pulse user 5"), "name": "Pulse user 5", "status": "INVITED"}}, &eu)
+		fifth := eu.AddEndUser.ID
+		c.ok(`mutation($id: ID!) { updateEndUser(id: $id, input: {status: ACTIVE}) { id } }`, map[string]any{"id": fifth}, nil)
+		expect("an end user activated", check("an end user activated")[acme], pulse{
+			LastInteraction: ts(base.AddDate(0, 0, 10)), Renewal: ts(base.AddDate(1, 0, 0)), Seats: 4, ActiveSeats: 3, Complaints: 2})
+		var utilisation struct{ Node struct{ SeatUtilisation float64 } }
+		c.ok(`query($id: ID!) { node(id: $id) { ... on Contract { seatUtilisation } } }`, map[string]any{"id": active}, &utilisation)
+		if utilisation.Node.SeatUtilisation != 0.75 {
+			t.Errorf("seat utilisation %v with 3 active seats of 4, want 0.75", utilisation.Node.SeatUtilisation)
+		}
+		c.ok(`mutation($id: ID!) { updateEndUser(id: $id, input: {licensed: false}) { id } }`, map[string]any{"id": fifth}, nil)
+		check("an end user's licence withdrawn")
+		c.ok(`mutation($id: ID!) { updateEndUser(id: $id, input: {licensed: true}) { id } }`, map[string]any{"id": fifth}, nil)
+		c.delete("deleteEndUser", fifth)
+		expect("an end user deleted", check("an end user deleted")[acme], pulse{
+			LastInteraction: ts(base.AddDate(0, 0, 10)), Renewal: ts(base.AddDate(1, 0, 0)), Seats: 4, ActiveSeats: 2, Complaints: 2})
+
 		c.ok(`mutation($id: ID!) { resolveComplaint(id: $id, resolution: "Fixed") { id } }`, map[string]any{"id": complaint}, nil)
 		c.ok(fmt.Sprintf(`mutation { updateContract(id: %q, input: {seats: 10, endDate: %q}) { id } }`, active, ts(base.AddDate(0, 6, 0))), nil, nil)
 		c.delete("deleteInteraction", later)
