@@ -117,7 +117,9 @@ func TestAccountPulseStaysInStep(t *testing.T) {
 		c.ok(`mutation($id: ID!) { updateEndUser(id: $id, input: {status: ACTIVE}) { id } }`, map[string]any{"id": fifth}, nil)
 		expect("an end user activated", check("an end user activated")[acme], pulse{
 			LastInteraction: ts(base.AddDate(0, 0, 10)), Renewal: ts(base.AddDate(1, 0, 0)), Seats: 4, ActiveSeats: 3, Complaints: 2})
-		var utilisation struct{ Node struct{ SeatUtilisation float64 } }
+		var utilisation struct {
+			Node struct{ SeatUtilisation float64 }
+		}
 		c.ok(`query($id: ID!) { node(id: $id) { ... on Contract { seatUtilisation } } }`, map[string]any{"id": active}, &utilisation)
 		if utilisation.Node.SeatUtilisation != 0.75 {
 			t.Errorf("seat utilisation %v with 3 active seats of 4, want 0.75", utilisation.Node.SeatUtilisation)
