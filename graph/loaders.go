@@ -9,7 +9,7 @@ import (
 
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/account"
-	"github.com/stakegraph/stakegraph/ent/enduser"
+	"github.com/stakegraph/stakegraph/ent/accountpulse"
 	"github.com/stakegraph/stakegraph/internal/health"
 	"github.com/stakegraph/stakegraph/internal/perception"
 )
@@ -61,17 +61,13 @@ func loadersFrom(ctx context.Context) *loaders {
 	return ctx.Value(loadersKey{}).(*loaders)
 }
 
-// activeSeats counts the active end users holding a licensed seat, per account.
+// activeSeats reads the accounts' active seats from their AccountPulse, which every write
+// keeps in step: an account without one has none.
 func activeSeats(ctx context.Context, client *ent.Client, accountIDs []string) (map[string]int, error) {
-	var rows []struct {
-		AccountID string `json:"account_id"`
-		Count     int    `json:"count"`
-	}
-	err := client.EndUser.Query().
-		Where(enduser.AccountIDIn(accountIDs...), enduser.StatusEQ(enduser.StatusACTIVE), enduser.Licensed(true)).
-		GroupBy(enduser.FieldAccountID).
-		Aggregate(ent.Count()).
-		Scan(ctx, &rows)
+	pulses, err := client.AccountPulse.Query().
+		Where(accountpulse.AccountIDIn(accountIDs...)).
+		Select(accountpulse.FieldAccountID, accountpulse.FieldActiveSeats).
+		All(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -79,8 +75,8 @@ func activeSeats(ctx context.Context, client *ent.Client, accountIDs []string) (
 	for _, id := range accountIDs {
 		counts[id] = 0
 	}
-	for _, r := range rows {
-		counts[r.AccountID] = r.Count
+	for _, p := range pulses {
+		counts[p.AccountID] = p.ActiveSeats
 	}
 	return counts, nil
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/stakegraph/stakegraph/ent/privacy"
 	"github.com/stakegraph/stakegraph/internal/apitest"
-	"github.com/stakegraph/stakegraph/schema"
+	"github.com/stakegraph/stakegraph/internal/derived"
 )
 
 // pulse is an account's maintained signals, comparable.
@@ -52,7 +52,7 @@ func TestAccountPulseStaysInStep(t *testing.T) {
 			if _, err := env.DB.Client.AccountPulse.Delete().Exec(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := schema.BackfillPulse(context.Background(), env.DB.Client); err != nil {
+			if _, err := derived.BackfillPulse(context.Background(), env.DB.Client); err != nil {
 				t.Fatal(err)
 			}
 			rebuilt := read()
@@ -106,6 +106,29 @@ func TestAccountPulseStaysInStep(t *testing.T) {
 		c.feedback(map[string]any{"accountID": acme, "authorID": author, "kind": "COMPLAINT", "body": "Down", "receivedAt": ts(base)})
 		c.feedback(map[string]any{"accountID": acme, "authorID": author, "kind": "PRAISE", "body": "Nice", "receivedAt": ts(base)})
 		expect("two complaints", check("two complaints")[acme], pulse{
+			LastInteraction: ts(base.AddDate(0, 0, 10)), Renewal: ts(base.AddDate(1, 0, 0)), Seats: 4, ActiveSeats: 2, Complaints: 2})
+
+		// An end user's seat moves with its status and licence, and goes with it; contracts
+		// read the same count.
+		var eu struct{ AddEndUser struct{ ID string } }
+		c.ok(`mutation($in: AddEndUserInput!) { addEndUser(input: $in) { id } }`, map[string]any{"in": map[string]any{
+			"accountID": acme, "email": email("Pulse user 5"), "name": "Pulse user 5", "status": "INVITED"}}, &eu)
+		fifth := eu.AddEndUser.ID
+		c.ok(`mutation($id: ID!) { updateEndUser(id: $id, input: {status: ACTIVE}) { id } }`, map[string]any{"id": fifth}, nil)
+		expect("an end user activated", check("an end user activated")[acme], pulse{
+			LastInteraction: ts(base.AddDate(0, 0, 10)), Renewal: ts(base.AddDate(1, 0, 0)), Seats: 4, ActiveSeats: 3, Complaints: 2})
+		var utilisation struct {
+			Node struct{ SeatUtilisation float64 }
+		}
+		c.ok(`query($id: ID!) { node(id: $id) { ... on Contract { seatUtilisation } } }`, map[string]any{"id": active}, &utilisation)
+		if utilisation.Node.SeatUtilisation != 0.75 {
+			t.Errorf("seat utilisation %v with 3 active seats of 4, want 0.75", utilisation.Node.SeatUtilisation)
+		}
+		c.ok(`mutation($id: ID!) { updateEndUser(id: $id, input: {licensed: false}) { id } }`, map[string]any{"id": fifth}, nil)
+		check("an end user's licence withdrawn")
+		c.ok(`mutation($id: ID!) { updateEndUser(id: $id, input: {licensed: true}) { id } }`, map[string]any{"id": fifth}, nil)
+		c.delete("deleteEndUser", fifth)
+		expect("an end user deleted", check("an end user deleted")[acme], pulse{
 			LastInteraction: ts(base.AddDate(0, 0, 10)), Renewal: ts(base.AddDate(1, 0, 0)), Seats: 4, ActiveSeats: 2, Complaints: 2})
 
 		c.ok(`mutation($id: ID!) { resolveComplaint(id: $id, resolution: "Fixed") { id } }`, map[string]any{"id": complaint}, nil)

@@ -149,4 +149,4 @@ func (Account) Annotations() []schema.Annotation {
 func (Account) Policy() ent.Policy { return rule.Data(rule.AccountScope, rule.AccountOwner()) }
 
 // Hooks returns the account's hooks.
-func (Account) Hooks() []ent.Hook { return []ent.Hook{noParentCycle} }
+func (Account) Hooks() []ent.Hook { return []ent.Hook{parentInHierarchy} }

@@ -16,6 +16,9 @@ import (
 	"github.com/stakegraph/stakegraph/ent/hook"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/hierarchy"
+	"github.com/stakegraph/stakegraph/internal/journal"
+	"github.com/stakegraph/stakegraph/internal/primarycontact"
 	"github.com/stakegraph/stakegraph/schema/rule"
 )
 
@@ -37,29 +40,25 @@ func normalizeEmail(next ent.Mutator) ent.Mutator {
 // NormalizeEmail returns the stored form of an email address.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// noParentCycle refuses an account hierarchy with a loop.
-var noParentCycle = hook.On(func(next ent.Mutator) ent.Mutator {
+// parentInHierarchy refuses a parent that would make a loop or a hierarchy deeper than
+// hierarchy.MaxLevels: the rule of bulk sync's batches, for a batch of one.
+var parentInHierarchy = hook.On(func(next ent.Mutator) ent.Mutator {
 	return hook.AccountFunc(func(ctx context.Context, m *gen.AccountMutation) (ent.Value, error) {
 		parent, ok := m.ParentID()
+		if !ok {
+			return next.Mutate(ctx, m)
+		}
 		id, _ := m.ID()
-		for depth := 0; ok && parent != ""; depth++ {
-			if parent == id {
-				return nil, errs.Invalidf("parentID", "would make the account its own ancestor")
-			}
-			if depth > 50 {
-				return nil, errs.Invalidf("parentID", "the account hierarchy is deeper than 50 levels")
-			}
-			p, err := m.Client().Account.Query().
-				Where(account.ID(parent)).
-				Select(account.FieldParentID).
-				Only(rule.TenantWide(ctx))
-			if err != nil {
-				return nil, err
-			}
-			ok = p.ParentID != nil
-			if ok {
-				parent = *p.ParentID
-			}
+		tenantID, _, err := after[string](ctx, m, account.FieldTenantID)
+		if err != nil {
+			return nil, err
+		}
+		refusals, err := hierarchy.Refusals(ctx, m.Client(), tenantID, []hierarchy.Link{{Account: id, Parent: parent, Stored: m.Op().Is(ent.OpUpdateOne)}})
+		if err != nil {
+			return nil, err
+		}
+		if refusals[0] != "" {
+			return nil, errs.Invalidf("parentID", "%s", refusals[0])
 		}
 		return next.Mutate(ctx, m)
 	})
@@ -82,21 +81,31 @@ var buyingRoles = func(next ent.Mutator) ent.Mutator {
 			m.SetRoles(unique)
 		}
 		if primary, ok := m.Primary(); ok && primary && m.Op().Is(ent.OpCreate|ent.OpUpdateOne) {
-			accountID, _, err := after[string](ctx, m, buyingcontact.FieldAccountID)
-			if err != nil {
-				return nil, err
-			}
-			id, _ := m.ID()
-			err = m.Client().BuyingContact.Update().
-				Where(buyingcontact.AccountID(accountID), buyingcontact.Primary(true), buyingcontact.IDNEQ(id)).
-				SetPrimary(false).
-				Exec(ctx)
-			if err != nil {
+			if err := demotePrimaries(ctx, m); err != nil {
 				return nil, err
 			}
 		}
 		return next.Mutate(ctx, m)
 	})
+}
+
+// demotePrimaries makes the contact the account's only primary one: the rule of bulk sync's
+// batches, for a batch of one, journaled as bulk sync journals it.
+func demotePrimaries(ctx context.Context, m *gen.BuyingContactMutation) error {
+	accountID, _, err := after[string](ctx, m, buyingcontact.FieldAccountID)
+	if err != nil {
+		return err
+	}
+	tenantID, _, err := after[string](ctx, m, buyingcontact.FieldTenantID)
+	if err != nil {
+		return err
+	}
+	id, _ := m.ID()
+	changes, err := primarycontact.Demote(ctx, m.Client(), tenantID, time.Now().UTC(), []primarycontact.Claim{{Account: accountID, Contact: id}})
+	if err != nil || len(changes) == 0 {
+		return err
+	}
+	return journal.Append(ctx, changes...)
 }
 
 // relatedToAccount reports whether the person buys for or uses the product at the account;

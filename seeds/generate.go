@@ -18,10 +18,11 @@ import (
 	"github.com/stakegraph/stakegraph/internal/derived"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/feedbackrule"
+	"github.com/stakegraph/stakegraph/internal/hierarchy"
 	"github.com/stakegraph/stakegraph/internal/journal"
+	"github.com/stakegraph/stakegraph/internal/primarycontact"
 	"github.com/stakegraph/stakegraph/internal/storage"
 	"github.com/stakegraph/stakegraph/internal/viewer"
-	"github.com/stakegraph/stakegraph/schema"
 )
 
 // Scale sizes a generated data set.
@@ -183,6 +184,8 @@ var (
 type rows struct {
 	tables map[string]*table
 	order  []string
+	links  []hierarchy.Link       // the accounts' parents
+	claims []primarycontact.Claim // the accounts' primary contacts
 }
 
 type table struct {
@@ -228,6 +231,10 @@ func (g *generator) chunk(ctx context.Context, first, last int) error {
 	if err != nil {
 		return err
 	}
+	if err := g.obeyAccountRules(ctx, tx.Client(), r); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
 	for _, name := range r.order {
 		if err := g.insert(ctx, tx.Client(), r.tables[name]); err != nil {
 			_ = tx.Rollback()
@@ -235,6 +242,28 @@ func (g *generator) chunk(ctx context.Context, first, last int) error {
 		}
 	}
 	return tx.Commit()
+}
+
+// obeyAccountRules checks the chunk against the rules the hooks and bulk sync apply to
+// accounts and their contacts, before its rows go in around them: a loop or a hierarchy too
+// deep, a second primary contact of an account. A fresh tenant has no earlier primary
+// contacts to demote.
+func (g *generator) obeyAccountRules(ctx context.Context, c *ent.Client, r *rows) error {
+	refusals, err := hierarchy.Refusals(ctx, c, g.tenantID, r.links)
+	if err != nil {
+		return err
+	}
+	for i, refusal := range refusals {
+		if refusal != "" {
+			return fmt.Errorf("account %s: parent %s %s", r.links[i].Account, r.links[i].Parent, refusal)
+		}
+	}
+	for i, rival := range primarycontact.Rivals(r.claims) {
+		if rival >= 0 {
+			return fmt.Errorf("account %s: a second primary contact", r.claims[i].Account)
+		}
+	}
+	return nil
 }
 
 // account generates account i and what hangs off it; every 25th account is a subsidiary of
@@ -246,6 +275,7 @@ func (g *generator) account(r *rows, i int, previous string) string {
 	parent := any(nil)
 	if i%25 == 24 && previous != "" {
 		parent = previous
+		r.links = append(r.links, hierarchy.Link{Account: id, Parent: previous})
 	}
 	owner := g.owners[i%len(g.owners)]
 	domain := fmt.Sprintf("account%06d.example", i)
@@ -273,6 +303,9 @@ func (g *generator) account(r *rows, i int, previous string) string {
 		bid := g.id("bct", created)
 		roles, _ := json.Marshal(genBuyerRoles[b%len(genBuyerRoles)])
 		r.add("buying_contacts", buyerCols, bid, t, created, created, 1, string(roles), b == 0, "HIGH", created, id, pid)
+		if b == 0 {
+			r.claims = append(r.claims, primarycontact.Claim{Account: id, Contact: bid})
+		}
 		buyers, buyerContacts = append(buyers, pid), append(buyerContacts, bid)
 	}
 	nUsers := minEndUsers + g.rng.IntN(maxEndUsers-minEndUsers+1)
@@ -429,7 +462,7 @@ func (g *generator) finish(ctx context.Context) error {
 		_ = tx.Rollback()
 		return fmt.Errorf("seeds: %w", err)
 	}
-	if _, err := schema.BackfillPulse(ctx, tx.Client()); err != nil {
+	if _, err := derived.BackfillPulse(ctx, tx.Client()); err != nil {
 		_ = tx.Rollback()
 		return fmt.Errorf("seeds: %w", err)
 	}

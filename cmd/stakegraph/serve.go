@@ -177,7 +177,7 @@ func serve(ctx context.Context, c *cli.Command) error {
 // reports whether it loaded the demo.
 func prepare(ctx context.Context, db *storage.DB, log *slog.Logger, demo bool) (bool, error) {
 	log.Info("migrating the schema", "dialect", db.Dialect)
-	if err := db.Migrate(ctx); err != nil {
+	if _, err := migrateDatabase(ctx, db); err != nil {
 		return false, err
 	}
 	if !demo {

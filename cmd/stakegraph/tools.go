@@ -12,6 +12,7 @@ import (
 
 	"github.com/stakegraph/stakegraph/auth"
 	admin "github.com/stakegraph/stakegraph/internal/cli"
+	"github.com/stakegraph/stakegraph/internal/derived"
 	"github.com/stakegraph/stakegraph/internal/storage"
 	"github.com/stakegraph/stakegraph/seeds"
 )
@@ -27,8 +28,8 @@ func migrateCommand() *cli.Command {
 				return err
 			}
 			defer db.Close()
-			var done storage.Migration
-			if err := db.Migrate(ctx, storage.Report(&done)); err != nil {
+			done, err := migrateDatabase(ctx, db)
+			if err != nil {
 				return err
 			}
 			printMigration(c.Root().Writer, db.Dialect, done)
@@ -37,10 +38,35 @@ func migrateCommand() *cli.Command {
 	}
 }
 
+// migration is what the migrate step did.
+type migration struct {
+	storage.Migration
+	backfilled int // accounts whose health signals were computed because they had none
+}
+
+func (m migration) pending() bool { return m.Pending() || m.backfilled > 0 }
+
+// migrateDatabase is the migrate step, which serve and seed take too: the schema brought up
+// to date, then the derived data an older database lacks computed (accounts' health signals,
+// for accounts from before the table or written around the hooks). A tenant's own rows are
+// never changed, and opening a database changes nothing.
+func migrateDatabase(ctx context.Context, db *storage.DB) (migration, error) {
+	var done migration
+	if err := db.Migrate(ctx, storage.Report(&done.Migration)); err != nil {
+		return done, err
+	}
+	n, err := derived.BackfillPulse(ctx, db.Client)
+	if err != nil {
+		return done, fmt.Errorf("migrating the data: %w", err)
+	}
+	done.backfilled = n
+	return done, nil
+}
+
 // printMigration says what migrate did, or that nothing was pending.
-func printMigration(w io.Writer, dia string, done storage.Migration) {
+func printMigration(w io.Writer, dia string, done migration) {
 	engine := map[string]string{dialect.SQLite: "SQLite", dialect.MySQL: "MySQL"}[dia]
-	if !done.Pending() {
+	if !done.pending() {
 		fmt.Fprintf(w, "The %s database is up to date: no migration was pending.\n", engine)
 		return
 	}
@@ -50,8 +76,8 @@ func printMigration(w io.Writer, dia string, done storage.Migration) {
 			fmt.Fprintf(w, "  %s\n", c)
 		}
 	}
-	if done.Backfilled > 0 {
-		fmt.Fprintf(w, "Computed the health signals of %s that had none.\n", admin.Plural(done.Backfilled, "account", "accounts"))
+	if done.backfilled > 0 {
+		fmt.Fprintf(w, "Computed the health signals of %s that had none.\n", admin.Plural(done.backfilled, "account", "accounts"))
 	}
 }
 
@@ -71,7 +97,7 @@ func seedCommand() *cli.Command {
 				return err
 			}
 			defer db.Close()
-			if err := db.Migrate(ctx); err != nil {
+			if _, err := migrateDatabase(ctx, db); err != nil {
 				return err
 			}
 			start := time.Now()

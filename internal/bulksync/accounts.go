@@ -8,6 +8,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/account"
 	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/hierarchy"
 )
 
 // AccountInput is an account as the integrator's system knows it. Fields left out (null) keep
@@ -70,38 +71,28 @@ func SyncAccounts(ctx context.Context, c *ent.Client, dialect string, in []*Acco
 	return run(ctx, c, dialect, accounts, rows, allOrNone)
 }
 
-// refuseHierarchyLoops fails items whose parent would make an account its own ancestor, given
-// the stored hierarchy and the batch's changes to it.
+// refuseHierarchyLoops fails the items whose new parent the hierarchy's rule refuses, given the
+// stored hierarchy and the batch's other links. A parent resent as stored moves nothing.
 func refuseHierarchyLoops(b *batch) error {
-	var links []struct {
-		ID       string `json:"id"`
-		ParentID string `json:"parent_id"`
+	var links []hierarchy.Link
+	var linked []*row
+	for _, r := range b.rows {
+		p, ok := r.values[account.FieldParentID].(string)
+		if ok && r.ok() && (r.existing == nil || !equal(r.existing[account.FieldParentID], p)) {
+			links = append(links, hierarchy.Link{Account: r.id, Parent: p, Stored: r.existing != nil})
+			linked = append(linked, r)
+		}
 	}
-	err := b.client.Account.Query().Where(account.ParentIDNotNil()).
-		Select(account.FieldID, account.FieldParentID).Scan(b.ctx, &links)
+	if len(links) == 0 {
+		return nil
+	}
+	refusals, err := hierarchy.Refusals(b.ctx, b.client, b.viewer.TenantID, links)
 	if err != nil {
 		return err
 	}
-	parent := make(map[string]string, len(links))
-	for _, l := range links {
-		parent[l.ID] = l.ParentID
-	}
-	for _, r := range b.rows {
-		if p, ok := r.values[account.FieldParentID].(string); ok && r.ok() {
-			parent[r.id] = p
-		}
-	}
-	for _, r := range b.rows {
-		if _, sets := r.values[account.FieldParentID]; !sets || !r.ok() {
-			continue
-		}
-		seen := map[string]bool{r.id: true}
-		for at := parent[r.id]; at != ""; at = parent[at] {
-			if seen[at] {
-				r.fail("parentExternalID", errs.Invalid.Code(), "would make the account its own ancestor")
-				break
-			}
-			seen[at] = true
+	for i, r := range linked {
+		if refusals[i] != "" {
+			r.fail("parentExternalID", errs.Invalid.Code(), "%s", refusals[i])
 		}
 	}
 	return nil

@@ -2,7 +2,6 @@ package bulksync
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
@@ -10,13 +9,11 @@ import (
 
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
-	"github.com/stakegraph/stakegraph/ent/change"
 	"github.com/stakegraph/stakegraph/ent/enduser"
-	"github.com/stakegraph/stakegraph/internal/delta"
+	"github.com/stakegraph/stakegraph/internal/derived"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
-	"github.com/stakegraph/stakegraph/internal/journal"
-	"github.com/stakegraph/stakegraph/schema"
+	"github.com/stakegraph/stakegraph/internal/primarycontact"
 )
 
 // BuyingContactInput is a person's part in an account's purchasing. The person is named by
@@ -112,29 +109,26 @@ var endUsers = &table{
 	afterWrite: countActiveSeats,
 }
 
-// countActiveSeats keeps the accounts' active seats in step from what the batch knows of each
-// end user before and after (the account never changes), rather than recounting them.
+// countActiveSeats keeps the accounts' active seats in step from each end user's state before
+// (read under its row lock) and after the batch; the account never changes.
 func countActiveSeats(b *batch) error {
-	active := func(values func(column) any) int {
+	seat := func(values func(column) any) *derived.EndUserSeat {
+		account, _ := values(col(enduser.FieldAccountID, text)).(string)
 		status, _ := values(col(enduser.FieldStatus, text)).(string)
 		licensed, _ := values(col(enduser.FieldLicensed, boolean)).(bool)
-		if status == enduser.StatusACTIVE.String() && licensed {
-			return 1
-		}
-		return 0
+		return &derived.EndUserSeat{Account: account, Status: enduser.Status(status), Licensed: licensed}
 	}
 	stored := func(r *row) func(column) any { return func(c column) any { return r.existing[c.name] } }
-	changes := map[string]int{}
+	var moves []derived.SeatMove
 	for _, r := range b.rows {
-		account, _ := r.final(col(enduser.FieldAccountID, text)).(string)
 		switch r.outcome {
 		case Created:
-			changes[account] += active(r.final)
+			moves = append(moves, derived.SeatMove{After: seat(r.final)})
 		case Updated:
-			changes[account] += active(r.final) - active(stored(r))
+			moves = append(moves, derived.SeatMove{Before: seat(stored(r)), After: seat(r.final)})
 		}
 	}
-	return schema.AddActiveSeats(b.ctx, b.client, b.viewer.TenantID, changes)
+	return derived.MoveActiveSeats(b.ctx, b.client, b.viewer.TenantID, moves)
 }
 
 // personRef names the person of a contact: by external id or by email, exactly one.
@@ -242,67 +236,32 @@ func inOrder(b *batch, earlier, later, field string) {
 
 // onePrimaryPerAccount refuses a batch item that makes a second primary contact of an account.
 func onePrimaryPerAccount(b *batch) {
-	first := map[string]int{}
+	var claims []primarycontact.Claim
+	var claiming []*row
 	for _, r := range b.rows {
-		if p, _ := r.values["primary"].(bool); !p || !r.ok() {
-			continue
+		if p, _ := r.values[buyingcontact.FieldPrimary].(bool); p && r.ok() {
+			account, _ := r.values[buyingcontact.FieldAccountID].(string)
+			claims = append(claims, primarycontact.Claim{Account: account, Contact: r.id})
+			claiming = append(claiming, r)
 		}
-		acc, _ := r.values["account_id"].(string)
-		if i, seen := first[acc]; seen {
-			r.fail("primary", errs.Invalid.Code(), "item %d of this batch is already the account's primary contact", i)
-			continue
+	}
+	for i, rival := range primarycontact.Rivals(claims) {
+		if rival >= 0 {
+			claiming[i].fail("primary", errs.Invalid.Code(), "item %d of this batch is already the account's primary contact", claiming[rival].index)
 		}
-		first[acc] = r.index
 	}
 }
 
 // demotePrimaries keeps one primary buying contact per account: those that were primary on
 // the accounts of the batch's new primaries are demoted, and the demotions journaled.
 func demotePrimaries(b *batch) error {
-	primaries := map[string]string{} // account → new primary
+	var claims []primarycontact.Claim
 	for _, r := range b.rows {
-		if p, _ := r.values["primary"].(bool); p && (r.outcome == Created || r.outcome == Updated) {
-			primaries[r.values["account_id"].(string)] = r.id
+		if p, _ := r.values[buyingcontact.FieldPrimary].(bool); p && (r.outcome == Created || r.outcome == Updated) {
+			claims = append(claims, primarycontact.Claim{Account: r.values[buyingcontact.FieldAccountID].(string), Contact: r.id})
 		}
 	}
-	if len(primaries) == 0 {
-		return nil
-	}
-	accounts := make([]string, 0, len(primaries))
-	for a := range primaries {
-		accounts = append(accounts, a)
-	}
-	// The new primaries are left out here rather than with NOT IN, which MariaDB answers by
-	// scanning the table.
-	primary, err := b.client.BuyingContact.Query().
-		Where(buyingcontact.AccountIDIn(accounts...), buyingcontact.Primary(true)).
-		Select(buyingcontact.FieldAccountID, buyingcontact.FieldExternalID).
-		All(b.ctx)
-	if err != nil {
-		return err
-	}
-	var ids []string
-	var changes []journal.Change
-	for _, d := range primary {
-		if primaries[d.AccountID] == d.ID {
-			continue
-		}
-		ids = append(ids, d.ID)
-		changes = append(changes, journal.Change{EntityType: "BuyingContact", EntityID: d.ID, ExternalID: d.ExternalID,
-			Operation: change.OperationUPDATE, Fields: []delta.Field{{Name: "primary", Old: true, New: false}}})
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	query, args := b.dialectBuilder().Update(buyingcontact.Table).
-		Set(buyingcontact.FieldPrimary, false).
-		Set(buyingcontact.FieldUpdatedAt, b.now).
-		Add(buyingcontact.FieldVersion, 1).
-		Where(b.inTenant(buyingcontact.FieldID, ids)).
-		Query()
-	if _, err := b.client.ExecContext(b.ctx, query, args...); err != nil {
-		return fmt.Errorf("demoting primary contacts: %w", err)
-	}
+	changes, err := primarycontact.Demote(b.ctx, b.client, b.viewer.TenantID, b.now, claims)
 	b.changes = append(b.changes, changes...)
-	return nil
+	return err
 }

@@ -11,9 +11,9 @@ import (
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
 	"github.com/stakegraph/stakegraph/ent/contract"
 	"github.com/stakegraph/stakegraph/ent/interaction"
+	"github.com/stakegraph/stakegraph/internal/derived"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
-	"github.com/stakegraph/stakegraph/schema"
 )
 
 // ContractInput is a contract as the integrator's system (an ERP) knows it.
@@ -80,7 +80,7 @@ var contracts = &table{
 			})
 		})
 	},
-	afterWrite: refreshPulse(schema.Contracts, nil),
+	afterWrite: refreshPulse(derived.Contracts, nil),
 }
 
 // SyncContracts upserts contracts by external id (adopting one with the same number that has
@@ -145,7 +145,7 @@ var interactions = &table{
 		immutable(b, interaction.FieldAccountID, "accountExternalID")
 		return nil
 	},
-	afterWrite: refreshPulse(schema.Interactions, nil),
+	afterWrite: refreshPulse(derived.Interactions, nil),
 }
 
 // SyncInteractions upserts interactions by external id. Participants are not synced.

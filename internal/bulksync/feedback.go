@@ -14,7 +14,6 @@ import (
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
 	"github.com/stakegraph/stakegraph/internal/feedbackrule"
-	"github.com/stakegraph/stakegraph/schema"
 )
 
 // FeedbackInput is feedback as the integrator's system (a survey tool, a support desk) knows
@@ -66,7 +65,7 @@ var feedbackTable = &table{
 		if err := refreshVoices(b); err != nil {
 			return err
 		}
-		return refreshPulse(schema.Complaints, isOrWasComplaint)(b)
+		return refreshPulse(derived.Complaints, isOrWasComplaint)(b)
 	},
 }
 

@@ -6,7 +6,7 @@ import (
 
 	entsql "entgo.io/ent/dialect/sql"
 
-	"github.com/stakegraph/stakegraph/schema"
+	"github.com/stakegraph/stakegraph/internal/derived"
 )
 
 // newRow starts the row of the item at index i with its key.
@@ -64,7 +64,7 @@ func (b *batch) inTenant(column string, ids []string) *entsql.Predicate {
 // refreshPulse returns the afterWrite that recomputes the signal of the AccountPulse of the
 // accounts of the rows that move it: the created ones, and the updated ones that change one of
 // the signal's fields; of those, only the rows moves accepts, when given.
-func refreshPulse(signal schema.Signal, moves func(r *row) bool) func(b *batch) error {
+func refreshPulse(signal derived.Signal, moves func(r *row) bool) func(b *batch) error {
 	fields := signal.Fields()
 	return func(b *batch) error {
 		var accounts []string
@@ -82,6 +82,6 @@ func refreshPulse(signal schema.Signal, moves func(r *row) bool) func(b *batch) 
 		if len(accounts) == 0 {
 			return nil
 		}
-		return schema.RefreshPulse(b.ctx, b.client, b.viewer.TenantID, accounts, signal)
+		return derived.RefreshPulse(b.ctx, b.client, b.viewer.TenantID, accounts, signal)
 	}
 }

@@ -22,7 +22,6 @@ import (
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/migrate"
 	_ "github.com/stakegraph/stakegraph/ent/runtime" // the schema's rules, hooks and defaults
-	"github.com/stakegraph/stakegraph/schema"
 )
 
 // DefaultFile is the SQLite database in the data directory when no URL is given.
@@ -91,12 +90,10 @@ func (d *DB) Ping(ctx context.Context) error { return d.probe.PingContext(ctx) }
 type Migration struct {
 	// Changes describes the schema changes applied, in order: `create "accounts" table`.
 	Changes []string
-	// Backfilled counts the accounts whose health signals were computed because they had none.
-	Backfilled int
 }
 
 // Pending reports whether the migration changed anything.
-func (m Migration) Pending() bool { return len(m.Changes) > 0 || m.Backfilled > 0 }
+func (m Migration) Pending() bool { return len(m.Changes) > 0 }
 
 // MigrateOption configures Migrate.
 type MigrateOption func(*Migration)
@@ -108,8 +105,8 @@ func Report(m *Migration) MigrateOption {
 
 // Migrate brings the schema up to date. Indexes the schema no longer declares are dropped: a
 // replaced index left behind would still cost every write and could still mislead the query
-// planner. Then derived data missing from an older database is computed (accounts' health
-// signals); a tenant's own rows are never changed.
+// planner. It changes no rows: computing the derived data an older database lacks is the
+// migrate step's (cmd/stakegraph), which serve takes too.
 func (d *DB) Migrate(ctx context.Context, opts ...MigrateOption) error {
 	var done Migration
 	record := entschema.WithApplyHook(func(next entschema.Applier) entschema.Applier {
@@ -123,11 +120,6 @@ func (d *DB) Migrate(ctx context.Context, opts ...MigrateOption) error {
 	if err := d.Client.Schema.Create(ctx, migrate.WithForeignKeys(true), migrate.WithDropIndex(true), record); err != nil {
 		return fmt.Errorf("migrating the schema: %w", err)
 	}
-	n, err := schema.BackfillPulse(ctx, d.Client)
-	if err != nil {
-		return fmt.Errorf("migrating the data: %w", err)
-	}
-	done.Backfilled = n
 	for _, opt := range opts {
 		opt(&done)
 	}
