@@ -1,12 +1,16 @@
 package auth
 
 import (
+	"bytes"
 	"context"
+	"crypto"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -26,6 +30,7 @@ type keySet struct {
 	mu          sync.Mutex
 	keys        []jose.JSONWebKey
 	lastRefresh time.Time
+	generation  atomic.Uint64 // counts fetches that changed keys held before; remembered tokens are verified again after one
 }
 
 func newKeySet(url string, algorithms []jose.SignatureAlgorithm, minInterval time.Duration, client *http.Client) *keySet {
@@ -88,6 +93,9 @@ func (k *keySet) keysFor(ctx context.Context, kid string) ([]jose.JSONWebKey, er
 		}
 		return nil, err
 	}
+	if len(k.keys) > 0 && !slices.EqualFunc(k.keys, keys, sameKey) {
+		k.generation.Add(1)
+	}
 	k.keys = keys
 	return keys, nil
 }
@@ -118,4 +126,14 @@ func (k *keySet) fetch(ctx context.Context) ([]jose.JSONWebKey, error) {
 		}
 	}
 	return keys, nil
+}
+
+// sameKey compares two published keys by what identifies them: the key id and the public key.
+func sameKey(a, b jose.JSONWebKey) bool {
+	if a.KeyID != b.KeyID {
+		return false
+	}
+	ta, errA := a.Thumbprint(crypto.SHA256)
+	tb, errB := b.Thumbprint(crypto.SHA256)
+	return errA == nil && errB == nil && bytes.Equal(ta, tb)
 }

@@ -141,11 +141,13 @@ func (v *TokenVerifier) discover(ctx context.Context) (*oidc.IDTokenVerifier, *k
 // time of a small page). Revocation is the identity provider's expiry: a token revoked at the
 // provider before it expires is accepted until it expires, as it would be without the cache,
 // since the API does not ask the provider about tokens it holds (no introspection); the cache
-// adds no acceptance beyond the token's own exp.
+// adds no acceptance beyond the token's own exp. When the issuer's keys change (a rotation
+// retires a key), every remembered token is verified again.
 func (v *TokenVerifier) Verify(ctx context.Context, raw string) (Claims, error) {
 	key := sha256.Sum256([]byte(raw))
 	now := v.now()
-	if c, ok := v.verified.get(key, now); ok {
+	keys := v.keyGeneration() // before verifying: a change during it makes the next call verify again
+	if c, ok := v.verified.get(key, now, keys); ok {
 		return c, nil
 	}
 	c, exp, err := v.verifyToken(ctx, raw)
@@ -156,8 +158,19 @@ func (v *TokenVerifier) Verify(ctx context.Context, raw string) (Claims, error) 
 	if exp.Before(until) {
 		until = exp
 	}
-	v.verified.put(key, c, until, now)
+	v.verified.put(key, c, until, now, keys)
 	return c, nil
+}
+
+// keyGeneration counts the changes of the issuer's key set seen so far (0 before discovery).
+func (v *TokenVerifier) keyGeneration() uint64 {
+	v.mu.Lock()
+	keys := v.keys
+	v.mu.Unlock()
+	if keys == nil {
+		return 0
+	}
+	return keys.generation.Load()
 }
 
 // verifySigned verifies a token with go-oidc and reads its claims and expiry.

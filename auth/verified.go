@@ -24,18 +24,20 @@ type verifiedTokens struct {
 type verifiedToken struct {
 	claims Claims
 	until  time.Time
+	keys   uint64 // the generation of the issuer's key set the token verified against
 }
 
 func newVerifiedTokens(max int) *verifiedTokens {
 	return &verifiedTokens{max: max, entries: map[[sha256.Size]byte]verifiedToken{}}
 }
 
-// get returns the claims of a token verified before, unless its time is up.
-func (c *verifiedTokens) get(key [sha256.Size]byte, now time.Time) (Claims, bool) {
+// get returns the claims of a token verified before, unless its time is up or the issuer's
+// keys have changed since (a retired key's tokens must stop verifying at once).
+func (c *verifiedTokens) get(key [sha256.Size]byte, now time.Time, keys uint64) (Claims, bool) {
 	c.mu.Lock()
 	e, ok := c.entries[key]
 	c.mu.Unlock()
-	if !ok || !now.Before(e.until) {
+	if !ok || !now.Before(e.until) || e.keys != keys {
 		return Claims{}, false
 	}
 	claims := e.claims
@@ -45,7 +47,7 @@ func (c *verifiedTokens) get(key [sha256.Size]byte, now time.Time) (Claims, bool
 
 // put remembers a verified token until the time. When full, it forgets the tokens whose time
 // is up, then, if that was not enough, any tokens: a forgotten token is verified again.
-func (c *verifiedTokens) put(key [sha256.Size]byte, claims Claims, until, now time.Time) {
+func (c *verifiedTokens) put(key [sha256.Size]byte, claims Claims, until, now time.Time, keys uint64) {
 	claims.Roles = slices.Clone(claims.Roles)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -62,5 +64,5 @@ func (c *verifiedTokens) put(key [sha256.Size]byte, claims Claims, until, now ti
 			delete(c.entries, k)
 		}
 	}
-	c.entries[key] = verifiedToken{claims: claims, until: until}
+	c.entries[key] = verifiedToken{claims: claims, until: until, keys: keys}
 }

@@ -116,12 +116,12 @@ func TestVerifiedTokensStayBounded(t *testing.T) {
 	c := newVerifiedTokens(3)
 	now := time.Now()
 	for i := range 10 {
-		c.put([32]byte{byte(i)}, Claims{Subject: "s"}, now.Add(time.Minute), now)
+		c.put([32]byte{byte(i)}, Claims{Subject: "s"}, now.Add(time.Minute), now, 0)
 		if len(c.entries) > 3 {
 			t.Fatalf("%d tokens remembered, at most 3", len(c.entries))
 		}
 	}
-	if _, ok := c.get([32]byte{9}, now); !ok {
+	if _, ok := c.get([32]byte{9}, now, 0); !ok {
 		t.Error("the token remembered last is forgotten")
 	}
 }
