@@ -38,8 +38,8 @@ var accounts = &table{
 		col(account.FieldParentID, text),
 	},
 	defaults: map[string]any{account.FieldTier: account.DefaultTier, account.FieldStage: account.DefaultStage},
-	load: func(b *batch, where func(*entsql.Selector)) ([]any, error) {
-		return all(b.client.Account.Query().Where(where).All(b.ctx))
+	load: func(ctx context.Context, b *batch, where func(*entsql.Selector)) ([]any, error) {
+		return all(b.client.Account.Query().Where(where).All(ctx))
 	},
 	check: refuseHierarchyLoops,
 }
@@ -72,13 +72,13 @@ func SyncAccounts(ctx context.Context, c *ent.Client, dialect string, in []*Acco
 
 // refuseHierarchyLoops fails items whose parent would make an account its own ancestor, given
 // the stored hierarchy and the batch's changes to it.
-func refuseHierarchyLoops(b *batch) error {
+func refuseHierarchyLoops(ctx context.Context, b *batch) error {
 	var links []struct {
 		ID       string `json:"id"`
 		ParentID string `json:"parent_id"`
 	}
 	err := b.client.Account.Query().Where(account.ParentIDNotNil()).
-		Select(account.FieldID, account.FieldParentID).Scan(b.ctx, &links)
+		Select(account.FieldID, account.FieldParentID).Scan(ctx, &links)
 	if err != nil {
 		return err
 	}

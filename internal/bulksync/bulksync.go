@@ -118,7 +118,6 @@ func (r *row) set(column string, v any) { r.values[column] = v }
 
 // batch is the work on one call.
 type batch struct {
-	ctx     context.Context
 	client  *ent.Client
 	dialect string
 	viewer  viewer.Viewer
@@ -156,9 +155,9 @@ func run(ctx context.Context, c *ent.Client, dialect string, t *table, rows []*r
 		if err := exec(ctx, c, "SAVEPOINT bulk_sync"); err != nil {
 			return nil, err
 		}
-		b := &batch{ctx: ctx, client: c, dialect: dialect, viewer: v, table: t, rows: cloneRows(rows), now: time.Now().UTC(),
+		b := &batch{client: c, dialect: dialect, viewer: v, table: t, rows: cloneRows(rows), now: time.Now().UTC(),
 			retried: attempt > 1}
-		res, err := b.sync(allOrNone)
+		res, err := b.sync(ctx, allOrNone)
 		if err == nil {
 			if err := exec(ctx, c, "RELEASE SAVEPOINT bulk_sync"); err != nil {
 				return nil, err
@@ -177,16 +176,16 @@ func run(ctx context.Context, c *ent.Client, dialect string, t *table, rows []*r
 
 // sync validates and resolves the batch's rows, loads what exists, writes what changed and
 // journals it.
-func (b *batch) sync(allOrNone bool) (*Result, error) {
+func (b *batch) sync(ctx context.Context, allOrNone bool) (*Result, error) {
 	b.refuseDuplicateKeys()
-	if err := b.resolve(); err != nil {
+	if err := b.resolve(ctx); err != nil {
 		return nil, err
 	}
-	if err := b.loadExisting(); err != nil {
+	if err := b.loadExisting(ctx); err != nil {
 		return nil, err
 	}
 	if b.table.check != nil {
-		if err := b.table.check(b); err != nil {
+		if err := b.table.check(ctx, b); err != nil {
 			return nil, err
 		}
 	}
@@ -198,12 +197,12 @@ func (b *batch) sync(allOrNone bool) (*Result, error) {
 	if failed && allOrNone {
 		return b.result(false), nil
 	}
-	if err := b.write(); err != nil {
+	if err := b.write(ctx); err != nil {
 		return nil, err
 	}
 	b.journal()
 	if b.table.afterWrite != nil {
-		if err := b.table.afterWrite(b); err != nil {
+		if err := b.table.afterWrite(ctx, b); err != nil {
 			return nil, err
 		}
 	}

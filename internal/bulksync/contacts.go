@@ -71,10 +71,10 @@ var buyingContacts = &table{
 	},
 	defaults: map[string]any{buyingcontact.FieldRoles: []enum.BuyingRole{}, buyingcontact.FieldPrimary: false},
 	altWhere: pairPeople,
-	load: func(b *batch, where func(*entsql.Selector)) ([]any, error) {
-		return all(b.client.BuyingContact.Query().Where(where).All(b.ctx))
+	load: func(ctx context.Context, b *batch, where func(*entsql.Selector)) ([]any, error) {
+		return all(b.client.BuyingContact.Query().Where(where).All(ctx))
 	},
-	check: func(b *batch) error {
+	check: func(ctx context.Context, b *batch) error {
 		immutable(b, "account_id", "accountExternalID")
 		immutable(b, "person_id", "personExternalID")
 		inOrder(b, "since", "until", "until")
@@ -100,10 +100,10 @@ var endUsers = &table{
 	},
 	defaults: map[string]any{enduser.FieldStatus: enduser.DefaultStatus, enduser.FieldLicensed: enduser.DefaultLicensed},
 	altWhere: pairPeople,
-	load: func(b *batch, where func(*entsql.Selector)) ([]any, error) {
-		return all(b.client.EndUser.Query().Where(where).All(b.ctx))
+	load: func(ctx context.Context, b *batch, where func(*entsql.Selector)) ([]any, error) {
+		return all(b.client.EndUser.Query().Where(where).All(ctx))
 	},
-	check: func(b *batch) error {
+	check: func(ctx context.Context, b *batch) error {
 		immutable(b, "account_id", "accountExternalID")
 		immutable(b, "person_id", "personExternalID")
 		inOrder(b, "first_seen_at", "last_active_at", "lastActiveAt")
@@ -114,7 +114,7 @@ var endUsers = &table{
 
 // countActiveSeats keeps the accounts' active seats in step from what the batch knows of each
 // end user before and after (the account never changes), rather than recounting them.
-func countActiveSeats(b *batch) error {
+func countActiveSeats(ctx context.Context, b *batch) error {
 	active := func(values func(column) any) int {
 		status, _ := values(col(enduser.FieldStatus, text)).(string)
 		licensed, _ := values(col(enduser.FieldLicensed, boolean)).(bool)
@@ -134,7 +134,7 @@ func countActiveSeats(b *batch) error {
 			changes[account] += active(r.final) - active(stored(r))
 		}
 	}
-	return schema.AddActiveSeats(b.ctx, b.client, b.viewer.TenantID, changes)
+	return schema.AddActiveSeats(ctx, b.client, b.viewer.TenantID, changes)
 }
 
 // personRef names the person of a contact: by external id or by email, exactly one.
@@ -258,7 +258,7 @@ func onePrimaryPerAccount(b *batch) {
 
 // demotePrimaries keeps one primary buying contact per account: those that were primary on
 // the accounts of the batch's new primaries are demoted, and the demotions journaled.
-func demotePrimaries(b *batch) error {
+func demotePrimaries(ctx context.Context, b *batch) error {
 	primaries := map[string]string{} // account → new primary
 	for _, r := range b.rows {
 		if p, _ := r.values["primary"].(bool); p && (r.outcome == Created || r.outcome == Updated) {
@@ -277,7 +277,7 @@ func demotePrimaries(b *batch) error {
 	primary, err := b.client.BuyingContact.Query().
 		Where(buyingcontact.AccountIDIn(accounts...), buyingcontact.Primary(true)).
 		Select(buyingcontact.FieldAccountID, buyingcontact.FieldExternalID).
-		All(b.ctx)
+		All(ctx)
 	if err != nil {
 		return err
 	}
@@ -300,7 +300,7 @@ func demotePrimaries(b *batch) error {
 		Add(buyingcontact.FieldVersion, 1).
 		Where(b.inTenant(buyingcontact.FieldID, ids)).
 		Query()
-	if _, err := b.client.ExecContext(b.ctx, query, args...); err != nil {
+	if _, err := b.client.ExecContext(ctx, query, args...); err != nil {
 		return fmt.Errorf("demoting primary contacts: %w", err)
 	}
 	b.changes = append(b.changes, changes...)

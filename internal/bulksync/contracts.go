@@ -59,10 +59,10 @@ var contracts = &table{
 	},
 	altWhere:  func(numbers []string) func(*entsql.Selector) { return entsql.FieldIn(contract.FieldNumber, numbers...) },
 	altUnique: true,
-	load: func(b *batch, where func(*entsql.Selector)) ([]any, error) {
-		return all(b.client.Contract.Query().Where(where).All(b.ctx))
+	load: func(ctx context.Context, b *batch, where func(*entsql.Selector)) ([]any, error) {
+		return all(b.client.Contract.Query().Where(where).All(ctx))
 	},
-	check: func(b *batch) error {
+	check: func(ctx context.Context, b *batch) error {
 		immutable(b, contract.FieldAccountID, "accountExternalID")
 		for _, r := range b.rows {
 			from, _ := r.final(column{name: contract.FieldStartDate, kind: timestamp}).(time.Time)
@@ -71,11 +71,11 @@ var contracts = &table{
 				r.fail("endDate", errs.Invalid.Code(), "must be after startDate (%s)", from.Format(time.RFC3339))
 			}
 		}
-		return sameAccount(b, contract.FieldSignedByID, "signedByExternalID", func(ids []string) (map[string]string, error) {
+		return sameAccount(ctx, b, contract.FieldSignedByID, "signedByExternalID", func(ids []string) (map[string]string, error) {
 			return accountsOf(ids, func(ids []string) ([]owned, error) {
 				var rows []owned
 				err := b.client.BuyingContact.Query().Where(buyingcontact.IDIn(ids...)).
-					Select(buyingcontact.FieldID, buyingcontact.FieldAccountID).Scan(b.ctx, &rows)
+					Select(buyingcontact.FieldID, buyingcontact.FieldAccountID).Scan(ctx, &rows)
 				return rows, err
 			})
 		})
@@ -138,10 +138,10 @@ var interactions = &table{
 		col(interaction.FieldOccurredAt, timestamp), col(interaction.FieldSubject, text),
 		col(interaction.FieldSummary, text), col(interaction.FieldHandledByID, text),
 	},
-	load: func(b *batch, where func(*entsql.Selector)) ([]any, error) {
-		return all(b.client.Interaction.Query().Where(where).All(b.ctx))
+	load: func(ctx context.Context, b *batch, where func(*entsql.Selector)) ([]any, error) {
+		return all(b.client.Interaction.Query().Where(where).All(ctx))
 	},
-	check: func(b *batch) error {
+	check: func(ctx context.Context, b *batch) error {
 		immutable(b, interaction.FieldAccountID, "accountExternalID")
 		return nil
 	},
@@ -195,7 +195,7 @@ func accountsOf(ids []string, read func([]string) ([]owned, error)) (map[string]
 }
 
 // sameAccount fails items that link (by column) to a row of another account than their own.
-func sameAccount(b *batch, column, field string, accounts func(ids []string) (map[string]string, error)) error {
+func sameAccount(ctx context.Context, b *batch, column, field string, accounts func(ids []string) (map[string]string, error)) error {
 	var ids []string
 	for _, r := range b.rows {
 		if id, ok := r.values[column].(string); ok && r.ok() {

@@ -58,15 +58,15 @@ var feedbackTable = &table{
 		col(feedback.FieldResolvedAt, timestamp), col(feedback.FieldResolvedByID, text),
 	},
 	defaults: map[string]any{feedback.FieldTopics: []string{}},
-	load: func(b *batch, where func(*entsql.Selector)) ([]any, error) {
-		return all(b.client.Feedback.Query().Where(where).All(b.ctx))
+	load: func(ctx context.Context, b *batch, where func(*entsql.Selector)) ([]any, error) {
+		return all(b.client.Feedback.Query().Where(where).All(ctx))
 	},
 	check: checkFeedback,
-	afterWrite: func(b *batch) error {
-		if err := refreshVoices(b); err != nil {
+	afterWrite: func(ctx context.Context, b *batch) error {
+		if err := refreshVoices(ctx, b); err != nil {
 			return err
 		}
-		return refreshPulse(schema.Complaints, isOrWasComplaint)(b)
+		return refreshPulse(schema.Complaints, isOrWasComplaint)(ctx, b)
 	},
 }
 
@@ -125,10 +125,10 @@ func SyncFeedback(ctx context.Context, c *ent.Client, dialect string, in []*Feed
 }
 
 // checkFeedback applies the rules the schema's feedback hooks apply to single mutations.
-func checkFeedback(b *batch) error {
+func checkFeedback(ctx context.Context, b *batch) error {
 	immutable(b, feedback.FieldAccountID, "accountExternalID")
 	immutable(b, feedback.FieldAuthorID, "authorExternalID")
-	if err := inferPersonas(b); err != nil {
+	if err := inferPersonas(ctx, b); err != nil {
 		return err
 	}
 	for _, r := range b.rows {
@@ -136,21 +136,21 @@ func checkFeedback(b *batch) error {
 			checkScoreAndStatus(b, r)
 		}
 	}
-	if err := sameAccount(b, feedback.FieldContractID, "contractExternalID", func(ids []string) (map[string]string, error) {
+	if err := sameAccount(ctx, b, feedback.FieldContractID, "contractExternalID", func(ids []string) (map[string]string, error) {
 		return accountsOf(ids, func(ids []string) ([]owned, error) {
 			var rows []owned
 			err := b.client.Contract.Query().Where(contract.IDIn(ids...)).
-				Select(contract.FieldID, contract.FieldAccountID).Scan(b.ctx, &rows)
+				Select(contract.FieldID, contract.FieldAccountID).Scan(ctx, &rows)
 			return rows, err
 		})
 	}); err != nil {
 		return err
 	}
-	return sameAccount(b, feedback.FieldInteractionID, "interactionExternalID", func(ids []string) (map[string]string, error) {
+	return sameAccount(ctx, b, feedback.FieldInteractionID, "interactionExternalID", func(ids []string) (map[string]string, error) {
 		return accountsOf(ids, func(ids []string) ([]owned, error) {
 			var rows []owned
 			err := b.client.Interaction.Query().Where(interaction.IDIn(ids...)).
-				Select(interaction.FieldID, interaction.FieldAccountID).Scan(b.ctx, &rows)
+				Select(interaction.FieldID, interaction.FieldAccountID).Scan(ctx, &rows)
 			return rows, err
 		})
 	})
@@ -158,7 +158,7 @@ func checkFeedback(b *batch) error {
 
 // inferPersonas gives every item the persona of its author at the account, or checks the one
 // it gives, with two queries for the whole batch.
-func inferPersonas(b *batch) error {
+func inferPersonas(ctx context.Context, b *batch) error {
 	var accounts, authors []string
 	for _, r := range b.rows {
 		if r.ok() {
@@ -175,13 +175,13 @@ func inferPersonas(b *batch) error {
 	}
 	err := b.client.BuyingContact.Query().
 		Where(buyingcontact.AccountIDIn(unique(accounts)...), buyingcontact.PersonIDIn(unique(authors)...)).
-		Select(buyingcontact.FieldAccountID, buyingcontact.FieldPersonID).Scan(b.ctx, &buyers)
+		Select(buyingcontact.FieldAccountID, buyingcontact.FieldPersonID).Scan(ctx, &buyers)
 	if err != nil {
 		return fmt.Errorf("reading buying contacts: %w", err)
 	}
 	err = b.client.EndUser.Query().
 		Where(enduser.AccountIDIn(unique(accounts)...), enduser.PersonIDIn(unique(authors)...)).
-		Select(enduser.FieldAccountID, enduser.FieldPersonID).Scan(b.ctx, &users)
+		Select(enduser.FieldAccountID, enduser.FieldPersonID).Scan(ctx, &users)
 	if err != nil {
 		return fmt.Errorf("reading end users: %w", err)
 	}
@@ -278,7 +278,7 @@ func checkScoreAndStatus(b *batch, r *row) {
 // refreshVoices keeps LatestNPS in step. New NPS responses, the common case, are folded in
 // with one read and one upsert for the batch; the keys of changed stored feedback are
 // recomputed one by one, as the ent hook does.
-func refreshVoices(b *batch) error {
+func refreshVoices(ctx context.Context, b *batch) error {
 	var fresh []*row
 	var recompute []schema.NPSKey
 	keyOf := func(values func(column) any) schema.NPSKey {
@@ -302,15 +302,15 @@ func refreshVoices(b *batch) error {
 			}
 		}
 	}
-	if err := foldNewResponses(b, fresh, keyOf); err != nil {
+	if err := foldNewResponses(ctx, b, fresh, keyOf); err != nil {
 		return err
 	}
-	return schema.RefreshLatestNPS(b.ctx, b.client, recompute)
+	return schema.RefreshLatestNPS(ctx, b.client, recompute)
 }
 
 // foldNewResponses makes each new response its person's latest when it is newer than the one
 // on record.
-func foldNewResponses(b *batch, fresh []*row, keyOf func(func(column) any) schema.NPSKey) error {
+func foldNewResponses(ctx context.Context, b *batch, fresh []*row, keyOf func(func(column) any) schema.NPSKey) error {
 	if len(fresh) == 0 {
 		return nil
 	}
@@ -327,7 +327,7 @@ func foldNewResponses(b *batch, fresh []*row, keyOf func(func(column) any) schem
 		}
 		accounts, people = append(accounts, k.Account), append(people, k.Person)
 	}
-	write := privacy.DecisionContext(b.ctx, privacy.Allow)
+	write := privacy.DecisionContext(ctx, privacy.Allow)
 	// Locked, the read waits for a transaction that is recording a newer response of the same
 	// people, and sees it once committed, rather than overwriting it with an older one.
 	q := b.client.LatestNPS.Query().

@@ -44,8 +44,8 @@ var people = &table{
 	},
 	altWhere:  func(emails []string) func(*entsql.Selector) { return entsql.FieldIn(person.FieldEmail, emails...) },
 	altUnique: true,
-	load: func(b *batch, where func(*entsql.Selector)) ([]any, error) {
-		return all(b.client.Person.Query().Where(where).All(b.ctx))
+	load: func(ctx context.Context, b *batch, where func(*entsql.Selector)) ([]any, error) {
+		return all(b.client.Person.Query().Where(where).All(ctx))
 	},
 }
 

@@ -1,6 +1,8 @@
 package bulksync
 
 import (
+	"context"
+
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -50,11 +52,11 @@ type table struct {
 	altWhere  func(altKeys []string) func(*entsql.Selector)
 	altUnique bool
 	// load returns the stored rows that where selects.
-	load func(b *batch, where func(*entsql.Selector)) ([]any, error)
+	load func(ctx context.Context, b *batch, where func(*entsql.Selector)) ([]any, error)
 	// check validates what needs the references resolved and the stored rows loaded.
-	check func(b *batch) error
+	check func(ctx context.Context, b *batch) error
 	// afterWrite keeps derived data in step with the written rows.
-	afterWrite func(b *batch) error
+	afterWrite func(ctx context.Context, b *batch) error
 }
 
 func (t *table) column(name string) (column, bool) {
