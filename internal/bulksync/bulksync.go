@@ -7,7 +7,8 @@
 // new rows and one UPDATE for the changed ones, and the journal rows of the batch in one insert at
 // commit. Unchanged items write nothing: no new version, no journal row. This is the one write
 // path that does not go through ent mutations, for throughput; it keeps their guarantees itself:
-// the tenant comes from the viewer (ADMIN or INTEGRATION, who see the whole tenant), every read
+// the tenant comes from the viewer, whom the type's policy must allow to write in bulk
+// (rule.BulkWriters: roles that see the whole tenant), every read
 // goes through the access rules, fields pass the schema's validators and normalisation, references
 // must resolve in the tenant, and every change is journaled in the same transaction.
 package bulksync
@@ -25,7 +26,6 @@ import (
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/change"
 	"github.com/stakegraph/stakegraph/internal/delta"
-	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
 	"github.com/stakegraph/stakegraph/internal/journal"
 	"github.com/stakegraph/stakegraph/internal/viewer"
@@ -141,8 +141,8 @@ func run(ctx context.Context, c *ent.Client, dialect string, t *table, rows []*r
 	if !ok {
 		return nil, errs.E(errs.Unauthenticated, "no viewer")
 	}
-	if !v.Is(enum.RoleAdmin, enum.RoleIntegration) {
-		return nil, errs.E(errs.Forbidden, "bulk sync is for the ADMIN and INTEGRATION roles")
+	if err := mayWrite(ctx, c, t.typ); err != nil {
+		return nil, err
 	}
 	if len(rows) > MaxBatch {
 		return nil, errs.Invalidf("input", "at most %d items a call, got %d", MaxBatch, len(rows))
@@ -271,7 +271,7 @@ func (b *batch) classify() {
 					}
 				}
 				if ok && v != nil {
-					r.changes = append(r.changes, delta.Field{Name: col.name, New: col.canonical(v)})
+					r.changes = append(r.changes, delta.Field{Name: col.name, New: journal.Canonical(v)})
 				}
 			}
 		default:
@@ -280,7 +280,7 @@ func (b *batch) classify() {
 				if !ok {
 					continue
 				}
-				old, now := r.existing[col.name], col.canonical(v)
+				old, now := r.existing[col.name], journal.Canonical(v)
 				if !equal(old, now) {
 					r.changes = append(r.changes, delta.Field{Name: col.name, Old: old, New: now})
 				}

@@ -221,7 +221,7 @@ func typeOfColumn(column string) string {
 // final returns a column's value once the item is applied: its own, else the stored one.
 func (r *row) final(c column) any {
 	if v, ok := r.values[c.name]; ok {
-		return c.canonical(v)
+		return journal.Canonical(v)
 	}
 	if r.existing != nil {
 		return r.existing[c.name]
