@@ -13,6 +13,7 @@ import (
 // AccountInput is an account as the integrator's system knows it. Fields left out (null) keep
 // their stored values; on create they take the schema's defaults.
 type AccountInput struct {
+	ExpectedVersion  *int // the version last read; a record at another is refused (optimistic)
 	ExternalID       string
 	Name             string
 	Domain           *string
@@ -48,7 +49,7 @@ var accounts = &table{
 func SyncAccounts(ctx context.Context, c *ent.Client, dialect string, in []*AccountInput, allOrNone bool) (*Result, error) {
 	rows := make([]*row, len(in))
 	for i, a := range in {
-		r := newRow(i, a.ExternalID)
+		r := newRow(i, a.ExternalID, a.ExpectedVersion)
 		r.set(account.FieldExternalID, a.ExternalID)
 		r.invalid("externalID", account.ExternalIDValidator(a.ExternalID))
 		r.set(account.FieldName, a.Name)

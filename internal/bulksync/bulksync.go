@@ -28,6 +28,7 @@ import (
 	"github.com/stakegraph/stakegraph/internal/delta"
 	"github.com/stakegraph/stakegraph/internal/errs"
 	"github.com/stakegraph/stakegraph/internal/journal"
+	"github.com/stakegraph/stakegraph/internal/optimistic"
 	"github.com/stakegraph/stakegraph/internal/viewer"
 
 	// The tables' defaults read the schema's, which ent/runtime sets when it initialises: it
@@ -81,6 +82,7 @@ type Result struct {
 type row struct {
 	index    int
 	key      string         // the external id (a person without one: the email)
+	expected *int           // the version the item expects its record at, if it names one
 	values   map[string]any // the columns the item sets, as they will be stored
 	refs     []ref          // references to resolve into the values
 	errs     []ItemError
@@ -189,6 +191,7 @@ func (b *batch) sync(ctx context.Context, allOrNone bool) (*Result, error) {
 			return nil, err
 		}
 	}
+	b.refuseStale()
 	b.classify()
 	failed := false
 	for _, r := range b.rows {
@@ -250,6 +253,24 @@ func (b *batch) refuseDuplicateKeys() {
 			continue
 		}
 		first[r.key] = r.index
+	}
+}
+
+// refuseStale fails the items whose record is not at the version they expect (the stored rows
+// are locked since loadExisting, so the version compared is the one the write would change).
+func (b *batch) refuseStale() {
+	var rows []*row
+	var writes []optimistic.Write
+	for _, r := range b.rows {
+		if r.ok() && r.expected != nil {
+			rows, writes = append(rows, r), append(writes, optimistic.Write{Expected: r.expected, Current: r.version})
+		}
+	}
+	for i, err := range optimistic.Check(writes) {
+		var e *errs.Error
+		if errors.As(err, &e) {
+			rows[i].fail(e.Field, e.Kind.Code(), "%s", e.Message)
+		}
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 // BuyingContactInput is a person's part in an account's purchasing. The person is named by
 // external id or by email; the account by external id.
 type BuyingContactInput struct {
+	ExpectedVersion   *int // the version last read; a record at another is refused (optimistic)
 	ExternalID        string
 	AccountExternalID string
 	PersonExternalID  *string
@@ -35,6 +36,7 @@ type BuyingContactInput struct {
 
 // EndUserInput is a person's use of the product at an account.
 type EndUserInput struct {
+	ExpectedVersion   *int // the version last read; a record at another is refused (optimistic)
 	ExternalID        string
 	AccountExternalID string
 	PersonExternalID  *string
@@ -153,7 +155,7 @@ func personRef(r *row, externalID, email *string, field string) {
 func SyncBuyingContacts(ctx context.Context, c *ent.Client, dialect string, in []*BuyingContactInput, allOrNone bool) (*Result, error) {
 	rows := make([]*row, len(in))
 	for i, bc := range in {
-		r := newRow(i, bc.ExternalID)
+		r := newRow(i, bc.ExternalID, bc.ExpectedVersion)
 		r.set(buyingcontact.FieldExternalID, bc.ExternalID)
 		r.invalid("externalID", buyingcontact.ExternalIDValidator(bc.ExternalID))
 		r.refs = append(r.refs, ref{column: "account_id", field: "accountExternalID", target: typeAccount, key: bc.AccountExternalID})
@@ -183,7 +185,7 @@ func SyncBuyingContacts(ctx context.Context, c *ent.Client, dialect string, in [
 func SyncEndUsers(ctx context.Context, c *ent.Client, dialect string, in []*EndUserInput, allOrNone bool) (*Result, error) {
 	rows := make([]*row, len(in))
 	for i, eu := range in {
-		r := newRow(i, eu.ExternalID)
+		r := newRow(i, eu.ExternalID, eu.ExpectedVersion)
 		r.set(enduser.FieldExternalID, eu.ExternalID)
 		r.invalid("externalID", enduser.ExternalIDValidator(eu.ExternalID))
 		r.refs = append(r.refs, ref{column: "account_id", field: "accountExternalID", target: typeAccount, key: eu.AccountExternalID})

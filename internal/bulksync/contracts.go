@@ -18,6 +18,7 @@ import (
 
 // ContractInput is a contract as the integrator's system (an ERP) knows it.
 type ContractInput struct {
+	ExpectedVersion    *int // the version last read; a record at another is refused (optimistic)
 	ExternalID         string
 	AccountExternalID  string
 	Number             string
@@ -88,7 +89,7 @@ var contracts = &table{
 func SyncContracts(ctx context.Context, c *ent.Client, dialect string, in []*ContractInput, allOrNone bool) (*Result, error) {
 	rows := make([]*row, len(in))
 	for i, k := range in {
-		r := newRow(i, k.ExternalID)
+		r := newRow(i, k.ExternalID, k.ExpectedVersion)
 		r.set(contract.FieldExternalID, k.ExternalID)
 		r.invalid("externalID", contract.ExternalIDValidator(k.ExternalID))
 		r.refs = append(r.refs, ref{column: contract.FieldAccountID, field: "accountExternalID", target: typeAccount, key: k.AccountExternalID})
@@ -116,6 +117,7 @@ func SyncContracts(ctx context.Context, c *ent.Client, dialect string, in []*Con
 // InteractionInput is a touchpoint as the integrator's system (a support desk, a calendar)
 // knows it.
 type InteractionInput struct {
+	ExpectedVersion   *int // the version last read; a record at another is refused (optimistic)
 	ExternalID        string
 	AccountExternalID string
 	Channel           enum.Channel
@@ -152,7 +154,7 @@ var interactions = &table{
 func SyncInteractions(ctx context.Context, c *ent.Client, dialect string, in []*InteractionInput, allOrNone bool) (*Result, error) {
 	rows := make([]*row, len(in))
 	for i, x := range in {
-		r := newRow(i, x.ExternalID)
+		r := newRow(i, x.ExternalID, x.ExpectedVersion)
 		r.set(interaction.FieldExternalID, x.ExternalID)
 		r.invalid("externalID", interaction.ExternalIDValidator(x.ExternalID))
 		r.refs = append(r.refs, ref{column: interaction.FieldAccountID, field: "accountExternalID", target: typeAccount, key: x.AccountExternalID})

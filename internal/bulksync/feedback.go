@@ -24,6 +24,7 @@ import (
 // FeedbackInput is feedback as the integrator's system (a survey tool, a support desk) knows
 // it. The persona is taken from the author's relationship to the account unless given.
 type FeedbackInput struct {
+	ExpectedVersion       *int // the version last read; a record at another is refused (optimistic)
 	ExternalID            string
 	AccountExternalID     string
 	AuthorExternalID      *string
@@ -81,7 +82,7 @@ func isOrWasComplaint(r *row) bool {
 func SyncFeedback(ctx context.Context, c *ent.Client, dialect string, in []*FeedbackInput, allOrNone bool) (*Result, error) {
 	rows := make([]*row, len(in))
 	for i, f := range in {
-		r := newRow(i, f.ExternalID)
+		r := newRow(i, f.ExternalID, f.ExpectedVersion)
 		r.set(feedback.FieldExternalID, f.ExternalID)
 		r.invalid("externalID", feedback.ExternalIDValidator(f.ExternalID))
 		r.refs = append(r.refs, ref{column: feedback.FieldAccountID, field: "accountExternalID", target: typeAccount, key: f.AccountExternalID})

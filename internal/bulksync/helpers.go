@@ -11,9 +11,9 @@ import (
 	"github.com/stakegraph/stakegraph/schema"
 )
 
-// newRow starts the row of the item at index i with its key.
-func newRow(i int, key string) *row {
-	return &row{index: i, key: key, values: map[string]any{}}
+// newRow starts the row of the item at index i with its key and the version it expects.
+func newRow(i int, key string, expected *int) *row {
+	return &row{index: i, key: key, expected: expected, values: map[string]any{}}
 }
 
 // optional stores a field the item may leave out, checked by the schema's validator.
