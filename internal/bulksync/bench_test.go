@@ -34,17 +34,12 @@ import (
 // Their sum against the machine's cores bounds the rate that any number of workers could reach.
 //
 //	STAKEGRAPH_TEST_MYSQL_DSN='root@tcp(127.0.0.1:3306)/test?parseTime=true' \
-//	  go test -run '^$' -bench BenchmarkSync -benchtime 1x -timeout 60m ./bulksync/
+//	  go test -run '^$' -bench BenchmarkSync -benchtime 1x -timeout 60m ./internal/bulksync/
 func BenchmarkSync(b *testing.B) {
-	storagetest.NeedMySQL(b, "run the sync benchmark on MariaDB")
-	_, restore := server.TuneGC() // the collector's target as serve sets it
-	b.Cleanup(restore)
-	accounts := envInt("STAKEGRAPH_BENCH_ACCOUNTS", 100_000)
+	accounts := benchSetup(b)
 	workers := envInt("STAKEGRAPH_BENCH_WORKERS", 1)
 	for range b.N {
-		env := apitest.New(b, "mysql")
-		token := env.Token("bench", "INTEGRATION", "erp")
-		plan := syncPlan(b, accounts)
+		env, token, plan := benchRun(b, accounts)
 		records := float64(plan.records())
 		first := send(b, env, token, plan, workers, "created")
 		again := send(b, env, token, plan, workers, "unchanged")
@@ -78,14 +73,9 @@ func BenchmarkSync(b *testing.B) {
 //	STAKEGRAPH_TEST_MYSQL_DSN='root@tcp(127.0.0.1:3306)/test?parseTime=true' STAKEGRAPH_BENCH_ACCOUNTS=20000 \
 //	  go test -run '^$' -bench BenchmarkSyncShare -benchtime 1x -timeout 60m ./internal/bulksync/
 func BenchmarkSyncShare(b *testing.B) {
-	storagetest.NeedMySQL(b, "run the sync benchmark on MariaDB")
-	_, restore := server.TuneGC()
-	b.Cleanup(restore)
-	accounts := envInt("STAKEGRAPH_BENCH_ACCOUNTS", 100_000)
+	accounts := benchSetup(b)
 	for range b.N {
-		env := apitest.New(b, "mysql")
-		token := env.Token("bench", "INTEGRATION", "erp")
-		p := syncPlan(b, accounts)
+		env, token, p := benchRun(b, accounts)
 		records := float64(p.records())
 		synced := send(b, env, token, p, 1, "created")
 		floor := writeFloor(b, env.DB, storagetest.Open(b, "mysql"), p)
@@ -170,6 +160,21 @@ func readRows(b *testing.B, db *storage.DB, query string) ([][]any, []string) {
 		b.Fatal(err)
 	}
 	return out, columns
+}
+
+// benchSetup readies a sync benchmark: it needs MariaDB, runs with the collector's target as
+// serve sets it, and returns the number of accounts to sync.
+func benchSetup(b *testing.B) (accounts int) {
+	storagetest.NeedMySQL(b, "run the sync benchmark on MariaDB")
+	_, restore := server.TuneGC()
+	b.Cleanup(restore)
+	return envInt("STAKEGRAPH_BENCH_ACCOUNTS", 100_000)
+}
+
+// benchRun starts a run: a server on a fresh database, an integrator's token and the plan.
+func benchRun(b *testing.B, accounts int) (*apitest.Env, string, plan) {
+	env := apitest.New(b, "mysql")
+	return env, env.Token("bench", "INTEGRATION", "erp"), syncPlan(b, accounts)
 }
 
 func envInt(name string, def int) int {
