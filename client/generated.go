@@ -4537,6 +4537,8 @@ func (v *SessionFeedbackInput) GetTopics() []string { return v.Topics }
 
 // An account as the integrator's system knows it. Fields left out keep their stored values.
 type SyncAccountInput struct {
+	// The version of the record last read: when the stored record is at another (or none is stored), the item fails with CONFLICT on expectedVersion, as an update does.
+	ExpectedVersion *int `json:"expectedVersion"`
 	// The account's id in the integrator's system: an item updates the account with the same external id.
 	ExternalID string `json:"externalID"`
 	// The company's name, 1 to 200 characters.
@@ -4558,6 +4560,9 @@ type SyncAccountInput struct {
 	// The parent's external id; it may name an account of the same batch.
 	ParentExternalID *string `json:"parentExternalID"`
 }
+
+// GetExpectedVersion returns SyncAccountInput.ExpectedVersion, and is useful for accessing the field via an interface.
+func (v *SyncAccountInput) GetExpectedVersion() *int { return v.ExpectedVersion }
 
 // GetExternalID returns SyncAccountInput.ExternalID, and is useful for accessing the field via an interface.
 func (v *SyncAccountInput) GetExternalID() string { return v.ExternalID }
@@ -4600,6 +4605,8 @@ func (v *SyncAccountsResponse) GetSyncAccounts() SyncResult { return v.SyncAccou
 
 // A buying contact; the person is named by exactly one of personExternalID and personEmail.
 type SyncBuyingContactInput struct {
+	// The version of the record last read: when the stored record is at another (or none is stored), the item fails with CONFLICT on expectedVersion, as an update does.
+	ExpectedVersion *int `json:"expectedVersion"`
 	// The contact's id in the integrator's system; an item without a match adopts the contact of the same account and person.
 	ExternalID string `json:"externalID"`
 	// The external id of the account the person buys for; it cannot change.
@@ -4619,6 +4626,9 @@ type SyncBuyingContactInput struct {
 	// When the person gave this part up; not before since.
 	Until *time.Time `json:"until"`
 }
+
+// GetExpectedVersion returns SyncBuyingContactInput.ExpectedVersion, and is useful for accessing the field via an interface.
+func (v *SyncBuyingContactInput) GetExpectedVersion() *int { return v.ExpectedVersion }
 
 // GetExternalID returns SyncBuyingContactInput.ExternalID, and is useful for accessing the field via an interface.
 func (v *SyncBuyingContactInput) GetExternalID() string { return v.ExternalID }
@@ -4658,6 +4668,8 @@ func (v *SyncBuyingContactsResponse) GetSyncBuyingContacts() SyncResult { return
 
 // A contract as the integrator's system (an ERP) knows it. Fields left out keep their stored values.
 type SyncContractInput struct {
+	// The version of the record last read: when the stored record is at another (or none is stored), the item fails with CONFLICT on expectedVersion, as an update does.
+	ExpectedVersion *int `json:"expectedVersion"`
 	// The contract's id in the integrator's system; an item without a match adopts the contract with the same number that has no external id.
 	ExternalID string `json:"externalID"`
 	// The external id of the account that signed.
@@ -4685,6 +4697,9 @@ type SyncContractInput struct {
 	// When it was signed.
 	SignedAt *time.Time `json:"signedAt"`
 }
+
+// GetExpectedVersion returns SyncContractInput.ExpectedVersion, and is useful for accessing the field via an interface.
+func (v *SyncContractInput) GetExpectedVersion() *int { return v.ExpectedVersion }
 
 // GetExternalID returns SyncContractInput.ExternalID, and is useful for accessing the field via an interface.
 func (v *SyncContractInput) GetExternalID() string { return v.ExternalID }
@@ -4736,6 +4751,8 @@ func (v *SyncContractsResponse) GetSyncContracts() SyncResult { return v.SyncCon
 
 // An end user; the person is named by exactly one of personExternalID and personEmail.
 type SyncEndUserInput struct {
+	// The version of the record last read: when the stored record is at another (or none is stored), the item fails with CONFLICT on expectedVersion, as an update does.
+	ExpectedVersion *int `json:"expectedVersion"`
 	// The end user's id in the integrator's system; an item without a match adopts the end user of the same account and person.
 	ExternalID string `json:"externalID"`
 	// The external id of the account where the person uses the product; it cannot change.
@@ -4757,6 +4774,9 @@ type SyncEndUserInput struct {
 	// When they last used the product; not before firstSeenAt.
 	LastActiveAt *time.Time `json:"lastActiveAt"`
 }
+
+// GetExpectedVersion returns SyncEndUserInput.ExpectedVersion, and is useful for accessing the field via an interface.
+func (v *SyncEndUserInput) GetExpectedVersion() *int { return v.ExpectedVersion }
 
 // GetExternalID returns SyncEndUserInput.ExternalID, and is useful for accessing the field via an interface.
 func (v *SyncEndUserInput) GetExternalID() string { return v.ExternalID }
@@ -4799,6 +4819,8 @@ func (v *SyncEndUsersResponse) GetSyncEndUsers() SyncResult { return v.SyncEndUs
 
 // Feedback; the author is named by exactly one of authorExternalID and authorEmail.
 type SyncFeedbackInput struct {
+	// The version of the record last read: when the stored record is at another (or none is stored), the item fails with CONFLICT on expectedVersion, as an update does.
+	ExpectedVersion *int `json:"expectedVersion"`
 	// The feedback's id in the integrator's system.
 	ExternalID string `json:"externalID"`
 	// The external id of the account the feedback is about.
@@ -4837,6 +4859,9 @@ type SyncFeedbackInput struct {
 	// before receivedAt or acknowledgedAt. Omitted, a complaint resolved by this sync is resolved now.
 	ResolvedAt *time.Time `json:"resolvedAt"`
 }
+
+// GetExpectedVersion returns SyncFeedbackInput.ExpectedVersion, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackInput) GetExpectedVersion() *int { return v.ExpectedVersion }
 
 // GetExternalID returns SyncFeedbackInput.ExternalID, and is useful for accessing the field via an interface.
 func (v *SyncFeedbackInput) GetExternalID() string { return v.ExternalID }
@@ -4900,6 +4925,8 @@ func (v *SyncFeedbackResponse) GetSyncFeedback() SyncResult { return v.SyncFeedb
 
 // An interaction as the integrator's system (a support desk, a calendar) knows it; participants are not synced. Fields left out keep their stored values.
 type SyncInteractionInput struct {
+	// The version of the record last read: when the stored record is at another (or none is stored), the item fails with CONFLICT on expectedVersion, as an update does.
+	ExpectedVersion *int `json:"expectedVersion"`
 	// The interaction's id in the integrator's system.
 	ExternalID string `json:"externalID"`
 	// The external id of the account the touchpoint was with; it cannot change.
@@ -4917,6 +4944,9 @@ type SyncInteractionInput struct {
 	// The id of the member who handled it.
 	HandledByID *string `json:"handledByID"`
 }
+
+// GetExpectedVersion returns SyncInteractionInput.ExpectedVersion, and is useful for accessing the field via an interface.
+func (v *SyncInteractionInput) GetExpectedVersion() *int { return v.ExpectedVersion }
 
 // GetExternalID returns SyncInteractionInput.ExternalID, and is useful for accessing the field via an interface.
 func (v *SyncInteractionInput) GetExternalID() string { return v.ExternalID }
@@ -4986,6 +5016,8 @@ func (v *SyncPeopleResponse) GetSyncPeople() SyncResult { return v.SyncPeople }
 
 // A person, found by external id, or by email when there is no external id.
 type SyncPersonInput struct {
+	// The version of the record last read: when the stored record is at another (or none is stored), the item fails with CONFLICT on expectedVersion, as an update does.
+	ExpectedVersion *int `json:"expectedVersion"`
 	// The person's id in the integrator's system; without one, the item matches the person with the same email.
 	ExternalID *string `json:"externalID"`
 	// The person's email, unique in the tenant; stored trimmed and in lower case.
@@ -5001,6 +5033,9 @@ type SyncPersonInput struct {
 	// Whether they agreed to be surveyed and invited to user councils; false for a new person when omitted.
 	ConsentResearch *bool `json:"consentResearch"`
 }
+
+// GetExpectedVersion returns SyncPersonInput.ExpectedVersion, and is useful for accessing the field via an interface.
+func (v *SyncPersonInput) GetExpectedVersion() *int { return v.ExpectedVersion }
 
 // GetExternalID returns SyncPersonInput.ExternalID, and is useful for accessing the field via an interface.
 func (v *SyncPersonInput) GetExternalID() *string { return v.ExternalID }

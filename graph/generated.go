@@ -35928,13 +35928,20 @@ func (ec *executionContext) unmarshalInputSyncAccountInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"externalID", "name", "domain", "industry", "region", "size", "tier", "stage", "ownerID", "parentExternalID"}
+	fieldsInOrder := [...]string{"expectedVersion", "externalID", "name", "domain", "industry", "region", "size", "tier", "stage", "ownerID", "parentExternalID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
 		case "externalID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalID"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -36021,13 +36028,20 @@ func (ec *executionContext) unmarshalInputSyncBuyingContactInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"externalID", "accountExternalID", "personExternalID", "personEmail", "roles", "primary", "influence", "since", "until"}
+	fieldsInOrder := [...]string{"expectedVersion", "externalID", "accountExternalID", "personExternalID", "personEmail", "roles", "primary", "influence", "since", "until"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
 		case "externalID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalID"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -36107,13 +36121,20 @@ func (ec *executionContext) unmarshalInputSyncContractInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"externalID", "accountExternalID", "number", "status", "startDate", "endDate", "renewalNoticeDays", "autoRenew", "valueMinor", "currency", "seats", "signedByExternalID", "signedAt"}
+	fieldsInOrder := [...]string{"expectedVersion", "externalID", "accountExternalID", "number", "status", "startDate", "endDate", "renewalNoticeDays", "autoRenew", "valueMinor", "currency", "seats", "signedByExternalID", "signedAt"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
 		case "externalID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalID"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -36221,13 +36242,20 @@ func (ec *executionContext) unmarshalInputSyncEndUserInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"externalID", "accountExternalID", "personExternalID", "personEmail", "department", "jobRole", "status", "licensed", "firstSeenAt", "lastActiveAt"}
+	fieldsInOrder := [...]string{"expectedVersion", "externalID", "accountExternalID", "personExternalID", "personEmail", "department", "jobRole", "status", "licensed", "firstSeenAt", "lastActiveAt"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
 		case "externalID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalID"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -36314,13 +36342,20 @@ func (ec *executionContext) unmarshalInputSyncFeedbackInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"externalID", "accountExternalID", "authorExternalID", "authorEmail", "persona", "channel", "kind", "score", "sentiment", "body", "topics", "receivedAt", "contractExternalID", "interactionExternalID", "status", "acknowledgedAt", "resolvedAt"}
+	fieldsInOrder := [...]string{"expectedVersion", "externalID", "accountExternalID", "authorExternalID", "authorEmail", "persona", "channel", "kind", "score", "sentiment", "body", "topics", "receivedAt", "contractExternalID", "interactionExternalID", "status", "acknowledgedAt", "resolvedAt"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
 		case "externalID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalID"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -36456,13 +36491,20 @@ func (ec *executionContext) unmarshalInputSyncInteractionInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"externalID", "accountExternalID", "channel", "direction", "occurredAt", "subject", "summary", "handledByID"}
+	fieldsInOrder := [...]string{"expectedVersion", "externalID", "accountExternalID", "channel", "direction", "occurredAt", "subject", "summary", "handledByID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
 		case "externalID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalID"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -36535,13 +36577,20 @@ func (ec *executionContext) unmarshalInputSyncPersonInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"externalID", "email", "name", "title", "phone", "consentMarketing", "consentResearch"}
+	fieldsInOrder := [...]string{"expectedVersion", "externalID", "email", "name", "title", "phone", "consentMarketing", "consentResearch"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
 		case "externalID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalID"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)

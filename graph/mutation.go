@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqljson"
@@ -11,6 +10,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/feedback"
 	"github.com/stakegraph/stakegraph/internal/cascade"
 	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/optimistic"
 )
 
 // inTx runs a write (a create, an update, a workflow move, a sync) on the client of the
@@ -75,9 +75,8 @@ func update[T any](ctx context.Context, table, id string, expected *int, write f
 		if err != nil {
 			return zero, err
 		}
-		if current != int64(*expected) {
-			return zero, &errs.Error{Kind: errs.Conflict, Field: "expectedVersion",
-				Message: fmt.Sprintf("the record is at version %d, not %d: read it again and reapply the change", current, *expected)}
+		if err := optimistic.Check([]optimistic.Write{{Expected: expected, Current: current}})[0]; err != nil {
+			return zero, err
 		}
 		if err := holdVersion(ctx, c, table, id, *expected); err != nil {
 			return zero, err
@@ -85,8 +84,7 @@ func update[T any](ctx context.Context, table, id string, expected *int, write f
 	}
 	v, err := write(c)
 	if expected != nil && ent.IsNotFound(err) {
-		return zero, &errs.Error{Kind: errs.Conflict, Field: "expectedVersion",
-			Message: "the record changed while this update ran: read it again and reapply the change"}
+		return zero, optimistic.Changed()
 	}
 	return v, err
 }
@@ -105,8 +103,7 @@ func holdVersion(ctx context.Context, c *ent.Client, table, id string, expected 
 	if n, err := res.RowsAffected(); err != nil {
 		return err
 	} else if n != 1 {
-		return &errs.Error{Kind: errs.Conflict, Field: "expectedVersion",
-			Message: "the record changed while this update ran: read it again and reapply the change"}
+		return optimistic.Changed()
 	}
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -21,6 +20,7 @@ import (
 	"github.com/stakegraph/stakegraph/internal/hierarchy"
 	"github.com/stakegraph/stakegraph/internal/journal"
 	"github.com/stakegraph/stakegraph/internal/primarycontact"
+	"github.com/stakegraph/stakegraph/internal/sqlbatch"
 	"github.com/stakegraph/stakegraph/internal/storage"
 	"github.com/stakegraph/stakegraph/internal/viewer"
 )
@@ -41,7 +41,6 @@ const (
 	interactionsPerAccount = 4
 	councilEvery           = 10 // every tenth account has a user council
 	accountsPerChunk       = 200
-	maxArgsPerStatement    = 30000 // below SQLite's 32,766 bound variables
 )
 
 // generatorSeed fixes every random choice: the same Scale gives the same rows and ids.
@@ -236,7 +235,8 @@ func (g *generator) chunk(ctx context.Context, first, last int) error {
 		return err
 	}
 	for _, name := range r.order {
-		if err := g.insert(ctx, tx.Client(), r.tables[name]); err != nil {
+		t := r.tables[name]
+		if err := sqlbatch.Insert(ctx, tx, g.db.Dialect, t.name, t.cols, t.vals); err != nil {
 			_ = tx.Rollback()
 			return err
 		}
@@ -422,34 +422,6 @@ func scoreIn(kind feedback.Kind, v float64) int {
 
 // dateOnly keeps the day of a contract's dates, as the API does.
 func dateOnly(t time.Time) time.Time { return t.Truncate(24 * time.Hour) }
-
-// insert writes the table's rows with as few multi-row INSERTs as the bound-variable limit
-// allows.
-func (g *generator) insert(ctx context.Context, c *ent.Client, t *table) error {
-	perStatement := max(1, maxArgsPerStatement/len(t.cols))
-	quoted := make([]string, len(t.cols))
-	for i, col := range t.cols {
-		quoted[i] = "`" + col + "`" // "primary" is a keyword; SQLite accepts MySQL's quotes
-	}
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(t.cols)), ", ") + ")"
-	for start := 0; start < len(t.vals); start += perStatement {
-		batch := t.vals[start:min(start+perStatement, len(t.vals))]
-		var q strings.Builder
-		q.WriteString("INSERT INTO " + t.name + " (" + strings.Join(quoted, ", ") + ") VALUES ")
-		args := make([]any, 0, len(batch)*len(t.cols))
-		for i, row := range batch {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString(one)
-			args = append(args, row...)
-		}
-		if _, err := c.ExecContext(ctx, q.String(), args...); err != nil {
-			return fmt.Errorf("inserting into %s: %w", t.name, err)
-		}
-	}
-	return nil
-}
 
 // finish rebuilds the derived LatestNPS rows and refreshes the optimiser's statistics, which
 // a bulk load leaves stale.

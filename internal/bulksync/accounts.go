@@ -14,6 +14,7 @@ import (
 // AccountInput is an account as the integrator's system knows it. Fields left out (null) keep
 // their stored values; on create they take the schema's defaults.
 type AccountInput struct {
+	ExpectedVersion  *int // the version last read; a record at another is refused (optimistic)
 	ExternalID       string
 	Name             string
 	Domain           *string
@@ -39,8 +40,8 @@ var accounts = &table{
 		col(account.FieldParentID, text),
 	},
 	defaults: map[string]any{account.FieldTier: account.DefaultTier, account.FieldStage: account.DefaultStage},
-	load: func(b *batch, where func(*entsql.Selector)) ([]any, error) {
-		return all(b.client.Account.Query().Where(where).All(b.ctx))
+	load: func(ctx context.Context, b *batch, where func(*entsql.Selector)) ([]any, error) {
+		return all(b.client.Account.Query().Where(where).All(ctx))
 	},
 	check: refuseHierarchyLoops,
 }
@@ -49,7 +50,7 @@ var accounts = &table{
 func SyncAccounts(ctx context.Context, c *ent.Client, dialect string, in []*AccountInput, allOrNone bool) (*Result, error) {
 	rows := make([]*row, len(in))
 	for i, a := range in {
-		r := newRow(i, a.ExternalID)
+		r := newRow(i, a.ExternalID, a.ExpectedVersion)
 		r.set(account.FieldExternalID, a.ExternalID)
 		r.invalid("externalID", account.ExternalIDValidator(a.ExternalID))
 		r.set(account.FieldName, a.Name)
@@ -73,7 +74,7 @@ func SyncAccounts(ctx context.Context, c *ent.Client, dialect string, in []*Acco
 
 // refuseHierarchyLoops fails the items whose new parent the hierarchy's rule refuses, given the
 // stored hierarchy and the batch's other links. A parent resent as stored moves nothing.
-func refuseHierarchyLoops(b *batch) error {
+func refuseHierarchyLoops(ctx context.Context, b *batch) error {
 	var links []hierarchy.Link
 	var linked []*row
 	for _, r := range b.rows {
@@ -86,7 +87,7 @@ func refuseHierarchyLoops(b *batch) error {
 	if len(links) == 0 {
 		return nil
 	}
-	refusals, err := hierarchy.Refusals(b.ctx, b.client, b.viewer.TenantID, links)
+	refusals, err := hierarchy.Refusals(ctx, b.client, b.viewer.TenantID, links)
 	if err != nil {
 		return err
 	}

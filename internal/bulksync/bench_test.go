@@ -2,6 +2,7 @@ package bulksync_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/sqlbatch"
+	"github.com/stakegraph/stakegraph/internal/storage"
 	"github.com/stakegraph/stakegraph/internal/storage/storagetest"
 	"github.com/stakegraph/stakegraph/server"
 )
@@ -31,17 +34,12 @@ import (
 // Their sum against the machine's cores bounds the rate that any number of workers could reach.
 //
 //	STAKEGRAPH_TEST_MYSQL_DSN='root@tcp(127.0.0.1:3306)/test?parseTime=true' \
-//	  go test -run '^$' -bench BenchmarkSync -benchtime 1x -timeout 60m ./bulksync/
+//	  go test -run '^$' -bench BenchmarkSync -benchtime 1x -timeout 60m ./internal/bulksync/
 func BenchmarkSync(b *testing.B) {
-	storagetest.NeedMySQL(b, "run the sync benchmark on MariaDB")
-	_, restore := server.TuneGC() // the collector's target as serve sets it
-	b.Cleanup(restore)
-	accounts := envInt("STAKEGRAPH_BENCH_ACCOUNTS", 100_000)
+	accounts := benchSetup(b)
 	workers := envInt("STAKEGRAPH_BENCH_WORKERS", 1)
 	for range b.N {
-		env := apitest.New(b, "mysql")
-		token := env.Token("bench", "INTEGRATION", "erp")
-		plan := syncPlan(b, accounts)
+		env, token, plan := benchRun(b, accounts)
 		records := float64(plan.records())
 		first := send(b, env, token, plan, workers, "created")
 		again := send(b, env, token, plan, workers, "unchanged")
@@ -63,6 +61,120 @@ func BenchmarkSync(b *testing.B) {
 				pass.name, pass.took.Round(time.Millisecond), records/pass.took.Seconds(), describeCPU(pass.cpu, records))
 		}
 	}
+}
+
+// BenchmarkSyncShare measures what sync costs over the floor any write path pays on this
+// database: it syncs the records of BenchmarkSync once (its first pass, one worker), then
+// writes the very entity rows and journal rows that sync stored into a fresh database with
+// plain multi-row INSERTs, in transactions of the same batches (1,000 records with their
+// journal rows), and reports sync's rate as a share of that floor's. Both run in one process
+// on one server, so the share holds across machines where the rates do not.
+//
+//	STAKEGRAPH_TEST_MYSQL_DSN='root@tcp(127.0.0.1:3306)/test?parseTime=true' STAKEGRAPH_BENCH_ACCOUNTS=20000 \
+//	  go test -run '^$' -bench BenchmarkSyncShare -benchtime 1x -timeout 60m ./internal/bulksync/
+func BenchmarkSyncShare(b *testing.B) {
+	accounts := benchSetup(b)
+	for range b.N {
+		env, token, p := benchRun(b, accounts)
+		records := float64(p.records())
+		synced := send(b, env, token, p, 1, "created")
+		floor := writeFloor(b, env.DB, storagetest.Open(b, "mysql"), p)
+		b.ReportMetric(records/synced.took.Seconds(), "records/s")
+		b.ReportMetric(records/floor.Seconds(), "floor-records/s")
+		b.ReportMetric(100*floor.Seconds()/synced.took.Seconds(), "%-of-floor")
+		b.Logf("%d records: sync %s, plain INSERTs %s: sync runs at %.0f%% of the floor",
+			p.records(), synced.took.Round(time.Millisecond), floor.Round(time.Millisecond), 100*floor.Seconds()/synced.took.Seconds())
+	}
+}
+
+// The tables of the plan's stages, in its order.
+var stageTables = map[string]string{
+	"syncAccounts": "accounts", "syncPeople": "people", "syncBuyingContacts": "buying_contacts", "syncEndUsers": "end_users",
+}
+
+// writeFloor copies what sync stored in from into to, untimed the tenants and timed the stages'
+// rows: per batch of the plan one transaction with one multi-row INSERT of its entity rows and
+// one of their journal rows. It returns the time the stages took.
+func writeFloor(b *testing.B, from, to *storage.DB, p plan) time.Duration {
+	ctx := context.Background()
+	tenants, tenantColumns := readRows(b, from, "SELECT * FROM `tenants` ORDER BY `id`")
+	if err := sqlbatch.Insert(ctx, to.SQL, to.Dialect, "tenants", tenantColumns, tenants); err != nil {
+		b.Fatal(err)
+	}
+	var took time.Duration
+	for _, s := range p {
+		table := stageTables[s.name]
+		rows, columns := readRows(b, from, "SELECT * FROM `"+table+"` ORDER BY `created_at`, `id`")
+		changes, changeColumns := readRows(b, from, "SELECT c.* FROM `changes` c JOIN `"+table+"` t ON t.`id` = c.`entity_id` ORDER BY c.`seq`")
+		if len(rows) != s.records || len(changes) != s.records {
+			b.Fatalf("%s: sync stored %d rows and %d journal rows for %d records", table, len(rows), len(changes), s.records)
+		}
+		start := time.Now()
+		for first := 0; first < len(rows); first += 1000 {
+			last := min(first+1000, len(rows))
+			tx, err := to.SQL.BeginTx(ctx, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := sqlbatch.Insert(ctx, tx, to.Dialect, table, columns, rows[first:last]); err != nil {
+				b.Fatal(err)
+			}
+			if err := sqlbatch.Insert(ctx, tx, to.Dialect, "changes", changeColumns, changes[first:last]); err != nil {
+				b.Fatal(err)
+			}
+			if err := tx.Commit(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		stage := time.Since(start)
+		b.Logf("  plain INSERTs into %s: %d records in %s (%.0f/s)", table, s.records, stage.Round(time.Millisecond), float64(s.records)/stage.Seconds())
+		took += stage
+	}
+	return took
+}
+
+// readRows returns the rows of a query, each a value per column, and the columns.
+func readRows(b *testing.B, db *storage.DB, query string) ([][]any, []string) {
+	rows, err := db.SQL.QueryContext(context.Background(), query)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	columns, err := rows.Columns()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out [][]any
+	for rows.Next() {
+		values := make([]any, len(columns))
+		pointers := make([]any, len(columns))
+		for i := range values {
+			pointers[i] = &values[i]
+		}
+		if err := rows.Scan(pointers...); err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, values)
+	}
+	if err := rows.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return out, columns
+}
+
+// benchSetup readies a sync benchmark: it needs MariaDB, runs with the collector's target as
+// serve sets it, and returns the number of accounts to sync.
+func benchSetup(b *testing.B) (accounts int) {
+	storagetest.NeedMySQL(b, "run the sync benchmark on MariaDB")
+	_, restore := server.TuneGC()
+	b.Cleanup(restore)
+	return envInt("STAKEGRAPH_BENCH_ACCOUNTS", 100_000)
+}
+
+// benchRun starts a run: a server on a fresh database, an integrator's token and the plan.
+func benchRun(b *testing.B, accounts int) (*apitest.Env, string, plan) {
+	env := apitest.New(b, "mysql")
+	return env, env.Token("bench", "INTEGRATION", "erp"), syncPlan(b, accounts)
 }
 
 func envInt(name string, def int) int {

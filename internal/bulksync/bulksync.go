@@ -7,7 +7,8 @@
 // new rows and one UPDATE for the changed ones, and the journal rows of the batch in one insert at
 // commit. Unchanged items write nothing: no new version, no journal row. This is the one write
 // path that does not go through ent mutations, for throughput; it keeps their guarantees itself:
-// the tenant comes from the viewer (ADMIN or INTEGRATION, who see the whole tenant), every read
+// the tenant comes from the viewer, whom the type's policy must allow to write in bulk
+// (rule.BulkWriters: roles that see the whole tenant), every read
 // goes through the access rules, fields pass the schema's validators and normalisation, references
 // must resolve in the tenant, and every change is journaled in the same transaction.
 package bulksync
@@ -25,9 +26,9 @@ import (
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/change"
 	"github.com/stakegraph/stakegraph/internal/delta"
-	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
 	"github.com/stakegraph/stakegraph/internal/journal"
+	"github.com/stakegraph/stakegraph/internal/optimistic"
 	"github.com/stakegraph/stakegraph/internal/viewer"
 
 	// The tables' defaults read the schema's, which ent/runtime sets when it initialises: it
@@ -81,6 +82,7 @@ type Result struct {
 type row struct {
 	index    int
 	key      string         // the external id (a person without one: the email)
+	expected *int           // the version the item expects its record at, if it names one
 	values   map[string]any // the columns the item sets, as they will be stored
 	refs     []ref          // references to resolve into the values
 	errs     []ItemError
@@ -118,7 +120,6 @@ func (r *row) set(column string, v any) { r.values[column] = v }
 
 // batch is the work on one call.
 type batch struct {
-	ctx     context.Context
 	client  *ent.Client
 	dialect string
 	viewer  viewer.Viewer
@@ -142,8 +143,8 @@ func run(ctx context.Context, c *ent.Client, dialect string, t *table, rows []*r
 	if !ok {
 		return nil, errs.E(errs.Unauthenticated, "no viewer")
 	}
-	if !v.Is(enum.RoleAdmin, enum.RoleIntegration) {
-		return nil, errs.E(errs.Forbidden, "bulk sync is for the ADMIN and INTEGRATION roles")
+	if err := mayWrite(ctx, c, t.typ); err != nil {
+		return nil, err
 	}
 	if len(rows) > MaxBatch {
 		return nil, errs.Invalidf("input", "at most %d items a call, got %d", MaxBatch, len(rows))
@@ -156,9 +157,9 @@ func run(ctx context.Context, c *ent.Client, dialect string, t *table, rows []*r
 		if err := exec(ctx, c, "SAVEPOINT bulk_sync"); err != nil {
 			return nil, err
 		}
-		b := &batch{ctx: ctx, client: c, dialect: dialect, viewer: v, table: t, rows: cloneRows(rows), now: time.Now().UTC(),
+		b := &batch{client: c, dialect: dialect, viewer: v, table: t, rows: cloneRows(rows), now: time.Now().UTC(),
 			retried: attempt > 1}
-		res, err := b.sync(allOrNone)
+		res, err := b.sync(ctx, allOrNone)
 		if err == nil {
 			if err := exec(ctx, c, "RELEASE SAVEPOINT bulk_sync"); err != nil {
 				return nil, err
@@ -177,19 +178,20 @@ func run(ctx context.Context, c *ent.Client, dialect string, t *table, rows []*r
 
 // sync validates and resolves the batch's rows, loads what exists, writes what changed and
 // journals it.
-func (b *batch) sync(allOrNone bool) (*Result, error) {
+func (b *batch) sync(ctx context.Context, allOrNone bool) (*Result, error) {
 	b.refuseDuplicateKeys()
-	if err := b.resolve(); err != nil {
+	if err := b.resolve(ctx); err != nil {
 		return nil, err
 	}
-	if err := b.loadExisting(); err != nil {
+	if err := b.loadExisting(ctx); err != nil {
 		return nil, err
 	}
 	if b.table.check != nil {
-		if err := b.table.check(b); err != nil {
+		if err := b.table.check(ctx, b); err != nil {
 			return nil, err
 		}
 	}
+	b.refuseStale()
 	b.classify()
 	failed := false
 	for _, r := range b.rows {
@@ -198,12 +200,12 @@ func (b *batch) sync(allOrNone bool) (*Result, error) {
 	if failed && allOrNone {
 		return b.result(false), nil
 	}
-	if err := b.write(); err != nil {
+	if err := b.write(ctx); err != nil {
 		return nil, err
 	}
 	b.journal()
 	if b.table.afterWrite != nil {
-		if err := b.table.afterWrite(b); err != nil {
+		if err := b.table.afterWrite(ctx, b); err != nil {
 			return nil, err
 		}
 	}
@@ -254,6 +256,24 @@ func (b *batch) refuseDuplicateKeys() {
 	}
 }
 
+// refuseStale fails the items whose record is not at the version they expect (the stored rows
+// are locked since loadExisting, so the version compared is the one the write would change).
+func (b *batch) refuseStale() {
+	var rows []*row
+	var writes []optimistic.Write
+	for _, r := range b.rows {
+		if r.ok() && r.expected != nil {
+			rows, writes = append(rows, r), append(writes, optimistic.Write{Expected: r.expected, Current: r.version})
+		}
+	}
+	for i, err := range optimistic.Check(writes) {
+		var e *errs.Error
+		if errors.As(err, &e) {
+			rows[i].fail(e.Field, e.Kind.Code(), "%s", e.Message)
+		}
+	}
+}
+
 // classify decides what each valid row is: new, changed or unchanged.
 func (b *batch) classify() {
 	for _, r := range b.rows {
@@ -272,7 +292,7 @@ func (b *batch) classify() {
 					}
 				}
 				if ok && v != nil {
-					r.changes = append(r.changes, delta.Field{Name: col.name, New: col.canonical(v)})
+					r.changes = append(r.changes, delta.Field{Name: col.name, New: journal.Canonical(v)})
 				}
 			}
 		default:
@@ -281,7 +301,7 @@ func (b *batch) classify() {
 				if !ok {
 					continue
 				}
-				old, now := r.existing[col.name], col.canonical(v)
+				old, now := r.existing[col.name], journal.Canonical(v)
 				if !equal(old, now) {
 					r.changes = append(r.changes, delta.Field{Name: col.name, Old: old, New: now})
 				}

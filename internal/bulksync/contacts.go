@@ -13,12 +13,14 @@ import (
 	"github.com/stakegraph/stakegraph/internal/derived"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/journal"
 	"github.com/stakegraph/stakegraph/internal/primarycontact"
 )
 
 // BuyingContactInput is a person's part in an account's purchasing. The person is named by
 // external id or by email; the account by external id.
 type BuyingContactInput struct {
+	ExpectedVersion   *int // the version last read; a record at another is refused (optimistic)
 	ExternalID        string
 	AccountExternalID string
 	PersonExternalID  *string
@@ -32,6 +34,7 @@ type BuyingContactInput struct {
 
 // EndUserInput is a person's use of the product at an account.
 type EndUserInput struct {
+	ExpectedVersion   *int // the version last read; a record at another is refused (optimistic)
 	ExternalID        string
 	AccountExternalID string
 	PersonExternalID  *string
@@ -68,10 +71,10 @@ var buyingContacts = &table{
 	},
 	defaults: map[string]any{buyingcontact.FieldRoles: []enum.BuyingRole{}, buyingcontact.FieldPrimary: false},
 	altWhere: pairPeople,
-	load: func(b *batch, where func(*entsql.Selector)) ([]any, error) {
-		return all(b.client.BuyingContact.Query().Where(where).All(b.ctx))
+	load: func(ctx context.Context, b *batch, where func(*entsql.Selector)) ([]any, error) {
+		return all(b.client.BuyingContact.Query().Where(where).All(ctx))
 	},
-	check: func(b *batch) error {
+	check: func(ctx context.Context, b *batch) error {
 		immutable(b, "account_id", "accountExternalID")
 		immutable(b, "person_id", "personExternalID")
 		inOrder(b, "since", "until", "until")
@@ -97,10 +100,10 @@ var endUsers = &table{
 	},
 	defaults: map[string]any{enduser.FieldStatus: enduser.DefaultStatus, enduser.FieldLicensed: enduser.DefaultLicensed},
 	altWhere: pairPeople,
-	load: func(b *batch, where func(*entsql.Selector)) ([]any, error) {
-		return all(b.client.EndUser.Query().Where(where).All(b.ctx))
+	load: func(ctx context.Context, b *batch, where func(*entsql.Selector)) ([]any, error) {
+		return all(b.client.EndUser.Query().Where(where).All(ctx))
 	},
-	check: func(b *batch) error {
+	check: func(ctx context.Context, b *batch) error {
 		immutable(b, "account_id", "accountExternalID")
 		immutable(b, "person_id", "personExternalID")
 		inOrder(b, "first_seen_at", "last_active_at", "lastActiveAt")
@@ -111,7 +114,7 @@ var endUsers = &table{
 
 // countActiveSeats keeps the accounts' active seats in step from each end user's state before
 // (read under its row lock) and after the batch; the account never changes.
-func countActiveSeats(b *batch) error {
+func countActiveSeats(ctx context.Context, b *batch) error {
 	seat := func(values func(column) any) *derived.EndUserSeat {
 		account, _ := values(col(enduser.FieldAccountID, text)).(string)
 		status, _ := values(col(enduser.FieldStatus, text)).(string)
@@ -128,7 +131,7 @@ func countActiveSeats(b *batch) error {
 			moves = append(moves, derived.SeatMove{Before: seat(stored(r)), After: seat(r.final)})
 		}
 	}
-	return derived.MoveActiveSeats(b.ctx, b.client, b.viewer.TenantID, moves)
+	return derived.MoveActiveSeats(ctx, b.client, b.viewer.TenantID, moves)
 }
 
 // personRef names the person of a contact: by external id or by email, exactly one.
@@ -147,7 +150,7 @@ func personRef(r *row, externalID, email *string, field string) {
 func SyncBuyingContacts(ctx context.Context, c *ent.Client, dialect string, in []*BuyingContactInput, allOrNone bool) (*Result, error) {
 	rows := make([]*row, len(in))
 	for i, bc := range in {
-		r := newRow(i, bc.ExternalID)
+		r := newRow(i, bc.ExternalID, bc.ExpectedVersion)
 		r.set(buyingcontact.FieldExternalID, bc.ExternalID)
 		r.invalid("externalID", buyingcontact.ExternalIDValidator(bc.ExternalID))
 		r.refs = append(r.refs, ref{column: "account_id", field: "accountExternalID", target: typeAccount, key: bc.AccountExternalID})
@@ -177,7 +180,7 @@ func SyncBuyingContacts(ctx context.Context, c *ent.Client, dialect string, in [
 func SyncEndUsers(ctx context.Context, c *ent.Client, dialect string, in []*EndUserInput, allOrNone bool) (*Result, error) {
 	rows := make([]*row, len(in))
 	for i, eu := range in {
-		r := newRow(i, eu.ExternalID)
+		r := newRow(i, eu.ExternalID, eu.ExpectedVersion)
 		r.set(enduser.FieldExternalID, eu.ExternalID)
 		r.invalid("externalID", enduser.ExternalIDValidator(eu.ExternalID))
 		r.refs = append(r.refs, ref{column: "account_id", field: "accountExternalID", target: typeAccount, key: eu.AccountExternalID})
@@ -215,7 +218,7 @@ func typeOfColumn(column string) string {
 // final returns a column's value once the item is applied: its own, else the stored one.
 func (r *row) final(c column) any {
 	if v, ok := r.values[c.name]; ok {
-		return c.canonical(v)
+		return journal.Canonical(v)
 	}
 	if r.existing != nil {
 		return r.existing[c.name]
@@ -254,14 +257,14 @@ func onePrimaryPerAccount(b *batch) {
 
 // demotePrimaries keeps one primary buying contact per account: those that were primary on
 // the accounts of the batch's new primaries are demoted, and the demotions journaled.
-func demotePrimaries(b *batch) error {
+func demotePrimaries(ctx context.Context, b *batch) error {
 	var claims []primarycontact.Claim
 	for _, r := range b.rows {
 		if p, _ := r.values[buyingcontact.FieldPrimary].(bool); p && (r.outcome == Created || r.outcome == Updated) {
 			claims = append(claims, primarycontact.Claim{Account: r.values[buyingcontact.FieldAccountID].(string), Contact: r.id})
 		}
 	}
-	changes, err := primarycontact.Demote(b.ctx, b.client, b.viewer.TenantID, b.now, claims)
+	changes, err := primarycontact.Demote(ctx, b.client, b.viewer.TenantID, b.now, claims)
 	b.changes = append(b.changes, changes...)
 	return err
 }

@@ -18,6 +18,7 @@ import (
 
 // ContractInput is a contract as the integrator's system (an ERP) knows it.
 type ContractInput struct {
+	ExpectedVersion    *int // the version last read; a record at another is refused (optimistic)
 	ExternalID         string
 	AccountExternalID  string
 	Number             string
@@ -59,10 +60,10 @@ var contracts = &table{
 	},
 	altWhere:  func(numbers []string) func(*entsql.Selector) { return entsql.FieldIn(contract.FieldNumber, numbers...) },
 	altUnique: true,
-	load: func(b *batch, where func(*entsql.Selector)) ([]any, error) {
-		return all(b.client.Contract.Query().Where(where).All(b.ctx))
+	load: func(ctx context.Context, b *batch, where func(*entsql.Selector)) ([]any, error) {
+		return all(b.client.Contract.Query().Where(where).All(ctx))
 	},
-	check: func(b *batch) error {
+	check: func(ctx context.Context, b *batch) error {
 		immutable(b, contract.FieldAccountID, "accountExternalID")
 		for _, r := range b.rows {
 			from, _ := r.final(column{name: contract.FieldStartDate, kind: timestamp}).(time.Time)
@@ -71,11 +72,11 @@ var contracts = &table{
 				r.fail("endDate", errs.Invalid.Code(), "must be after startDate (%s)", from.Format(time.RFC3339))
 			}
 		}
-		return sameAccount(b, contract.FieldSignedByID, "signedByExternalID", func(ids []string) (map[string]string, error) {
+		return sameAccount(ctx, b, contract.FieldSignedByID, "signedByExternalID", func(ids []string) (map[string]string, error) {
 			return accountsOf(ids, func(ids []string) ([]owned, error) {
 				var rows []owned
 				err := b.client.BuyingContact.Query().Where(buyingcontact.IDIn(ids...)).
-					Select(buyingcontact.FieldID, buyingcontact.FieldAccountID).Scan(b.ctx, &rows)
+					Select(buyingcontact.FieldID, buyingcontact.FieldAccountID).Scan(ctx, &rows)
 				return rows, err
 			})
 		})
@@ -88,7 +89,7 @@ var contracts = &table{
 func SyncContracts(ctx context.Context, c *ent.Client, dialect string, in []*ContractInput, allOrNone bool) (*Result, error) {
 	rows := make([]*row, len(in))
 	for i, k := range in {
-		r := newRow(i, k.ExternalID)
+		r := newRow(i, k.ExternalID, k.ExpectedVersion)
 		r.set(contract.FieldExternalID, k.ExternalID)
 		r.invalid("externalID", contract.ExternalIDValidator(k.ExternalID))
 		r.refs = append(r.refs, ref{column: contract.FieldAccountID, field: "accountExternalID", target: typeAccount, key: k.AccountExternalID})
@@ -116,6 +117,7 @@ func SyncContracts(ctx context.Context, c *ent.Client, dialect string, in []*Con
 // InteractionInput is a touchpoint as the integrator's system (a support desk, a calendar)
 // knows it.
 type InteractionInput struct {
+	ExpectedVersion   *int // the version last read; a record at another is refused (optimistic)
 	ExternalID        string
 	AccountExternalID string
 	Channel           enum.Channel
@@ -138,10 +140,10 @@ var interactions = &table{
 		col(interaction.FieldOccurredAt, timestamp), col(interaction.FieldSubject, text),
 		col(interaction.FieldSummary, text), col(interaction.FieldHandledByID, text),
 	},
-	load: func(b *batch, where func(*entsql.Selector)) ([]any, error) {
-		return all(b.client.Interaction.Query().Where(where).All(b.ctx))
+	load: func(ctx context.Context, b *batch, where func(*entsql.Selector)) ([]any, error) {
+		return all(b.client.Interaction.Query().Where(where).All(ctx))
 	},
-	check: func(b *batch) error {
+	check: func(ctx context.Context, b *batch) error {
 		immutable(b, interaction.FieldAccountID, "accountExternalID")
 		return nil
 	},
@@ -152,7 +154,7 @@ var interactions = &table{
 func SyncInteractions(ctx context.Context, c *ent.Client, dialect string, in []*InteractionInput, allOrNone bool) (*Result, error) {
 	rows := make([]*row, len(in))
 	for i, x := range in {
-		r := newRow(i, x.ExternalID)
+		r := newRow(i, x.ExternalID, x.ExpectedVersion)
 		r.set(interaction.FieldExternalID, x.ExternalID)
 		r.invalid("externalID", interaction.ExternalIDValidator(x.ExternalID))
 		r.refs = append(r.refs, ref{column: interaction.FieldAccountID, field: "accountExternalID", target: typeAccount, key: x.AccountExternalID})
@@ -195,7 +197,7 @@ func accountsOf(ids []string, read func([]string) ([]owned, error)) (map[string]
 }
 
 // sameAccount fails items that link (by column) to a row of another account than their own.
-func sameAccount(b *batch, column, field string, accounts func(ids []string) (map[string]string, error)) error {
+func sameAccount(ctx context.Context, b *batch, column, field string, accounts func(ids []string) (map[string]string, error)) error {
 	var ids []string
 	for _, r := range b.rows {
 		if id, ok := r.values[column].(string); ok && r.ok() {

@@ -14,11 +14,13 @@ import (
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
 	"github.com/stakegraph/stakegraph/internal/feedbackrule"
+	"github.com/stakegraph/stakegraph/internal/journal"
 )
 
 // FeedbackInput is feedback as the integrator's system (a survey tool, a support desk) knows
 // it. The persona is taken from the author's relationship to the account unless given.
 type FeedbackInput struct {
+	ExpectedVersion       *int // the version last read; a record at another is refused (optimistic)
 	ExternalID            string
 	AccountExternalID     string
 	AuthorExternalID      *string
@@ -57,15 +59,15 @@ var feedbackTable = &table{
 		col(feedback.FieldResolvedAt, timestamp), col(feedback.FieldResolvedByID, text),
 	},
 	defaults: map[string]any{feedback.FieldTopics: []string{}},
-	load: func(b *batch, where func(*entsql.Selector)) ([]any, error) {
-		return all(b.client.Feedback.Query().Where(where).All(b.ctx))
+	load: func(ctx context.Context, b *batch, where func(*entsql.Selector)) ([]any, error) {
+		return all(b.client.Feedback.Query().Where(where).All(ctx))
 	},
 	check: checkFeedback,
-	afterWrite: func(b *batch) error {
-		if err := refreshVoices(b); err != nil {
+	afterWrite: func(ctx context.Context, b *batch) error {
+		if err := refreshVoices(ctx, b); err != nil {
 			return err
 		}
-		return refreshPulse(derived.Complaints, isOrWasComplaint)(b)
+		return refreshPulse(derived.Complaints, isOrWasComplaint)(ctx, b)
 	},
 }
 
@@ -80,7 +82,7 @@ func isOrWasComplaint(r *row) bool {
 func SyncFeedback(ctx context.Context, c *ent.Client, dialect string, in []*FeedbackInput, allOrNone bool) (*Result, error) {
 	rows := make([]*row, len(in))
 	for i, f := range in {
-		r := newRow(i, f.ExternalID)
+		r := newRow(i, f.ExternalID, f.ExpectedVersion)
 		r.set(feedback.FieldExternalID, f.ExternalID)
 		r.invalid("externalID", feedback.ExternalIDValidator(f.ExternalID))
 		r.refs = append(r.refs, ref{column: feedback.FieldAccountID, field: "accountExternalID", target: typeAccount, key: f.AccountExternalID})
@@ -123,28 +125,28 @@ func SyncFeedback(ctx context.Context, c *ent.Client, dialect string, in []*Feed
 }
 
 // checkFeedback applies feedbackrule's rules to the batch, and what needs the references.
-func checkFeedback(b *batch) error {
+func checkFeedback(ctx context.Context, b *batch) error {
 	immutable(b, feedback.FieldAccountID, "accountExternalID")
 	immutable(b, feedback.FieldAuthorID, "authorExternalID")
-	if err := applyPersonas(b); err != nil {
+	if err := applyPersonas(ctx, b); err != nil {
 		return err
 	}
 	applyWorkflow(b)
-	if err := sameAccount(b, feedback.FieldContractID, "contractExternalID", func(ids []string) (map[string]string, error) {
+	if err := sameAccount(ctx, b, feedback.FieldContractID, "contractExternalID", func(ids []string) (map[string]string, error) {
 		return accountsOf(ids, func(ids []string) ([]owned, error) {
 			var rows []owned
 			err := b.client.Contract.Query().Where(contract.IDIn(ids...)).
-				Select(contract.FieldID, contract.FieldAccountID).Scan(b.ctx, &rows)
+				Select(contract.FieldID, contract.FieldAccountID).Scan(ctx, &rows)
 			return rows, err
 		})
 	}); err != nil {
 		return err
 	}
-	return sameAccount(b, feedback.FieldInteractionID, "interactionExternalID", func(ids []string) (map[string]string, error) {
+	return sameAccount(ctx, b, feedback.FieldInteractionID, "interactionExternalID", func(ids []string) (map[string]string, error) {
 		return accountsOf(ids, func(ids []string) ([]owned, error) {
 			var rows []owned
 			err := b.client.Interaction.Query().Where(interaction.IDIn(ids...)).
-				Select(interaction.FieldID, interaction.FieldAccountID).Scan(b.ctx, &rows)
+				Select(interaction.FieldID, interaction.FieldAccountID).Scan(ctx, &rows)
 			return rows, err
 		})
 	})
@@ -152,7 +154,7 @@ func checkFeedback(b *batch) error {
 
 // applyPersonas checks the personas the items give, and gives new feedback without one the
 // author's persona, with feedbackrule.Relations reading the batch's authors at once.
-func applyPersonas(b *batch) error {
+func applyPersonas(ctx context.Context, b *batch) error {
 	var rows []*row
 	var authors []feedbackrule.Author
 	for _, r := range b.rows {
@@ -165,7 +167,7 @@ func applyPersonas(b *batch) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	relations, err := feedbackrule.Relations(b.ctx, b.client, authors)
+	relations, err := feedbackrule.Relations(ctx, b.client, authors)
 	if err != nil {
 		return err
 	}
@@ -273,7 +275,7 @@ func textOf(v any) string {
 }
 
 func timeOf(v any) *time.Time {
-	if t, ok := col("", timestamp).canonical(v).(time.Time); ok {
+	if t, ok := journal.Canonical(v).(time.Time); ok {
 		return &t
 	}
 	return nil
@@ -282,7 +284,7 @@ func timeOf(v any) *time.Time {
 // refreshVoices keeps LatestNPS in step: new NPS responses, the common case, are folded in
 // for the batch at once; the keys of changed stored feedback are recomputed, as the ent hook
 // does.
-func refreshVoices(b *batch) error {
+func refreshVoices(ctx context.Context, b *batch) error {
 	var fresh []derived.NPSResponse
 	var recompute []derived.NPSKey
 	keyOf := func(values func(column) any) derived.NPSKey {
@@ -309,8 +311,8 @@ func refreshVoices(b *batch) error {
 			}
 		}
 	}
-	if err := derived.FoldNPSResponses(b.ctx, b.client, fresh); err != nil {
+	if err := derived.FoldNPSResponses(ctx, b.client, fresh); err != nil {
 		return err
 	}
-	return derived.RefreshLatestNPS(b.ctx, b.client, recompute)
+	return derived.RefreshLatestNPS(ctx, b.client, recompute)
 }

@@ -1,6 +1,8 @@
 package bulksync
 
 import (
+	"context"
+
 	"slices"
 	"strings"
 
@@ -9,9 +11,9 @@ import (
 	"github.com/stakegraph/stakegraph/internal/derived"
 )
 
-// newRow starts the row of the item at index i with its key.
-func newRow(i int, key string) *row {
-	return &row{index: i, key: key, values: map[string]any{}}
+// newRow starts the row of the item at index i with its key and the version it expects.
+func newRow(i int, key string, expected *int) *row {
+	return &row{index: i, key: key, expected: expected, values: map[string]any{}}
 }
 
 // optional stores a field the item may leave out, checked by the schema's validator.
@@ -64,9 +66,9 @@ func (b *batch) inTenant(column string, ids []string) *entsql.Predicate {
 // refreshPulse returns the afterWrite that recomputes the signal of the AccountPulse of the
 // accounts of the rows that move it: the created ones, and the updated ones that change one of
 // the signal's fields; of those, only the rows moves accepts, when given.
-func refreshPulse(signal derived.Signal, moves func(r *row) bool) func(b *batch) error {
+func refreshPulse(signal derived.Signal, moves func(r *row) bool) func(ctx context.Context, b *batch) error {
 	fields := signal.Fields()
-	return func(b *batch) error {
+	return func(ctx context.Context, b *batch) error {
 		var accounts []string
 		for _, r := range b.rows {
 			switch {
@@ -82,6 +84,6 @@ func refreshPulse(signal derived.Signal, moves func(r *row) bool) func(b *batch)
 		if len(accounts) == 0 {
 			return nil
 		}
-		return derived.RefreshPulse(b.ctx, b.client, b.viewer.TenantID, accounts, signal)
+		return derived.RefreshPulse(ctx, b.client, b.viewer.TenantID, accounts, signal)
 	}
 }

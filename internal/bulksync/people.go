@@ -13,6 +13,7 @@ import (
 // PersonInput is a person as the integrator's system knows them: found by external id, or by
 // email when the input has no external id (or the stored person has none yet).
 type PersonInput struct {
+	ExpectedVersion  *int // the version last read; a record at another is refused (optimistic)
 	ExternalID       *string
 	Email            string
 	Name             string
@@ -44,8 +45,8 @@ var people = &table{
 	},
 	altWhere:  func(emails []string) func(*entsql.Selector) { return entsql.FieldIn(person.FieldEmail, emails...) },
 	altUnique: true,
-	load: func(b *batch, where func(*entsql.Selector)) ([]any, error) {
-		return all(b.client.Person.Query().Where(where).All(b.ctx))
+	load: func(ctx context.Context, b *batch, where func(*entsql.Selector)) ([]any, error) {
+		return all(b.client.Person.Query().Where(where).All(ctx))
 	},
 }
 
@@ -57,7 +58,7 @@ func SyncPeople(ctx context.Context, c *ent.Client, dialect string, in []*Person
 		if p.ExternalID != nil {
 			key = *p.ExternalID
 		}
-		r := newRow(i, key)
+		r := newRow(i, key, p.ExpectedVersion)
 		optional(r, person.FieldExternalID, "externalID", p.ExternalID, person.ExternalIDValidator)
 		email := schema.NormalizeEmail(p.Email)
 		r.set(person.FieldEmail, email)

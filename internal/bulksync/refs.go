@@ -1,6 +1,8 @@
 package bulksync
 
 import (
+	"context"
+
 	"fmt"
 
 	"github.com/stakegraph/stakegraph/ent/account"
@@ -48,7 +50,7 @@ type keyed struct {
 
 // lookup finds the ids of the rows of a type by external id (a person also by email, a member
 // by id), through the access rules like any read.
-func lookup(b *batch, typ string, byMail bool, keys []string) (map[string]string, error) {
+func lookup(ctx context.Context, b *batch, typ string, byMail bool, keys []string) (map[string]string, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
@@ -57,7 +59,7 @@ func lookup(b *batch, typ string, byMail bool, keys []string) (map[string]string
 	switch {
 	case typ == typeAccount:
 		err = b.client.Account.Query().Where(account.ExternalIDIn(keys...)).
-			Select(account.FieldID, account.FieldExternalID).Scan(b.ctx, &rows)
+			Select(account.FieldID, account.FieldExternalID).Scan(ctx, &rows)
 	case typ == typePerson && byMail:
 		for i := range keys {
 			keys[i] = schema.NormalizeEmail(keys[i])
@@ -67,26 +69,26 @@ func lookup(b *batch, typ string, byMail bool, keys []string) (map[string]string
 			Email string `json:"email"`
 		}
 		err = b.client.Person.Query().Where(person.EmailIn(keys...)).
-			Select(person.FieldID, person.FieldEmail).Scan(b.ctx, &people)
+			Select(person.FieldID, person.FieldEmail).Scan(ctx, &people)
 		for _, p := range people {
 			email := p.Email
 			rows = append(rows, keyed{ID: p.ID, ExternalID: &email})
 		}
 	case typ == typePerson:
 		err = b.client.Person.Query().Where(person.ExternalIDIn(keys...)).
-			Select(person.FieldID, person.FieldExternalID).Scan(b.ctx, &rows)
+			Select(person.FieldID, person.FieldExternalID).Scan(ctx, &rows)
 	case typ == typeBuyingContact:
 		err = b.client.BuyingContact.Query().Where(buyingcontact.ExternalIDIn(keys...)).
-			Select(buyingcontact.FieldID, buyingcontact.FieldExternalID).Scan(b.ctx, &rows)
+			Select(buyingcontact.FieldID, buyingcontact.FieldExternalID).Scan(ctx, &rows)
 	case typ == typeContract:
 		err = b.client.Contract.Query().Where(contract.ExternalIDIn(keys...)).
-			Select(contract.FieldID, contract.FieldExternalID).Scan(b.ctx, &rows)
+			Select(contract.FieldID, contract.FieldExternalID).Scan(ctx, &rows)
 	case typ == typeInteraction:
 		err = b.client.Interaction.Query().Where(interaction.ExternalIDIn(keys...)).
-			Select(interaction.FieldID, interaction.FieldExternalID).Scan(b.ctx, &rows)
+			Select(interaction.FieldID, interaction.FieldExternalID).Scan(ctx, &rows)
 	case typ == typeMember:
 		var ids []string
-		ids, err = b.client.Member.Query().Where(member.IDIn(keys...)).IDs(b.ctx)
+		ids, err = b.client.Member.Query().Where(member.IDIn(keys...)).IDs(ctx)
 		for _, id := range ids {
 			id := id
 			rows = append(rows, keyed{ID: id, ExternalID: &id})

@@ -1,6 +1,8 @@
 package bulksync
 
 import (
+	"context"
+
 	"fmt"
 	"slices"
 	"strings"
@@ -10,17 +12,15 @@ import (
 	"github.com/stakegraph/stakegraph/internal/delta"
 	"github.com/stakegraph/stakegraph/internal/derived"
 	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/sqlbatch"
 	"github.com/stakegraph/stakegraph/schema"
 	"github.com/stakegraph/stakegraph/schema/pulid"
 )
 
-// maxPlaceholders keeps a statement's parameters well under SQLite's limit of 32,766.
-const maxPlaceholders = 30000
-
 // resolve turns the references of the rows into ids, with one query per kind of reference.
 // References to rows of the same type are left for resolveSelf: they may name rows of this
 // very batch.
-func (b *batch) resolve() error {
+func (b *batch) resolve(ctx context.Context) error {
 	type group struct {
 		target string
 		byMail bool
@@ -41,7 +41,7 @@ func (b *batch) resolve() error {
 	}
 	found := map[group]map[string]string{}
 	for g, keys := range wanted {
-		m, err := lookup(b, g.target, g.byMail, unique(keys))
+		m, err := lookup(ctx, b, g.target, g.byMail, unique(keys))
 		if err != nil {
 			return err
 		}
@@ -69,7 +69,7 @@ func (b *batch) resolve() error {
 
 // resolveSelf resolves references to rows of the synced type: to a row of this batch (which
 // must then be written first) or to a stored one.
-func (b *batch) resolveSelf() error {
+func (b *batch) resolveSelf(ctx context.Context) error {
 	inBatch := map[string]*row{}
 	for _, r := range b.rows {
 		if r.ok() {
@@ -84,7 +84,7 @@ func (b *batch) resolveSelf() error {
 			}
 		}
 	}
-	found, err := lookup(b, b.table.typ, false, unique(stored))
+	found, err := lookup(ctx, b, b.table.typ, false, unique(stored))
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func (b *batch) resolveSelf() error {
 // adopt; an email another person has): the unique index then refuses the write, and the
 // batch runs again from its savepoint with every alternate key looked up. That saves a
 // query of 1,000 values in nearly every batch, which for pairs often scans the table.
-func (b *batch) loadExisting() error {
+func (b *batch) loadExisting(ctx context.Context) error {
 	var keys, alts []string
 	for _, r := range b.rows {
 		if !r.ok() {
@@ -134,7 +134,7 @@ func (b *batch) loadExisting() error {
 			}
 		}
 	}
-	entities, err := b.loadBoth(unique(keys), unique(alts))
+	entities, err := b.loadBoth(ctx, unique(keys), unique(alts))
 	if err != nil {
 		return fmt.Errorf("loading %s: %w", b.table.name, err)
 	}
@@ -190,7 +190,7 @@ func (b *batch) loadExisting() error {
 		}
 		r.id, r.version, r.existing = s.id, s.version, s.values
 	}
-	return b.resolveSelf()
+	return b.resolveSelf(ctx)
 }
 
 // loadBoth returns the stored rows with the keys and those with the alternate keys, locked,
@@ -200,10 +200,10 @@ func (b *batch) loadExisting() error {
 // locks, and the rows they find that the keys did not (rows a front end created, to adopt)
 // are then locked by id. A row created in between fails the write on a duplicate key, and the
 // batch runs again.
-func (b *batch) loadBoth(keys, alts []string) ([]any, error) {
+func (b *batch) loadBoth(ctx context.Context, keys, alts []string) ([]any, error) {
 	var entities []any
 	if len(keys) > 0 {
-		found, err := b.table.load(b, locking(entsql.FieldIn(b.table.keyColumn, keys...)))
+		found, err := b.table.load(ctx, b, locking(entsql.FieldIn(b.table.keyColumn, keys...)))
 		if err != nil {
 			return nil, err
 		}
@@ -216,7 +216,7 @@ func (b *batch) loadBoth(keys, alts []string) ([]any, error) {
 	if b.table.altUnique {
 		where = locking(where)
 	}
-	found, err := b.table.load(b, where)
+	found, err := b.table.load(ctx, b, where)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +232,7 @@ func (b *batch) loadBoth(keys, alts []string) ([]any, error) {
 		}
 	}
 	if !b.table.altUnique && len(ids) > 0 {
-		if others, err = b.table.load(b, locking(entsql.FieldIn("id", ids...))); err != nil {
+		if others, err = b.table.load(ctx, b, locking(entsql.FieldIn("id", ids...))); err != nil {
 			return nil, err
 		}
 	}
@@ -257,7 +257,7 @@ type stored struct {
 
 // write inserts the new rows and updates the changed ones, in as few statements as the
 // placeholder limits allow.
-func (b *batch) write() error {
+func (b *batch) write(ctx context.Context) error {
 	var created, updated []*row
 	for _, r := range b.rows {
 		switch r.outcome {
@@ -271,46 +271,38 @@ func (b *batch) write() error {
 	if err != nil {
 		return err
 	}
-	if err := b.insert(created); err != nil {
+	if err := b.insert(ctx, created); err != nil {
 		return fmt.Errorf("inserting %s: %w", b.table.name, err)
 	}
-	if err := b.update(updated); err != nil {
+	if err := b.update(ctx, updated); err != nil {
 		return fmt.Errorf("updating %s: %w", b.table.name, err)
 	}
 	return nil
 }
 
-func (b *batch) insert(rows []*row) error {
+func (b *batch) insert(ctx context.Context, rows []*row) error {
 	columns := []string{"id", "tenant_id", "created_at", "updated_at", "version"}
 	for _, c := range b.table.columns {
 		columns = append(columns, c.name)
 	}
-	per := max(1, maxPlaceholders/len(columns))
-	for start := 0; start < len(rows); start += per {
-		ins := entsql.Dialect(b.dialect).Insert(b.table.name).Columns(columns...)
-		for _, r := range rows[start:min(start+per, len(rows))] {
-			values := []any{r.id, b.viewer.TenantID, b.now, b.now, int64(1)}
-			for _, c := range b.table.columns {
-				v, err := c.stored(r.values[c.name])
-				if err != nil {
-					return err
-				}
-				values = append(values, v)
+	values := make([][]any, len(rows))
+	for i, r := range rows {
+		values[i] = append(make([]any, 0, len(columns)), r.id, b.viewer.TenantID, b.now, b.now, int64(1))
+		for _, c := range b.table.columns {
+			v, err := c.stored(r.values[c.name])
+			if err != nil {
+				return err
 			}
-			ins.Values(values...)
-		}
-		query, args := ins.Query()
-		if _, err := b.client.ExecContext(b.ctx, query, args...); err != nil {
-			return err
+			values[i] = append(values[i], v)
 		}
 	}
-	return nil
+	return sqlbatch.Insert(ctx, b.client, b.dialect, b.table.name, columns, values)
 }
 
 // update writes the changed columns of the rows in one UPDATE per chunk: each column is set
 // with a CASE on the id, so every row gets its own value and keeps the columns it does not
 // change.
-func (b *batch) update(rows []*row) error {
+func (b *batch) update(ctx context.Context, rows []*row) error {
 	const per = 300
 	quote := func(s string) string { return entsql.Dialect(b.dialect).Select().Quote(s) }
 	for start := 0; start < len(rows); start += per {
@@ -347,7 +339,7 @@ func (b *batch) update(rows []*row) error {
 		args = append(args, b.viewer.TenantID)
 		query := fmt.Sprintf("UPDATE %s SET %s WHERE %s IN (%s) AND %s = ?", quote(b.table.name),
 			strings.Join(sets, ", "), quote("id"), strings.Join(ids, ", "), quote("tenant_id"))
-		if _, err := b.client.ExecContext(b.ctx, query, args...); err != nil {
+		if _, err := b.client.ExecContext(ctx, query, args...); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,8 @@
 package bulksync
 
 import (
+	"context"
+
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -9,6 +11,8 @@ import (
 	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/stakegraph/stakegraph/internal/journal"
 )
 
 // kind says how a column's values are stored and compared.
@@ -50,11 +54,11 @@ type table struct {
 	altWhere  func(altKeys []string) func(*entsql.Selector)
 	altUnique bool
 	// load returns the stored rows that where selects.
-	load func(b *batch, where func(*entsql.Selector)) ([]any, error)
+	load func(ctx context.Context, b *batch, where func(*entsql.Selector)) ([]any, error)
 	// check validates what needs the references resolved and the stored rows loaded.
-	check func(b *batch) error
+	check func(ctx context.Context, b *batch) error
 	// afterWrite keeps derived data in step with the written rows.
-	afterWrite func(b *batch) error
+	afterWrite func(ctx context.Context, b *batch) error
 }
 
 func (t *table) column(name string) (column, bool) {
@@ -64,56 +68,6 @@ func (t *table) column(name string) (column, bool) {
 		}
 	}
 	return column{}, false
-}
-
-// canonical returns a value in the form in which rows are compared and journaled: times in
-// UTC at microsecond precision, numbers as float64, enums as their names, empty lists as nil.
-func (c column) canonical(v any) any {
-	if v == nil {
-		return nil
-	}
-	rv := reflect.ValueOf(v)
-	if rv.Kind() == reflect.Pointer {
-		if rv.IsNil() {
-			return nil
-		}
-		return c.canonical(rv.Elem().Interface())
-	}
-	switch c.kind {
-	case timestamp:
-		switch t := v.(type) {
-		case time.Time:
-			return t.UTC().Truncate(time.Microsecond)
-		case string:
-			if parsed, err := time.Parse(time.RFC3339Nano, t); err == nil {
-				return parsed.UTC().Truncate(time.Microsecond)
-			}
-		}
-	case number:
-		switch rv.Kind() {
-		case reflect.Int, reflect.Int64, reflect.Int32:
-			return float64(rv.Int())
-		case reflect.Float64, reflect.Float32:
-			return rv.Float()
-		}
-	case boolean:
-		return rv.Bool()
-	case text:
-		if rv.Kind() == reflect.String {
-			return rv.String()
-		}
-	case list:
-		raw, err := json.Marshal(v)
-		if err != nil {
-			return v
-		}
-		var out []any
-		if json.Unmarshal(raw, &out) != nil || len(out) == 0 {
-			return nil
-		}
-		return out
-	}
-	return v
 }
 
 // stored returns the value to hand the database driver for the column.
@@ -169,7 +123,7 @@ func (t *table) existingOf(entity any) (id string, version int64, values map[str
 	values = make(map[string]any, len(t.columns))
 	for _, c := range t.columns {
 		if f, ok := field(c.name); ok {
-			values[c.name] = c.canonical(f.Interface())
+			values[c.name] = journal.Canonical(f.Interface())
 		}
 	}
 	return idv.String(), ver.Int(), values, nil

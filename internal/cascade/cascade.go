@@ -36,30 +36,30 @@ func Delete(ctx context.Context, c *ent.Client, table, id string) (*Result, erro
 	if typ, err := ent.IDToType(ctx, id); err != nil || typ != table {
 		return nil, errs.NotFoundf("id", "no entity with id %q", id)
 	}
-	d := &deleter{ctx: ctx, c: c}
+	d := &deleter{c: c}
 	switch table {
 	case account.Table:
-		d.account(id)
+		d.account(ctx, id)
 	case person.Table:
-		d.person(id)
+		d.person(ctx, id)
 	case buyingcontact.Table:
-		d.buyingContacts(buyingcontact.ID(id))
+		d.buyingContacts(ctx, buyingcontact.ID(id))
 	case enduser.Table:
-		d.endUsers(enduser.ID(id))
+		d.endUsers(ctx, enduser.ID(id))
 	case contract.Table:
-		d.contracts(contract.ID(id))
+		d.contracts(ctx, contract.ID(id))
 	case usercouncil.Table:
-		d.councils(usercouncil.ID(id))
+		d.councils(ctx, usercouncil.ID(id))
 	case councilmembership.Table:
-		d.memberships(councilmembership.ID(id))
+		d.memberships(ctx, councilmembership.ID(id))
 	case councilsession.Table:
-		d.sessions(councilsession.ID(id))
+		d.sessions(ctx, councilsession.ID(id))
 	case interaction.Table:
-		d.interactions(interaction.ID(id))
+		d.interactions(ctx, interaction.ID(id))
 	case feedback.Table:
-		d.feedback(feedback.ID(id))
+		d.feedback(ctx, feedback.ID(id))
 	case team.Table:
-		d.team(id)
+		d.team(ctx, id)
 	default:
 		return nil, errs.E(errs.Invalid, "%s cannot be deleted", table)
 	}
@@ -75,18 +75,17 @@ func Delete(ctx context.Context, c *ent.Client, table, id string) (*Result, erro
 // deleter removes rows in dependency order and remembers what went; after the first error it
 // does nothing more.
 type deleter struct {
-	ctx     context.Context
 	c       *ent.Client
 	deleted []string
 	err     error
 }
 
 // run finds the ids of rows to delete and deletes them.
-func (d *deleter) run(find func(context.Context) ([]string, error), del func([]string) error) {
+func (d *deleter) run(ctx context.Context, find func(context.Context) ([]string, error), del func([]string) error) {
 	if d.err != nil {
 		return
 	}
-	ids, err := find(d.ctx)
+	ids, err := find(ctx)
 	if err != nil || len(ids) == 0 {
 		d.err = err
 		return
@@ -103,133 +102,133 @@ func (d *deleter) do(step func() error) {
 	}
 }
 
-func (d *deleter) account(id string) {
+func (d *deleter) account(ctx context.Context, id string) {
 	d.do(func() error {
-		return d.c.Account.Update().Where(account.ParentID(id)).ClearParent().Exec(d.ctx)
+		return d.c.Account.Update().Where(account.ParentID(id)).ClearParent().Exec(ctx)
 	})
-	d.feedback(feedback.AccountID(id))
-	d.interactions(interaction.AccountID(id))
-	d.contracts(contract.AccountID(id))
-	d.buyingContacts(buyingcontact.AccountID(id))
-	d.endUsers(enduser.AccountID(id))
-	d.councils(usercouncil.AccountID(id))
-	d.run(d.c.Account.Query().Where(account.ID(id)).IDs, func([]string) error {
-		return d.c.Account.DeleteOneID(id).Exec(d.ctx)
+	d.feedback(ctx, feedback.AccountID(id))
+	d.interactions(ctx, interaction.AccountID(id))
+	d.contracts(ctx, contract.AccountID(id))
+	d.buyingContacts(ctx, buyingcontact.AccountID(id))
+	d.endUsers(ctx, enduser.AccountID(id))
+	d.councils(ctx, usercouncil.AccountID(id))
+	d.run(ctx, d.c.Account.Query().Where(account.ID(id)).IDs, func([]string) error {
+		return d.c.Account.DeleteOneID(id).Exec(ctx)
 	})
 }
 
-func (d *deleter) person(id string) {
-	d.feedback(feedback.AuthorID(id))
+func (d *deleter) person(ctx context.Context, id string) {
+	d.feedback(ctx, feedback.AuthorID(id))
 	d.do(func() error {
 		return d.c.Interaction.Update().
 			Where(interaction.HasParticipantsWith(person.ID(id))).
-			RemoveParticipantIDs(id).Exec(d.ctx)
+			RemoveParticipantIDs(id).Exec(ctx)
 	})
 	d.do(func() error {
 		return d.c.CouncilSession.Update().
 			Where(councilsession.HasAttendeesWith(person.ID(id))).
-			RemoveAttendeeIDs(id).Exec(d.ctx)
+			RemoveAttendeeIDs(id).Exec(ctx)
 	})
-	d.memberships(councilmembership.PersonID(id))
-	d.buyingContacts(buyingcontact.PersonID(id))
-	d.endUsers(enduser.PersonID(id))
-	d.run(d.c.Person.Query().Where(person.ID(id)).IDs, func([]string) error {
-		return d.c.Person.DeleteOneID(id).Exec(d.ctx)
+	d.memberships(ctx, councilmembership.PersonID(id))
+	d.buyingContacts(ctx, buyingcontact.PersonID(id))
+	d.endUsers(ctx, enduser.PersonID(id))
+	d.run(ctx, d.c.Person.Query().Where(person.ID(id)).IDs, func([]string) error {
+		return d.c.Person.DeleteOneID(id).Exec(ctx)
 	})
 }
 
-func (d *deleter) buyingContacts(p predicate.BuyingContact) {
-	d.run(d.c.BuyingContact.Query().Where(p).IDs, func(ids []string) error {
-		err := d.c.Contract.Update().Where(contract.SignedByIDIn(ids...)).ClearSignedBy().Exec(d.ctx)
+func (d *deleter) buyingContacts(ctx context.Context, p predicate.BuyingContact) {
+	d.run(ctx, d.c.BuyingContact.Query().Where(p).IDs, func(ids []string) error {
+		err := d.c.Contract.Update().Where(contract.SignedByIDIn(ids...)).ClearSignedBy().Exec(ctx)
 		if err != nil {
 			return err
 		}
-		_, err = d.c.BuyingContact.Delete().Where(buyingcontact.IDIn(ids...)).Exec(d.ctx)
+		_, err = d.c.BuyingContact.Delete().Where(buyingcontact.IDIn(ids...)).Exec(ctx)
 		return err
 	})
 }
 
-func (d *deleter) endUsers(p predicate.EndUser) {
-	d.run(d.c.EndUser.Query().Where(p).IDs, func(ids []string) error {
-		_, err := d.c.EndUser.Delete().Where(enduser.IDIn(ids...)).Exec(d.ctx)
+func (d *deleter) endUsers(ctx context.Context, p predicate.EndUser) {
+	d.run(ctx, d.c.EndUser.Query().Where(p).IDs, func(ids []string) error {
+		_, err := d.c.EndUser.Delete().Where(enduser.IDIn(ids...)).Exec(ctx)
 		return err
 	})
 }
 
-func (d *deleter) contracts(p predicate.Contract) {
-	d.run(d.c.Contract.Query().Where(p).IDs, func(ids []string) error {
-		err := d.c.Feedback.Update().Where(feedback.ContractIDIn(ids...)).ClearContract().Exec(d.ctx)
+func (d *deleter) contracts(ctx context.Context, p predicate.Contract) {
+	d.run(ctx, d.c.Contract.Query().Where(p).IDs, func(ids []string) error {
+		err := d.c.Feedback.Update().Where(feedback.ContractIDIn(ids...)).ClearContract().Exec(ctx)
 		if err != nil {
 			return err
 		}
-		_, err = d.c.Contract.Delete().Where(contract.IDIn(ids...)).Exec(d.ctx)
+		_, err = d.c.Contract.Delete().Where(contract.IDIn(ids...)).Exec(ctx)
 		return err
 	})
 }
 
-func (d *deleter) councils(p predicate.UserCouncil) {
-	d.run(d.c.UserCouncil.Query().Where(p).IDs, func(ids []string) error {
-		d.sessions(councilsession.CouncilIDIn(ids...))
-		d.memberships(councilmembership.CouncilIDIn(ids...))
+func (d *deleter) councils(ctx context.Context, p predicate.UserCouncil) {
+	d.run(ctx, d.c.UserCouncil.Query().Where(p).IDs, func(ids []string) error {
+		d.sessions(ctx, councilsession.CouncilIDIn(ids...))
+		d.memberships(ctx, councilmembership.CouncilIDIn(ids...))
 		if d.err != nil {
 			return d.err
 		}
-		_, err := d.c.UserCouncil.Delete().Where(usercouncil.IDIn(ids...)).Exec(d.ctx)
+		_, err := d.c.UserCouncil.Delete().Where(usercouncil.IDIn(ids...)).Exec(ctx)
 		return err
 	})
 }
 
-func (d *deleter) memberships(p predicate.CouncilMembership) {
-	d.run(d.c.CouncilMembership.Query().Where(p).IDs, func(ids []string) error {
-		_, err := d.c.CouncilMembership.Delete().Where(councilmembership.IDIn(ids...)).Exec(d.ctx)
+func (d *deleter) memberships(ctx context.Context, p predicate.CouncilMembership) {
+	d.run(ctx, d.c.CouncilMembership.Query().Where(p).IDs, func(ids []string) error {
+		_, err := d.c.CouncilMembership.Delete().Where(councilmembership.IDIn(ids...)).Exec(ctx)
 		return err
 	})
 }
 
-func (d *deleter) sessions(p predicate.CouncilSession) {
-	d.run(d.c.CouncilSession.Query().Where(p).IDs, func(ids []string) error {
-		err := d.c.Feedback.Update().Where(feedback.CouncilSessionIDIn(ids...)).ClearCouncilSession().Exec(d.ctx)
+func (d *deleter) sessions(ctx context.Context, p predicate.CouncilSession) {
+	d.run(ctx, d.c.CouncilSession.Query().Where(p).IDs, func(ids []string) error {
+		err := d.c.Feedback.Update().Where(feedback.CouncilSessionIDIn(ids...)).ClearCouncilSession().Exec(ctx)
 		if err != nil {
 			return err
 		}
 		err = d.c.CouncilSession.Update().Where(councilsession.IDIn(ids...), councilsession.HasAttendees()).
-			ClearAttendees().Exec(d.ctx)
+			ClearAttendees().Exec(ctx)
 		if err != nil {
 			return err
 		}
-		_, err = d.c.CouncilSession.Delete().Where(councilsession.IDIn(ids...)).Exec(d.ctx)
+		_, err = d.c.CouncilSession.Delete().Where(councilsession.IDIn(ids...)).Exec(ctx)
 		return err
 	})
 }
 
-func (d *deleter) interactions(p predicate.Interaction) {
-	d.run(d.c.Interaction.Query().Where(p).IDs, func(ids []string) error {
-		err := d.c.Feedback.Update().Where(feedback.InteractionIDIn(ids...)).ClearInteraction().Exec(d.ctx)
+func (d *deleter) interactions(ctx context.Context, p predicate.Interaction) {
+	d.run(ctx, d.c.Interaction.Query().Where(p).IDs, func(ids []string) error {
+		err := d.c.Feedback.Update().Where(feedback.InteractionIDIn(ids...)).ClearInteraction().Exec(ctx)
 		if err != nil {
 			return err
 		}
 		err = d.c.Interaction.Update().Where(interaction.IDIn(ids...), interaction.HasParticipants()).
-			ClearParticipants().Exec(d.ctx)
+			ClearParticipants().Exec(ctx)
 		if err != nil {
 			return err
 		}
-		_, err = d.c.Interaction.Delete().Where(interaction.IDIn(ids...)).Exec(d.ctx)
+		_, err = d.c.Interaction.Delete().Where(interaction.IDIn(ids...)).Exec(ctx)
 		return err
 	})
 }
 
-func (d *deleter) feedback(p predicate.Feedback) {
-	d.run(d.c.Feedback.Query().Where(p).IDs, func(ids []string) error {
-		_, err := d.c.Feedback.Delete().Where(feedback.IDIn(ids...)).Exec(d.ctx)
+func (d *deleter) feedback(ctx context.Context, p predicate.Feedback) {
+	d.run(ctx, d.c.Feedback.Query().Where(p).IDs, func(ids []string) error {
+		_, err := d.c.Feedback.Delete().Where(feedback.IDIn(ids...)).Exec(ctx)
 		return err
 	})
 }
 
-func (d *deleter) team(id string) {
+func (d *deleter) team(ctx context.Context, id string) {
 	d.do(func() error {
-		return d.c.Member.Update().Where(member.TeamID(id)).ClearTeam().Exec(d.ctx)
+		return d.c.Member.Update().Where(member.TeamID(id)).ClearTeam().Exec(ctx)
 	})
-	d.run(d.c.Team.Query().Where(team.ID(id)).IDs, func([]string) error {
-		return d.c.Team.DeleteOneID(id).Exec(d.ctx)
+	d.run(ctx, d.c.Team.Query().Where(team.ID(id)).IDs, func([]string) error {
+		return d.c.Team.DeleteOneID(id).Exec(ctx)
 	})
 }

@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -23,6 +22,7 @@ import (
 	"github.com/stakegraph/stakegraph/internal/delta"
 	"github.com/stakegraph/stakegraph/internal/errs"
 	"github.com/stakegraph/stakegraph/internal/requestid"
+	"github.com/stakegraph/stakegraph/internal/sqlbatch"
 	"github.com/stakegraph/stakegraph/internal/viewer"
 	"github.com/stakegraph/stakegraph/schema/pulid"
 )
@@ -116,42 +116,25 @@ func runOnce(ctx context.Context, client *ent.Client, fn func(ctx context.Contex
 	return tx.Commit()
 }
 
-// insertBatch keeps a multi-row INSERT well below the placeholder limits of the databases.
-const insertBatch = 2000
-
-// changeColumns are the columns of a journal row, in the order insert writes them.
+// changeColumns are the columns of a journal row, in the order rowOf writes them.
 var changeColumns = []string{change.FieldID, change.FieldTenantID, change.FieldSeq, change.FieldEntityType,
 	change.FieldEntityID, change.FieldExternalID, change.FieldOperation, change.FieldActorSubject,
 	change.FieldAt, change.FieldFields, change.FieldRequestID}
 
-// insert writes journal rows numbered from after seq in one statement. It writes SQL of its own
-// rather than ent builders: a bulk sync journals thousands of rows a second, and the rows need
-// none of the builders' hooks. Backquoted names read the same on MySQL and SQLite.
-func insert(ctx context.Context, tx *ent.Tx, batch []entry, seq int64) error {
-	var q strings.Builder
-	q.WriteString("INSERT INTO `" + change.Table + "` (`" + strings.Join(changeColumns, "`, `") + "`) VALUES ")
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(changeColumns)), ", ") + ")"
-	args := make([]any, 0, len(batch)*len(changeColumns))
-	for i, e := range batch {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString(row)
-		fields, err := json.Marshal(e.fields)
-		if err != nil {
-			return fmt.Errorf("encoding changed fields: %w", err)
-		}
-		var externalID any
-		if e.externalID != nil {
-			externalID = *e.externalID
-		}
-		args = append(args, pulid.New("chg"), e.tenantID, seq+int64(i)+1, e.entityType, e.entityID, externalID,
-			string(e.op), e.actor, e.at, string(fields), e.requestID)
+// rowOf is the journal row of an entry with its sequence number. The journal writes rows with
+// SQL of its own (sqlbatch) rather than ent builders: a bulk sync journals thousands of rows a
+// second, and the rows need none of the builders' hooks.
+func rowOf(e entry, seq int64) ([]any, error) {
+	fields, err := json.Marshal(e.fields)
+	if err != nil {
+		return nil, fmt.Errorf("encoding changed fields: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-		return fmt.Errorf("inserting changes: %w", err)
+	var externalID any
+	if e.externalID != nil {
+		externalID = *e.externalID
 	}
-	return nil
+	return []any{pulid.New("chg"), e.tenantID, seq, e.entityType, e.entityID, externalID,
+		string(e.op), e.actor, e.at, string(fields), e.requestID}, nil
 }
 
 // flush numbers the buffered changes of each tenant and inserts them.
@@ -179,13 +162,15 @@ func (b *buffer) flush(ctx context.Context, tx *ent.Tx) error {
 		if err != nil {
 			return err
 		}
-		seq := last - int64(len(es))
-		for start := 0; start < len(es); start += insertBatch {
-			batch := es[start:min(start+insertBatch, len(es))]
-			if err := insert(ctx, tx, batch, seq); err != nil {
+		first := last - int64(len(es)) + 1
+		rows := make([][]any, len(es))
+		for i, e := range es {
+			if rows[i], err = rowOf(e, first+int64(i)); err != nil {
 				return err
 			}
-			seq += int64(len(batch))
+		}
+		if err := sqlbatch.Insert(ctx, tx, tx.Client().Dialect(), change.Table, changeColumns, rows); err != nil {
+			return err
 		}
 	}
 	return nil

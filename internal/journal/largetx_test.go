@@ -6,13 +6,18 @@ import (
 	"testing"
 
 	"github.com/stakegraph/stakegraph/ent"
+	entchange "github.com/stakegraph/stakegraph/ent/change"
 	"github.com/stakegraph/stakegraph/internal/apitest"
 	"github.com/stakegraph/stakegraph/internal/journal"
+	"github.com/stakegraph/stakegraph/internal/sqlbatch"
 )
 
-// overOneInsert is one change more than one journal INSERT writes (insertBatch in journal.go),
-// so that one transaction's changes take two statements, the second of a single row.
-const overOneInsert = 2001
+// overOneInsert is one change more than one journal INSERT writes on the dialect (the journal
+// writes every column of a change row through sqlbatch), so that one transaction's changes
+// take two statements, the second of a single row: 2,728 on SQLite, 5,455 on MySQL.
+func overOneInsert(dialectName string) int {
+	return sqlbatch.RowsPerStatement(dialectName, len(entchange.Columns)) + 1
+}
 
 // TestJournalTransactionOverOneInsertBatch: a transaction that journals more changes than one
 // INSERT holds numbers them on, statement after statement, with no gap and no repeat; the next
@@ -20,6 +25,7 @@ const overOneInsert = 2001
 func TestJournalTransactionOverOneInsertBatch(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
 		ctx := env.Viewer("acme", "ADMIN", "alice")
+		overOneInsert := overOneInsert(env.DB.Dialect)
 		var big []string // the teams of the large transaction
 		err := journal.Run(ctx, env.DB.Client, func(ctx context.Context, tx *ent.Tx) error {
 			const chunk = 500 // builders per CreateBulk, within the placeholder bounds

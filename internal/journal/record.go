@@ -70,7 +70,7 @@ func recordCreate(ctx context.Context, m mutation, buf *buffer, next ent.Mutator
 			continue
 		}
 		nv, _ := m.Field(name)
-		fields = append(fields, delta.Field{Name: name, New: canonical(nv)})
+		fields = append(fields, delta.Field{Name: name, New: Canonical(nv)})
 	}
 	fields = append(fields, edgeChanges(m)...)
 	e := newEntry(ctx, tenantOf(ctx, m, id), m.Type(), id, change.OperationCREATE, fields)
@@ -128,12 +128,12 @@ func updatedFields(ctx context.Context, m mutation) ([]delta.Field, error) {
 		}
 		nv, set := m.Field(name)
 		if !set { // cleared: the row holds NULL, not the zero value the mutation reports
-			if rv := reflect.ValueOf(old); canonical(old) == nil || (rv.Kind() != reflect.Pointer && rv.IsZero()) {
+			if rv := reflect.ValueOf(old); Canonical(old) == nil || (rv.Kind() != reflect.Pointer && rv.IsZero()) {
 				continue // already NULL, or a field whose NULL and zero value read the same
 			}
 			nv = nil
 		}
-		o, n := canonical(old), canonical(nv)
+		o, n := Canonical(old), Canonical(nv)
 		if !reflect.DeepEqual(o, n) {
 			fields = append(fields, delta.Field{Name: name, Old: o, New: n})
 		}
@@ -179,7 +179,7 @@ func recordMany(ctx context.Context, m mutation, buf *buffer, next ent.Mutator) 
 					if !set { // cleared: the row holds NULL
 						nv = nil
 					}
-					fields = append(fields, delta.Field{Name: name, Old: old[name], New: canonical(nv)})
+					fields = append(fields, delta.Field{Name: name, Old: old[name], New: Canonical(nv)})
 				}
 			}
 			fields = append(fields, edgeChanges(m)...)
@@ -276,7 +276,7 @@ func externalID(v any, ok bool) *string {
 	if !ok {
 		return nil
 	}
-	switch x := canonical(v).(type) {
+	switch x := Canonical(v).(type) {
 	case string:
 		if x != "" {
 			return &x
@@ -285,14 +285,18 @@ func externalID(v any, ok bool) *string {
 	return nil
 }
 
-// canonical returns a value in the form the journal stores and compares: no pointers, times in
-// UTC at the database's microsecond precision, empty lists as nil.
-func canonical(v any) any {
+// Canonical returns a value in the form in which every write path (the ent hooks, bulk sync)
+// compares and journals it: no pointers, times in UTC at the database's microsecond
+// precision, numbers as float64 (as JSON reads them back), enums as their names, lists as
+// lists of canonical values and empty ones as nil.
+func Canonical(v any) any {
 	switch x := v.(type) {
 	case nil:
 		return nil
 	case time.Time:
 		return x.UTC().Truncate(time.Microsecond)
+	case string, bool, float64:
+		return v
 	}
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
@@ -300,15 +304,33 @@ func canonical(v any) any {
 		if rv.IsNil() {
 			return nil
 		}
-		return canonical(rv.Elem().Interface())
-	case reflect.Slice, reflect.Map:
+		return Canonical(rv.Elem().Interface())
+	case reflect.Slice, reflect.Array:
+		if rv.Len() == 0 {
+			return nil
+		}
+		if rv.Type().Elem().Kind() == reflect.Uint8 {
+			return v // bytes are a value, not a list
+		}
+		out := make([]any, rv.Len())
+		for i := range out {
+			out[i] = Canonical(rv.Index(i).Interface())
+		}
+		return out
+	case reflect.Map:
 		if rv.Len() == 0 {
 			return nil
 		}
 	case reflect.String:
-		if rv.Type() != reflect.TypeFor[string]() {
-			return rv.String() // enums compare and store as their names
-		}
+		return rv.String() // enums compare and store as their names
+	case reflect.Bool:
+		return rv.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return float64(rv.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return float64(rv.Uint())
+	case reflect.Float32:
+		return rv.Float()
 	}
 	return v
 }

@@ -122,12 +122,35 @@ var Writers = []enum.Role{enum.RoleAdmin, enum.RoleManager, enum.RoleKeyAccountM
 // Deleters are the roles that may delete customer data.
 var Deleters = []enum.Role{enum.RoleAdmin, enum.RoleIntegration}
 
+// BulkWriters are the roles that may write customer data in bulk (bulk sync): admins and the
+// integrations that keep a tenant in step with another system. Both see the whole tenant, so
+// a batch's look-ups by external id never miss a row that the viewer cannot see.
+var BulkWriters = []enum.Role{enum.RoleAdmin, enum.RoleIntegration}
+
+type bulkKey struct{}
+
+// Bulk marks the mutations made with the returned context as bulk writes, which the policy of
+// customer data allows to BulkWriters only. Bulk sync asks the policy with it before a batch.
+func Bulk(ctx context.Context) context.Context { return context.WithValue(ctx, bulkKey{}, true) }
+
+// DenyBulkUnlessRoles refuses a bulk write (see Bulk) to viewers without one of the roles.
+func DenyBulkUnlessRoles(roles ...enum.Role) privacy.MutationRule {
+	deny := DenyUnlessRoles("write in bulk (sync)", roles...)
+	return privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
+		if bulk, _ := ctx.Value(bulkKey{}).(bool); !bulk {
+			return privacy.Skip
+		}
+		return deny.EvalMutation(ctx, m)
+	})
+}
+
 // Data is the policy of customer data: everyone in the tenant reads what their role lets them
-// see; writers change it; only admins and integrations delete; every identifier a mutation
-// links to must be visible to the viewer.
+// see; writers change it; only admins and integrations delete or write in bulk; every
+// identifier a mutation links to must be visible to the viewer.
 func Data(scope Scope, extra ...privacy.MutationRule) ent.Policy {
 	mutation := privacy.MutationPolicy{
 		DenyUnlessRoles("change customer data", Writers...),
+		DenyBulkUnlessRoles(BulkWriters...),
 		DenyDeleteUnlessRoles(Deleters...),
 		Visible(scope),
 		ReferencesVisible(),

@@ -3354,6 +3354,8 @@ func (v *SessionFeedbackInput) GetTopics() []string { return v.Topics }
 
 // An account as the integrator's system knows it. Fields left out keep their stored values.
 type SyncAccountInput struct {
+	// The version of the record last read: when the stored record is at another (or none is stored), the item fails with CONFLICT on expectedVersion, as an update does.
+	ExpectedVersion *int `json:"expectedVersion"`
 	// The account's id in the integrator's system: an item updates the account with the same external id.
 	ExternalID string `json:"externalID"`
 	// The company's name, 1 to 200 characters.
@@ -3375,6 +3377,9 @@ type SyncAccountInput struct {
 	// The parent's external id; it may name an account of the same batch.
 	ParentExternalID *string `json:"parentExternalID"`
 }
+
+// GetExpectedVersion returns SyncAccountInput.ExpectedVersion, and is useful for accessing the field via an interface.
+func (v *SyncAccountInput) GetExpectedVersion() *int { return v.ExpectedVersion }
 
 // GetExternalID returns SyncAccountInput.ExternalID, and is useful for accessing the field via an interface.
 func (v *SyncAccountInput) GetExternalID() string { return v.ExternalID }
@@ -3488,6 +3493,8 @@ func (v *SyncAccountsSyncAccountsSyncPayload) __premarshalJSON() (*__premarshalS
 
 // A buying contact; the person is named by exactly one of personExternalID and personEmail.
 type SyncBuyingContactInput struct {
+	// The version of the record last read: when the stored record is at another (or none is stored), the item fails with CONFLICT on expectedVersion, as an update does.
+	ExpectedVersion *int `json:"expectedVersion"`
 	// The contact's id in the integrator's system; an item without a match adopts the contact of the same account and person.
 	ExternalID string `json:"externalID"`
 	// The external id of the account the person buys for; it cannot change.
@@ -3507,6 +3514,9 @@ type SyncBuyingContactInput struct {
 	// When the person gave this part up; not before since.
 	Until *time.Time `json:"until"`
 }
+
+// GetExpectedVersion returns SyncBuyingContactInput.ExpectedVersion, and is useful for accessing the field via an interface.
+func (v *SyncBuyingContactInput) GetExpectedVersion() *int { return v.ExpectedVersion }
 
 // GetExternalID returns SyncBuyingContactInput.ExternalID, and is useful for accessing the field via an interface.
 func (v *SyncBuyingContactInput) GetExternalID() string { return v.ExternalID }
@@ -3621,6 +3631,8 @@ func (v *SyncBuyingContactsSyncBuyingContactsSyncPayload) __premarshalJSON() (*_
 
 // A contract as the integrator's system (an ERP) knows it. Fields left out keep their stored values.
 type SyncContractInput struct {
+	// The version of the record last read: when the stored record is at another (or none is stored), the item fails with CONFLICT on expectedVersion, as an update does.
+	ExpectedVersion *int `json:"expectedVersion"`
 	// The contract's id in the integrator's system; an item without a match adopts the contract with the same number that has no external id.
 	ExternalID string `json:"externalID"`
 	// The external id of the account that signed.
@@ -3648,6 +3660,9 @@ type SyncContractInput struct {
 	// When it was signed.
 	SignedAt *time.Time `json:"signedAt"`
 }
+
+// GetExpectedVersion returns SyncContractInput.ExpectedVersion, and is useful for accessing the field via an interface.
+func (v *SyncContractInput) GetExpectedVersion() *int { return v.ExpectedVersion }
 
 // GetExternalID returns SyncContractInput.ExternalID, and is useful for accessing the field via an interface.
 func (v *SyncContractInput) GetExternalID() string { return v.ExternalID }
@@ -3770,6 +3785,8 @@ func (v *SyncContractsSyncContractsSyncPayload) __premarshalJSON() (*__premarsha
 
 // An end user; the person is named by exactly one of personExternalID and personEmail.
 type SyncEndUserInput struct {
+	// The version of the record last read: when the stored record is at another (or none is stored), the item fails with CONFLICT on expectedVersion, as an update does.
+	ExpectedVersion *int `json:"expectedVersion"`
 	// The end user's id in the integrator's system; an item without a match adopts the end user of the same account and person.
 	ExternalID string `json:"externalID"`
 	// The external id of the account where the person uses the product; it cannot change.
@@ -3791,6 +3808,9 @@ type SyncEndUserInput struct {
 	// When they last used the product; not before firstSeenAt.
 	LastActiveAt *time.Time `json:"lastActiveAt"`
 }
+
+// GetExpectedVersion returns SyncEndUserInput.ExpectedVersion, and is useful for accessing the field via an interface.
+func (v *SyncEndUserInput) GetExpectedVersion() *int { return v.ExpectedVersion }
 
 // GetExternalID returns SyncEndUserInput.ExternalID, and is useful for accessing the field via an interface.
 func (v *SyncEndUserInput) GetExternalID() string { return v.ExternalID }
@@ -3904,6 +3924,8 @@ func (v *SyncEndUsersSyncEndUsersSyncPayload) __premarshalJSON() (*__premarshalS
 
 // Feedback; the author is named by exactly one of authorExternalID and authorEmail.
 type SyncFeedbackInput struct {
+	// The version of the record last read: when the stored record is at another (or none is stored), the item fails with CONFLICT on expectedVersion, as an update does.
+	ExpectedVersion *int `json:"expectedVersion"`
 	// The feedback's id in the integrator's system.
 	ExternalID string `json:"externalID"`
 	// The external id of the account the feedback is about.
@@ -3942,6 +3964,9 @@ type SyncFeedbackInput struct {
 	// before receivedAt or acknowledgedAt. Omitted, a complaint resolved by this sync is resolved now.
 	ResolvedAt *time.Time `json:"resolvedAt"`
 }
+
+// GetExpectedVersion returns SyncFeedbackInput.ExpectedVersion, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackInput) GetExpectedVersion() *int { return v.ExpectedVersion }
 
 // GetExternalID returns SyncFeedbackInput.ExternalID, and is useful for accessing the field via an interface.
 func (v *SyncFeedbackInput) GetExternalID() string { return v.ExternalID }
@@ -4207,6 +4232,8 @@ func (v *SyncPeopleSyncPeopleSyncPayload) __premarshalJSON() (*__premarshalSyncP
 
 // A person, found by external id, or by email when there is no external id.
 type SyncPersonInput struct {
+	// The version of the record last read: when the stored record is at another (or none is stored), the item fails with CONFLICT on expectedVersion, as an update does.
+	ExpectedVersion *int `json:"expectedVersion"`
 	// The person's id in the integrator's system; without one, the item matches the person with the same email.
 	ExternalID *string `json:"externalID"`
 	// The person's email, unique in the tenant; stored trimmed and in lower case.
@@ -4222,6 +4249,9 @@ type SyncPersonInput struct {
 	// Whether they agreed to be surveyed and invited to user councils; false for a new person when omitted.
 	ConsentResearch *bool `json:"consentResearch"`
 }
+
+// GetExpectedVersion returns SyncPersonInput.ExpectedVersion, and is useful for accessing the field via an interface.
+func (v *SyncPersonInput) GetExpectedVersion() *int { return v.ExpectedVersion }
 
 // GetExternalID returns SyncPersonInput.ExternalID, and is useful for accessing the field via an interface.
 func (v *SyncPersonInput) GetExternalID() *string { return v.ExternalID }
