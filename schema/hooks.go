@@ -14,6 +14,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/councilmembership"
 	"github.com/stakegraph/stakegraph/ent/enduser"
 	"github.com/stakegraph/stakegraph/ent/hook"
+	"github.com/stakegraph/stakegraph/internal/email"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
 	"github.com/stakegraph/stakegraph/internal/hierarchy"
@@ -28,7 +29,7 @@ func normalizeEmail(next ent.Mutator) ent.Mutator {
 	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 		if v, ok := m.Field("email"); ok {
 			if s, ok := v.(string); ok {
-				if err := m.SetField("email", NormalizeEmail(s)); err != nil {
+				if err := m.SetField("email", email.Normalize(s)); err != nil {
 					return nil, err
 				}
 			}
@@ -36,9 +37,6 @@ func normalizeEmail(next ent.Mutator) ent.Mutator {
 		return next.Mutate(ctx, m)
 	})
 }
-
-// NormalizeEmail returns the stored form of an email address.
-func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 // parentInHierarchy refuses a parent that would make a loop or a hierarchy deeper than
 // hierarchy.MaxLevels: the rule of bulk sync's batches, for a batch of one.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/stakegraph/stakegraph/ent"
 	"github.com/stakegraph/stakegraph/ent/person"
-	"github.com/stakegraph/stakegraph/schema"
+	"github.com/stakegraph/stakegraph/internal/email"
 )
 
 // PersonInput is a person as the integrator's system knows them: found by external id, or by
@@ -60,7 +60,7 @@ func SyncPeople(ctx context.Context, c *ent.Client, dialect string, in []*Person
 		}
 		r := newRow(i, key, p.ExpectedVersion)
 		optional(r, person.FieldExternalID, "externalID", p.ExternalID, person.ExternalIDValidator)
-		email := schema.NormalizeEmail(p.Email)
+		email := email.Normalize(p.Email)
 		r.set(person.FieldEmail, email)
 		r.invalid("email", person.EmailValidator(email))
 		r.set(person.FieldName, p.Name)

@@ -11,7 +11,7 @@ import (
 	"github.com/stakegraph/stakegraph/ent/interaction"
 	"github.com/stakegraph/stakegraph/ent/member"
 	"github.com/stakegraph/stakegraph/ent/person"
-	"github.com/stakegraph/stakegraph/schema"
+	"github.com/stakegraph/stakegraph/internal/email"
 )
 
 // The types an item can refer to.
@@ -62,7 +62,7 @@ func lookup(ctx context.Context, b *batch, typ string, byMail bool, keys []strin
 			Select(account.FieldID, account.FieldExternalID).Scan(ctx, &rows)
 	case typ == typePerson && byMail:
 		for i := range keys {
-			keys[i] = schema.NormalizeEmail(keys[i])
+			keys[i] = email.Normalize(keys[i])
 		}
 		var people []struct {
 			ID    string `json:"id"`

@@ -11,9 +11,9 @@ import (
 
 	"github.com/stakegraph/stakegraph/internal/delta"
 	"github.com/stakegraph/stakegraph/internal/derived"
+	"github.com/stakegraph/stakegraph/internal/email"
 	"github.com/stakegraph/stakegraph/internal/errs"
 	"github.com/stakegraph/stakegraph/internal/sqlbatch"
-	"github.com/stakegraph/stakegraph/schema"
 	"github.com/stakegraph/stakegraph/schema/pulid"
 )
 
@@ -29,7 +29,7 @@ func (b *batch) resolve(ctx context.Context) error {
 	for _, r := range b.rows {
 		for i := range r.refs {
 			if r.refs[i].byMail { // people are found by their email as stored: normalised
-				r.refs[i].key = schema.NormalizeEmail(r.refs[i].key)
+				r.refs[i].key = email.Normalize(r.refs[i].key)
 			}
 		}
 		for _, rf := range r.refs {

@@ -16,17 +16,17 @@ import (
 	"github.com/stakegraph/stakegraph/ent/feedback"
 	"github.com/stakegraph/stakegraph/ent/interaction"
 	"github.com/stakegraph/stakegraph/ent/person"
+	"github.com/stakegraph/stakegraph/internal/email"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
-	"github.com/stakegraph/stakegraph/schema"
 	"github.com/stakegraph/stakegraph/schema/rule"
 )
 
 // PersonByEmail returns the tenant's person with the email, creating them with name and title
 // when the email is new. People are looked up across the whole tenant: a key-account manager
 // may link a person whom another account already knows.
-func PersonByEmail(ctx context.Context, c *ent.Client, email string, name, title *string) (*ent.Person, error) {
-	normalized := schema.NormalizeEmail(email)
+func PersonByEmail(ctx context.Context, c *ent.Client, address string, name, title *string) (*ent.Person, error) {
+	normalized := email.Normalize(address)
 	p, err := c.Person.Query().Where(person.Email(normalized)).Only(rule.TenantWide(ctx))
 	switch {
 	case err == nil:
