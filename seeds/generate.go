@@ -185,6 +185,7 @@ type rows struct {
 	order  []string
 	links  []hierarchy.Link       // the accounts' parents
 	claims []primarycontact.Claim // the accounts' primary contacts
+	voices []feedbackrule.Row     // the feedback, as the feedback rules read it
 }
 
 type table struct {
@@ -234,6 +235,10 @@ func (g *generator) chunk(ctx context.Context, first, last int) error {
 		_ = tx.Rollback()
 		return err
 	}
+	if err := g.obeyFeedbackRules(r); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
 	for _, name := range r.order {
 		t := r.tables[name]
 		if err := sqlbatch.Insert(ctx, tx, g.db.Dialect, t.name, t.cols, t.vals); err != nil {
@@ -242,6 +247,18 @@ func (g *generator) chunk(ctx context.Context, first, last int) error {
 		}
 	}
 	return tx.Commit()
+}
+
+// obeyFeedbackRules checks the chunk's feedback against the rules the hooks and bulk sync
+// apply: scores in their kind's range, complaint statuses and their history in order. The
+// generator gives every time itself, so a refusal is a defect of the generator.
+func (g *generator) obeyFeedbackRules(r *rows) error {
+	for i, o := range feedbackrule.Check(r.voices, g.asOf) {
+		if !o.OK() {
+			return fmt.Errorf("generated feedback %d: %v", i, o.Errs[0])
+		}
+	}
+	return nil
 }
 
 // obeyAccountRules checks the chunk against the rules the hooks and bulk sync apply to
@@ -410,6 +427,8 @@ func (g *generator) feedback(r *rows, accountID, contractID, owner string, buyer
 		body = bad
 	}
 	topicsJSON, _ := json.Marshal([]string{topic})
+	r.voices = append(r.voices, feedbackrule.Row{Kind: feedback.Kind(kind), Score: intOrNil(score), ReceivedAt: received,
+		Status: statusOrNil(status), AcknowledgedAt: timeOrNil(acknowledged), ResolvedAt: timeOrNil(resolved)})
 	r.add("feedback", feedbackCols, g.id("fbk", received), g.tenantID, received, received, 1, string(persona), channel, kind, score, sentiment,
 		body, string(topicsJSON), received, status, acknowledged, resolved, resolution, accountID, contract, owner, acknowledgedBy, resolvedBy, author)
 }
@@ -418,6 +437,30 @@ func (g *generator) feedback(r *rows, accountID, contractID, owner string, buyer
 func scoreIn(kind feedback.Kind, v float64) int {
 	r := feedbackrule.ScoreRanges[kind]
 	return min(r[1], max(r[0], int(v+0.5)))
+}
+
+// intOrNil, statusOrNil and timeOrNil read the generated feedback's optional values as the
+// feedback rules take them.
+func intOrNil(v any) *int {
+	if n, ok := v.(int); ok {
+		return &n
+	}
+	return nil
+}
+
+func statusOrNil(v any) *feedback.Status {
+	if s, ok := v.(string); ok {
+		status := feedback.Status(s)
+		return &status
+	}
+	return nil
+}
+
+func timeOrNil(v any) *time.Time {
+	if t, ok := v.(time.Time); ok {
+		return &t
+	}
+	return nil
 }
 
 // dateOnly keeps the day of a contract's dates, as the API does.
