@@ -7,12 +7,12 @@ import (
 	"entgo.io/ent"
 
 	gen "github.com/stakegraph/stakegraph/ent"
-	"github.com/stakegraph/stakegraph/ent/councilsession"
 	"github.com/stakegraph/stakegraph/ent/feedback"
 	"github.com/stakegraph/stakegraph/ent/hook"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
 	"github.com/stakegraph/stakegraph/internal/feedbackrule"
+	"github.com/stakegraph/stakegraph/internal/sameaccount"
 	"github.com/stakegraph/stakegraph/internal/viewer"
 )
 
@@ -164,32 +164,20 @@ func checkFeedbackLinks(ctx context.Context, m *gen.FeedbackMutation) error {
 	if err != nil {
 		return err
 	}
-	c := m.Client()
-	if id, ok := m.ContractID(); ok {
-		ctr, err := c.Contract.Get(ctx, id)
-		if err != nil {
-			return err
-		}
-		if ctr.AccountID != accountID {
-			return errs.Invalidf("contractID", "belongs to another account")
-		}
+	links := []struct {
+		target sameaccount.Target
+		field  string
+		id     func() (string, bool)
+	}{
+		{sameaccount.Contract, "contractID", m.ContractID},
+		{sameaccount.Interaction, "interactionID", m.InteractionID},
+		{sameaccount.CouncilSession, "councilSessionID", m.CouncilSessionID},
 	}
-	if id, ok := m.InteractionID(); ok {
-		in, err := c.Interaction.Get(ctx, id)
-		if err != nil {
-			return err
-		}
-		if in.AccountID != accountID {
-			return errs.Invalidf("interactionID", "belongs to another account")
-		}
-	}
-	if id, ok := m.CouncilSessionID(); ok {
-		council, err := c.CouncilSession.Query().Where(councilsession.ID(id)).QueryCouncil().Only(ctx)
-		if err != nil {
-			return err
-		}
-		if council.AccountID != nil && *council.AccountID != accountID {
-			return errs.Invalidf("councilSessionID", "belongs to a council of another account")
+	for _, l := range links {
+		if id, ok := l.id(); ok {
+			if err := onSameAccount(ctx, m.Client(), l.target, l.field, accountID, id); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

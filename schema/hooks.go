@@ -20,6 +20,7 @@ import (
 	"github.com/stakegraph/stakegraph/internal/hierarchy"
 	"github.com/stakegraph/stakegraph/internal/journal"
 	"github.com/stakegraph/stakegraph/internal/primarycontact"
+	"github.com/stakegraph/stakegraph/internal/sameaccount"
 	"github.com/stakegraph/stakegraph/schema/rule"
 )
 
@@ -196,14 +197,25 @@ var contractRules = func(next ent.Mutator) ent.Mutator {
 			if err != nil {
 				return nil, err
 			}
-			bc, err := m.Client().BuyingContact.Get(ctx, signer)
-			if err != nil {
+			if err := onSameAccount(ctx, m.Client(), sameaccount.Signer, "signedByID", accountID, signer); err != nil {
 				return nil, err
-			}
-			if bc.AccountID != accountID {
-				return nil, errs.Invalidf("signedByID", "must be a buying contact of the contract's account")
 			}
 		}
 		return next.Mutate(ctx, m)
 	})
+}
+
+// onSameAccount applies the same-account rule to one link of a mutation.
+func onSameAccount(ctx context.Context, c *gen.Client, target sameaccount.Target, field, accountID, id string) error {
+	outcomes, err := sameaccount.Check(ctx, c, target, []sameaccount.Link{{Account: accountID, Target: id}})
+	if err != nil {
+		return err
+	}
+	switch o := outcomes[0]; {
+	case o.Missing:
+		return errs.NotFoundf(field, "no such record, or not one you may see")
+	case o.Refusal != "":
+		return errs.Invalidf(field, "%s", o.Refusal)
+	}
+	return nil
 }

@@ -8,12 +8,12 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/stakegraph/stakegraph/ent"
-	"github.com/stakegraph/stakegraph/ent/buyingcontact"
 	"github.com/stakegraph/stakegraph/ent/contract"
 	"github.com/stakegraph/stakegraph/ent/interaction"
 	"github.com/stakegraph/stakegraph/internal/derived"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
+	"github.com/stakegraph/stakegraph/internal/sameaccount"
 )
 
 // ContractInput is a contract as the integrator's system (an ERP) knows it.
@@ -72,14 +72,7 @@ var contracts = &table{
 				r.fail("endDate", errs.Invalid.Code(), "must be after startDate (%s)", from.Format(time.RFC3339))
 			}
 		}
-		return sameAccount(ctx, b, contract.FieldSignedByID, "signedByExternalID", func(ids []string) (map[string]string, error) {
-			return accountsOf(ids, func(ids []string) ([]owned, error) {
-				var rows []owned
-				err := b.client.BuyingContact.Query().Where(buyingcontact.IDIn(ids...)).
-					Select(buyingcontact.FieldID, buyingcontact.FieldAccountID).Scan(ctx, &rows)
-				return rows, err
-			})
-		})
+		return sameAccount(ctx, b, sameaccount.Signer, contract.FieldSignedByID, "signedByExternalID")
 	},
 	afterWrite: refreshPulse(derived.Contracts, nil),
 }
@@ -174,48 +167,27 @@ func SyncInteractions(ctx context.Context, c *ent.Client, dialect string, in []*
 	return run(ctx, c, dialect, interactions, rows, allOrNone)
 }
 
-// owned is a row with the account it belongs to.
-type owned struct {
-	ID        string `json:"id"`
-	AccountID string `json:"account_id"`
-}
-
-// accountsOf maps row ids to their accounts, read by read.
-func accountsOf(ids []string, read func([]string) ([]owned, error)) (map[string]string, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	rows, err := read(ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]string, len(rows))
-	for _, r := range rows {
-		out[r.ID] = r.AccountID
-	}
-	return out, nil
-}
-
-// sameAccount fails items that link (by column) to a row of another account than their own.
-func sameAccount(ctx context.Context, b *batch, column, field string, accounts func(ids []string) (map[string]string, error)) error {
-	var ids []string
+// sameAccount fails the items whose link (by column) the same-account rule refuses.
+func sameAccount(ctx context.Context, b *batch, target sameaccount.Target, column, field string) error {
+	var links []sameaccount.Link
+	var linked []*row
 	for _, r := range b.rows {
 		if id, ok := r.values[column].(string); ok && r.ok() {
-			ids = append(ids, id)
+			own, _ := r.final(col("account_id", text)).(string)
+			links = append(links, sameaccount.Link{Account: own, Target: id})
+			linked = append(linked, r)
 		}
 	}
-	owners, err := accounts(unique(ids))
+	outcomes, err := sameaccount.Check(ctx, b.client, target, links)
 	if err != nil {
 		return err
 	}
-	for _, r := range b.rows {
-		id, ok := r.values[column].(string)
-		if !ok || !r.ok() {
-			continue
-		}
-		own, _ := r.final(col("account_id", text)).(string)
-		if owners[id] != own {
-			r.fail(field, errs.Invalid.Code(), "belongs to another account")
+	for i, o := range outcomes {
+		switch {
+		case o.Missing: // resolved in the tenant a moment ago: deleted since
+			linked[i].fail(field, errs.NotFound.Code(), "refers to a record that no longer exists")
+		case o.Refusal != "":
+			linked[i].fail(field, errs.Invalid.Code(), "%s", o.Refusal)
 		}
 	}
 	return nil

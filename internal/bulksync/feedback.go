@@ -7,14 +7,13 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/stakegraph/stakegraph/ent"
-	"github.com/stakegraph/stakegraph/ent/contract"
 	"github.com/stakegraph/stakegraph/ent/feedback"
-	"github.com/stakegraph/stakegraph/ent/interaction"
 	"github.com/stakegraph/stakegraph/internal/derived"
 	"github.com/stakegraph/stakegraph/internal/enum"
 	"github.com/stakegraph/stakegraph/internal/errs"
 	"github.com/stakegraph/stakegraph/internal/feedbackrule"
 	"github.com/stakegraph/stakegraph/internal/journal"
+	"github.com/stakegraph/stakegraph/internal/sameaccount"
 )
 
 // FeedbackInput is feedback as the integrator's system (a survey tool, a support desk) knows
@@ -132,24 +131,10 @@ func checkFeedback(ctx context.Context, b *batch) error {
 		return err
 	}
 	applyWorkflow(b)
-	if err := sameAccount(ctx, b, feedback.FieldContractID, "contractExternalID", func(ids []string) (map[string]string, error) {
-		return accountsOf(ids, func(ids []string) ([]owned, error) {
-			var rows []owned
-			err := b.client.Contract.Query().Where(contract.IDIn(ids...)).
-				Select(contract.FieldID, contract.FieldAccountID).Scan(ctx, &rows)
-			return rows, err
-		})
-	}); err != nil {
+	if err := sameAccount(ctx, b, sameaccount.Contract, feedback.FieldContractID, "contractExternalID"); err != nil {
 		return err
 	}
-	return sameAccount(ctx, b, feedback.FieldInteractionID, "interactionExternalID", func(ids []string) (map[string]string, error) {
-		return accountsOf(ids, func(ids []string) ([]owned, error) {
-			var rows []owned
-			err := b.client.Interaction.Query().Where(interaction.IDIn(ids...)).
-				Select(interaction.FieldID, interaction.FieldAccountID).Scan(ctx, &rows)
-			return rows, err
-		})
-	})
+	return sameAccount(ctx, b, sameaccount.Interaction, feedback.FieldInteractionID, "interactionExternalID")
 }
 
 // applyPersonas checks the personas the items give, and gives new feedback without one the
