@@ -11,10 +11,12 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/stakegraph/stakegraph/ent"
+	"github.com/stakegraph/stakegraph/ent/account"
 	"github.com/stakegraph/stakegraph/ent/buyingcontact"
 	"github.com/stakegraph/stakegraph/ent/change"
 	"github.com/stakegraph/stakegraph/ent/privacy"
 	"github.com/stakegraph/stakegraph/internal/delta"
+	"github.com/stakegraph/stakegraph/internal/derived"
 	"github.com/stakegraph/stakegraph/internal/journal"
 )
 
@@ -54,12 +56,21 @@ func Demote(ctx context.Context, c *ent.Client, tenantID string, now time.Time, 
 		claimed[cl.Account] = cl.Contact
 		accounts = append(accounts, cl.Account)
 	}
+	// Claims on one account take turns: the account's row stays locked until the transaction
+	// ends, so a claim made at the same time reads the primaries after this one commits (and
+	// demotes its contact), instead of reading around it and leaving two primaries.
+	allow := privacy.DecisionContext(ctx, privacy.Allow)
+	lock := c.Account.Query().Where(account.TenantID(tenantID), account.IDIn(accounts...))
+	lock.Modify(derived.LockRows)
+	if _, err := lock.IDs(allow); err != nil {
+		return nil, fmt.Errorf("locking the accounts of primary contacts: %w", err)
+	}
 	// The new primaries are left out here rather than with NOT IN, which MariaDB answers by
 	// scanning the table. Whoever claims, the account's other primaries step down, seen or not.
 	primaries, err := c.BuyingContact.Query().
 		Where(buyingcontact.TenantID(tenantID), buyingcontact.AccountIDIn(accounts...), buyingcontact.Primary(true)).
 		Select(buyingcontact.FieldAccountID, buyingcontact.FieldExternalID).
-		All(privacy.DecisionContext(ctx, privacy.Allow))
+		All(allow)
 	if err != nil {
 		return nil, fmt.Errorf("finding primary contacts: %w", err)
 	}
