@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest/gqltest"
 )
 
 // TestTenantViewsLeaveOutChurnedAccounts: a churned account has no renewal left to save, so
@@ -46,8 +47,16 @@ func TestTenantViewsLeaveOutChurnedAccounts(t *testing.T) {
 				if got := sortedNames(risk.names()); !sameList(got, tc.want) || risk.TotalCount != len(tc.want) {
 					t.Errorf("atRiskAccounts %v (totalCount %d), want %v", got, risk.TotalCount, tc.want)
 				}
-				gaps := c.gaps(args)
-				if got := sortedNames(gaps.names()); !sameList(got, tc.want) || gaps.TotalCount != len(tc.want) {
+				// The same filter, typed, for perceptionGaps.
+				var gapWhere *gqltest.PerceptionGapFilter
+				if tc.where != nil {
+					gapWhere = new(gqltest.PerceptionGapFilter)
+					if err := jsonUnmarshal([]byte(dump(tc.where)), gapWhere); err != nil {
+						t.Fatal(err)
+					}
+				}
+				gaps := c.gaps(gapArgs{where: gapWhere})
+				if got := sortedNames(gapNames(gaps)); !sameList(got, tc.want) || gaps.TotalCount != len(tc.want) {
 					t.Errorf("perceptionGaps %v (totalCount %d), want %v", got, gaps.TotalCount, tc.want)
 				}
 			})

@@ -265,25 +265,8 @@ func TestCouncilPerceptionAndAccounts(t *testing.T) {
 		c.nps(avengers, clint, 0, at)
 		c.nps(baxter, reed, 6, at)
 
-		read := func(id string) (perceptionOut, []string) {
-			t.Helper()
-			var out struct {
-				Node struct {
-					Perception perceptionOut
-					Accounts   []struct{ Name string }
-				}
-			}
-			c.ok(`query($id: ID!) { node(id: $id) { ... on UserCouncil { perception { `+perceptionFields+` } accounts { name } } } }`,
-				map[string]any{"id": id}, &out)
-			var names []string
-			for _, a := range out.Node.Accounts {
-				names = append(names, a.Name)
-			}
-			return out.Node.Perception, names
-		}
-
 		// The board: its current members' feedback on its account: Steve 10, Sam 2.
-		p, accounts := read(board)
+		p, accounts := c.councilPerception(board)
 		if p.Purchaser.NpsResponses != 1 || p.EndUser.NpsResponses != 1 {
 			t.Errorf("board responses %d/%d, want 1/1", p.Purchaser.NpsResponses, p.EndUser.NpsResponses)
 		}
@@ -297,7 +280,7 @@ func TestCouncilPerceptionAndAccounts(t *testing.T) {
 
 		// The cross-account council: its members' feedback anywhere: buyers Sam at Chitauri (10)
 		// and Reed at Baxter (6) → 0; end user Sam at Avengers (2) → −100.
-		p, accounts = read(cross)
+		p, accounts = c.councilPerception(cross)
 		if p.Purchaser.NpsResponses != 2 || p.EndUser.NpsResponses != 1 {
 			t.Errorf("cross responses %d/%d, want 2/1", p.Purchaser.NpsResponses, p.EndUser.NpsResponses)
 		}

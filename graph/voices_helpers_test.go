@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Khan/genqlient/graphql"
+
 	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest/gqltest"
 )
 
 // client is a caller of the API with one token.
@@ -16,11 +19,12 @@ type client struct {
 	t         *testing.T
 	env       *apitest.Env
 	tok       string
-	contracts int // contracts created, for their numbers
+	api       graphql.Client // the typed client with the token, which fails the test on any error
+	contracts int            // contracts created, for their numbers
 }
 
 func newClient(t *testing.T, env *apitest.Env, role, subject string) *client {
-	return &client{t: t, env: env, tok: env.Token("acme", role, subject)}
+	return &client{t: t, env: env, tok: env.Token("acme", role, subject), api: gqltest.Must(t, env, "acme", role, subject)}
 }
 
 // ok runs the operation, fails the test on any error and decodes the data into into.

@@ -589,6 +589,101 @@ func (v *AccountEdgesResponse) __premarshalJSON() (*__premarshalAccountEdgesResp
 	return &retval, nil
 }
 
+// AccountGapsTwoWindowsAccountsAccountConnection includes the requested fields of the GraphQL type AccountConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type AccountGapsTwoWindowsAccountsAccountConnection struct {
+	// A list of edges.
+	Edges []*AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdge `json:"edges"`
+}
+
+// GetEdges returns AccountGapsTwoWindowsAccountsAccountConnection.Edges, and is useful for accessing the field via an interface.
+func (v *AccountGapsTwoWindowsAccountsAccountConnection) GetEdges() []*AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdge {
+	return v.Edges
+}
+
+// AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdge includes the requested fields of the GraphQL type AccountEdge.
+// The GraphQL type's documentation follows.
+//
+// An edge in a connection.
+type AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdge struct {
+	// The item at the end of the edge.
+	Node *AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccount `json:"node"`
+}
+
+// GetNode returns AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdge.Node, and is useful for accessing the field via an interface.
+func (v *AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdge) GetNode() *AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccount {
+	return v.Node
+}
+
+// AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccount struct {
+	// The company's name, 1 to 200 characters.
+	Name string `json:"name"`
+	// Both voices side by side over a window: by default the 12 months before until (default now).
+	Year AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountYearPerception `json:"year"`
+	// Both voices side by side over a window: by default the 12 months before until (default now).
+	Recent AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountRecentPerception `json:"recent"`
+}
+
+// GetName returns AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccount.Name, and is useful for accessing the field via an interface.
+func (v *AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccount) GetName() string {
+	return v.Name
+}
+
+// GetYear returns AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccount.Year, and is useful for accessing the field via an interface.
+func (v *AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccount) GetYear() AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountYearPerception {
+	return v.Year
+}
+
+// GetRecent returns AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccount.Recent, and is useful for accessing the field via an interface.
+func (v *AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccount) GetRecent() AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountRecentPerception {
+	return v.Recent
+}
+
+// AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountRecentPerception includes the requested fields of the GraphQL type Perception.
+// The GraphQL type's documentation follows.
+//
+// The voice of the purchaser and the voice of the end user side by side.
+type AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountRecentPerception struct {
+	// Purchaser NPS − end-user NPS; null when either persona has no NPS response.
+	NpsGap *float64 `json:"npsGap"`
+}
+
+// GetNpsGap returns AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountRecentPerception.NpsGap, and is useful for accessing the field via an interface.
+func (v *AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountRecentPerception) GetNpsGap() *float64 {
+	return v.NpsGap
+}
+
+// AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountYearPerception includes the requested fields of the GraphQL type Perception.
+// The GraphQL type's documentation follows.
+//
+// The voice of the purchaser and the voice of the end user side by side.
+type AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountYearPerception struct {
+	// Purchaser NPS − end-user NPS; null when either persona has no NPS response.
+	NpsGap *float64 `json:"npsGap"`
+}
+
+// GetNpsGap returns AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountYearPerception.NpsGap, and is useful for accessing the field via an interface.
+func (v *AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountYearPerception) GetNpsGap() *float64 {
+	return v.NpsGap
+}
+
+// AccountGapsTwoWindowsResponse is returned by AccountGapsTwoWindows on success.
+type AccountGapsTwoWindowsResponse struct {
+	// The accounts the caller may see: every account of the tenant for ADMIN, ANALYST and INTEGRATION; for a MANAGER those owned by themselves or by members of the teams they manage; for a KEY_ACCOUNT_MANAGER their own.
+	Accounts AccountGapsTwoWindowsAccountsAccountConnection `json:"accounts"`
+}
+
+// GetAccounts returns AccountGapsTwoWindowsResponse.Accounts, and is useful for accessing the field via an interface.
+func (v *AccountGapsTwoWindowsResponse) GetAccounts() AccountGapsTwoWindowsAccountsAccountConnection {
+	return v.Accounts
+}
+
 // AccountNamesAccountsAccountConnection includes the requested fields of the GraphQL type AccountConnection.
 // The GraphQL type's documentation follows.
 //
@@ -639,6 +734,586 @@ type AccountNamesResponse struct {
 
 // GetAccounts returns AccountNamesResponse.Accounts, and is useful for accessing the field via an interface.
 func (v *AccountNamesResponse) GetAccounts() AccountNamesAccountsAccountConnection { return v.Accounts }
+
+// AccountPerceptionNode includes the requested fields of the GraphQL interface Node.
+//
+// AccountPerceptionNode is implemented by the following types:
+// AccountPerceptionNodeAccount
+// AccountPerceptionNodeBuyingContact
+// AccountPerceptionNodeChange
+// AccountPerceptionNodeContract
+// AccountPerceptionNodeCouncilMembership
+// AccountPerceptionNodeCouncilSession
+// AccountPerceptionNodeEndUser
+// AccountPerceptionNodeFeedback
+// AccountPerceptionNodeInteraction
+// AccountPerceptionNodeMember
+// AccountPerceptionNodePerson
+// AccountPerceptionNodeTeam
+// AccountPerceptionNodeTenant
+// AccountPerceptionNodeUserCouncil
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type AccountPerceptionNode interface {
+	implementsGraphQLInterfaceAccountPerceptionNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *AccountPerceptionNodeAccount) implementsGraphQLInterfaceAccountPerceptionNode()           {}
+func (v *AccountPerceptionNodeBuyingContact) implementsGraphQLInterfaceAccountPerceptionNode()     {}
+func (v *AccountPerceptionNodeChange) implementsGraphQLInterfaceAccountPerceptionNode()            {}
+func (v *AccountPerceptionNodeContract) implementsGraphQLInterfaceAccountPerceptionNode()          {}
+func (v *AccountPerceptionNodeCouncilMembership) implementsGraphQLInterfaceAccountPerceptionNode() {}
+func (v *AccountPerceptionNodeCouncilSession) implementsGraphQLInterfaceAccountPerceptionNode()    {}
+func (v *AccountPerceptionNodeEndUser) implementsGraphQLInterfaceAccountPerceptionNode()           {}
+func (v *AccountPerceptionNodeFeedback) implementsGraphQLInterfaceAccountPerceptionNode()          {}
+func (v *AccountPerceptionNodeInteraction) implementsGraphQLInterfaceAccountPerceptionNode()       {}
+func (v *AccountPerceptionNodeMember) implementsGraphQLInterfaceAccountPerceptionNode()            {}
+func (v *AccountPerceptionNodePerson) implementsGraphQLInterfaceAccountPerceptionNode()            {}
+func (v *AccountPerceptionNodeTeam) implementsGraphQLInterfaceAccountPerceptionNode()              {}
+func (v *AccountPerceptionNodeTenant) implementsGraphQLInterfaceAccountPerceptionNode()            {}
+func (v *AccountPerceptionNodeUserCouncil) implementsGraphQLInterfaceAccountPerceptionNode()       {}
+
+func __unmarshalAccountPerceptionNode(b []byte, v *AccountPerceptionNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "Account":
+		*v = new(AccountPerceptionNodeAccount)
+		return json.Unmarshal(b, *v)
+	case "BuyingContact":
+		*v = new(AccountPerceptionNodeBuyingContact)
+		return json.Unmarshal(b, *v)
+	case "Change":
+		*v = new(AccountPerceptionNodeChange)
+		return json.Unmarshal(b, *v)
+	case "Contract":
+		*v = new(AccountPerceptionNodeContract)
+		return json.Unmarshal(b, *v)
+	case "CouncilMembership":
+		*v = new(AccountPerceptionNodeCouncilMembership)
+		return json.Unmarshal(b, *v)
+	case "CouncilSession":
+		*v = new(AccountPerceptionNodeCouncilSession)
+		return json.Unmarshal(b, *v)
+	case "EndUser":
+		*v = new(AccountPerceptionNodeEndUser)
+		return json.Unmarshal(b, *v)
+	case "Feedback":
+		*v = new(AccountPerceptionNodeFeedback)
+		return json.Unmarshal(b, *v)
+	case "Interaction":
+		*v = new(AccountPerceptionNodeInteraction)
+		return json.Unmarshal(b, *v)
+	case "Member":
+		*v = new(AccountPerceptionNodeMember)
+		return json.Unmarshal(b, *v)
+	case "Person":
+		*v = new(AccountPerceptionNodePerson)
+		return json.Unmarshal(b, *v)
+	case "Team":
+		*v = new(AccountPerceptionNodeTeam)
+		return json.Unmarshal(b, *v)
+	case "Tenant":
+		*v = new(AccountPerceptionNodeTenant)
+		return json.Unmarshal(b, *v)
+	case "UserCouncil":
+		*v = new(AccountPerceptionNodeUserCouncil)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for AccountPerceptionNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalAccountPerceptionNode(v *AccountPerceptionNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *AccountPerceptionNodeAccount:
+		typename = "Account"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeBuyingContact:
+		typename = "BuyingContact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeBuyingContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeChange:
+		typename = "Change"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeChange
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeContract:
+		typename = "Contract"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeContract
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeCouncilMembership:
+		typename = "CouncilMembership"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeCouncilMembership
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeCouncilSession:
+		typename = "CouncilSession"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeCouncilSession
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeEndUser:
+		typename = "EndUser"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeEndUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeFeedback:
+		typename = "Feedback"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeFeedback
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeInteraction:
+		typename = "Interaction"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeInteraction
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeMember:
+		typename = "Member"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeMember
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodePerson:
+		typename = "Person"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodePerson
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeTeam:
+		typename = "Team"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeTeam
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeTenant:
+		typename = "Tenant"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeTenant
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeUserCouncil:
+		typename = "UserCouncil"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeUserCouncil
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for AccountPerceptionNode: "%T"`, v)
+	}
+}
+
+// AccountPerceptionNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type AccountPerceptionNodeAccount struct {
+	Typename *string `json:"__typename"`
+	// Both voices side by side over a window: by default the 12 months before until (default now).
+	Perception AccountPerceptionNodeAccountPerception `json:"perception"`
+}
+
+// GetTypename returns AccountPerceptionNodeAccount.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeAccount) GetTypename() *string { return v.Typename }
+
+// GetPerception returns AccountPerceptionNodeAccount.Perception, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeAccount) GetPerception() AccountPerceptionNodeAccountPerception {
+	return v.Perception
+}
+
+// AccountPerceptionNodeAccountPerception includes the requested fields of the GraphQL type Perception.
+// The GraphQL type's documentation follows.
+//
+// The voice of the purchaser and the voice of the end user side by side.
+type AccountPerceptionNodeAccountPerception struct {
+	PerceptionFields `json:"-"`
+}
+
+// GetSince returns AccountPerceptionNodeAccountPerception.Since, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeAccountPerception) GetSince() time.Time {
+	return v.PerceptionFields.Since
+}
+
+// GetUntil returns AccountPerceptionNodeAccountPerception.Until, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeAccountPerception) GetUntil() time.Time {
+	return v.PerceptionFields.Until
+}
+
+// GetNpsGap returns AccountPerceptionNodeAccountPerception.NpsGap, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeAccountPerception) GetNpsGap() *float64 {
+	return v.PerceptionFields.NpsGap
+}
+
+// GetCsatGap returns AccountPerceptionNodeAccountPerception.CsatGap, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeAccountPerception) GetCsatGap() *float64 {
+	return v.PerceptionFields.CsatGap
+}
+
+// GetPurchaser returns AccountPerceptionNodeAccountPerception.Purchaser, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeAccountPerception) GetPurchaser() PerceptionFieldsPurchaserPersonaPerception {
+	return v.PerceptionFields.Purchaser
+}
+
+// GetEndUser returns AccountPerceptionNodeAccountPerception.EndUser, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeAccountPerception) GetEndUser() PerceptionFieldsEndUserPersonaPerception {
+	return v.PerceptionFields.EndUser
+}
+
+// GetTopics returns AccountPerceptionNodeAccountPerception.Topics, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeAccountPerception) GetTopics() []PerceptionFieldsTopicsTopicPerception {
+	return v.PerceptionFields.Topics
+}
+
+// GetTrend returns AccountPerceptionNodeAccountPerception.Trend, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeAccountPerception) GetTrend() []PerceptionFieldsTrendPerceptionTrendPoint {
+	return v.PerceptionFields.Trend
+}
+
+func (v *AccountPerceptionNodeAccountPerception) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*AccountPerceptionNodeAccountPerception
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.AccountPerceptionNodeAccountPerception = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.PerceptionFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalAccountPerceptionNodeAccountPerception struct {
+	Since time.Time `json:"since"`
+
+	Until time.Time `json:"until"`
+
+	NpsGap *float64 `json:"npsGap"`
+
+	CsatGap *float64 `json:"csatGap"`
+
+	Purchaser PerceptionFieldsPurchaserPersonaPerception `json:"purchaser"`
+
+	EndUser PerceptionFieldsEndUserPersonaPerception `json:"endUser"`
+
+	Topics []PerceptionFieldsTopicsTopicPerception `json:"topics"`
+
+	Trend []PerceptionFieldsTrendPerceptionTrendPoint `json:"trend"`
+}
+
+func (v *AccountPerceptionNodeAccountPerception) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *AccountPerceptionNodeAccountPerception) __premarshalJSON() (*__premarshalAccountPerceptionNodeAccountPerception, error) {
+	var retval __premarshalAccountPerceptionNodeAccountPerception
+
+	retval.Since = v.PerceptionFields.Since
+	retval.Until = v.PerceptionFields.Until
+	retval.NpsGap = v.PerceptionFields.NpsGap
+	retval.CsatGap = v.PerceptionFields.CsatGap
+	retval.Purchaser = v.PerceptionFields.Purchaser
+	retval.EndUser = v.PerceptionFields.EndUser
+	retval.Topics = v.PerceptionFields.Topics
+	retval.Trend = v.PerceptionFields.Trend
+	return &retval, nil
+}
+
+// AccountPerceptionNodeBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
+type AccountPerceptionNodeBuyingContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeBuyingContact.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeBuyingContact) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodeChange includes the requested fields of the GraphQL type Change.
+// The GraphQL type's documentation follows.
+//
+// One row of the change journal: one committed create, update or delete of an entity. It is the audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION read it.
+type AccountPerceptionNodeChange struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeChange.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeChange) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type AccountPerceptionNodeContract struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeContract.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeContract) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodeCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type AccountPerceptionNodeCouncilMembership struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeCouncilMembership.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeCouncilMembership) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodeCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type AccountPerceptionNodeCouncilSession struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeCouncilSession.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeCouncilSession) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodeEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type AccountPerceptionNodeEndUser struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeEndUser.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeEndUser) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type AccountPerceptionNodeFeedback struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeFeedback.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeFeedback) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodeInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type AccountPerceptionNodeInteraction struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeInteraction.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeInteraction) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodeMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type AccountPerceptionNodeMember struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeMember.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeMember) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodePerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type AccountPerceptionNodePerson struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodePerson.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodePerson) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodeTeam includes the requested fields of the GraphQL type Team.
+// The GraphQL type's documentation follows.
+//
+// A group of members led by a manager.
+type AccountPerceptionNodeTeam struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeTeam.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeTeam) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodeTenant includes the requested fields of the GraphQL type Tenant.
+// The GraphQL type's documentation follows.
+//
+// The seller organisation. Every other record belongs to exactly one tenant, and a token sees only its own tenant.
+type AccountPerceptionNodeTenant struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeTenant.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeTenant) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodeUserCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
+type AccountPerceptionNodeUserCouncil struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeUserCouncil.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeUserCouncil) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionResponse is returned by AccountPerception on success.
+type AccountPerceptionResponse struct {
+	// Fetches an object given its ID.
+	Node *AccountPerceptionNode `json:"-"`
+}
+
+// GetNode returns AccountPerceptionResponse.Node, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionResponse) GetNode() *AccountPerceptionNode { return v.Node }
+
+func (v *AccountPerceptionResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*AccountPerceptionResponse
+		Node json.RawMessage `json:"node"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.AccountPerceptionResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Node
+		src := firstPass.Node
+		if len(src) != 0 && string(src) != "null" {
+			*dst = new(AccountPerceptionNode)
+			err = __unmarshalAccountPerceptionNode(
+				src, *dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal AccountPerceptionResponse.Node: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalAccountPerceptionResponse struct {
+	Node json.RawMessage `json:"node"`
+}
+
+func (v *AccountPerceptionResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *AccountPerceptionResponse) __premarshalJSON() (*__premarshalAccountPerceptionResponse, error) {
+	var retval __premarshalAccountPerceptionResponse
+
+	{
+
+		dst := &retval.Node
+		src := v.Node
+		if src != nil {
+			var err error
+			*dst, err = __marshalAccountPerceptionNode(
+				src)
+			if err != nil {
+				return nil, fmt.Errorf(
+					"unable to marshal AccountPerceptionResponse.Node: %w", err)
+			}
+		}
+	}
+	return &retval, nil
+}
 
 // A company's headcount band.
 type AccountSize string
@@ -1770,6 +2445,605 @@ var AllCouncilMembershipRole = []CouncilMembershipRole{
 	CouncilMembershipRoleMember,
 	CouncilMembershipRoleSponsor,
 	CouncilMembershipRoleObserver,
+}
+
+// CouncilPerceptionNode includes the requested fields of the GraphQL interface Node.
+//
+// CouncilPerceptionNode is implemented by the following types:
+// CouncilPerceptionNodeAccount
+// CouncilPerceptionNodeBuyingContact
+// CouncilPerceptionNodeChange
+// CouncilPerceptionNodeContract
+// CouncilPerceptionNodeCouncilMembership
+// CouncilPerceptionNodeCouncilSession
+// CouncilPerceptionNodeEndUser
+// CouncilPerceptionNodeFeedback
+// CouncilPerceptionNodeInteraction
+// CouncilPerceptionNodeMember
+// CouncilPerceptionNodePerson
+// CouncilPerceptionNodeTeam
+// CouncilPerceptionNodeTenant
+// CouncilPerceptionNodeUserCouncil
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type CouncilPerceptionNode interface {
+	implementsGraphQLInterfaceCouncilPerceptionNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *CouncilPerceptionNodeAccount) implementsGraphQLInterfaceCouncilPerceptionNode()           {}
+func (v *CouncilPerceptionNodeBuyingContact) implementsGraphQLInterfaceCouncilPerceptionNode()     {}
+func (v *CouncilPerceptionNodeChange) implementsGraphQLInterfaceCouncilPerceptionNode()            {}
+func (v *CouncilPerceptionNodeContract) implementsGraphQLInterfaceCouncilPerceptionNode()          {}
+func (v *CouncilPerceptionNodeCouncilMembership) implementsGraphQLInterfaceCouncilPerceptionNode() {}
+func (v *CouncilPerceptionNodeCouncilSession) implementsGraphQLInterfaceCouncilPerceptionNode()    {}
+func (v *CouncilPerceptionNodeEndUser) implementsGraphQLInterfaceCouncilPerceptionNode()           {}
+func (v *CouncilPerceptionNodeFeedback) implementsGraphQLInterfaceCouncilPerceptionNode()          {}
+func (v *CouncilPerceptionNodeInteraction) implementsGraphQLInterfaceCouncilPerceptionNode()       {}
+func (v *CouncilPerceptionNodeMember) implementsGraphQLInterfaceCouncilPerceptionNode()            {}
+func (v *CouncilPerceptionNodePerson) implementsGraphQLInterfaceCouncilPerceptionNode()            {}
+func (v *CouncilPerceptionNodeTeam) implementsGraphQLInterfaceCouncilPerceptionNode()              {}
+func (v *CouncilPerceptionNodeTenant) implementsGraphQLInterfaceCouncilPerceptionNode()            {}
+func (v *CouncilPerceptionNodeUserCouncil) implementsGraphQLInterfaceCouncilPerceptionNode()       {}
+
+func __unmarshalCouncilPerceptionNode(b []byte, v *CouncilPerceptionNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "Account":
+		*v = new(CouncilPerceptionNodeAccount)
+		return json.Unmarshal(b, *v)
+	case "BuyingContact":
+		*v = new(CouncilPerceptionNodeBuyingContact)
+		return json.Unmarshal(b, *v)
+	case "Change":
+		*v = new(CouncilPerceptionNodeChange)
+		return json.Unmarshal(b, *v)
+	case "Contract":
+		*v = new(CouncilPerceptionNodeContract)
+		return json.Unmarshal(b, *v)
+	case "CouncilMembership":
+		*v = new(CouncilPerceptionNodeCouncilMembership)
+		return json.Unmarshal(b, *v)
+	case "CouncilSession":
+		*v = new(CouncilPerceptionNodeCouncilSession)
+		return json.Unmarshal(b, *v)
+	case "EndUser":
+		*v = new(CouncilPerceptionNodeEndUser)
+		return json.Unmarshal(b, *v)
+	case "Feedback":
+		*v = new(CouncilPerceptionNodeFeedback)
+		return json.Unmarshal(b, *v)
+	case "Interaction":
+		*v = new(CouncilPerceptionNodeInteraction)
+		return json.Unmarshal(b, *v)
+	case "Member":
+		*v = new(CouncilPerceptionNodeMember)
+		return json.Unmarshal(b, *v)
+	case "Person":
+		*v = new(CouncilPerceptionNodePerson)
+		return json.Unmarshal(b, *v)
+	case "Team":
+		*v = new(CouncilPerceptionNodeTeam)
+		return json.Unmarshal(b, *v)
+	case "Tenant":
+		*v = new(CouncilPerceptionNodeTenant)
+		return json.Unmarshal(b, *v)
+	case "UserCouncil":
+		*v = new(CouncilPerceptionNodeUserCouncil)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for CouncilPerceptionNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalCouncilPerceptionNode(v *CouncilPerceptionNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *CouncilPerceptionNodeAccount:
+		typename = "Account"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeBuyingContact:
+		typename = "BuyingContact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeBuyingContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeChange:
+		typename = "Change"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeChange
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeContract:
+		typename = "Contract"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeContract
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeCouncilMembership:
+		typename = "CouncilMembership"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeCouncilMembership
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeCouncilSession:
+		typename = "CouncilSession"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeCouncilSession
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeEndUser:
+		typename = "EndUser"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeEndUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeFeedback:
+		typename = "Feedback"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeFeedback
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeInteraction:
+		typename = "Interaction"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeInteraction
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeMember:
+		typename = "Member"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeMember
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodePerson:
+		typename = "Person"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodePerson
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeTeam:
+		typename = "Team"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeTeam
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeTenant:
+		typename = "Tenant"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeTenant
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeUserCouncil:
+		typename = "UserCouncil"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeUserCouncil
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for CouncilPerceptionNode: "%T"`, v)
+	}
+}
+
+// CouncilPerceptionNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type CouncilPerceptionNodeAccount struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeAccount.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeAccount) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
+type CouncilPerceptionNodeBuyingContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeBuyingContact.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeBuyingContact) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeChange includes the requested fields of the GraphQL type Change.
+// The GraphQL type's documentation follows.
+//
+// One row of the change journal: one committed create, update or delete of an entity. It is the audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION read it.
+type CouncilPerceptionNodeChange struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeChange.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeChange) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type CouncilPerceptionNodeContract struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeContract.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeContract) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type CouncilPerceptionNodeCouncilMembership struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeCouncilMembership.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeCouncilMembership) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type CouncilPerceptionNodeCouncilSession struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeCouncilSession.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeCouncilSession) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type CouncilPerceptionNodeEndUser struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeEndUser.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeEndUser) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type CouncilPerceptionNodeFeedback struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeFeedback.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeFeedback) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type CouncilPerceptionNodeInteraction struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeInteraction.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeInteraction) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type CouncilPerceptionNodeMember struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeMember.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeMember) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodePerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type CouncilPerceptionNodePerson struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodePerson.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodePerson) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeTeam includes the requested fields of the GraphQL type Team.
+// The GraphQL type's documentation follows.
+//
+// A group of members led by a manager.
+type CouncilPerceptionNodeTeam struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeTeam.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeTeam) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeTenant includes the requested fields of the GraphQL type Tenant.
+// The GraphQL type's documentation follows.
+//
+// The seller organisation. Every other record belongs to exactly one tenant, and a token sees only its own tenant.
+type CouncilPerceptionNodeTenant struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeTenant.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeTenant) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeUserCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
+type CouncilPerceptionNodeUserCouncil struct {
+	Typename *string `json:"__typename"`
+	// The perception of the council's current members (on the council's account, or on any account for a cross-account council).
+	Perception CouncilPerceptionNodeUserCouncilPerception `json:"perception"`
+	// The accounts the council's current members buy for or use the product at.
+	Accounts []CouncilPerceptionNodeUserCouncilAccountsAccount `json:"accounts"`
+}
+
+// GetTypename returns CouncilPerceptionNodeUserCouncil.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncil) GetTypename() *string { return v.Typename }
+
+// GetPerception returns CouncilPerceptionNodeUserCouncil.Perception, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncil) GetPerception() CouncilPerceptionNodeUserCouncilPerception {
+	return v.Perception
+}
+
+// GetAccounts returns CouncilPerceptionNodeUserCouncil.Accounts, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncil) GetAccounts() []CouncilPerceptionNodeUserCouncilAccountsAccount {
+	return v.Accounts
+}
+
+// CouncilPerceptionNodeUserCouncilAccountsAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type CouncilPerceptionNodeUserCouncilAccountsAccount struct {
+	// The company's name, 1 to 200 characters.
+	Name string `json:"name"`
+}
+
+// GetName returns CouncilPerceptionNodeUserCouncilAccountsAccount.Name, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncilAccountsAccount) GetName() string { return v.Name }
+
+// CouncilPerceptionNodeUserCouncilPerception includes the requested fields of the GraphQL type Perception.
+// The GraphQL type's documentation follows.
+//
+// The voice of the purchaser and the voice of the end user side by side.
+type CouncilPerceptionNodeUserCouncilPerception struct {
+	PerceptionFields `json:"-"`
+}
+
+// GetSince returns CouncilPerceptionNodeUserCouncilPerception.Since, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncilPerception) GetSince() time.Time {
+	return v.PerceptionFields.Since
+}
+
+// GetUntil returns CouncilPerceptionNodeUserCouncilPerception.Until, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncilPerception) GetUntil() time.Time {
+	return v.PerceptionFields.Until
+}
+
+// GetNpsGap returns CouncilPerceptionNodeUserCouncilPerception.NpsGap, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncilPerception) GetNpsGap() *float64 {
+	return v.PerceptionFields.NpsGap
+}
+
+// GetCsatGap returns CouncilPerceptionNodeUserCouncilPerception.CsatGap, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncilPerception) GetCsatGap() *float64 {
+	return v.PerceptionFields.CsatGap
+}
+
+// GetPurchaser returns CouncilPerceptionNodeUserCouncilPerception.Purchaser, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncilPerception) GetPurchaser() PerceptionFieldsPurchaserPersonaPerception {
+	return v.PerceptionFields.Purchaser
+}
+
+// GetEndUser returns CouncilPerceptionNodeUserCouncilPerception.EndUser, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncilPerception) GetEndUser() PerceptionFieldsEndUserPersonaPerception {
+	return v.PerceptionFields.EndUser
+}
+
+// GetTopics returns CouncilPerceptionNodeUserCouncilPerception.Topics, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncilPerception) GetTopics() []PerceptionFieldsTopicsTopicPerception {
+	return v.PerceptionFields.Topics
+}
+
+// GetTrend returns CouncilPerceptionNodeUserCouncilPerception.Trend, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncilPerception) GetTrend() []PerceptionFieldsTrendPerceptionTrendPoint {
+	return v.PerceptionFields.Trend
+}
+
+func (v *CouncilPerceptionNodeUserCouncilPerception) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*CouncilPerceptionNodeUserCouncilPerception
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.CouncilPerceptionNodeUserCouncilPerception = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.PerceptionFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalCouncilPerceptionNodeUserCouncilPerception struct {
+	Since time.Time `json:"since"`
+
+	Until time.Time `json:"until"`
+
+	NpsGap *float64 `json:"npsGap"`
+
+	CsatGap *float64 `json:"csatGap"`
+
+	Purchaser PerceptionFieldsPurchaserPersonaPerception `json:"purchaser"`
+
+	EndUser PerceptionFieldsEndUserPersonaPerception `json:"endUser"`
+
+	Topics []PerceptionFieldsTopicsTopicPerception `json:"topics"`
+
+	Trend []PerceptionFieldsTrendPerceptionTrendPoint `json:"trend"`
+}
+
+func (v *CouncilPerceptionNodeUserCouncilPerception) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *CouncilPerceptionNodeUserCouncilPerception) __premarshalJSON() (*__premarshalCouncilPerceptionNodeUserCouncilPerception, error) {
+	var retval __premarshalCouncilPerceptionNodeUserCouncilPerception
+
+	retval.Since = v.PerceptionFields.Since
+	retval.Until = v.PerceptionFields.Until
+	retval.NpsGap = v.PerceptionFields.NpsGap
+	retval.CsatGap = v.PerceptionFields.CsatGap
+	retval.Purchaser = v.PerceptionFields.Purchaser
+	retval.EndUser = v.PerceptionFields.EndUser
+	retval.Topics = v.PerceptionFields.Topics
+	retval.Trend = v.PerceptionFields.Trend
+	return &retval, nil
+}
+
+// CouncilPerceptionResponse is returned by CouncilPerception on success.
+type CouncilPerceptionResponse struct {
+	// Fetches an object given its ID.
+	Node *CouncilPerceptionNode `json:"-"`
+}
+
+// GetNode returns CouncilPerceptionResponse.Node, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionResponse) GetNode() *CouncilPerceptionNode { return v.Node }
+
+func (v *CouncilPerceptionResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*CouncilPerceptionResponse
+		Node json.RawMessage `json:"node"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.CouncilPerceptionResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Node
+		src := firstPass.Node
+		if len(src) != 0 && string(src) != "null" {
+			*dst = new(CouncilPerceptionNode)
+			err = __unmarshalCouncilPerceptionNode(
+				src, *dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal CouncilPerceptionResponse.Node: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalCouncilPerceptionResponse struct {
+	Node json.RawMessage `json:"node"`
+}
+
+func (v *CouncilPerceptionResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *CouncilPerceptionResponse) __premarshalJSON() (*__premarshalCouncilPerceptionResponse, error) {
+	var retval __premarshalCouncilPerceptionResponse
+
+	{
+
+		dst := &retval.Node
+		src := v.Node
+		if src != nil {
+			var err error
+			*dst, err = __marshalCouncilPerceptionNode(
+				src)
+			if err != nil {
+				return nil, fmt.Errorf(
+					"unable to marshal CouncilPerceptionResponse.Node: %w", err)
+			}
+		}
+	}
+	return &retval, nil
 }
 
 // CreateAccountCreateAccount includes the requested fields of the GraphQL type Account.
@@ -3096,6 +4370,682 @@ type PeopleCountResponse struct {
 // GetPeople returns PeopleCountResponse.People, and is useful for accessing the field via an interface.
 func (v *PeopleCountResponse) GetPeople() PeopleCountPeoplePersonConnection { return v.People }
 
+// Both voices side by side, with their topics and their monthly trend.
+type PerceptionFields struct {
+	// The start of the window: feedback received at or after it counts.
+	Since time.Time `json:"since"`
+	// The end of the window: feedback received before it counts.
+	Until time.Time `json:"until"`
+	// Purchaser NPS − end-user NPS; null when either persona has no NPS response.
+	NpsGap *float64 `json:"npsGap"`
+	// Purchaser CSAT − end-user CSAT; null when either persona has no CSAT response.
+	CsatGap *float64 `json:"csatGap"`
+	// What the buying contacts said.
+	Purchaser PerceptionFieldsPurchaserPersonaPerception `json:"purchaser"`
+	// What the end users said.
+	EndUser PerceptionFieldsEndUserPersonaPerception `json:"endUser"`
+	// Topics, those on which the personas disagree most first.
+	Topics []PerceptionFieldsTopicsTopicPerception `json:"topics"`
+	// Month by month, per persona.
+	Trend []PerceptionFieldsTrendPerceptionTrendPoint `json:"trend"`
+}
+
+// GetSince returns PerceptionFields.Since, and is useful for accessing the field via an interface.
+func (v *PerceptionFields) GetSince() time.Time { return v.Since }
+
+// GetUntil returns PerceptionFields.Until, and is useful for accessing the field via an interface.
+func (v *PerceptionFields) GetUntil() time.Time { return v.Until }
+
+// GetNpsGap returns PerceptionFields.NpsGap, and is useful for accessing the field via an interface.
+func (v *PerceptionFields) GetNpsGap() *float64 { return v.NpsGap }
+
+// GetCsatGap returns PerceptionFields.CsatGap, and is useful for accessing the field via an interface.
+func (v *PerceptionFields) GetCsatGap() *float64 { return v.CsatGap }
+
+// GetPurchaser returns PerceptionFields.Purchaser, and is useful for accessing the field via an interface.
+func (v *PerceptionFields) GetPurchaser() PerceptionFieldsPurchaserPersonaPerception {
+	return v.Purchaser
+}
+
+// GetEndUser returns PerceptionFields.EndUser, and is useful for accessing the field via an interface.
+func (v *PerceptionFields) GetEndUser() PerceptionFieldsEndUserPersonaPerception { return v.EndUser }
+
+// GetTopics returns PerceptionFields.Topics, and is useful for accessing the field via an interface.
+func (v *PerceptionFields) GetTopics() []PerceptionFieldsTopicsTopicPerception { return v.Topics }
+
+// GetTrend returns PerceptionFields.Trend, and is useful for accessing the field via an interface.
+func (v *PerceptionFields) GetTrend() []PerceptionFieldsTrendPerceptionTrendPoint { return v.Trend }
+
+// PerceptionFieldsEndUserPersonaPerception includes the requested fields of the GraphQL type PersonaPerception.
+// The GraphQL type's documentation follows.
+//
+// One voice (purchaser or end user) over a window.
+type PerceptionFieldsEndUserPersonaPerception struct {
+	PersonaPerceptionFields `json:"-"`
+}
+
+// GetPersona returns PerceptionFieldsEndUserPersonaPerception.Persona, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsEndUserPersonaPerception) GetPersona() Persona {
+	return v.PersonaPerceptionFields.Persona
+}
+
+// GetResponses returns PerceptionFieldsEndUserPersonaPerception.Responses, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsEndUserPersonaPerception) GetResponses() int {
+	return v.PersonaPerceptionFields.Responses
+}
+
+// GetNpsResponses returns PerceptionFieldsEndUserPersonaPerception.NpsResponses, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsEndUserPersonaPerception) GetNpsResponses() int {
+	return v.PersonaPerceptionFields.NpsResponses
+}
+
+// GetPromoters returns PerceptionFieldsEndUserPersonaPerception.Promoters, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsEndUserPersonaPerception) GetPromoters() int {
+	return v.PersonaPerceptionFields.Promoters
+}
+
+// GetPassives returns PerceptionFieldsEndUserPersonaPerception.Passives, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsEndUserPersonaPerception) GetPassives() int {
+	return v.PersonaPerceptionFields.Passives
+}
+
+// GetDetractors returns PerceptionFieldsEndUserPersonaPerception.Detractors, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsEndUserPersonaPerception) GetDetractors() int {
+	return v.PersonaPerceptionFields.Detractors
+}
+
+// GetNps returns PerceptionFieldsEndUserPersonaPerception.Nps, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsEndUserPersonaPerception) GetNps() *float64 {
+	return v.PersonaPerceptionFields.Nps
+}
+
+// GetCsatResponses returns PerceptionFieldsEndUserPersonaPerception.CsatResponses, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsEndUserPersonaPerception) GetCsatResponses() int {
+	return v.PersonaPerceptionFields.CsatResponses
+}
+
+// GetCsat returns PerceptionFieldsEndUserPersonaPerception.Csat, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsEndUserPersonaPerception) GetCsat() *float64 {
+	return v.PersonaPerceptionFields.Csat
+}
+
+// GetSentiment returns PerceptionFieldsEndUserPersonaPerception.Sentiment, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsEndUserPersonaPerception) GetSentiment() *float64 {
+	return v.PersonaPerceptionFields.Sentiment
+}
+
+func (v *PerceptionFieldsEndUserPersonaPerception) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*PerceptionFieldsEndUserPersonaPerception
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.PerceptionFieldsEndUserPersonaPerception = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.PersonaPerceptionFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalPerceptionFieldsEndUserPersonaPerception struct {
+	Persona Persona `json:"persona"`
+
+	Responses int `json:"responses"`
+
+	NpsResponses int `json:"npsResponses"`
+
+	Promoters int `json:"promoters"`
+
+	Passives int `json:"passives"`
+
+	Detractors int `json:"detractors"`
+
+	Nps *float64 `json:"nps"`
+
+	CsatResponses int `json:"csatResponses"`
+
+	Csat *float64 `json:"csat"`
+
+	Sentiment *float64 `json:"sentiment"`
+}
+
+func (v *PerceptionFieldsEndUserPersonaPerception) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *PerceptionFieldsEndUserPersonaPerception) __premarshalJSON() (*__premarshalPerceptionFieldsEndUserPersonaPerception, error) {
+	var retval __premarshalPerceptionFieldsEndUserPersonaPerception
+
+	retval.Persona = v.PersonaPerceptionFields.Persona
+	retval.Responses = v.PersonaPerceptionFields.Responses
+	retval.NpsResponses = v.PersonaPerceptionFields.NpsResponses
+	retval.Promoters = v.PersonaPerceptionFields.Promoters
+	retval.Passives = v.PersonaPerceptionFields.Passives
+	retval.Detractors = v.PersonaPerceptionFields.Detractors
+	retval.Nps = v.PersonaPerceptionFields.Nps
+	retval.CsatResponses = v.PersonaPerceptionFields.CsatResponses
+	retval.Csat = v.PersonaPerceptionFields.Csat
+	retval.Sentiment = v.PersonaPerceptionFields.Sentiment
+	return &retval, nil
+}
+
+// PerceptionFieldsPurchaserPersonaPerception includes the requested fields of the GraphQL type PersonaPerception.
+// The GraphQL type's documentation follows.
+//
+// One voice (purchaser or end user) over a window.
+type PerceptionFieldsPurchaserPersonaPerception struct {
+	PersonaPerceptionFields `json:"-"`
+}
+
+// GetPersona returns PerceptionFieldsPurchaserPersonaPerception.Persona, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsPurchaserPersonaPerception) GetPersona() Persona {
+	return v.PersonaPerceptionFields.Persona
+}
+
+// GetResponses returns PerceptionFieldsPurchaserPersonaPerception.Responses, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsPurchaserPersonaPerception) GetResponses() int {
+	return v.PersonaPerceptionFields.Responses
+}
+
+// GetNpsResponses returns PerceptionFieldsPurchaserPersonaPerception.NpsResponses, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsPurchaserPersonaPerception) GetNpsResponses() int {
+	return v.PersonaPerceptionFields.NpsResponses
+}
+
+// GetPromoters returns PerceptionFieldsPurchaserPersonaPerception.Promoters, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsPurchaserPersonaPerception) GetPromoters() int {
+	return v.PersonaPerceptionFields.Promoters
+}
+
+// GetPassives returns PerceptionFieldsPurchaserPersonaPerception.Passives, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsPurchaserPersonaPerception) GetPassives() int {
+	return v.PersonaPerceptionFields.Passives
+}
+
+// GetDetractors returns PerceptionFieldsPurchaserPersonaPerception.Detractors, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsPurchaserPersonaPerception) GetDetractors() int {
+	return v.PersonaPerceptionFields.Detractors
+}
+
+// GetNps returns PerceptionFieldsPurchaserPersonaPerception.Nps, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsPurchaserPersonaPerception) GetNps() *float64 {
+	return v.PersonaPerceptionFields.Nps
+}
+
+// GetCsatResponses returns PerceptionFieldsPurchaserPersonaPerception.CsatResponses, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsPurchaserPersonaPerception) GetCsatResponses() int {
+	return v.PersonaPerceptionFields.CsatResponses
+}
+
+// GetCsat returns PerceptionFieldsPurchaserPersonaPerception.Csat, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsPurchaserPersonaPerception) GetCsat() *float64 {
+	return v.PersonaPerceptionFields.Csat
+}
+
+// GetSentiment returns PerceptionFieldsPurchaserPersonaPerception.Sentiment, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsPurchaserPersonaPerception) GetSentiment() *float64 {
+	return v.PersonaPerceptionFields.Sentiment
+}
+
+func (v *PerceptionFieldsPurchaserPersonaPerception) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*PerceptionFieldsPurchaserPersonaPerception
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.PerceptionFieldsPurchaserPersonaPerception = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.PersonaPerceptionFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalPerceptionFieldsPurchaserPersonaPerception struct {
+	Persona Persona `json:"persona"`
+
+	Responses int `json:"responses"`
+
+	NpsResponses int `json:"npsResponses"`
+
+	Promoters int `json:"promoters"`
+
+	Passives int `json:"passives"`
+
+	Detractors int `json:"detractors"`
+
+	Nps *float64 `json:"nps"`
+
+	CsatResponses int `json:"csatResponses"`
+
+	Csat *float64 `json:"csat"`
+
+	Sentiment *float64 `json:"sentiment"`
+}
+
+func (v *PerceptionFieldsPurchaserPersonaPerception) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *PerceptionFieldsPurchaserPersonaPerception) __premarshalJSON() (*__premarshalPerceptionFieldsPurchaserPersonaPerception, error) {
+	var retval __premarshalPerceptionFieldsPurchaserPersonaPerception
+
+	retval.Persona = v.PersonaPerceptionFields.Persona
+	retval.Responses = v.PersonaPerceptionFields.Responses
+	retval.NpsResponses = v.PersonaPerceptionFields.NpsResponses
+	retval.Promoters = v.PersonaPerceptionFields.Promoters
+	retval.Passives = v.PersonaPerceptionFields.Passives
+	retval.Detractors = v.PersonaPerceptionFields.Detractors
+	retval.Nps = v.PersonaPerceptionFields.Nps
+	retval.CsatResponses = v.PersonaPerceptionFields.CsatResponses
+	retval.Csat = v.PersonaPerceptionFields.Csat
+	retval.Sentiment = v.PersonaPerceptionFields.Sentiment
+	return &retval, nil
+}
+
+// PerceptionFieldsTopicsTopicPerception includes the requested fields of the GraphQL type TopicPerception.
+// The GraphQL type's documentation follows.
+//
+// How the personas talk about one topic.
+type PerceptionFieldsTopicsTopicPerception struct {
+	// The topic, in lower case as stored.
+	Topic string `json:"topic"`
+	// What purchasers said on it; null when no purchaser raised it.
+	Purchaser *PerceptionFieldsTopicsTopicPerceptionPurchaserTopicStat `json:"purchaser"`
+	// What end users said on it; null when no end user raised it.
+	EndUser *PerceptionFieldsTopicsTopicPerceptionEndUserTopicStat `json:"endUser"`
+	// Purchasers' mean sentiment minus end users'; null unless both raised it with a sentiment.
+	SentimentGap *float64 `json:"sentimentGap"`
+}
+
+// GetTopic returns PerceptionFieldsTopicsTopicPerception.Topic, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTopicsTopicPerception) GetTopic() string { return v.Topic }
+
+// GetPurchaser returns PerceptionFieldsTopicsTopicPerception.Purchaser, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTopicsTopicPerception) GetPurchaser() *PerceptionFieldsTopicsTopicPerceptionPurchaserTopicStat {
+	return v.Purchaser
+}
+
+// GetEndUser returns PerceptionFieldsTopicsTopicPerception.EndUser, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTopicsTopicPerception) GetEndUser() *PerceptionFieldsTopicsTopicPerceptionEndUserTopicStat {
+	return v.EndUser
+}
+
+// GetSentimentGap returns PerceptionFieldsTopicsTopicPerception.SentimentGap, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTopicsTopicPerception) GetSentimentGap() *float64 { return v.SentimentGap }
+
+// PerceptionFieldsTopicsTopicPerceptionEndUserTopicStat includes the requested fields of the GraphQL type TopicStat.
+// The GraphQL type's documentation follows.
+//
+// How often one persona raised a topic in the window, and how they felt about it.
+type PerceptionFieldsTopicsTopicPerceptionEndUserTopicStat struct {
+	// Feedback of the persona tagged with the topic.
+	Count int `json:"count"`
+	// Their mean sentiment (−1 to 1) on it; null when none of that feedback has a sentiment.
+	Sentiment *float64 `json:"sentiment"`
+}
+
+// GetCount returns PerceptionFieldsTopicsTopicPerceptionEndUserTopicStat.Count, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTopicsTopicPerceptionEndUserTopicStat) GetCount() int { return v.Count }
+
+// GetSentiment returns PerceptionFieldsTopicsTopicPerceptionEndUserTopicStat.Sentiment, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTopicsTopicPerceptionEndUserTopicStat) GetSentiment() *float64 {
+	return v.Sentiment
+}
+
+// PerceptionFieldsTopicsTopicPerceptionPurchaserTopicStat includes the requested fields of the GraphQL type TopicStat.
+// The GraphQL type's documentation follows.
+//
+// How often one persona raised a topic in the window, and how they felt about it.
+type PerceptionFieldsTopicsTopicPerceptionPurchaserTopicStat struct {
+	// Feedback of the persona tagged with the topic.
+	Count int `json:"count"`
+	// Their mean sentiment (−1 to 1) on it; null when none of that feedback has a sentiment.
+	Sentiment *float64 `json:"sentiment"`
+}
+
+// GetCount returns PerceptionFieldsTopicsTopicPerceptionPurchaserTopicStat.Count, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTopicsTopicPerceptionPurchaserTopicStat) GetCount() int { return v.Count }
+
+// GetSentiment returns PerceptionFieldsTopicsTopicPerceptionPurchaserTopicStat.Sentiment, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTopicsTopicPerceptionPurchaserTopicStat) GetSentiment() *float64 {
+	return v.Sentiment
+}
+
+// PerceptionFieldsTrendPerceptionTrendPoint includes the requested fields of the GraphQL type PerceptionTrendPoint.
+// The GraphQL type's documentation follows.
+//
+// One persona in one calendar month (UTC).
+type PerceptionFieldsTrendPerceptionTrendPoint struct {
+	// The month, as YYYY-MM.
+	Month string `json:"month"`
+	// The voice of the point.
+	Persona Persona `json:"persona"`
+	// Feedback of any kind from the persona in the month.
+	Responses int `json:"responses"`
+	// The NPS of the month, from each person's latest response in it; null without one.
+	Nps *float64 `json:"nps"`
+	// The mean CSAT score (1–5) of the month; null without one.
+	Csat *float64 `json:"csat"`
+	// The mean sentiment (−1 to 1) of the month; null when no feedback has one.
+	Sentiment *float64 `json:"sentiment"`
+}
+
+// GetMonth returns PerceptionFieldsTrendPerceptionTrendPoint.Month, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTrendPerceptionTrendPoint) GetMonth() string { return v.Month }
+
+// GetPersona returns PerceptionFieldsTrendPerceptionTrendPoint.Persona, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTrendPerceptionTrendPoint) GetPersona() Persona { return v.Persona }
+
+// GetResponses returns PerceptionFieldsTrendPerceptionTrendPoint.Responses, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTrendPerceptionTrendPoint) GetResponses() int { return v.Responses }
+
+// GetNps returns PerceptionFieldsTrendPerceptionTrendPoint.Nps, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTrendPerceptionTrendPoint) GetNps() *float64 { return v.Nps }
+
+// GetCsat returns PerceptionFieldsTrendPerceptionTrendPoint.Csat, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTrendPerceptionTrendPoint) GetCsat() *float64 { return v.Csat }
+
+// GetSentiment returns PerceptionFieldsTrendPerceptionTrendPoint.Sentiment, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTrendPerceptionTrendPoint) GetSentiment() *float64 { return v.Sentiment }
+
+// Which accounts perceptionGaps ranks: those with NPS responses from both voices. Conditions given together must all hold.
+type PerceptionGapFilter struct {
+	// Only accounts of these tiers.
+	Tiers []AccountTier `json:"tiers"`
+	// Only accounts at these stages. Without stages, every stage but CHURNED: name CHURNED to rank churned accounts.
+	Stages []AccountStage `json:"stages"`
+	// Only accounts owned by these members.
+	OwnerIDs []string `json:"ownerIDs"`
+	// Least NPS responses (people) each persona must have; default 1.
+	MinResponses *int `json:"minResponses"`
+}
+
+// GetTiers returns PerceptionGapFilter.Tiers, and is useful for accessing the field via an interface.
+func (v *PerceptionGapFilter) GetTiers() []AccountTier { return v.Tiers }
+
+// GetStages returns PerceptionGapFilter.Stages, and is useful for accessing the field via an interface.
+func (v *PerceptionGapFilter) GetStages() []AccountStage { return v.Stages }
+
+// GetOwnerIDs returns PerceptionGapFilter.OwnerIDs, and is useful for accessing the field via an interface.
+func (v *PerceptionGapFilter) GetOwnerIDs() []string { return v.OwnerIDs }
+
+// GetMinResponses returns PerceptionGapFilter.MinResponses, and is useful for accessing the field via an interface.
+func (v *PerceptionGapFilter) GetMinResponses() *int { return v.MinResponses }
+
+// How perceptionGaps orders the accounts; ties go by account id.
+type PerceptionGapOrder string
+
+const (
+	// The widest gap either way first.
+	PerceptionGapOrderWidest PerceptionGapOrder = "WIDEST"
+	// Buyers happier than end users first.
+	PerceptionGapOrderPurchaserHappier PerceptionGapOrder = "PURCHASER_HAPPIER"
+	// End users happier than buyers first.
+	PerceptionGapOrderEndUserHappier PerceptionGapOrder = "END_USER_HAPPIER"
+)
+
+var AllPerceptionGapOrder = []PerceptionGapOrder{
+	PerceptionGapOrderWidest,
+	PerceptionGapOrderPurchaserHappier,
+	PerceptionGapOrderEndUserHappier,
+}
+
+// PerceptionGapsPerceptionGapsPerceptionGapConnection includes the requested fields of the GraphQL type PerceptionGapConnection.
+// The GraphQL type's documentation follows.
+//
+// A page of accounts ranked by the gap between their two voices.
+type PerceptionGapsPerceptionGapsPerceptionGapConnection struct {
+	// How many accounts the whole ranking holds.
+	TotalCount int `json:"totalCount"`
+	// Where the page is in the ranking.
+	PageInfo PerceptionGapsPerceptionGapsPerceptionGapConnectionPageInfo `json:"pageInfo"`
+	// The accounts of the page.
+	Edges []PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge `json:"edges"`
+}
+
+// GetTotalCount returns PerceptionGapsPerceptionGapsPerceptionGapConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnection) GetTotalCount() int {
+	return v.TotalCount
+}
+
+// GetPageInfo returns PerceptionGapsPerceptionGapsPerceptionGapConnection.PageInfo, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnection) GetPageInfo() PerceptionGapsPerceptionGapsPerceptionGapConnectionPageInfo {
+	return v.PageInfo
+}
+
+// GetEdges returns PerceptionGapsPerceptionGapsPerceptionGapConnection.Edges, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnection) GetEdges() []PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge {
+	return v.Edges
+}
+
+// PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge includes the requested fields of the GraphQL type PerceptionGapEdge.
+// The GraphQL type's documentation follows.
+//
+// An account in the ranking by perception gap.
+type PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge struct {
+	// Its position in the ranking, to page on from with after.
+	Cursor string `json:"cursor"`
+	// The account's two voices.
+	Node PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap `json:"node"`
+}
+
+// GetCursor returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge.Cursor, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge) GetCursor() string {
+	return v.Cursor
+}
+
+// GetNode returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge.Node, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge) GetNode() PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap {
+	return v.Node
+}
+
+// PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap includes the requested fields of the GraphQL type PerceptionGap.
+// The GraphQL type's documentation follows.
+//
+// An account's two voices, for the ranking by perception gap.
+type PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap struct {
+	// The buyers' NPS, from −100 to 100.
+	PurchaserNps float64 `json:"purchaserNps"`
+	// The end users' NPS, from −100 to 100.
+	EndUserNps float64 `json:"endUserNps"`
+	// Purchaser NPS − end-user NPS: positive when buyers are happier than users.
+	NpsGap float64 `json:"npsGap"`
+	// Buyers counted: each one's latest NPS response since the window's start.
+	PurchaserResponses int `json:"purchaserResponses"`
+	// End users counted: each one's latest NPS response since the window's start.
+	EndUserResponses int `json:"endUserResponses"`
+	// The account.
+	Account PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccount `json:"account"`
+}
+
+// GetPurchaserNps returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap.PurchaserNps, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap) GetPurchaserNps() float64 {
+	return v.PurchaserNps
+}
+
+// GetEndUserNps returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap.EndUserNps, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap) GetEndUserNps() float64 {
+	return v.EndUserNps
+}
+
+// GetNpsGap returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap.NpsGap, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap) GetNpsGap() float64 {
+	return v.NpsGap
+}
+
+// GetPurchaserResponses returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap.PurchaserResponses, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap) GetPurchaserResponses() int {
+	return v.PurchaserResponses
+}
+
+// GetEndUserResponses returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap.EndUserResponses, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap) GetEndUserResponses() int {
+	return v.EndUserResponses
+}
+
+// GetAccount returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap.Account, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap) GetAccount() PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccount {
+	return v.Account
+}
+
+// PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccount struct {
+	// The account's id: opaque, unique across tenants, starting `acc_`.
+	Id string `json:"id"`
+	// The company's name, 1 to 200 characters.
+	Name string `json:"name"`
+	// Both voices side by side over a window: by default the 12 months before until (default now).
+	Perception PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerception `json:"perception"`
+}
+
+// GetId returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccount.Id, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccount) GetId() string {
+	return v.Id
+}
+
+// GetName returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccount.Name, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccount) GetName() string {
+	return v.Name
+}
+
+// GetPerception returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccount.Perception, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccount) GetPerception() PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerception {
+	return v.Perception
+}
+
+// PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerception includes the requested fields of the GraphQL type Perception.
+// The GraphQL type's documentation follows.
+//
+// The voice of the purchaser and the voice of the end user side by side.
+type PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerception struct {
+	// Purchaser NPS − end-user NPS; null when either persona has no NPS response.
+	NpsGap *float64 `json:"npsGap"`
+	// What the buying contacts said.
+	Purchaser PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionPurchaserPersonaPerception `json:"purchaser"`
+	// What the end users said.
+	EndUser PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionEndUserPersonaPerception `json:"endUser"`
+}
+
+// GetNpsGap returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerception.NpsGap, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerception) GetNpsGap() *float64 {
+	return v.NpsGap
+}
+
+// GetPurchaser returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerception.Purchaser, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerception) GetPurchaser() PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionPurchaserPersonaPerception {
+	return v.Purchaser
+}
+
+// GetEndUser returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerception.EndUser, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerception) GetEndUser() PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionEndUserPersonaPerception {
+	return v.EndUser
+}
+
+// PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionEndUserPersonaPerception includes the requested fields of the GraphQL type PersonaPerception.
+// The GraphQL type's documentation follows.
+//
+// One voice (purchaser or end user) over a window.
+type PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionEndUserPersonaPerception struct {
+	// People counted for NPS: each person's latest NPS response in the window.
+	NpsResponses int `json:"npsResponses"`
+}
+
+// GetNpsResponses returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionEndUserPersonaPerception.NpsResponses, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionEndUserPersonaPerception) GetNpsResponses() int {
+	return v.NpsResponses
+}
+
+// PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionPurchaserPersonaPerception includes the requested fields of the GraphQL type PersonaPerception.
+// The GraphQL type's documentation follows.
+//
+// One voice (purchaser or end user) over a window.
+type PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionPurchaserPersonaPerception struct {
+	// People counted for NPS: each person's latest NPS response in the window.
+	NpsResponses int `json:"npsResponses"`
+}
+
+// GetNpsResponses returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionPurchaserPersonaPerception.NpsResponses, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionPurchaserPersonaPerception) GetNpsResponses() int {
+	return v.NpsResponses
+}
+
+// PerceptionGapsPerceptionGapsPerceptionGapConnectionPageInfo includes the requested fields of the GraphQL type PageInfo.
+// The GraphQL type's documentation follows.
+//
+// Information about pagination in a connection.
+// https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo
+type PerceptionGapsPerceptionGapsPerceptionGapConnectionPageInfo struct {
+	// When paginating forwards, are there more items?
+	HasNextPage bool `json:"hasNextPage"`
+	// When paginating backwards, are there more items?
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// When paginating forwards, the cursor to continue.
+	EndCursor *string `json:"endCursor"`
+}
+
+// GetHasNextPage returns PerceptionGapsPerceptionGapsPerceptionGapConnectionPageInfo.HasNextPage, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionPageInfo) GetHasNextPage() bool {
+	return v.HasNextPage
+}
+
+// GetHasPreviousPage returns PerceptionGapsPerceptionGapsPerceptionGapConnectionPageInfo.HasPreviousPage, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionPageInfo) GetHasPreviousPage() bool {
+	return v.HasPreviousPage
+}
+
+// GetEndCursor returns PerceptionGapsPerceptionGapsPerceptionGapConnectionPageInfo.EndCursor, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionPageInfo) GetEndCursor() *string {
+	return v.EndCursor
+}
+
+// PerceptionGapsResponse is returned by PerceptionGaps on success.
+type PerceptionGapsResponse struct {
+	// Accounts ranked by the gap between the purchasers' and the end users' NPS, counting each
+	// person's latest response since `since` (default: 12 months ago). Only accounts with NPS
+	// responses from both voices are ranked; churned accounts only when asked for by stage.
+	PerceptionGaps PerceptionGapsPerceptionGapsPerceptionGapConnection `json:"perceptionGaps"`
+}
+
+// GetPerceptionGaps returns PerceptionGapsResponse.PerceptionGaps, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsResponse) GetPerceptionGaps() PerceptionGapsPerceptionGapsPerceptionGapConnection {
+	return v.PerceptionGaps
+}
+
 // The side of an account a voice comes from: the people who buy, or the people who use the product.
 type Persona string
 
@@ -3110,6 +5060,63 @@ var AllPersona = []Persona{
 	PersonaPurchaser,
 	PersonaEndUser,
 }
+
+// PersonaPerceptionFields includes the GraphQL fields of PersonaPerception requested by the fragment PersonaPerceptionFields.
+// The GraphQL type's documentation follows.
+//
+// One voice (purchaser or end user) over a window.
+type PersonaPerceptionFields struct {
+	// The voice these figures are of.
+	Persona Persona `json:"persona"`
+	// Feedback of any kind from this persona.
+	Responses int `json:"responses"`
+	// People counted for NPS: each person's latest NPS response in the window.
+	NpsResponses int `json:"npsResponses"`
+	// Of the people counted for NPS, those whose latest score is 9 or 10.
+	Promoters int `json:"promoters"`
+	// Of the people counted for NPS, those whose latest score is 7 or 8.
+	Passives int `json:"passives"`
+	// Of the people counted for NPS, those whose latest score is 6 or less.
+	Detractors int `json:"detractors"`
+	// % promoters − % detractors, from −100 to 100; null without NPS responses.
+	Nps *float64 `json:"nps"`
+	// CSAT responses in the window (every response, not only each person's latest).
+	CsatResponses int `json:"csatResponses"`
+	// Mean CSAT score (1–5); null without CSAT responses.
+	Csat *float64 `json:"csat"`
+	// Mean sentiment (−1 to 1) of feedback that has one; null when none has.
+	Sentiment *float64 `json:"sentiment"`
+}
+
+// GetPersona returns PersonaPerceptionFields.Persona, and is useful for accessing the field via an interface.
+func (v *PersonaPerceptionFields) GetPersona() Persona { return v.Persona }
+
+// GetResponses returns PersonaPerceptionFields.Responses, and is useful for accessing the field via an interface.
+func (v *PersonaPerceptionFields) GetResponses() int { return v.Responses }
+
+// GetNpsResponses returns PersonaPerceptionFields.NpsResponses, and is useful for accessing the field via an interface.
+func (v *PersonaPerceptionFields) GetNpsResponses() int { return v.NpsResponses }
+
+// GetPromoters returns PersonaPerceptionFields.Promoters, and is useful for accessing the field via an interface.
+func (v *PersonaPerceptionFields) GetPromoters() int { return v.Promoters }
+
+// GetPassives returns PersonaPerceptionFields.Passives, and is useful for accessing the field via an interface.
+func (v *PersonaPerceptionFields) GetPassives() int { return v.Passives }
+
+// GetDetractors returns PersonaPerceptionFields.Detractors, and is useful for accessing the field via an interface.
+func (v *PersonaPerceptionFields) GetDetractors() int { return v.Detractors }
+
+// GetNps returns PersonaPerceptionFields.Nps, and is useful for accessing the field via an interface.
+func (v *PersonaPerceptionFields) GetNps() *float64 { return v.Nps }
+
+// GetCsatResponses returns PersonaPerceptionFields.CsatResponses, and is useful for accessing the field via an interface.
+func (v *PersonaPerceptionFields) GetCsatResponses() int { return v.CsatResponses }
+
+// GetCsat returns PersonaPerceptionFields.Csat, and is useful for accessing the field via an interface.
+func (v *PersonaPerceptionFields) GetCsat() *float64 { return v.Csat }
+
+// GetSentiment returns PersonaPerceptionFields.Sentiment, and is useful for accessing the field via an interface.
+func (v *PersonaPerceptionFields) GetSentiment() *float64 { return v.Sentiment }
 
 // A council session to record, with who came and what they said.
 type RecordCouncilSessionInput struct {
@@ -4274,6 +6281,143 @@ func (v *SyncPersonInput) GetConsentMarketing() *bool { return v.ConsentMarketin
 // GetConsentResearch returns SyncPersonInput.ConsentResearch, and is useful for accessing the field via an interface.
 func (v *SyncPersonInput) GetConsentResearch() *bool { return v.ConsentResearch }
 
+// Changes to a feedback: a field left out keeps its value, a `clear…` field set to true empties its field.
+type UpdateFeedbackInput struct {
+	// The voice it was given in: PURCHASER when the author is a buying contact of the account, END_USER when an end user.
+	Persona *Persona `json:"persona"`
+	// How the feedback arrived.
+	Channel *Channel `json:"channel"`
+	// What sort of feedback it is: it decides whether there is a score and a status.
+	Kind *FeedbackKind `json:"kind"`
+	// The score: 0 to 10 for NPS, 1 to 5 for CSAT; required for those kinds, refused for the others.
+	Score *int `json:"score"`
+	// Set to true to empty `score`.
+	ClearScore *bool `json:"clearScore"`
+	// Its tone, from -1 (negative) to 1 (positive); null when not assessed.
+	Sentiment *float64 `json:"sentiment"`
+	// Set to true to empty `sentiment`.
+	ClearSentiment *bool `json:"clearSentiment"`
+	// What was said, up to 20,000 characters.
+	Body *string `json:"body"`
+	// Set to true to empty `body`.
+	ClearBody *bool `json:"clearBody"`
+	// What it is about: at most 20 topics, each stored trimmed, in lower case, once, and up to 60 characters long.
+	Topics []string `json:"topics"`
+	// Values to add at the end of `topics`.
+	AppendTopics []string `json:"appendTopics"`
+	// When it was given; now unless set, and never more than 5 minutes ahead of the server's clock.
+	ReceivedAt *time.Time `json:"receivedAt"`
+	// Where a complaint stands (OPEN unless given when it is captured); null for the other kinds.
+	Status *FeedbackStatus `json:"status"`
+	// Set to true to empty `status`.
+	ClearStatus *bool `json:"clearStatus"`
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
+	ExternalID *string `json:"externalID"`
+	// Set to true to empty `externalID`.
+	ClearExternalID *bool `json:"clearExternalID"`
+	// The id of `contract`; null when there is none.
+	ContractID *string `json:"contractID"`
+	// Set to true to unlink `contract`.
+	ClearContract *bool `json:"clearContract"`
+	// The id of `councilSession`; null when there is none.
+	CouncilSessionID *string `json:"councilSessionID"`
+	// Set to true to unlink `councilSession`.
+	ClearCouncilSession *bool `json:"clearCouncilSession"`
+	// The id of `interaction`; null when there is none.
+	InteractionID *string `json:"interactionID"`
+	// Set to true to unlink `interaction`.
+	ClearInteraction *bool `json:"clearInteraction"`
+}
+
+// GetPersona returns UpdateFeedbackInput.Persona, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetPersona() *Persona { return v.Persona }
+
+// GetChannel returns UpdateFeedbackInput.Channel, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetChannel() *Channel { return v.Channel }
+
+// GetKind returns UpdateFeedbackInput.Kind, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetKind() *FeedbackKind { return v.Kind }
+
+// GetScore returns UpdateFeedbackInput.Score, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetScore() *int { return v.Score }
+
+// GetClearScore returns UpdateFeedbackInput.ClearScore, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetClearScore() *bool { return v.ClearScore }
+
+// GetSentiment returns UpdateFeedbackInput.Sentiment, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetSentiment() *float64 { return v.Sentiment }
+
+// GetClearSentiment returns UpdateFeedbackInput.ClearSentiment, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetClearSentiment() *bool { return v.ClearSentiment }
+
+// GetBody returns UpdateFeedbackInput.Body, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetBody() *string { return v.Body }
+
+// GetClearBody returns UpdateFeedbackInput.ClearBody, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetClearBody() *bool { return v.ClearBody }
+
+// GetTopics returns UpdateFeedbackInput.Topics, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetTopics() []string { return v.Topics }
+
+// GetAppendTopics returns UpdateFeedbackInput.AppendTopics, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetAppendTopics() []string { return v.AppendTopics }
+
+// GetReceivedAt returns UpdateFeedbackInput.ReceivedAt, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetReceivedAt() *time.Time { return v.ReceivedAt }
+
+// GetStatus returns UpdateFeedbackInput.Status, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetStatus() *FeedbackStatus { return v.Status }
+
+// GetClearStatus returns UpdateFeedbackInput.ClearStatus, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetClearStatus() *bool { return v.ClearStatus }
+
+// GetExternalID returns UpdateFeedbackInput.ExternalID, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetExternalID() *string { return v.ExternalID }
+
+// GetClearExternalID returns UpdateFeedbackInput.ClearExternalID, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetClearExternalID() *bool { return v.ClearExternalID }
+
+// GetContractID returns UpdateFeedbackInput.ContractID, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetContractID() *string { return v.ContractID }
+
+// GetClearContract returns UpdateFeedbackInput.ClearContract, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetClearContract() *bool { return v.ClearContract }
+
+// GetCouncilSessionID returns UpdateFeedbackInput.CouncilSessionID, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetCouncilSessionID() *string { return v.CouncilSessionID }
+
+// GetClearCouncilSession returns UpdateFeedbackInput.ClearCouncilSession, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetClearCouncilSession() *bool { return v.ClearCouncilSession }
+
+// GetInteractionID returns UpdateFeedbackInput.InteractionID, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetInteractionID() *string { return v.InteractionID }
+
+// GetClearInteraction returns UpdateFeedbackInput.ClearInteraction, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetClearInteraction() *bool { return v.ClearInteraction }
+
+// UpdateFeedbackResponse is returned by UpdateFeedback on success.
+type UpdateFeedbackResponse struct {
+	// Changes feedback; a complaint's status only moves forward (OPEN → ACKNOWLEDGED → RESOLVED).
+	UpdateFeedback UpdateFeedbackUpdateFeedback `json:"updateFeedback"`
+}
+
+// GetUpdateFeedback returns UpdateFeedbackResponse.UpdateFeedback, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackResponse) GetUpdateFeedback() UpdateFeedbackUpdateFeedback {
+	return v.UpdateFeedback
+}
+
+// UpdateFeedbackUpdateFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type UpdateFeedbackUpdateFeedback struct {
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
+	Id string `json:"id"`
+}
+
+// GetId returns UpdateFeedbackUpdateFeedback.Id, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackUpdateFeedback) GetId() string { return v.Id }
+
 // Where a user council stands.
 type UserCouncilStatus string
 
@@ -4333,6 +6477,30 @@ type __AccountEdgesInput struct {
 // GetId returns __AccountEdgesInput.Id, and is useful for accessing the field via an interface.
 func (v *__AccountEdgesInput) GetId() string { return v.Id }
 
+// __AccountGapsTwoWindowsInput is used internally by genqlient
+type __AccountGapsTwoWindowsInput struct {
+	Since *time.Time `json:"since"`
+}
+
+// GetSince returns __AccountGapsTwoWindowsInput.Since, and is useful for accessing the field via an interface.
+func (v *__AccountGapsTwoWindowsInput) GetSince() *time.Time { return v.Since }
+
+// __AccountPerceptionInput is used internally by genqlient
+type __AccountPerceptionInput struct {
+	Id    string     `json:"id"`
+	Since *time.Time `json:"since"`
+	Until *time.Time `json:"until"`
+}
+
+// GetId returns __AccountPerceptionInput.Id, and is useful for accessing the field via an interface.
+func (v *__AccountPerceptionInput) GetId() string { return v.Id }
+
+// GetSince returns __AccountPerceptionInput.Since, and is useful for accessing the field via an interface.
+func (v *__AccountPerceptionInput) GetSince() *time.Time { return v.Since }
+
+// GetUntil returns __AccountPerceptionInput.Until, and is useful for accessing the field via an interface.
+func (v *__AccountPerceptionInput) GetUntil() *time.Time { return v.Until }
+
 // __AccountVoicesInput is used internally by genqlient
 type __AccountVoicesInput struct {
 	Id string `json:"id"`
@@ -4384,6 +6552,14 @@ type __CaptureFeedbackInput struct {
 
 // GetIn returns __CaptureFeedbackInput.In, and is useful for accessing the field via an interface.
 func (v *__CaptureFeedbackInput) GetIn() CaptureFeedbackInput { return v.In }
+
+// __CouncilPerceptionInput is used internally by genqlient
+type __CouncilPerceptionInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __CouncilPerceptionInput.Id, and is useful for accessing the field via an interface.
+func (v *__CouncilPerceptionInput) GetId() string { return v.Id }
 
 // __CreateAccountInput is used internally by genqlient
 type __CreateAccountInput struct {
@@ -4469,6 +6645,30 @@ func (v *__NestedAccountPageInput) GetFirst() int { return v.First }
 // GetDerived returns __NestedAccountPageInput.Derived, and is useful for accessing the field via an interface.
 func (v *__NestedAccountPageInput) GetDerived() bool { return v.Derived }
 
+// __PerceptionGapsInput is used internally by genqlient
+type __PerceptionGapsInput struct {
+	First   *int                 `json:"first"`
+	After   *string              `json:"after"`
+	Since   *time.Time           `json:"since"`
+	Where   *PerceptionGapFilter `json:"where"`
+	OrderBy *PerceptionGapOrder  `json:"orderBy"`
+}
+
+// GetFirst returns __PerceptionGapsInput.First, and is useful for accessing the field via an interface.
+func (v *__PerceptionGapsInput) GetFirst() *int { return v.First }
+
+// GetAfter returns __PerceptionGapsInput.After, and is useful for accessing the field via an interface.
+func (v *__PerceptionGapsInput) GetAfter() *string { return v.After }
+
+// GetSince returns __PerceptionGapsInput.Since, and is useful for accessing the field via an interface.
+func (v *__PerceptionGapsInput) GetSince() *time.Time { return v.Since }
+
+// GetWhere returns __PerceptionGapsInput.Where, and is useful for accessing the field via an interface.
+func (v *__PerceptionGapsInput) GetWhere() *PerceptionGapFilter { return v.Where }
+
+// GetOrderBy returns __PerceptionGapsInput.OrderBy, and is useful for accessing the field via an interface.
+func (v *__PerceptionGapsInput) GetOrderBy() *PerceptionGapOrder { return v.OrderBy }
+
 // __RecordCouncilSessionInput is used internally by genqlient
 type __RecordCouncilSessionInput struct {
 	In RecordCouncilSessionInput `json:"in"`
@@ -4525,6 +6725,18 @@ type __SyncPeopleInput struct {
 // GetIn returns __SyncPeopleInput.In, and is useful for accessing the field via an interface.
 func (v *__SyncPeopleInput) GetIn() []SyncPersonInput { return v.In }
 
+// __UpdateFeedbackInput is used internally by genqlient
+type __UpdateFeedbackInput struct {
+	Id string              `json:"id"`
+	In UpdateFeedbackInput `json:"in"`
+}
+
+// GetId returns __UpdateFeedbackInput.Id, and is useful for accessing the field via an interface.
+func (v *__UpdateFeedbackInput) GetId() string { return v.Id }
+
+// GetIn returns __UpdateFeedbackInput.In, and is useful for accessing the field via an interface.
+func (v *__UpdateFeedbackInput) GetIn() UpdateFeedbackInput { return v.In }
+
 // The query executed by AccountEdges.
 const AccountEdges_Operation = `
 query AccountEdges ($id: ID!) {
@@ -4580,6 +6792,51 @@ func AccountEdges(
 	return data_, err_
 }
 
+// The query executed by AccountGapsTwoWindows.
+const AccountGapsTwoWindows_Operation = `
+query AccountGapsTwoWindows ($since: Time) {
+	accounts(first: 20) {
+		edges {
+			node {
+				name
+				year: perception {
+					npsGap
+				}
+				recent: perception(since: $since) {
+					npsGap
+				}
+			}
+		}
+	}
+}
+`
+
+// A page of accounts with their NPS gap over two windows at once: the year, and since.
+func AccountGapsTwoWindows(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	since *time.Time,
+) (data_ *AccountGapsTwoWindowsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AccountGapsTwoWindows",
+		Query:  AccountGapsTwoWindows_Operation,
+		Variables: &__AccountGapsTwoWindowsInput{
+			Since: since,
+		},
+	}
+
+	data_ = &AccountGapsTwoWindowsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The query executed by AccountNames.
 const AccountNames_Operation = `
 query AccountNames {
@@ -4604,6 +6861,94 @@ func AccountNames(
 	}
 
 	data_ = &AccountNamesResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by AccountPerception.
+const AccountPerception_Operation = `
+query AccountPerception ($id: ID!, $since: Time, $until: Time) {
+	node(id: $id) {
+		__typename
+		... on Account {
+			perception(since: $since, until: $until) {
+				... PerceptionFields
+			}
+		}
+	}
+}
+fragment PerceptionFields on Perception {
+	since
+	until
+	npsGap
+	csatGap
+	purchaser {
+		... PersonaPerceptionFields
+	}
+	endUser {
+		... PersonaPerceptionFields
+	}
+	topics {
+		topic
+		purchaser {
+			count
+			sentiment
+		}
+		endUser {
+			count
+			sentiment
+		}
+		sentimentGap
+	}
+	trend {
+		month
+		persona
+		responses
+		nps
+		csat
+		sentiment
+	}
+}
+fragment PersonaPerceptionFields on PersonaPerception {
+	persona
+	responses
+	npsResponses
+	promoters
+	passives
+	detractors
+	nps
+	csatResponses
+	csat
+	sentiment
+}
+`
+
+// An account's perception over [since, until): null when the caller cannot see the account.
+func AccountPerception(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	since *time.Time,
+	until *time.Time,
+) (data_ *AccountPerceptionResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AccountPerception",
+		Query:  AccountPerception_Operation,
+		Variables: &__AccountPerceptionInput{
+			Id:    id,
+			Since: since,
+			Until: until,
+		},
+	}
+
+	data_ = &AccountPerceptionResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -4839,6 +7184,94 @@ func CaptureFeedback(
 	}
 
 	data_ = &CaptureFeedbackResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by CouncilPerception.
+const CouncilPerception_Operation = `
+query CouncilPerception ($id: ID!) {
+	node(id: $id) {
+		__typename
+		... on UserCouncil {
+			perception {
+				... PerceptionFields
+			}
+			accounts {
+				name
+			}
+		}
+	}
+}
+fragment PerceptionFields on Perception {
+	since
+	until
+	npsGap
+	csatGap
+	purchaser {
+		... PersonaPerceptionFields
+	}
+	endUser {
+		... PersonaPerceptionFields
+	}
+	topics {
+		topic
+		purchaser {
+			count
+			sentiment
+		}
+		endUser {
+			count
+			sentiment
+		}
+		sentimentGap
+	}
+	trend {
+		month
+		persona
+		responses
+		nps
+		csat
+		sentiment
+	}
+}
+fragment PersonaPerceptionFields on PersonaPerception {
+	persona
+	responses
+	npsResponses
+	promoters
+	passives
+	detractors
+	nps
+	csatResponses
+	csat
+	sentiment
+}
+`
+
+// A council's perception and the accounts its current members buy for or use the product at:
+// null when the caller cannot see the council.
+func CouncilPerception(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *CouncilPerceptionResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "CouncilPerception",
+		Query:  CouncilPerception_Operation,
+		Variables: &__CouncilPerceptionInput{
+			Id: id,
+		},
+	}
+
+	data_ = &CouncilPerceptionResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -5307,6 +7740,78 @@ func PeopleCount(
 	return data_, err_
 }
 
+// The query executed by PerceptionGaps.
+const PerceptionGaps_Operation = `
+query PerceptionGaps ($first: Int, $after: Cursor, $since: Time, $where: PerceptionGapFilter, $orderBy: PerceptionGapOrder) {
+	perceptionGaps(first: $first, after: $after, since: $since, where: $where, orderBy: $orderBy) {
+		totalCount
+		pageInfo {
+			hasNextPage
+			hasPreviousPage
+			endCursor
+		}
+		edges {
+			cursor
+			node {
+				purchaserNps
+				endUserNps
+				npsGap
+				purchaserResponses
+				endUserResponses
+				account {
+					id
+					name
+					perception(since: $since) {
+						npsGap
+						purchaser {
+							npsResponses
+						}
+						endUser {
+							npsResponses
+						}
+					}
+				}
+			}
+		}
+	}
+}
+`
+
+// The ranking, with each account's own perception over the same window read in the same
+// operation (so at the same "now").
+func PerceptionGaps(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	first *int,
+	after *string,
+	since *time.Time,
+	where *PerceptionGapFilter,
+	orderBy *PerceptionGapOrder,
+) (data_ *PerceptionGapsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "PerceptionGaps",
+		Query:  PerceptionGaps_Operation,
+		Variables: &__PerceptionGapsInput{
+			First:   first,
+			After:   after,
+			Since:   since,
+			Where:   where,
+			OrderBy: orderBy,
+		},
+	}
+
+	data_ = &PerceptionGapsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by RecordCouncilSession.
 const RecordCouncilSession_Operation = `
 mutation RecordCouncilSession ($in: RecordCouncilSessionInput!) {
@@ -5614,6 +8119,42 @@ func SyncPeople(
 	}
 
 	data_ = &SyncPeopleResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by UpdateFeedback.
+const UpdateFeedback_Operation = `
+mutation UpdateFeedback ($id: ID!, $in: UpdateFeedbackInput!) {
+	updateFeedback(id: $id, input: $in) {
+		id
+	}
+}
+`
+
+func UpdateFeedback(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	in UpdateFeedbackInput,
+) (data_ *UpdateFeedbackResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "UpdateFeedback",
+		Query:  UpdateFeedback_Operation,
+		Variables: &__UpdateFeedbackInput{
+			Id: id,
+			In: in,
+		},
+	}
+
+	data_ = &UpdateFeedbackResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
