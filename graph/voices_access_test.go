@@ -102,8 +102,8 @@ func TestVoicesAccess(t *testing.T) {
 					t.Errorf("perceptionGaps %v (totalCount %d), want %v", got, g.TotalCount, tc.gaps)
 				}
 				checkAgreement(t, g)
-				r := tc.c.atRisk(nil)
-				if got := r.names(); !sameList(sorted(got), sorted(tc.visible)) || r.TotalCount != len(tc.visible) {
+				r := tc.c.atRisk(riskArgs{})
+				if got := riskNames(r); !sameList(sorted(got), sorted(tc.visible)) || r.TotalCount != len(tc.visible) {
 					t.Errorf("atRiskAccounts %v (totalCount %d), want %v", got, r.TotalCount, tc.visible)
 				}
 				// Filtering by another's accounts reveals nothing.
@@ -111,8 +111,8 @@ func TestVoicesAccess(t *testing.T) {
 					if g := tc.c.gaps(gapArgs{where: &gqltest.PerceptionGapFilter{OwnerIDs: []string{kenID}}}); g.TotalCount != 0 || len(g.Edges) != 0 {
 						t.Errorf("kim sees ken's gaps: %v", gapNames(g))
 					}
-					if r := tc.c.atRisk(map[string]any{"where": map[string]any{"ownerIDs": []string{kenID}}}); r.TotalCount != 0 {
-						t.Errorf("kim sees ken's health: %v", r.names())
+					if r := tc.c.atRisk(riskArgs{where: &gqltest.AccountHealthFilter{OwnerIDs: []string{kenID}}}); r.TotalCount != 0 {
+						t.Errorf("kim sees ken's health: %v", riskNames(r))
 					}
 				}
 			})
@@ -138,7 +138,7 @@ func TestVoicesAccess(t *testing.T) {
 				t.Errorf("perception of %s: kim %s, admin %s", id, dump(a), dump(b))
 			}
 		}
-		if v, _ := kim.healthOf(ids["K1"]).factor(t, "COUNCIL_PARTICIPATION"); !sameFloat(v, ptr(2.0)) {
+		if v, _ := factor(t, kim.healthOf(ids["K1"]), "COUNCIL_PARTICIPATION"); !sameFloat(v, ptr(2.0)) {
 			t.Errorf("K1 council participation %s, want 2 (the shared person and the cross member)", show(v))
 		}
 

@@ -684,6 +684,578 @@ func (v *AccountGapsTwoWindowsResponse) GetAccounts() AccountGapsTwoWindowsAccou
 	return v.Accounts
 }
 
+// Which accounts atRiskAccounts ranks. Conditions given together must all hold; a list matches any of its values.
+type AccountHealthFilter struct {
+	// Only accounts of these tiers.
+	Tiers []AccountTier `json:"tiers"`
+	// Only accounts at these stages. Without stages, every stage but CHURNED: name CHURNED to rank churned accounts.
+	Stages []AccountStage `json:"stages"`
+	// Only accounts owned by these members.
+	OwnerIDs []string `json:"ownerIDs"`
+	// Only accounts whose score falls in these bands; every band when omitted.
+	Bands []HealthBand `json:"bands"`
+}
+
+// GetTiers returns AccountHealthFilter.Tiers, and is useful for accessing the field via an interface.
+func (v *AccountHealthFilter) GetTiers() []AccountTier { return v.Tiers }
+
+// GetStages returns AccountHealthFilter.Stages, and is useful for accessing the field via an interface.
+func (v *AccountHealthFilter) GetStages() []AccountStage { return v.Stages }
+
+// GetOwnerIDs returns AccountHealthFilter.OwnerIDs, and is useful for accessing the field via an interface.
+func (v *AccountHealthFilter) GetOwnerIDs() []string { return v.OwnerIDs }
+
+// GetBands returns AccountHealthFilter.Bands, and is useful for accessing the field via an interface.
+func (v *AccountHealthFilter) GetBands() []HealthBand { return v.Bands }
+
+// AccountHealthNode includes the requested fields of the GraphQL interface Node.
+//
+// AccountHealthNode is implemented by the following types:
+// AccountHealthNodeAccount
+// AccountHealthNodeBuyingContact
+// AccountHealthNodeChange
+// AccountHealthNodeContract
+// AccountHealthNodeCouncilMembership
+// AccountHealthNodeCouncilSession
+// AccountHealthNodeEndUser
+// AccountHealthNodeFeedback
+// AccountHealthNodeInteraction
+// AccountHealthNodeMember
+// AccountHealthNodePerson
+// AccountHealthNodeTeam
+// AccountHealthNodeTenant
+// AccountHealthNodeUserCouncil
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type AccountHealthNode interface {
+	implementsGraphQLInterfaceAccountHealthNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *AccountHealthNodeAccount) implementsGraphQLInterfaceAccountHealthNode()           {}
+func (v *AccountHealthNodeBuyingContact) implementsGraphQLInterfaceAccountHealthNode()     {}
+func (v *AccountHealthNodeChange) implementsGraphQLInterfaceAccountHealthNode()            {}
+func (v *AccountHealthNodeContract) implementsGraphQLInterfaceAccountHealthNode()          {}
+func (v *AccountHealthNodeCouncilMembership) implementsGraphQLInterfaceAccountHealthNode() {}
+func (v *AccountHealthNodeCouncilSession) implementsGraphQLInterfaceAccountHealthNode()    {}
+func (v *AccountHealthNodeEndUser) implementsGraphQLInterfaceAccountHealthNode()           {}
+func (v *AccountHealthNodeFeedback) implementsGraphQLInterfaceAccountHealthNode()          {}
+func (v *AccountHealthNodeInteraction) implementsGraphQLInterfaceAccountHealthNode()       {}
+func (v *AccountHealthNodeMember) implementsGraphQLInterfaceAccountHealthNode()            {}
+func (v *AccountHealthNodePerson) implementsGraphQLInterfaceAccountHealthNode()            {}
+func (v *AccountHealthNodeTeam) implementsGraphQLInterfaceAccountHealthNode()              {}
+func (v *AccountHealthNodeTenant) implementsGraphQLInterfaceAccountHealthNode()            {}
+func (v *AccountHealthNodeUserCouncil) implementsGraphQLInterfaceAccountHealthNode()       {}
+
+func __unmarshalAccountHealthNode(b []byte, v *AccountHealthNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "Account":
+		*v = new(AccountHealthNodeAccount)
+		return json.Unmarshal(b, *v)
+	case "BuyingContact":
+		*v = new(AccountHealthNodeBuyingContact)
+		return json.Unmarshal(b, *v)
+	case "Change":
+		*v = new(AccountHealthNodeChange)
+		return json.Unmarshal(b, *v)
+	case "Contract":
+		*v = new(AccountHealthNodeContract)
+		return json.Unmarshal(b, *v)
+	case "CouncilMembership":
+		*v = new(AccountHealthNodeCouncilMembership)
+		return json.Unmarshal(b, *v)
+	case "CouncilSession":
+		*v = new(AccountHealthNodeCouncilSession)
+		return json.Unmarshal(b, *v)
+	case "EndUser":
+		*v = new(AccountHealthNodeEndUser)
+		return json.Unmarshal(b, *v)
+	case "Feedback":
+		*v = new(AccountHealthNodeFeedback)
+		return json.Unmarshal(b, *v)
+	case "Interaction":
+		*v = new(AccountHealthNodeInteraction)
+		return json.Unmarshal(b, *v)
+	case "Member":
+		*v = new(AccountHealthNodeMember)
+		return json.Unmarshal(b, *v)
+	case "Person":
+		*v = new(AccountHealthNodePerson)
+		return json.Unmarshal(b, *v)
+	case "Team":
+		*v = new(AccountHealthNodeTeam)
+		return json.Unmarshal(b, *v)
+	case "Tenant":
+		*v = new(AccountHealthNodeTenant)
+		return json.Unmarshal(b, *v)
+	case "UserCouncil":
+		*v = new(AccountHealthNodeUserCouncil)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for AccountHealthNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalAccountHealthNode(v *AccountHealthNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *AccountHealthNodeAccount:
+		typename = "Account"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeBuyingContact:
+		typename = "BuyingContact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeBuyingContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeChange:
+		typename = "Change"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeChange
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeContract:
+		typename = "Contract"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeContract
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeCouncilMembership:
+		typename = "CouncilMembership"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeCouncilMembership
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeCouncilSession:
+		typename = "CouncilSession"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeCouncilSession
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeEndUser:
+		typename = "EndUser"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeEndUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeFeedback:
+		typename = "Feedback"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeFeedback
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeInteraction:
+		typename = "Interaction"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeInteraction
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeMember:
+		typename = "Member"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeMember
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodePerson:
+		typename = "Person"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodePerson
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeTeam:
+		typename = "Team"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeTeam
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeTenant:
+		typename = "Tenant"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeTenant
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeUserCouncil:
+		typename = "UserCouncil"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeUserCouncil
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for AccountHealthNode: "%T"`, v)
+	}
+}
+
+// AccountHealthNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type AccountHealthNodeAccount struct {
+	Typename *string `json:"__typename"`
+	// The account's health score, its factors and the reasons.
+	Health AccountHealthNodeAccountHealth `json:"health"`
+}
+
+// GetTypename returns AccountHealthNodeAccount.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeAccount) GetTypename() *string { return v.Typename }
+
+// GetHealth returns AccountHealthNodeAccount.Health, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeAccount) GetHealth() AccountHealthNodeAccountHealth { return v.Health }
+
+// AccountHealthNodeAccountHealth includes the requested fields of the GraphQL type AccountHealth.
+// The GraphQL type's documentation follows.
+//
+// An account's health: a 0–100 score from transparent factors.
+type AccountHealthNodeAccountHealth struct {
+	HealthFields `json:"-"`
+}
+
+// GetAccount returns AccountHealthNodeAccountHealth.Account, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeAccountHealth) GetAccount() HealthFieldsAccount {
+	return v.HealthFields.Account
+}
+
+// GetScore returns AccountHealthNodeAccountHealth.Score, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeAccountHealth) GetScore() float64 { return v.HealthFields.Score }
+
+// GetBand returns AccountHealthNodeAccountHealth.Band, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeAccountHealth) GetBand() HealthBand { return v.HealthFields.Band }
+
+// GetFactors returns AccountHealthNodeAccountHealth.Factors, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeAccountHealth) GetFactors() []HealthFieldsFactorsHealthFactor {
+	return v.HealthFields.Factors
+}
+
+// GetReasons returns AccountHealthNodeAccountHealth.Reasons, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeAccountHealth) GetReasons() []string { return v.HealthFields.Reasons }
+
+func (v *AccountHealthNodeAccountHealth) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*AccountHealthNodeAccountHealth
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.AccountHealthNodeAccountHealth = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.HealthFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalAccountHealthNodeAccountHealth struct {
+	Account HealthFieldsAccount `json:"account"`
+
+	Score float64 `json:"score"`
+
+	Band HealthBand `json:"band"`
+
+	Factors []HealthFieldsFactorsHealthFactor `json:"factors"`
+
+	Reasons []string `json:"reasons"`
+}
+
+func (v *AccountHealthNodeAccountHealth) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *AccountHealthNodeAccountHealth) __premarshalJSON() (*__premarshalAccountHealthNodeAccountHealth, error) {
+	var retval __premarshalAccountHealthNodeAccountHealth
+
+	retval.Account = v.HealthFields.Account
+	retval.Score = v.HealthFields.Score
+	retval.Band = v.HealthFields.Band
+	retval.Factors = v.HealthFields.Factors
+	retval.Reasons = v.HealthFields.Reasons
+	return &retval, nil
+}
+
+// AccountHealthNodeBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
+type AccountHealthNodeBuyingContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeBuyingContact.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeBuyingContact) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodeChange includes the requested fields of the GraphQL type Change.
+// The GraphQL type's documentation follows.
+//
+// One row of the change journal: one committed create, update or delete of an entity. It is the audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION read it.
+type AccountHealthNodeChange struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeChange.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeChange) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type AccountHealthNodeContract struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeContract.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeContract) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodeCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type AccountHealthNodeCouncilMembership struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeCouncilMembership.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeCouncilMembership) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodeCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type AccountHealthNodeCouncilSession struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeCouncilSession.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeCouncilSession) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodeEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type AccountHealthNodeEndUser struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeEndUser.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeEndUser) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type AccountHealthNodeFeedback struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeFeedback.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeFeedback) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodeInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type AccountHealthNodeInteraction struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeInteraction.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeInteraction) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodeMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type AccountHealthNodeMember struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeMember.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeMember) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodePerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type AccountHealthNodePerson struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodePerson.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodePerson) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodeTeam includes the requested fields of the GraphQL type Team.
+// The GraphQL type's documentation follows.
+//
+// A group of members led by a manager.
+type AccountHealthNodeTeam struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeTeam.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeTeam) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodeTenant includes the requested fields of the GraphQL type Tenant.
+// The GraphQL type's documentation follows.
+//
+// The seller organisation. Every other record belongs to exactly one tenant, and a token sees only its own tenant.
+type AccountHealthNodeTenant struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeTenant.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeTenant) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodeUserCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
+type AccountHealthNodeUserCouncil struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeUserCouncil.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeUserCouncil) GetTypename() *string { return v.Typename }
+
+// AccountHealthResponse is returned by AccountHealth on success.
+type AccountHealthResponse struct {
+	// Fetches an object given its ID.
+	Node *AccountHealthNode `json:"-"`
+}
+
+// GetNode returns AccountHealthResponse.Node, and is useful for accessing the field via an interface.
+func (v *AccountHealthResponse) GetNode() *AccountHealthNode { return v.Node }
+
+func (v *AccountHealthResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*AccountHealthResponse
+		Node json.RawMessage `json:"node"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.AccountHealthResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Node
+		src := firstPass.Node
+		if len(src) != 0 && string(src) != "null" {
+			*dst = new(AccountHealthNode)
+			err = __unmarshalAccountHealthNode(
+				src, *dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal AccountHealthResponse.Node: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalAccountHealthResponse struct {
+	Node json.RawMessage `json:"node"`
+}
+
+func (v *AccountHealthResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *AccountHealthResponse) __premarshalJSON() (*__premarshalAccountHealthResponse, error) {
+	var retval __premarshalAccountHealthResponse
+
+	{
+
+		dst := &retval.Node
+		src := v.Node
+		if src != nil {
+			var err error
+			*dst, err = __marshalAccountHealthNode(
+				src)
+			if err != nil {
+				return nil, fmt.Errorf(
+					"unable to marshal AccountHealthResponse.Node: %w", err)
+			}
+		}
+	}
+	return &retval, nil
+}
+
 // AccountNamesAccountsAccountConnection includes the requested fields of the GraphQL type AccountConnection.
 // The GraphQL type's documentation follows.
 //
@@ -1883,6 +2455,29 @@ func (v *AccountVoicesResponse) __premarshalJSON() (*__premarshalAccountVoicesRe
 	return &retval, nil
 }
 
+// AcknowledgeComplaintAcknowledgeComplaintFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type AcknowledgeComplaintAcknowledgeComplaintFeedback struct {
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
+	Id string `json:"id"`
+}
+
+// GetId returns AcknowledgeComplaintAcknowledgeComplaintFeedback.Id, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintAcknowledgeComplaintFeedback) GetId() string { return v.Id }
+
+// AcknowledgeComplaintResponse is returned by AcknowledgeComplaint on success.
+type AcknowledgeComplaintResponse struct {
+	// Acknowledges an open complaint, recording who and when.
+	AcknowledgeComplaint AcknowledgeComplaintAcknowledgeComplaintFeedback `json:"acknowledgeComplaint"`
+}
+
+// GetAcknowledgeComplaint returns AcknowledgeComplaintResponse.AcknowledgeComplaint, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintResponse) GetAcknowledgeComplaint() AcknowledgeComplaintAcknowledgeComplaintFeedback {
+	return v.AcknowledgeComplaint
+}
+
 // AddBuyingContactAddBuyingContact includes the requested fields of the GraphQL type BuyingContact.
 // The GraphQL type's documentation follows.
 //
@@ -2141,6 +2736,184 @@ type AssignAccountUpdateAccount struct {
 
 // GetOwnerID returns AssignAccountUpdateAccount.OwnerID, and is useful for accessing the field via an interface.
 func (v *AssignAccountUpdateAccount) GetOwnerID() *string { return v.OwnerID }
+
+// AtRiskAccountsAtRiskAccountsAccountHealthConnection includes the requested fields of the GraphQL type AccountHealthConnection.
+// The GraphQL type's documentation follows.
+//
+// A page of accounts ranked by health, worst first.
+type AtRiskAccountsAtRiskAccountsAccountHealthConnection struct {
+	// How many accounts the whole ranking holds.
+	TotalCount int `json:"totalCount"`
+	// Where the page is in the ranking.
+	PageInfo AtRiskAccountsAtRiskAccountsAccountHealthConnectionPageInfo `json:"pageInfo"`
+	// The accounts of the page.
+	Edges []AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge `json:"edges"`
+}
+
+// GetTotalCount returns AtRiskAccountsAtRiskAccountsAccountHealthConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnection) GetTotalCount() int {
+	return v.TotalCount
+}
+
+// GetPageInfo returns AtRiskAccountsAtRiskAccountsAccountHealthConnection.PageInfo, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnection) GetPageInfo() AtRiskAccountsAtRiskAccountsAccountHealthConnectionPageInfo {
+	return v.PageInfo
+}
+
+// GetEdges returns AtRiskAccountsAtRiskAccountsAccountHealthConnection.Edges, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnection) GetEdges() []AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge {
+	return v.Edges
+}
+
+// AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge includes the requested fields of the GraphQL type AccountHealthEdge.
+// The GraphQL type's documentation follows.
+//
+// An account in the ranking by health.
+type AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge struct {
+	// Its position in the ranking, to page on from with after.
+	Cursor string `json:"cursor"`
+	// The account's health.
+	Node AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth `json:"node"`
+}
+
+// GetCursor returns AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge.Cursor, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge) GetCursor() string {
+	return v.Cursor
+}
+
+// GetNode returns AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge.Node, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge) GetNode() AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth {
+	return v.Node
+}
+
+// AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth includes the requested fields of the GraphQL type AccountHealth.
+// The GraphQL type's documentation follows.
+//
+// An account's health: a 0–100 score from transparent factors.
+type AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth struct {
+	HealthFields `json:"-"`
+}
+
+// GetAccount returns AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth.Account, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth) GetAccount() HealthFieldsAccount {
+	return v.HealthFields.Account
+}
+
+// GetScore returns AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth.Score, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth) GetScore() float64 {
+	return v.HealthFields.Score
+}
+
+// GetBand returns AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth.Band, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth) GetBand() HealthBand {
+	return v.HealthFields.Band
+}
+
+// GetFactors returns AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth.Factors, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth) GetFactors() []HealthFieldsFactorsHealthFactor {
+	return v.HealthFields.Factors
+}
+
+// GetReasons returns AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth.Reasons, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth) GetReasons() []string {
+	return v.HealthFields.Reasons
+}
+
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.HealthFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalAtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth struct {
+	Account HealthFieldsAccount `json:"account"`
+
+	Score float64 `json:"score"`
+
+	Band HealthBand `json:"band"`
+
+	Factors []HealthFieldsFactorsHealthFactor `json:"factors"`
+
+	Reasons []string `json:"reasons"`
+}
+
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth) __premarshalJSON() (*__premarshalAtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth, error) {
+	var retval __premarshalAtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth
+
+	retval.Account = v.HealthFields.Account
+	retval.Score = v.HealthFields.Score
+	retval.Band = v.HealthFields.Band
+	retval.Factors = v.HealthFields.Factors
+	retval.Reasons = v.HealthFields.Reasons
+	return &retval, nil
+}
+
+// AtRiskAccountsAtRiskAccountsAccountHealthConnectionPageInfo includes the requested fields of the GraphQL type PageInfo.
+// The GraphQL type's documentation follows.
+//
+// Information about pagination in a connection.
+// https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo
+type AtRiskAccountsAtRiskAccountsAccountHealthConnectionPageInfo struct {
+	// When paginating forwards, are there more items?
+	HasNextPage bool `json:"hasNextPage"`
+	// When paginating backwards, are there more items?
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// When paginating forwards, the cursor to continue.
+	EndCursor *string `json:"endCursor"`
+}
+
+// GetHasNextPage returns AtRiskAccountsAtRiskAccountsAccountHealthConnectionPageInfo.HasNextPage, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionPageInfo) GetHasNextPage() bool {
+	return v.HasNextPage
+}
+
+// GetHasPreviousPage returns AtRiskAccountsAtRiskAccountsAccountHealthConnectionPageInfo.HasPreviousPage, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionPageInfo) GetHasPreviousPage() bool {
+	return v.HasPreviousPage
+}
+
+// GetEndCursor returns AtRiskAccountsAtRiskAccountsAccountHealthConnectionPageInfo.EndCursor, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionPageInfo) GetEndCursor() *string {
+	return v.EndCursor
+}
+
+// AtRiskAccountsResponse is returned by AtRiskAccounts on success.
+type AtRiskAccountsResponse struct {
+	// Accounts ranked by health, worst first (ties by account id); churned accounts only when asked for by stage.
+	AtRiskAccounts AtRiskAccountsAtRiskAccountsAccountHealthConnection `json:"atRiskAccounts"`
+}
+
+// GetAtRiskAccounts returns AtRiskAccountsResponse.AtRiskAccounts, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsResponse) GetAtRiskAccounts() AtRiskAccountsAtRiskAccountsAccountHealthConnection {
+	return v.AtRiskAccounts
+}
 
 // How much sway a buying contact has over a purchase.
 type BuyingContactInfluence string
@@ -3621,6 +4394,138 @@ var AllFeedbackStatus = []FeedbackStatus{
 	FeedbackStatusResolved,
 }
 
+// Where a health score falls.
+type HealthBand string
+
+const (
+	// A score of 70 or more.
+	HealthBandHealthy HealthBand = "HEALTHY"
+	// A score from 45 to below 70.
+	HealthBandWatch HealthBand = "WATCH"
+	// A score below 45.
+	HealthBandAtRisk HealthBand = "AT_RISK"
+)
+
+var AllHealthBand = []HealthBand{
+	HealthBandHealthy,
+	HealthBandWatch,
+	HealthBandAtRisk,
+}
+
+// The factors of a health score. The server's health weights (--health-weights) set how much each counts.
+type HealthFactorName string
+
+const (
+	// The end users' NPS: −100 to 100 maps to 0 to 1; unknown counts 0.5.
+	HealthFactorNameEndUserNps HealthFactorName = "END_USER_NPS"
+	// The buyers' NPS: −100 to 100 maps to 0 to 1; unknown counts 0.5.
+	HealthFactorNamePurchaserNps HealthFactorName = "PURCHASER_NPS"
+	// Purchaser NPS − end-user NPS: no gap counts 1, a gap of 100 points or more either way 0; unknown 0.5.
+	HealthFactorNamePerceptionGap HealthFactorName = "PERCEPTION_GAP"
+	// Days since the last interaction: 14 or fewer count 1, 90 or more 0; none ever counts 0.
+	HealthFactorNameLastInteraction HealthFactorName = "LAST_INTERACTION"
+	// Days to the nearest end of an active contract: 120 or more count 1, 0 or fewer 0; no active contract counts 1.
+	HealthFactorNameRenewal HealthFactorName = "RENEWAL"
+	// Open complaints: none counts 1, 4 or more 0.
+	HealthFactorNameOpenComplaints HealthFactorName = "OPEN_COMPLAINTS"
+	// The account's people who sit on a user council: none counts 0, one 0.5, two or more 1.
+	HealthFactorNameCouncilParticipation HealthFactorName = "COUNCIL_PARTICIPATION"
+	// Active licensed end users over the seats of active contracts: 25% or less counts 0, 85% or more 1; no seats 0.5.
+	HealthFactorNameSeatUtilisation HealthFactorName = "SEAT_UTILISATION"
+)
+
+var AllHealthFactorName = []HealthFactorName{
+	HealthFactorNameEndUserNps,
+	HealthFactorNamePurchaserNps,
+	HealthFactorNamePerceptionGap,
+	HealthFactorNameLastInteraction,
+	HealthFactorNameRenewal,
+	HealthFactorNameOpenComplaints,
+	HealthFactorNameCouncilParticipation,
+	HealthFactorNameSeatUtilisation,
+}
+
+// HealthFields includes the GraphQL fields of AccountHealth requested by the fragment HealthFields.
+// The GraphQL type's documentation follows.
+//
+// An account's health: a 0–100 score from transparent factors.
+type HealthFields struct {
+	// The account scored.
+	Account HealthFieldsAccount `json:"account"`
+	// The score, from 0 to 100: the sum of the factors' contributions.
+	Score float64 `json:"score"`
+	// The band the score falls in.
+	Band HealthBand `json:"band"`
+	// Every factor, in the same order for every account.
+	Factors []HealthFieldsFactorsHealthFactor `json:"factors"`
+	// Why the score is not higher, the costliest reason first.
+	Reasons []string `json:"reasons"`
+}
+
+// GetAccount returns HealthFields.Account, and is useful for accessing the field via an interface.
+func (v *HealthFields) GetAccount() HealthFieldsAccount { return v.Account }
+
+// GetScore returns HealthFields.Score, and is useful for accessing the field via an interface.
+func (v *HealthFields) GetScore() float64 { return v.Score }
+
+// GetBand returns HealthFields.Band, and is useful for accessing the field via an interface.
+func (v *HealthFields) GetBand() HealthBand { return v.Band }
+
+// GetFactors returns HealthFields.Factors, and is useful for accessing the field via an interface.
+func (v *HealthFields) GetFactors() []HealthFieldsFactorsHealthFactor { return v.Factors }
+
+// GetReasons returns HealthFields.Reasons, and is useful for accessing the field via an interface.
+func (v *HealthFields) GetReasons() []string { return v.Reasons }
+
+// HealthFieldsAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type HealthFieldsAccount struct {
+	// The account's id: opaque, unique across tenants, starting `acc_`.
+	Id string `json:"id"`
+	// The company's name, 1 to 200 characters.
+	Name string `json:"name"`
+}
+
+// GetId returns HealthFieldsAccount.Id, and is useful for accessing the field via an interface.
+func (v *HealthFieldsAccount) GetId() string { return v.Id }
+
+// GetName returns HealthFieldsAccount.Name, and is useful for accessing the field via an interface.
+func (v *HealthFieldsAccount) GetName() string { return v.Name }
+
+// HealthFieldsFactorsHealthFactor includes the requested fields of the GraphQL type HealthFactor.
+// The GraphQL type's documentation follows.
+//
+// One factor of a health score. The contributions of all factors add up to the score.
+type HealthFieldsFactorsHealthFactor struct {
+	// Which factor this is.
+	Name HealthFactorName `json:"name"`
+	// The measured value: an NPS, a gap in NPS points, a number of days or complaints or people, a utilisation ratio; null when unknown.
+	Value *float64 `json:"value"`
+	// The factor's share of the score, in points; the weights add up to 100.
+	Weight float64 `json:"weight"`
+	// How well the account does on the factor, from 0 to 1.
+	Subscore float64 `json:"subscore"`
+	// weight × subscore: the points the factor adds to the score.
+	Contribution float64 `json:"contribution"`
+}
+
+// GetName returns HealthFieldsFactorsHealthFactor.Name, and is useful for accessing the field via an interface.
+func (v *HealthFieldsFactorsHealthFactor) GetName() HealthFactorName { return v.Name }
+
+// GetValue returns HealthFieldsFactorsHealthFactor.Value, and is useful for accessing the field via an interface.
+func (v *HealthFieldsFactorsHealthFactor) GetValue() *float64 { return v.Value }
+
+// GetWeight returns HealthFieldsFactorsHealthFactor.Weight, and is useful for accessing the field via an interface.
+func (v *HealthFieldsFactorsHealthFactor) GetWeight() float64 { return v.Weight }
+
+// GetSubscore returns HealthFieldsFactorsHealthFactor.Subscore, and is useful for accessing the field via an interface.
+func (v *HealthFieldsFactorsHealthFactor) GetSubscore() float64 { return v.Subscore }
+
+// GetContribution returns HealthFieldsFactorsHealthFactor.Contribution, and is useful for accessing the field via an interface.
+func (v *HealthFieldsFactorsHealthFactor) GetContribution() float64 { return v.Contribution }
+
 // Who reached out.
 type InteractionDirection string
 
@@ -3635,6 +4540,29 @@ var AllInteractionDirection = []InteractionDirection{
 	InteractionDirectionInbound,
 	InteractionDirectionOutbound,
 }
+
+// LeaveCouncilResponse is returned by LeaveCouncil on success.
+type LeaveCouncilResponse struct {
+	// Changes a seat on a council: set leftAt when the person leaves.
+	UpdateCouncilMembership LeaveCouncilUpdateCouncilMembership `json:"updateCouncilMembership"`
+}
+
+// GetUpdateCouncilMembership returns LeaveCouncilResponse.UpdateCouncilMembership, and is useful for accessing the field via an interface.
+func (v *LeaveCouncilResponse) GetUpdateCouncilMembership() LeaveCouncilUpdateCouncilMembership {
+	return v.UpdateCouncilMembership
+}
+
+// LeaveCouncilUpdateCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type LeaveCouncilUpdateCouncilMembership struct {
+	// The council membership's id: opaque, unique across tenants, starting `cmb_`.
+	Id string `json:"id"`
+}
+
+// GetId returns LeaveCouncilUpdateCouncilMembership.Id, and is useful for accessing the field via an interface.
+func (v *LeaveCouncilUpdateCouncilMembership) GetId() string { return v.Id }
 
 // A touchpoint to log with an account.
 type LogInteractionInput struct {
@@ -4347,6 +5275,59 @@ type NestedAccountPageResponse struct {
 // GetAccounts returns NestedAccountPageResponse.Accounts, and is useful for accessing the field via an interface.
 func (v *NestedAccountPageResponse) GetAccounts() NestedAccountPageAccountsAccountConnection {
 	return v.Accounts
+}
+
+// OpenComplaintsFeedbackFeedbackConnection includes the requested fields of the GraphQL type FeedbackConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type OpenComplaintsFeedbackFeedbackConnection struct {
+	// A list of edges.
+	Edges []*OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdge `json:"edges"`
+}
+
+// GetEdges returns OpenComplaintsFeedbackFeedbackConnection.Edges, and is useful for accessing the field via an interface.
+func (v *OpenComplaintsFeedbackFeedbackConnection) GetEdges() []*OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdge {
+	return v.Edges
+}
+
+// OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdge includes the requested fields of the GraphQL type FeedbackEdge.
+// The GraphQL type's documentation follows.
+//
+// An edge in a connection.
+type OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdge struct {
+	// The item at the end of the edge.
+	Node *OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback `json:"node"`
+}
+
+// GetNode returns OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdge.Node, and is useful for accessing the field via an interface.
+func (v *OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdge) GetNode() *OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback {
+	return v.Node
+}
+
+// OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback struct {
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
+	Id string `json:"id"`
+}
+
+// GetId returns OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback.Id, and is useful for accessing the field via an interface.
+func (v *OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback) GetId() string {
+	return v.Id
+}
+
+// OpenComplaintsResponse is returned by OpenComplaints on success.
+type OpenComplaintsResponse struct {
+	// The feedback on the accounts the caller may see, in both voices.
+	Feedback OpenComplaintsFeedbackFeedbackConnection `json:"feedback"`
+}
+
+// GetFeedback returns OpenComplaintsResponse.Feedback, and is useful for accessing the field via an interface.
+func (v *OpenComplaintsResponse) GetFeedback() OpenComplaintsFeedbackFeedbackConnection {
+	return v.Feedback
 }
 
 // PeopleCountPeoplePersonConnection includes the requested fields of the GraphQL type PersonConnection.
@@ -5318,6 +6299,29 @@ type RecordCouncilSessionResponse struct {
 // GetRecordCouncilSession returns RecordCouncilSessionResponse.RecordCouncilSession, and is useful for accessing the field via an interface.
 func (v *RecordCouncilSessionResponse) GetRecordCouncilSession() RecordCouncilSessionRecordCouncilSession {
 	return v.RecordCouncilSession
+}
+
+// ResolveComplaintResolveComplaintFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type ResolveComplaintResolveComplaintFeedback struct {
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
+	Id string `json:"id"`
+}
+
+// GetId returns ResolveComplaintResolveComplaintFeedback.Id, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintResolveComplaintFeedback) GetId() string { return v.Id }
+
+// ResolveComplaintResponse is returned by ResolveComplaint on success.
+type ResolveComplaintResponse struct {
+	// Resolves a complaint (acknowledging it too if it was open), recording who, when and how.
+	ResolveComplaint ResolveComplaintResolveComplaintFeedback `json:"resolveComplaint"`
+}
+
+// GetResolveComplaint returns ResolveComplaintResponse.ResolveComplaint, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintResponse) GetResolveComplaint() ResolveComplaintResolveComplaintFeedback {
+	return v.ResolveComplaint
 }
 
 // Feedback given at a council session, by one of its attendees.
@@ -6485,6 +7489,14 @@ type __AccountGapsTwoWindowsInput struct {
 // GetSince returns __AccountGapsTwoWindowsInput.Since, and is useful for accessing the field via an interface.
 func (v *__AccountGapsTwoWindowsInput) GetSince() *time.Time { return v.Since }
 
+// __AccountHealthInput is used internally by genqlient
+type __AccountHealthInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __AccountHealthInput.Id, and is useful for accessing the field via an interface.
+func (v *__AccountHealthInput) GetId() string { return v.Id }
+
 // __AccountPerceptionInput is used internally by genqlient
 type __AccountPerceptionInput struct {
 	Id    string     `json:"id"`
@@ -6508,6 +7520,14 @@ type __AccountVoicesInput struct {
 
 // GetId returns __AccountVoicesInput.Id, and is useful for accessing the field via an interface.
 func (v *__AccountVoicesInput) GetId() string { return v.Id }
+
+// __AcknowledgeComplaintInput is used internally by genqlient
+type __AcknowledgeComplaintInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __AcknowledgeComplaintInput.Id, and is useful for accessing the field via an interface.
+func (v *__AcknowledgeComplaintInput) GetId() string { return v.Id }
 
 // __AddBuyingContactInput is used internally by genqlient
 type __AddBuyingContactInput struct {
@@ -6544,6 +7564,22 @@ func (v *__AssignAccountInput) GetId() string { return v.Id }
 
 // GetOwnerID returns __AssignAccountInput.OwnerID, and is useful for accessing the field via an interface.
 func (v *__AssignAccountInput) GetOwnerID() string { return v.OwnerID }
+
+// __AtRiskAccountsInput is used internally by genqlient
+type __AtRiskAccountsInput struct {
+	First *int                 `json:"first"`
+	After *string              `json:"after"`
+	Where *AccountHealthFilter `json:"where"`
+}
+
+// GetFirst returns __AtRiskAccountsInput.First, and is useful for accessing the field via an interface.
+func (v *__AtRiskAccountsInput) GetFirst() *int { return v.First }
+
+// GetAfter returns __AtRiskAccountsInput.After, and is useful for accessing the field via an interface.
+func (v *__AtRiskAccountsInput) GetAfter() *string { return v.After }
+
+// GetWhere returns __AtRiskAccountsInput.Where, and is useful for accessing the field via an interface.
+func (v *__AtRiskAccountsInput) GetWhere() *AccountHealthFilter { return v.Where }
 
 // __CaptureFeedbackInput is used internally by genqlient
 type __CaptureFeedbackInput struct {
@@ -6625,6 +7661,18 @@ type __EndUsersOfInput struct {
 // GetAccountID returns __EndUsersOfInput.AccountID, and is useful for accessing the field via an interface.
 func (v *__EndUsersOfInput) GetAccountID() *string { return v.AccountID }
 
+// __LeaveCouncilInput is used internally by genqlient
+type __LeaveCouncilInput struct {
+	Id string    `json:"id"`
+	At time.Time `json:"at"`
+}
+
+// GetId returns __LeaveCouncilInput.Id, and is useful for accessing the field via an interface.
+func (v *__LeaveCouncilInput) GetId() string { return v.Id }
+
+// GetAt returns __LeaveCouncilInput.At, and is useful for accessing the field via an interface.
+func (v *__LeaveCouncilInput) GetAt() time.Time { return v.At }
+
 // __LogInteractionInput is used internally by genqlient
 type __LogInteractionInput struct {
 	In LogInteractionInput `json:"in"`
@@ -6644,6 +7692,14 @@ func (v *__NestedAccountPageInput) GetFirst() int { return v.First }
 
 // GetDerived returns __NestedAccountPageInput.Derived, and is useful for accessing the field via an interface.
 func (v *__NestedAccountPageInput) GetDerived() bool { return v.Derived }
+
+// __OpenComplaintsInput is used internally by genqlient
+type __OpenComplaintsInput struct {
+	AccountID string `json:"accountID"`
+}
+
+// GetAccountID returns __OpenComplaintsInput.AccountID, and is useful for accessing the field via an interface.
+func (v *__OpenComplaintsInput) GetAccountID() string { return v.AccountID }
 
 // __PerceptionGapsInput is used internally by genqlient
 type __PerceptionGapsInput struct {
@@ -6676,6 +7732,18 @@ type __RecordCouncilSessionInput struct {
 
 // GetIn returns __RecordCouncilSessionInput.In, and is useful for accessing the field via an interface.
 func (v *__RecordCouncilSessionInput) GetIn() RecordCouncilSessionInput { return v.In }
+
+// __ResolveComplaintInput is used internally by genqlient
+type __ResolveComplaintInput struct {
+	Id         string `json:"id"`
+	Resolution string `json:"resolution"`
+}
+
+// GetId returns __ResolveComplaintInput.Id, and is useful for accessing the field via an interface.
+func (v *__ResolveComplaintInput) GetId() string { return v.Id }
+
+// GetResolution returns __ResolveComplaintInput.Resolution, and is useful for accessing the field via an interface.
+func (v *__ResolveComplaintInput) GetResolution() string { return v.Resolution }
 
 // __SyncAccountsInput is used internally by genqlient
 type __SyncAccountsInput struct {
@@ -6826,6 +7894,62 @@ func AccountGapsTwoWindows(
 	}
 
 	data_ = &AccountGapsTwoWindowsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by AccountHealth.
+const AccountHealth_Operation = `
+query AccountHealth ($id: ID!) {
+	node(id: $id) {
+		__typename
+		... on Account {
+			health {
+				... HealthFields
+			}
+		}
+	}
+}
+fragment HealthFields on AccountHealth {
+	account {
+		id
+		name
+	}
+	score
+	band
+	factors {
+		name
+		value
+		weight
+		subscore
+		contribution
+	}
+	reasons
+}
+`
+
+// An account's health: null when the caller cannot see the account.
+func AccountHealth(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *AccountHealthResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AccountHealth",
+		Query:  AccountHealth_Operation,
+		Variables: &__AccountHealthInput{
+			Id: id,
+		},
+	}
+
+	data_ = &AccountHealthResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -7003,6 +8127,40 @@ func AccountVoices(
 	return data_, err_
 }
 
+// The mutation executed by AcknowledgeComplaint.
+const AcknowledgeComplaint_Operation = `
+mutation AcknowledgeComplaint ($id: ID!) {
+	acknowledgeComplaint(id: $id) {
+		id
+	}
+}
+`
+
+func AcknowledgeComplaint(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *AcknowledgeComplaintResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AcknowledgeComplaint",
+		Query:  AcknowledgeComplaint_Operation,
+		Variables: &__AcknowledgeComplaintInput{
+			Id: id,
+		},
+	}
+
+	data_ = &AcknowledgeComplaintResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by AddBuyingContact.
 const AddBuyingContact_Operation = `
 mutation AddBuyingContact ($in: AddBuyingContactInput!) {
@@ -7138,6 +8296,71 @@ func AssignAccount(
 	}
 
 	data_ = &AssignAccountResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by AtRiskAccounts.
+const AtRiskAccounts_Operation = `
+query AtRiskAccounts ($first: Int, $after: Cursor, $where: AccountHealthFilter) {
+	atRiskAccounts(first: $first, after: $after, where: $where) {
+		totalCount
+		pageInfo {
+			hasNextPage
+			hasPreviousPage
+			endCursor
+		}
+		edges {
+			cursor
+			node {
+				... HealthFields
+			}
+		}
+	}
+}
+fragment HealthFields on AccountHealth {
+	account {
+		id
+		name
+	}
+	score
+	band
+	factors {
+		name
+		value
+		weight
+		subscore
+		contribution
+	}
+	reasons
+}
+`
+
+func AtRiskAccounts(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	first *int,
+	after *string,
+	where *AccountHealthFilter,
+) (data_ *AtRiskAccountsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AtRiskAccounts",
+		Query:  AtRiskAccounts_Operation,
+		Variables: &__AtRiskAccountsInput{
+			First: first,
+			After: after,
+			Where: where,
+		},
+	}
+
+	data_ = &AtRiskAccountsResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -7561,6 +8784,43 @@ func EndUsersOf(
 	return data_, err_
 }
 
+// The mutation executed by LeaveCouncil.
+const LeaveCouncil_Operation = `
+mutation LeaveCouncil ($id: ID!, $at: Time!) {
+	updateCouncilMembership(id: $id, input: {leftAt:$at}) {
+		id
+	}
+}
+`
+
+// A member leaves a council at a time.
+func LeaveCouncil(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	at time.Time,
+) (data_ *LeaveCouncilResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "LeaveCouncil",
+		Query:  LeaveCouncil_Operation,
+		Variables: &__LeaveCouncilInput{
+			Id: id,
+			At: at,
+		},
+	}
+
+	data_ = &LeaveCouncilResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by LogInteraction.
 const LogInteraction_Operation = `
 mutation LogInteraction ($in: LogInteractionInput!) {
@@ -7699,6 +8959,45 @@ func NestedAccountPage(
 	}
 
 	data_ = &NestedAccountPageResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by OpenComplaints.
+const OpenComplaints_Operation = `
+query OpenComplaints ($accountID: ID!) {
+	feedback(first: 10, where: {accountID:$accountID,kind:COMPLAINT,status:OPEN}) {
+		edges {
+			node {
+				id
+			}
+		}
+	}
+}
+`
+
+// The ids of an account's open complaints.
+func OpenComplaints(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	accountID string,
+) (data_ *OpenComplaintsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "OpenComplaints",
+		Query:  OpenComplaints_Operation,
+		Variables: &__OpenComplaintsInput{
+			AccountID: accountID,
+		},
+	}
+
+	data_ = &OpenComplaintsResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -7855,6 +9154,42 @@ func RecordCouncilSession(
 	}
 
 	data_ = &RecordCouncilSessionResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by ResolveComplaint.
+const ResolveComplaint_Operation = `
+mutation ResolveComplaint ($id: ID!, $resolution: String!) {
+	resolveComplaint(id: $id, resolution: $resolution) {
+		id
+	}
+}
+`
+
+func ResolveComplaint(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	resolution string,
+) (data_ *ResolveComplaintResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ResolveComplaint",
+		Query:  ResolveComplaint_Operation,
+		Variables: &__ResolveComplaintInput{
+			Id:         id,
+			Resolution: resolution,
+		},
+	}
+
+	data_ = &ResolveComplaintResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
