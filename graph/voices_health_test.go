@@ -62,13 +62,7 @@ type fv = struct {
 func (c *client) healthOf(accountID string) healthOut {
 	c.t.Helper()
 	out := gqltest.Data(gqltest.AccountHealth(context.Background(), c.api, accountID))
-	var acc *gqltest.AccountHealthNodeAccount
-	if out.Node != nil {
-		acc, _ = (*out.Node).(*gqltest.AccountHealthNodeAccount)
-	}
-	if acc == nil {
-		c.t.Fatalf("account %s not found", accountID)
-	}
+	acc := asNode[*gqltest.AccountHealthNodeAccount](c.t, out.Node, accountID)
 	return acc.Health.HealthFields
 }
 

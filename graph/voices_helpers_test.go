@@ -27,6 +27,20 @@ func newClient(t *testing.T, env *apitest.Env, role, subject string) *client {
 	return &client{t: t, env: env, tok: env.Token("acme", role, subject), api: gqltest.Must(t, env, "acme", role, subject)}
 }
 
+// asNode returns the node an operation read by id as the type its fragment selects, failing
+// the test when the node is null (not found or not visible) or of another type.
+func asNode[T, N any](t testing.TB, node *N, id string) T {
+	t.Helper()
+	if node != nil {
+		if v, ok := any(*node).(T); ok {
+			return v
+		}
+	}
+	t.Fatalf("%s not found", id)
+	var zero T
+	return zero
+}
+
 // ok runs the operation, fails the test on any error and decodes the data into into.
 func (c *client) ok(query string, vars map[string]any, into any) {
 	c.t.Helper()

@@ -13,13 +13,7 @@ import (
 func (c *client) perceptionOf(accountID string, since, until *time.Time) gqltest.PerceptionFields {
 	c.t.Helper()
 	out := gqltest.Data(gqltest.AccountPerception(context.Background(), c.api, accountID, since, until))
-	var acc *gqltest.AccountPerceptionNodeAccount
-	if out.Node != nil {
-		acc, _ = (*out.Node).(*gqltest.AccountPerceptionNodeAccount)
-	}
-	if acc == nil {
-		c.t.Fatalf("account %s not found", accountID)
-	}
+	acc := asNode[*gqltest.AccountPerceptionNodeAccount](c.t, out.Node, accountID)
 	return acc.Perception.PerceptionFields
 }
 
@@ -27,13 +21,7 @@ func (c *client) perceptionOf(accountID string, since, until *time.Time) gqltest
 func (c *client) councilPerception(councilID string) (gqltest.PerceptionFields, []string) {
 	c.t.Helper()
 	out := gqltest.Data(gqltest.CouncilPerception(context.Background(), c.api, councilID))
-	var council *gqltest.CouncilPerceptionNodeUserCouncil
-	if out.Node != nil {
-		council, _ = (*out.Node).(*gqltest.CouncilPerceptionNodeUserCouncil)
-	}
-	if council == nil {
-		c.t.Fatalf("council %s not found", councilID)
-	}
+	council := asNode[*gqltest.CouncilPerceptionNodeUserCouncil](c.t, out.Node, councilID)
 	var names []string
 	for _, a := range council.Accounts {
 		names = append(names, a.Name)

@@ -3199,6 +3199,597 @@ var AllContractStatus = []ContractStatus{
 	ContractStatusTerminated,
 }
 
+// CouncilAttendanceNode includes the requested fields of the GraphQL interface Node.
+//
+// CouncilAttendanceNode is implemented by the following types:
+// CouncilAttendanceNodeAccount
+// CouncilAttendanceNodeBuyingContact
+// CouncilAttendanceNodeChange
+// CouncilAttendanceNodeContract
+// CouncilAttendanceNodeCouncilMembership
+// CouncilAttendanceNodeCouncilSession
+// CouncilAttendanceNodeEndUser
+// CouncilAttendanceNodeFeedback
+// CouncilAttendanceNodeInteraction
+// CouncilAttendanceNodeMember
+// CouncilAttendanceNodePerson
+// CouncilAttendanceNodeTeam
+// CouncilAttendanceNodeTenant
+// CouncilAttendanceNodeUserCouncil
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type CouncilAttendanceNode interface {
+	implementsGraphQLInterfaceCouncilAttendanceNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *CouncilAttendanceNodeAccount) implementsGraphQLInterfaceCouncilAttendanceNode()           {}
+func (v *CouncilAttendanceNodeBuyingContact) implementsGraphQLInterfaceCouncilAttendanceNode()     {}
+func (v *CouncilAttendanceNodeChange) implementsGraphQLInterfaceCouncilAttendanceNode()            {}
+func (v *CouncilAttendanceNodeContract) implementsGraphQLInterfaceCouncilAttendanceNode()          {}
+func (v *CouncilAttendanceNodeCouncilMembership) implementsGraphQLInterfaceCouncilAttendanceNode() {}
+func (v *CouncilAttendanceNodeCouncilSession) implementsGraphQLInterfaceCouncilAttendanceNode()    {}
+func (v *CouncilAttendanceNodeEndUser) implementsGraphQLInterfaceCouncilAttendanceNode()           {}
+func (v *CouncilAttendanceNodeFeedback) implementsGraphQLInterfaceCouncilAttendanceNode()          {}
+func (v *CouncilAttendanceNodeInteraction) implementsGraphQLInterfaceCouncilAttendanceNode()       {}
+func (v *CouncilAttendanceNodeMember) implementsGraphQLInterfaceCouncilAttendanceNode()            {}
+func (v *CouncilAttendanceNodePerson) implementsGraphQLInterfaceCouncilAttendanceNode()            {}
+func (v *CouncilAttendanceNodeTeam) implementsGraphQLInterfaceCouncilAttendanceNode()              {}
+func (v *CouncilAttendanceNodeTenant) implementsGraphQLInterfaceCouncilAttendanceNode()            {}
+func (v *CouncilAttendanceNodeUserCouncil) implementsGraphQLInterfaceCouncilAttendanceNode()       {}
+
+func __unmarshalCouncilAttendanceNode(b []byte, v *CouncilAttendanceNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "Account":
+		*v = new(CouncilAttendanceNodeAccount)
+		return json.Unmarshal(b, *v)
+	case "BuyingContact":
+		*v = new(CouncilAttendanceNodeBuyingContact)
+		return json.Unmarshal(b, *v)
+	case "Change":
+		*v = new(CouncilAttendanceNodeChange)
+		return json.Unmarshal(b, *v)
+	case "Contract":
+		*v = new(CouncilAttendanceNodeContract)
+		return json.Unmarshal(b, *v)
+	case "CouncilMembership":
+		*v = new(CouncilAttendanceNodeCouncilMembership)
+		return json.Unmarshal(b, *v)
+	case "CouncilSession":
+		*v = new(CouncilAttendanceNodeCouncilSession)
+		return json.Unmarshal(b, *v)
+	case "EndUser":
+		*v = new(CouncilAttendanceNodeEndUser)
+		return json.Unmarshal(b, *v)
+	case "Feedback":
+		*v = new(CouncilAttendanceNodeFeedback)
+		return json.Unmarshal(b, *v)
+	case "Interaction":
+		*v = new(CouncilAttendanceNodeInteraction)
+		return json.Unmarshal(b, *v)
+	case "Member":
+		*v = new(CouncilAttendanceNodeMember)
+		return json.Unmarshal(b, *v)
+	case "Person":
+		*v = new(CouncilAttendanceNodePerson)
+		return json.Unmarshal(b, *v)
+	case "Team":
+		*v = new(CouncilAttendanceNodeTeam)
+		return json.Unmarshal(b, *v)
+	case "Tenant":
+		*v = new(CouncilAttendanceNodeTenant)
+		return json.Unmarshal(b, *v)
+	case "UserCouncil":
+		*v = new(CouncilAttendanceNodeUserCouncil)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for CouncilAttendanceNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalCouncilAttendanceNode(v *CouncilAttendanceNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *CouncilAttendanceNodeAccount:
+		typename = "Account"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeBuyingContact:
+		typename = "BuyingContact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeBuyingContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeChange:
+		typename = "Change"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeChange
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeContract:
+		typename = "Contract"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeContract
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeCouncilMembership:
+		typename = "CouncilMembership"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeCouncilMembership
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeCouncilSession:
+		typename = "CouncilSession"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeCouncilSession
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeEndUser:
+		typename = "EndUser"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeEndUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeFeedback:
+		typename = "Feedback"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeFeedback
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeInteraction:
+		typename = "Interaction"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeInteraction
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeMember:
+		typename = "Member"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeMember
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodePerson:
+		typename = "Person"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodePerson
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeTeam:
+		typename = "Team"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeTeam
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeTenant:
+		typename = "Tenant"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeTenant
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeUserCouncil:
+		typename = "UserCouncil"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeUserCouncil
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for CouncilAttendanceNode: "%T"`, v)
+	}
+}
+
+// CouncilAttendanceNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type CouncilAttendanceNodeAccount struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeAccount.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeAccount) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
+type CouncilAttendanceNodeBuyingContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeBuyingContact.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeBuyingContact) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeChange includes the requested fields of the GraphQL type Change.
+// The GraphQL type's documentation follows.
+//
+// One row of the change journal: one committed create, update or delete of an entity. It is the audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION read it.
+type CouncilAttendanceNodeChange struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeChange.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeChange) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type CouncilAttendanceNodeContract struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeContract.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeContract) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type CouncilAttendanceNodeCouncilMembership struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeCouncilMembership.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeCouncilMembership) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type CouncilAttendanceNodeCouncilSession struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeCouncilSession.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeCouncilSession) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type CouncilAttendanceNodeEndUser struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeEndUser.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeEndUser) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type CouncilAttendanceNodeFeedback struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeFeedback.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeFeedback) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type CouncilAttendanceNodeInteraction struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeInteraction.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeInteraction) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type CouncilAttendanceNodeMember struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeMember.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeMember) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodePerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type CouncilAttendanceNodePerson struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodePerson.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodePerson) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeTeam includes the requested fields of the GraphQL type Team.
+// The GraphQL type's documentation follows.
+//
+// A group of members led by a manager.
+type CouncilAttendanceNodeTeam struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeTeam.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeTeam) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeTenant includes the requested fields of the GraphQL type Tenant.
+// The GraphQL type's documentation follows.
+//
+// The seller organisation. Every other record belongs to exactly one tenant, and a token sees only its own tenant.
+type CouncilAttendanceNodeTenant struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeTenant.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeTenant) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeUserCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
+type CouncilAttendanceNodeUserCouncil struct {
+	Typename *string `json:"__typename"`
+	// Attendance per session and per member.
+	Attendance CouncilAttendanceNodeUserCouncilAttendance `json:"attendance"`
+}
+
+// GetTypename returns CouncilAttendanceNodeUserCouncil.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncil) GetTypename() *string { return v.Typename }
+
+// GetAttendance returns CouncilAttendanceNodeUserCouncil.Attendance, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncil) GetAttendance() CouncilAttendanceNodeUserCouncilAttendance {
+	return v.Attendance
+}
+
+// CouncilAttendanceNodeUserCouncilAttendance includes the requested fields of the GraphQL type CouncilAttendance.
+// The GraphQL type's documentation follows.
+//
+// A council's attendance, per session and per member.
+type CouncilAttendanceNodeUserCouncilAttendance struct {
+	// Each session's attendance.
+	Sessions []CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance `json:"sessions"`
+	// Each member's attendance, past members included.
+	Members []CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance `json:"members"`
+	// Seats taken over seats available, across all sessions.
+	Rate *float64 `json:"rate"`
+}
+
+// GetSessions returns CouncilAttendanceNodeUserCouncilAttendance.Sessions, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendance) GetSessions() []CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance {
+	return v.Sessions
+}
+
+// GetMembers returns CouncilAttendanceNodeUserCouncilAttendance.Members, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendance) GetMembers() []CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance {
+	return v.Members
+}
+
+// GetRate returns CouncilAttendanceNodeUserCouncilAttendance.Rate, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendance) GetRate() *float64 { return v.Rate }
+
+// CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance includes the requested fields of the GraphQL type MemberAttendance.
+// The GraphQL type's documentation follows.
+//
+// How often one member came to the council's sessions.
+type CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance struct {
+	// The member's seat.
+	Membership CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendanceMembershipCouncilMembership `json:"membership"`
+	// Sessions held while they were a member.
+	SessionsHeld int `json:"sessionsHeld"`
+	// Of those, the sessions they attended.
+	Attended int `json:"attended"`
+	// Sessions attended over sessions held, from 0 to 1; null when none was held.
+	Rate *float64 `json:"rate"`
+}
+
+// GetMembership returns CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance.Membership, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance) GetMembership() CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendanceMembershipCouncilMembership {
+	return v.Membership
+}
+
+// GetSessionsHeld returns CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance.SessionsHeld, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance) GetSessionsHeld() int {
+	return v.SessionsHeld
+}
+
+// GetAttended returns CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance.Attended, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance) GetAttended() int {
+	return v.Attended
+}
+
+// GetRate returns CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance.Rate, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance) GetRate() *float64 {
+	return v.Rate
+}
+
+// CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendanceMembershipCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendanceMembershipCouncilMembership struct {
+	// The council membership's id: opaque, unique across tenants, starting `cmb_`.
+	Id string `json:"id"`
+}
+
+// GetId returns CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendanceMembershipCouncilMembership.Id, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendanceMembershipCouncilMembership) GetId() string {
+	return v.Id
+}
+
+// CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance includes the requested fields of the GraphQL type SessionAttendance.
+// The GraphQL type's documentation follows.
+//
+// Who came to one council session.
+type CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance struct {
+	// The session.
+	Session CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendanceSessionCouncilSession `json:"session"`
+	// The people who attended.
+	Attendees int `json:"attendees"`
+	// Members of the council on the day.
+	EligibleMembers int `json:"eligibleMembers"`
+	// Attendees over eligible members, from 0 to 1; null when no member was eligible.
+	Rate *float64 `json:"rate"`
+}
+
+// GetSession returns CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance.Session, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance) GetSession() CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendanceSessionCouncilSession {
+	return v.Session
+}
+
+// GetAttendees returns CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance.Attendees, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance) GetAttendees() int {
+	return v.Attendees
+}
+
+// GetEligibleMembers returns CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance.EligibleMembers, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance) GetEligibleMembers() int {
+	return v.EligibleMembers
+}
+
+// GetRate returns CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance.Rate, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance) GetRate() *float64 {
+	return v.Rate
+}
+
+// CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendanceSessionCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendanceSessionCouncilSession struct {
+	// When the session was held.
+	HeldAt time.Time `json:"heldAt"`
+}
+
+// GetHeldAt returns CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendanceSessionCouncilSession.HeldAt, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendanceSessionCouncilSession) GetHeldAt() time.Time {
+	return v.HeldAt
+}
+
+// CouncilAttendanceResponse is returned by CouncilAttendance on success.
+type CouncilAttendanceResponse struct {
+	// Fetches an object given its ID.
+	Node *CouncilAttendanceNode `json:"-"`
+}
+
+// GetNode returns CouncilAttendanceResponse.Node, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceResponse) GetNode() *CouncilAttendanceNode { return v.Node }
+
+func (v *CouncilAttendanceResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*CouncilAttendanceResponse
+		Node json.RawMessage `json:"node"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.CouncilAttendanceResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Node
+		src := firstPass.Node
+		if len(src) != 0 && string(src) != "null" {
+			*dst = new(CouncilAttendanceNode)
+			err = __unmarshalCouncilAttendanceNode(
+				src, *dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal CouncilAttendanceResponse.Node: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalCouncilAttendanceResponse struct {
+	Node json.RawMessage `json:"node"`
+}
+
+func (v *CouncilAttendanceResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *CouncilAttendanceResponse) __premarshalJSON() (*__premarshalCouncilAttendanceResponse, error) {
+	var retval __premarshalCouncilAttendanceResponse
+
+	{
+
+		dst := &retval.Node
+		src := v.Node
+		if src != nil {
+			var err error
+			*dst, err = __marshalCouncilAttendanceNode(
+				src)
+			if err != nil {
+				return nil, fmt.Errorf(
+					"unable to marshal CouncilAttendanceResponse.Node: %w", err)
+			}
+		}
+	}
+	return &retval, nil
+}
+
 // The part a person plays on a user council.
 type CouncilMembershipRole string
 
@@ -3813,6 +4404,488 @@ func (v *CouncilPerceptionResponse) __premarshalJSON() (*__premarshalCouncilPerc
 			if err != nil {
 				return nil, fmt.Errorf(
 					"unable to marshal CouncilPerceptionResponse.Node: %w", err)
+			}
+		}
+	}
+	return &retval, nil
+}
+
+// CouncilSessionCountNode includes the requested fields of the GraphQL interface Node.
+//
+// CouncilSessionCountNode is implemented by the following types:
+// CouncilSessionCountNodeAccount
+// CouncilSessionCountNodeBuyingContact
+// CouncilSessionCountNodeChange
+// CouncilSessionCountNodeContract
+// CouncilSessionCountNodeCouncilMembership
+// CouncilSessionCountNodeCouncilSession
+// CouncilSessionCountNodeEndUser
+// CouncilSessionCountNodeFeedback
+// CouncilSessionCountNodeInteraction
+// CouncilSessionCountNodeMember
+// CouncilSessionCountNodePerson
+// CouncilSessionCountNodeTeam
+// CouncilSessionCountNodeTenant
+// CouncilSessionCountNodeUserCouncil
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type CouncilSessionCountNode interface {
+	implementsGraphQLInterfaceCouncilSessionCountNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *CouncilSessionCountNodeAccount) implementsGraphQLInterfaceCouncilSessionCountNode()       {}
+func (v *CouncilSessionCountNodeBuyingContact) implementsGraphQLInterfaceCouncilSessionCountNode() {}
+func (v *CouncilSessionCountNodeChange) implementsGraphQLInterfaceCouncilSessionCountNode()        {}
+func (v *CouncilSessionCountNodeContract) implementsGraphQLInterfaceCouncilSessionCountNode()      {}
+func (v *CouncilSessionCountNodeCouncilMembership) implementsGraphQLInterfaceCouncilSessionCountNode() {
+}
+func (v *CouncilSessionCountNodeCouncilSession) implementsGraphQLInterfaceCouncilSessionCountNode() {}
+func (v *CouncilSessionCountNodeEndUser) implementsGraphQLInterfaceCouncilSessionCountNode()        {}
+func (v *CouncilSessionCountNodeFeedback) implementsGraphQLInterfaceCouncilSessionCountNode()       {}
+func (v *CouncilSessionCountNodeInteraction) implementsGraphQLInterfaceCouncilSessionCountNode()    {}
+func (v *CouncilSessionCountNodeMember) implementsGraphQLInterfaceCouncilSessionCountNode()         {}
+func (v *CouncilSessionCountNodePerson) implementsGraphQLInterfaceCouncilSessionCountNode()         {}
+func (v *CouncilSessionCountNodeTeam) implementsGraphQLInterfaceCouncilSessionCountNode()           {}
+func (v *CouncilSessionCountNodeTenant) implementsGraphQLInterfaceCouncilSessionCountNode()         {}
+func (v *CouncilSessionCountNodeUserCouncil) implementsGraphQLInterfaceCouncilSessionCountNode()    {}
+
+func __unmarshalCouncilSessionCountNode(b []byte, v *CouncilSessionCountNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "Account":
+		*v = new(CouncilSessionCountNodeAccount)
+		return json.Unmarshal(b, *v)
+	case "BuyingContact":
+		*v = new(CouncilSessionCountNodeBuyingContact)
+		return json.Unmarshal(b, *v)
+	case "Change":
+		*v = new(CouncilSessionCountNodeChange)
+		return json.Unmarshal(b, *v)
+	case "Contract":
+		*v = new(CouncilSessionCountNodeContract)
+		return json.Unmarshal(b, *v)
+	case "CouncilMembership":
+		*v = new(CouncilSessionCountNodeCouncilMembership)
+		return json.Unmarshal(b, *v)
+	case "CouncilSession":
+		*v = new(CouncilSessionCountNodeCouncilSession)
+		return json.Unmarshal(b, *v)
+	case "EndUser":
+		*v = new(CouncilSessionCountNodeEndUser)
+		return json.Unmarshal(b, *v)
+	case "Feedback":
+		*v = new(CouncilSessionCountNodeFeedback)
+		return json.Unmarshal(b, *v)
+	case "Interaction":
+		*v = new(CouncilSessionCountNodeInteraction)
+		return json.Unmarshal(b, *v)
+	case "Member":
+		*v = new(CouncilSessionCountNodeMember)
+		return json.Unmarshal(b, *v)
+	case "Person":
+		*v = new(CouncilSessionCountNodePerson)
+		return json.Unmarshal(b, *v)
+	case "Team":
+		*v = new(CouncilSessionCountNodeTeam)
+		return json.Unmarshal(b, *v)
+	case "Tenant":
+		*v = new(CouncilSessionCountNodeTenant)
+		return json.Unmarshal(b, *v)
+	case "UserCouncil":
+		*v = new(CouncilSessionCountNodeUserCouncil)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for CouncilSessionCountNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalCouncilSessionCountNode(v *CouncilSessionCountNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *CouncilSessionCountNodeAccount:
+		typename = "Account"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeBuyingContact:
+		typename = "BuyingContact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeBuyingContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeChange:
+		typename = "Change"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeChange
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeContract:
+		typename = "Contract"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeContract
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeCouncilMembership:
+		typename = "CouncilMembership"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeCouncilMembership
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeCouncilSession:
+		typename = "CouncilSession"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeCouncilSession
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeEndUser:
+		typename = "EndUser"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeEndUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeFeedback:
+		typename = "Feedback"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeFeedback
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeInteraction:
+		typename = "Interaction"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeInteraction
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeMember:
+		typename = "Member"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeMember
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodePerson:
+		typename = "Person"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodePerson
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeTeam:
+		typename = "Team"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeTeam
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeTenant:
+		typename = "Tenant"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeTenant
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeUserCouncil:
+		typename = "UserCouncil"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeUserCouncil
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for CouncilSessionCountNode: "%T"`, v)
+	}
+}
+
+// CouncilSessionCountNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type CouncilSessionCountNodeAccount struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeAccount.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeAccount) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
+type CouncilSessionCountNodeBuyingContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeBuyingContact.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeBuyingContact) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeChange includes the requested fields of the GraphQL type Change.
+// The GraphQL type's documentation follows.
+//
+// One row of the change journal: one committed create, update or delete of an entity. It is the audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION read it.
+type CouncilSessionCountNodeChange struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeChange.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeChange) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type CouncilSessionCountNodeContract struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeContract.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeContract) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type CouncilSessionCountNodeCouncilMembership struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeCouncilMembership.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeCouncilMembership) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type CouncilSessionCountNodeCouncilSession struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeCouncilSession.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeCouncilSession) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type CouncilSessionCountNodeEndUser struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeEndUser.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeEndUser) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type CouncilSessionCountNodeFeedback struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeFeedback.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeFeedback) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type CouncilSessionCountNodeInteraction struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeInteraction.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeInteraction) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type CouncilSessionCountNodeMember struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeMember.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeMember) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodePerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type CouncilSessionCountNodePerson struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodePerson.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodePerson) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeTeam includes the requested fields of the GraphQL type Team.
+// The GraphQL type's documentation follows.
+//
+// A group of members led by a manager.
+type CouncilSessionCountNodeTeam struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeTeam.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeTeam) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeTenant includes the requested fields of the GraphQL type Tenant.
+// The GraphQL type's documentation follows.
+//
+// The seller organisation. Every other record belongs to exactly one tenant, and a token sees only its own tenant.
+type CouncilSessionCountNodeTenant struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeTenant.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeTenant) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeUserCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
+type CouncilSessionCountNodeUserCouncil struct {
+	Typename *string `json:"__typename"`
+	// The council's meetings.
+	Sessions CouncilSessionCountNodeUserCouncilSessionsCouncilSessionConnection `json:"sessions"`
+}
+
+// GetTypename returns CouncilSessionCountNodeUserCouncil.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeUserCouncil) GetTypename() *string { return v.Typename }
+
+// GetSessions returns CouncilSessionCountNodeUserCouncil.Sessions, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeUserCouncil) GetSessions() CouncilSessionCountNodeUserCouncilSessionsCouncilSessionConnection {
+	return v.Sessions
+}
+
+// CouncilSessionCountNodeUserCouncilSessionsCouncilSessionConnection includes the requested fields of the GraphQL type CouncilSessionConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type CouncilSessionCountNodeUserCouncilSessionsCouncilSessionConnection struct {
+	// Identifies the total count of items in the connection.
+	TotalCount int `json:"totalCount"`
+}
+
+// GetTotalCount returns CouncilSessionCountNodeUserCouncilSessionsCouncilSessionConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeUserCouncilSessionsCouncilSessionConnection) GetTotalCount() int {
+	return v.TotalCount
+}
+
+// CouncilSessionCountResponse is returned by CouncilSessionCount on success.
+type CouncilSessionCountResponse struct {
+	// Fetches an object given its ID.
+	Node *CouncilSessionCountNode `json:"-"`
+}
+
+// GetNode returns CouncilSessionCountResponse.Node, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountResponse) GetNode() *CouncilSessionCountNode { return v.Node }
+
+func (v *CouncilSessionCountResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*CouncilSessionCountResponse
+		Node json.RawMessage `json:"node"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.CouncilSessionCountResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Node
+		src := firstPass.Node
+		if len(src) != 0 && string(src) != "null" {
+			*dst = new(CouncilSessionCountNode)
+			err = __unmarshalCouncilSessionCountNode(
+				src, *dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal CouncilSessionCountResponse.Node: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalCouncilSessionCountResponse struct {
+	Node json.RawMessage `json:"node"`
+}
+
+func (v *CouncilSessionCountResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *CouncilSessionCountResponse) __premarshalJSON() (*__premarshalCouncilSessionCountResponse, error) {
+	var retval __premarshalCouncilSessionCountResponse
+
+	{
+
+		dst := &retval.Node
+		src := v.Node
+		if src != nil {
+			var err error
+			*dst, err = __marshalCouncilSessionCountNode(
+				src)
+			if err != nil {
+				return nil, fmt.Errorf(
+					"unable to marshal CouncilSessionCountResponse.Node: %w", err)
 			}
 		}
 	}
@@ -6301,6 +7374,132 @@ func (v *RecordCouncilSessionResponse) GetRecordCouncilSession() RecordCouncilSe
 	return v.RecordCouncilSession
 }
 
+// RecordSessionRecordCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type RecordSessionRecordCouncilSession struct {
+	// The council session's id: opaque, unique across tenants, starting `cse_`.
+	Id string `json:"id"`
+	// When the session was held.
+	HeldAt time.Time `json:"heldAt"`
+	// The feedback given at the session.
+	Feedback RecordSessionRecordCouncilSessionFeedbackFeedbackConnection `json:"feedback"`
+}
+
+// GetId returns RecordSessionRecordCouncilSession.Id, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSession) GetId() string { return v.Id }
+
+// GetHeldAt returns RecordSessionRecordCouncilSession.HeldAt, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSession) GetHeldAt() time.Time { return v.HeldAt }
+
+// GetFeedback returns RecordSessionRecordCouncilSession.Feedback, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSession) GetFeedback() RecordSessionRecordCouncilSessionFeedbackFeedbackConnection {
+	return v.Feedback
+}
+
+// RecordSessionRecordCouncilSessionFeedbackFeedbackConnection includes the requested fields of the GraphQL type FeedbackConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type RecordSessionRecordCouncilSessionFeedbackFeedbackConnection struct {
+	// Identifies the total count of items in the connection.
+	TotalCount int `json:"totalCount"`
+	// A list of edges.
+	Edges []*RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdge `json:"edges"`
+}
+
+// GetTotalCount returns RecordSessionRecordCouncilSessionFeedbackFeedbackConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSessionFeedbackFeedbackConnection) GetTotalCount() int {
+	return v.TotalCount
+}
+
+// GetEdges returns RecordSessionRecordCouncilSessionFeedbackFeedbackConnection.Edges, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSessionFeedbackFeedbackConnection) GetEdges() []*RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdge {
+	return v.Edges
+}
+
+// RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdge includes the requested fields of the GraphQL type FeedbackEdge.
+// The GraphQL type's documentation follows.
+//
+// An edge in a connection.
+type RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdge struct {
+	// The item at the end of the edge.
+	Node *RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback `json:"node"`
+}
+
+// GetNode returns RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdge.Node, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdge) GetNode() *RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback {
+	return v.Node
+}
+
+// RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback struct {
+	// The id of `account`.
+	AccountID string `json:"accountID"`
+	// The id of `author`.
+	AuthorID string `json:"authorID"`
+	// The voice it was given in: PURCHASER when the author is a buying contact of the account, END_USER when an end user.
+	Persona Persona `json:"persona"`
+	// How the feedback arrived.
+	Channel Channel `json:"channel"`
+	// What sort of feedback it is: it decides whether there is a score and a status.
+	Kind FeedbackKind `json:"kind"`
+	// When it was given; now unless set, and never more than 5 minutes ahead of the server's clock.
+	ReceivedAt time.Time `json:"receivedAt"`
+	// The id of `councilSession`; null when there is none.
+	CouncilSessionID *string `json:"councilSessionID"`
+}
+
+// GetAccountID returns RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback.AccountID, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback) GetAccountID() string {
+	return v.AccountID
+}
+
+// GetAuthorID returns RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback.AuthorID, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback) GetAuthorID() string {
+	return v.AuthorID
+}
+
+// GetPersona returns RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback.Persona, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback) GetPersona() Persona {
+	return v.Persona
+}
+
+// GetChannel returns RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback.Channel, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback) GetChannel() Channel {
+	return v.Channel
+}
+
+// GetKind returns RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback.Kind, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback) GetKind() FeedbackKind {
+	return v.Kind
+}
+
+// GetReceivedAt returns RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback.ReceivedAt, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback) GetReceivedAt() time.Time {
+	return v.ReceivedAt
+}
+
+// GetCouncilSessionID returns RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback.CouncilSessionID, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback) GetCouncilSessionID() *string {
+	return v.CouncilSessionID
+}
+
+// RecordSessionResponse is returned by RecordSession on success.
+type RecordSessionResponse struct {
+	// Records a council session with its attendees and the feedback given there, in one transaction.
+	RecordCouncilSession RecordSessionRecordCouncilSession `json:"recordCouncilSession"`
+}
+
+// GetRecordCouncilSession returns RecordSessionResponse.RecordCouncilSession, and is useful for accessing the field via an interface.
+func (v *RecordSessionResponse) GetRecordCouncilSession() RecordSessionRecordCouncilSession {
+	return v.RecordCouncilSession
+}
+
 // ResolveComplaintResolveComplaintFeedback includes the requested fields of the GraphQL type Feedback.
 // The GraphQL type's documentation follows.
 //
@@ -7589,6 +8788,14 @@ type __CaptureFeedbackInput struct {
 // GetIn returns __CaptureFeedbackInput.In, and is useful for accessing the field via an interface.
 func (v *__CaptureFeedbackInput) GetIn() CaptureFeedbackInput { return v.In }
 
+// __CouncilAttendanceInput is used internally by genqlient
+type __CouncilAttendanceInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __CouncilAttendanceInput.Id, and is useful for accessing the field via an interface.
+func (v *__CouncilAttendanceInput) GetId() string { return v.Id }
+
 // __CouncilPerceptionInput is used internally by genqlient
 type __CouncilPerceptionInput struct {
 	Id string `json:"id"`
@@ -7596,6 +8803,14 @@ type __CouncilPerceptionInput struct {
 
 // GetId returns __CouncilPerceptionInput.Id, and is useful for accessing the field via an interface.
 func (v *__CouncilPerceptionInput) GetId() string { return v.Id }
+
+// __CouncilSessionCountInput is used internally by genqlient
+type __CouncilSessionCountInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __CouncilSessionCountInput.Id, and is useful for accessing the field via an interface.
+func (v *__CouncilSessionCountInput) GetId() string { return v.Id }
 
 // __CreateAccountInput is used internally by genqlient
 type __CreateAccountInput struct {
@@ -7732,6 +8947,14 @@ type __RecordCouncilSessionInput struct {
 
 // GetIn returns __RecordCouncilSessionInput.In, and is useful for accessing the field via an interface.
 func (v *__RecordCouncilSessionInput) GetIn() RecordCouncilSessionInput { return v.In }
+
+// __RecordSessionInput is used internally by genqlient
+type __RecordSessionInput struct {
+	In RecordCouncilSessionInput `json:"in"`
+}
+
+// GetIn returns __RecordSessionInput.In, and is useful for accessing the field via an interface.
+func (v *__RecordSessionInput) GetIn() RecordCouncilSessionInput { return v.In }
 
 // __ResolveComplaintInput is used internally by genqlient
 type __ResolveComplaintInput struct {
@@ -8418,6 +9641,61 @@ func CaptureFeedback(
 	return data_, err_
 }
 
+// The query executed by CouncilAttendance.
+const CouncilAttendance_Operation = `
+query CouncilAttendance ($id: ID!) {
+	node(id: $id) {
+		__typename
+		... on UserCouncil {
+			attendance {
+				sessions {
+					session {
+						heldAt
+					}
+					attendees
+					eligibleMembers
+					rate
+				}
+				members {
+					membership {
+						id
+					}
+					sessionsHeld
+					attended
+					rate
+				}
+				rate
+			}
+		}
+	}
+}
+`
+
+func CouncilAttendance(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *CouncilAttendanceResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "CouncilAttendance",
+		Query:  CouncilAttendance_Operation,
+		Variables: &__CouncilAttendanceInput{
+			Id: id,
+		},
+	}
+
+	data_ = &CouncilAttendanceResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The query executed by CouncilPerception.
 const CouncilPerception_Operation = `
 query CouncilPerception ($id: ID!) {
@@ -8495,6 +9773,45 @@ func CouncilPerception(
 	}
 
 	data_ = &CouncilPerceptionResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by CouncilSessionCount.
+const CouncilSessionCount_Operation = `
+query CouncilSessionCount ($id: ID!) {
+	node(id: $id) {
+		__typename
+		... on UserCouncil {
+			sessions(first: 1) {
+				totalCount
+			}
+		}
+	}
+}
+`
+
+func CouncilSessionCount(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *CouncilSessionCountResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "CouncilSessionCount",
+		Query:  CouncilSessionCount_Operation,
+		Variables: &__CouncilSessionCountInput{
+			Id: id,
+		},
+	}
+
+	data_ = &CouncilSessionCountResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -9154,6 +10471,56 @@ func RecordCouncilSession(
 	}
 
 	data_ = &RecordCouncilSessionResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by RecordSession.
+const RecordSession_Operation = `
+mutation RecordSession ($in: RecordCouncilSessionInput!) {
+	recordCouncilSession(input: $in) {
+		id
+		heldAt
+		feedback(first: 10) {
+			totalCount
+			edges {
+				node {
+					accountID
+					authorID
+					persona
+					channel
+					kind
+					receivedAt
+					councilSessionID
+				}
+			}
+		}
+	}
+}
+`
+
+// A session with where each piece of its feedback landed.
+func RecordSession(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	in RecordCouncilSessionInput,
+) (data_ *RecordSessionResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "RecordSession",
+		Query:  RecordSession_Operation,
+		Variables: &__RecordSessionInput{
+			In: in,
+		},
+	}
+
+	data_ = &RecordSessionResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
