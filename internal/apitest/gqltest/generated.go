@@ -1959,6 +1959,819 @@ var AllAccountTier = []AccountTier{
 	AccountTierStandard,
 }
 
+// AccountTimelineNode includes the requested fields of the GraphQL interface Node.
+//
+// AccountTimelineNode is implemented by the following types:
+// AccountTimelineNodeAccount
+// AccountTimelineNodeBuyingContact
+// AccountTimelineNodeChange
+// AccountTimelineNodeContract
+// AccountTimelineNodeCouncilMembership
+// AccountTimelineNodeCouncilSession
+// AccountTimelineNodeEndUser
+// AccountTimelineNodeFeedback
+// AccountTimelineNodeInteraction
+// AccountTimelineNodeMember
+// AccountTimelineNodePerson
+// AccountTimelineNodeTeam
+// AccountTimelineNodeTenant
+// AccountTimelineNodeUserCouncil
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type AccountTimelineNode interface {
+	implementsGraphQLInterfaceAccountTimelineNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *AccountTimelineNodeAccount) implementsGraphQLInterfaceAccountTimelineNode()           {}
+func (v *AccountTimelineNodeBuyingContact) implementsGraphQLInterfaceAccountTimelineNode()     {}
+func (v *AccountTimelineNodeChange) implementsGraphQLInterfaceAccountTimelineNode()            {}
+func (v *AccountTimelineNodeContract) implementsGraphQLInterfaceAccountTimelineNode()          {}
+func (v *AccountTimelineNodeCouncilMembership) implementsGraphQLInterfaceAccountTimelineNode() {}
+func (v *AccountTimelineNodeCouncilSession) implementsGraphQLInterfaceAccountTimelineNode()    {}
+func (v *AccountTimelineNodeEndUser) implementsGraphQLInterfaceAccountTimelineNode()           {}
+func (v *AccountTimelineNodeFeedback) implementsGraphQLInterfaceAccountTimelineNode()          {}
+func (v *AccountTimelineNodeInteraction) implementsGraphQLInterfaceAccountTimelineNode()       {}
+func (v *AccountTimelineNodeMember) implementsGraphQLInterfaceAccountTimelineNode()            {}
+func (v *AccountTimelineNodePerson) implementsGraphQLInterfaceAccountTimelineNode()            {}
+func (v *AccountTimelineNodeTeam) implementsGraphQLInterfaceAccountTimelineNode()              {}
+func (v *AccountTimelineNodeTenant) implementsGraphQLInterfaceAccountTimelineNode()            {}
+func (v *AccountTimelineNodeUserCouncil) implementsGraphQLInterfaceAccountTimelineNode()       {}
+
+func __unmarshalAccountTimelineNode(b []byte, v *AccountTimelineNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "Account":
+		*v = new(AccountTimelineNodeAccount)
+		return json.Unmarshal(b, *v)
+	case "BuyingContact":
+		*v = new(AccountTimelineNodeBuyingContact)
+		return json.Unmarshal(b, *v)
+	case "Change":
+		*v = new(AccountTimelineNodeChange)
+		return json.Unmarshal(b, *v)
+	case "Contract":
+		*v = new(AccountTimelineNodeContract)
+		return json.Unmarshal(b, *v)
+	case "CouncilMembership":
+		*v = new(AccountTimelineNodeCouncilMembership)
+		return json.Unmarshal(b, *v)
+	case "CouncilSession":
+		*v = new(AccountTimelineNodeCouncilSession)
+		return json.Unmarshal(b, *v)
+	case "EndUser":
+		*v = new(AccountTimelineNodeEndUser)
+		return json.Unmarshal(b, *v)
+	case "Feedback":
+		*v = new(AccountTimelineNodeFeedback)
+		return json.Unmarshal(b, *v)
+	case "Interaction":
+		*v = new(AccountTimelineNodeInteraction)
+		return json.Unmarshal(b, *v)
+	case "Member":
+		*v = new(AccountTimelineNodeMember)
+		return json.Unmarshal(b, *v)
+	case "Person":
+		*v = new(AccountTimelineNodePerson)
+		return json.Unmarshal(b, *v)
+	case "Team":
+		*v = new(AccountTimelineNodeTeam)
+		return json.Unmarshal(b, *v)
+	case "Tenant":
+		*v = new(AccountTimelineNodeTenant)
+		return json.Unmarshal(b, *v)
+	case "UserCouncil":
+		*v = new(AccountTimelineNodeUserCouncil)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for AccountTimelineNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalAccountTimelineNode(v *AccountTimelineNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *AccountTimelineNodeAccount:
+		typename = "Account"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeBuyingContact:
+		typename = "BuyingContact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeBuyingContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeChange:
+		typename = "Change"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeChange
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeContract:
+		typename = "Contract"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeContract
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeCouncilMembership:
+		typename = "CouncilMembership"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeCouncilMembership
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeCouncilSession:
+		typename = "CouncilSession"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeCouncilSession
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeEndUser:
+		typename = "EndUser"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeEndUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeFeedback:
+		typename = "Feedback"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeFeedback
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeInteraction:
+		typename = "Interaction"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeInteraction
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeMember:
+		typename = "Member"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeMember
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodePerson:
+		typename = "Person"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodePerson
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeTeam:
+		typename = "Team"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeTeam
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeTenant:
+		typename = "Tenant"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeTenant
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeUserCouncil:
+		typename = "UserCouncil"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeUserCouncil
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for AccountTimelineNode: "%T"`, v)
+	}
+}
+
+// AccountTimelineNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type AccountTimelineNodeAccount struct {
+	Typename *string `json:"__typename"`
+	// Interactions, feedback and contract events, newest first, open complaints pinned on top.
+	Timeline AccountTimelineNodeAccountTimelineTimelineConnection `json:"timeline"`
+}
+
+// GetTypename returns AccountTimelineNodeAccount.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccount) GetTypename() *string { return v.Typename }
+
+// GetTimeline returns AccountTimelineNodeAccount.Timeline, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccount) GetTimeline() AccountTimelineNodeAccountTimelineTimelineConnection {
+	return v.Timeline
+}
+
+// AccountTimelineNodeAccountTimelineTimelineConnection includes the requested fields of the GraphQL type TimelineConnection.
+// The GraphQL type's documentation follows.
+//
+// A page of an account's timeline: open complaints first, then newest first.
+type AccountTimelineNodeAccountTimelineTimelineConnection struct {
+	// How many entries of the kinds asked for the whole timeline holds.
+	TotalCount int `json:"totalCount"`
+	// Where the page is in the timeline.
+	PageInfo AccountTimelineNodeAccountTimelineTimelineConnectionPageInfo `json:"pageInfo"`
+	// The entries of the page.
+	Edges []AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdge `json:"edges"`
+}
+
+// GetTotalCount returns AccountTimelineNodeAccountTimelineTimelineConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnection) GetTotalCount() int {
+	return v.TotalCount
+}
+
+// GetPageInfo returns AccountTimelineNodeAccountTimelineTimelineConnection.PageInfo, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnection) GetPageInfo() AccountTimelineNodeAccountTimelineTimelineConnectionPageInfo {
+	return v.PageInfo
+}
+
+// GetEdges returns AccountTimelineNodeAccountTimelineTimelineConnection.Edges, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnection) GetEdges() []AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdge {
+	return v.Edges
+}
+
+// AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdge includes the requested fields of the GraphQL type TimelineEdge.
+// The GraphQL type's documentation follows.
+//
+// An entry of an account's timeline in a page.
+type AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdge struct {
+	// Its position in the timeline, to page on from with after.
+	Cursor string `json:"cursor"`
+	// The entry.
+	Node AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry `json:"node"`
+}
+
+// GetCursor returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdge.Cursor, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdge) GetCursor() string {
+	return v.Cursor
+}
+
+// GetNode returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdge.Node, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdge) GetNode() AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry {
+	return v.Node
+}
+
+// AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry includes the requested fields of the GraphQL type TimelineEntry.
+// The GraphQL type's documentation follows.
+//
+// One entry of an account's timeline.
+type AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry struct {
+	// When it happened (or, for an upcoming contract event, will).
+	At time.Time `json:"at"`
+	// Open complaints are pinned to the top.
+	Pinned bool `json:"pinned"`
+	// The interaction, feedback or contract event.
+	Item AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem `json:"-"`
+}
+
+// GetAt returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry.At, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry) GetAt() time.Time {
+	return v.At
+}
+
+// GetPinned returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry.Pinned, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry) GetPinned() bool {
+	return v.Pinned
+}
+
+// GetItem returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry.Item, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry) GetItem() AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem {
+	return v.Item
+}
+
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry
+		Item json.RawMessage `json:"item"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Item
+		src := firstPass.Item
+		if len(src) != 0 && string(src) != "null" {
+			err = __unmarshalAccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem(
+				src, dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry.Item: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalAccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry struct {
+	At time.Time `json:"at"`
+
+	Pinned bool `json:"pinned"`
+
+	Item json.RawMessage `json:"item"`
+}
+
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry) __premarshalJSON() (*__premarshalAccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry, error) {
+	var retval __premarshalAccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry
+
+	retval.At = v.At
+	retval.Pinned = v.Pinned
+	{
+
+		dst := &retval.Item
+		src := v.Item
+		var err error
+		*dst, err = __marshalAccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem(
+			&src)
+		if err != nil {
+			return nil, fmt.Errorf(
+				"unable to marshal AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry.Item: %w", err)
+		}
+	}
+	return &retval, nil
+}
+
+// AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent includes the requested fields of the GraphQL type ContractEvent.
+// The GraphQL type's documentation follows.
+//
+// A dated event in a contract's life; upcoming ones (a notice falling due, an end date) are on the timeline too.
+type AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent struct {
+	Typename *string `json:"__typename"`
+	// What happens.
+	Kind ContractEventKind `json:"kind"`
+	// When it happens or happened.
+	At time.Time `json:"at"`
+	// The contract.
+	Contract AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEventContract `json:"contract"`
+}
+
+// GetTypename returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent) GetTypename() *string {
+	return v.Typename
+}
+
+// GetKind returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent.Kind, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent) GetKind() ContractEventKind {
+	return v.Kind
+}
+
+// GetAt returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent.At, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent) GetAt() time.Time {
+	return v.At
+}
+
+// GetContract returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent.Contract, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent) GetContract() AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEventContract {
+	return v.Contract
+}
+
+// AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEventContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEventContract struct {
+	// The contract's id: opaque, unique across tenants, starting `ctr_`.
+	Id string `json:"id"`
+}
+
+// GetId returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEventContract.Id, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEventContract) GetId() string {
+	return v.Id
+}
+
+// AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback struct {
+	Typename *string `json:"__typename"`
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
+	Id string `json:"id"`
+}
+
+// GetTypename returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback) GetTypename() *string {
+	return v.Typename
+}
+
+// GetId returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback.Id, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback) GetId() string {
+	return v.Id
+}
+
+// AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction struct {
+	Typename *string `json:"__typename"`
+	// The interaction's id: opaque, unique across tenants, starting `int_`.
+	Id string `json:"id"`
+}
+
+// GetTypename returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction) GetTypename() *string {
+	return v.Typename
+}
+
+// GetId returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction.Id, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction) GetId() string {
+	return v.Id
+}
+
+// AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem includes the requested fields of the GraphQL interface TimelineItem.
+//
+// AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem is implemented by the following types:
+// AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent
+// AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback
+// AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction
+// The GraphQL type's documentation follows.
+//
+// What a timeline entry is: an interaction, feedback or a contract event.
+type AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem interface {
+	implementsGraphQLInterfaceAccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent) implementsGraphQLInterfaceAccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem() {
+}
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback) implementsGraphQLInterfaceAccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem() {
+}
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction) implementsGraphQLInterfaceAccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem() {
+}
+
+func __unmarshalAccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem(b []byte, v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "ContractEvent":
+		*v = new(AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent)
+		return json.Unmarshal(b, *v)
+	case "Feedback":
+		*v = new(AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback)
+		return json.Unmarshal(b, *v)
+	case "Interaction":
+		*v = new(AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing TimelineItem.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalAccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem(v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent:
+		typename = "ContractEvent"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback:
+		typename = "Feedback"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction:
+		typename = "Interaction"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem: "%T"`, v)
+	}
+}
+
+// AccountTimelineNodeAccountTimelineTimelineConnectionPageInfo includes the requested fields of the GraphQL type PageInfo.
+// The GraphQL type's documentation follows.
+//
+// Information about pagination in a connection.
+// https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo
+type AccountTimelineNodeAccountTimelineTimelineConnectionPageInfo struct {
+	// When paginating forwards, are there more items?
+	HasNextPage bool `json:"hasNextPage"`
+	// When paginating forwards, the cursor to continue.
+	EndCursor *string `json:"endCursor"`
+}
+
+// GetHasNextPage returns AccountTimelineNodeAccountTimelineTimelineConnectionPageInfo.HasNextPage, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionPageInfo) GetHasNextPage() bool {
+	return v.HasNextPage
+}
+
+// GetEndCursor returns AccountTimelineNodeAccountTimelineTimelineConnectionPageInfo.EndCursor, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionPageInfo) GetEndCursor() *string {
+	return v.EndCursor
+}
+
+// AccountTimelineNodeBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
+type AccountTimelineNodeBuyingContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeBuyingContact.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeBuyingContact) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodeChange includes the requested fields of the GraphQL type Change.
+// The GraphQL type's documentation follows.
+//
+// One row of the change journal: one committed create, update or delete of an entity. It is the audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION read it.
+type AccountTimelineNodeChange struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeChange.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeChange) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type AccountTimelineNodeContract struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeContract.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeContract) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodeCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type AccountTimelineNodeCouncilMembership struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeCouncilMembership.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeCouncilMembership) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodeCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type AccountTimelineNodeCouncilSession struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeCouncilSession.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeCouncilSession) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodeEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type AccountTimelineNodeEndUser struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeEndUser.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeEndUser) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type AccountTimelineNodeFeedback struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeFeedback.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeFeedback) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodeInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type AccountTimelineNodeInteraction struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeInteraction.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeInteraction) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodeMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type AccountTimelineNodeMember struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeMember.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeMember) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodePerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type AccountTimelineNodePerson struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodePerson.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodePerson) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodeTeam includes the requested fields of the GraphQL type Team.
+// The GraphQL type's documentation follows.
+//
+// A group of members led by a manager.
+type AccountTimelineNodeTeam struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeTeam.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeTeam) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodeTenant includes the requested fields of the GraphQL type Tenant.
+// The GraphQL type's documentation follows.
+//
+// The seller organisation. Every other record belongs to exactly one tenant, and a token sees only its own tenant.
+type AccountTimelineNodeTenant struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeTenant.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeTenant) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodeUserCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
+type AccountTimelineNodeUserCouncil struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeUserCouncil.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeUserCouncil) GetTypename() *string { return v.Typename }
+
+// AccountTimelineResponse is returned by AccountTimeline on success.
+type AccountTimelineResponse struct {
+	// Fetches an object given its ID.
+	Node *AccountTimelineNode `json:"-"`
+}
+
+// GetNode returns AccountTimelineResponse.Node, and is useful for accessing the field via an interface.
+func (v *AccountTimelineResponse) GetNode() *AccountTimelineNode { return v.Node }
+
+func (v *AccountTimelineResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*AccountTimelineResponse
+		Node json.RawMessage `json:"node"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.AccountTimelineResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Node
+		src := firstPass.Node
+		if len(src) != 0 && string(src) != "null" {
+			*dst = new(AccountTimelineNode)
+			err = __unmarshalAccountTimelineNode(
+				src, *dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal AccountTimelineResponse.Node: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalAccountTimelineResponse struct {
+	Node json.RawMessage `json:"node"`
+}
+
+func (v *AccountTimelineResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *AccountTimelineResponse) __premarshalJSON() (*__premarshalAccountTimelineResponse, error) {
+	var retval __premarshalAccountTimelineResponse
+
+	{
+
+		dst := &retval.Node
+		src := v.Node
+		if src != nil {
+			var err error
+			*dst, err = __marshalAccountTimelineNode(
+				src)
+			if err != nil {
+				return nil, fmt.Errorf(
+					"unable to marshal AccountTimelineResponse.Node: %w", err)
+			}
+		}
+	}
+	return &retval, nil
+}
+
 // AccountVoicesNode includes the requested fields of the GraphQL interface Node.
 //
 // AccountVoicesNode is implemented by the following types:
@@ -3176,6 +3989,30 @@ var AllChannel = []Channel{
 	ChannelSupport,
 	ChannelWeb,
 	ChannelSms,
+}
+
+// What happens to a contract on a date.
+type ContractEventKind string
+
+const (
+	// It was signed (at signedAt).
+	ContractEventKindSigned ContractEventKind = "SIGNED"
+	// Its term starts (at startDate).
+	ContractEventKindStarted ContractEventKind = "STARTED"
+	// The last day to give notice on an active contract.
+	ContractEventKindRenewalNoticeDue ContractEventKind = "RENEWAL_NOTICE_DUE"
+	// The end date of a draft or active contract.
+	ContractEventKindEnds ContractEventKind = "ENDS"
+	// The end of an expired or terminated contract.
+	ContractEventKindEnded ContractEventKind = "ENDED"
+)
+
+var AllContractEventKind = []ContractEventKind{
+	ContractEventKindSigned,
+	ContractEventKindStarted,
+	ContractEventKindRenewalNoticeDue,
+	ContractEventKindEnds,
+	ContractEventKindEnded,
 }
 
 // Where a contract stands.
@@ -8484,6 +9321,24 @@ func (v *SyncPersonInput) GetConsentMarketing() *bool { return v.ConsentMarketin
 // GetConsentResearch returns SyncPersonInput.ConsentResearch, and is useful for accessing the field via an interface.
 func (v *SyncPersonInput) GetConsentResearch() *bool { return v.ConsentResearch }
 
+// The kinds of entries of an account's timeline.
+type TimelineKind string
+
+const (
+	// An interaction with the account.
+	TimelineKindInteraction TimelineKind = "INTERACTION"
+	// Feedback from the account's people.
+	TimelineKindFeedback TimelineKind = "FEEDBACK"
+	// A dated event of one of the account's contracts.
+	TimelineKindContractEvent TimelineKind = "CONTRACT_EVENT"
+)
+
+var AllTimelineKind = []TimelineKind{
+	TimelineKindInteraction,
+	TimelineKindFeedback,
+	TimelineKindContractEvent,
+}
+
 // Changes to a feedback: a field left out keeps its value, a `clear…` field set to true empties its field.
 type UpdateFeedbackInput struct {
 	// The voice it was given in: PURCHASER when the author is a buying contact of the account, END_USER when an end user.
@@ -8711,6 +9566,26 @@ func (v *__AccountPerceptionInput) GetSince() *time.Time { return v.Since }
 
 // GetUntil returns __AccountPerceptionInput.Until, and is useful for accessing the field via an interface.
 func (v *__AccountPerceptionInput) GetUntil() *time.Time { return v.Until }
+
+// __AccountTimelineInput is used internally by genqlient
+type __AccountTimelineInput struct {
+	Id    string         `json:"id"`
+	First *int           `json:"first"`
+	After *string        `json:"after"`
+	Kinds []TimelineKind `json:"kinds"`
+}
+
+// GetId returns __AccountTimelineInput.Id, and is useful for accessing the field via an interface.
+func (v *__AccountTimelineInput) GetId() string { return v.Id }
+
+// GetFirst returns __AccountTimelineInput.First, and is useful for accessing the field via an interface.
+func (v *__AccountTimelineInput) GetFirst() *int { return v.First }
+
+// GetAfter returns __AccountTimelineInput.After, and is useful for accessing the field via an interface.
+func (v *__AccountTimelineInput) GetAfter() *string { return v.After }
+
+// GetKinds returns __AccountTimelineInput.Kinds, and is useful for accessing the field via an interface.
+func (v *__AccountTimelineInput) GetKinds() []TimelineKind { return v.Kinds }
 
 // __AccountVoicesInput is used internally by genqlient
 type __AccountVoicesInput struct {
@@ -9296,6 +10171,78 @@ func AccountPerception(
 	}
 
 	data_ = &AccountPerceptionResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by AccountTimeline.
+const AccountTimeline_Operation = `
+query AccountTimeline ($id: ID!, $first: Int, $after: Cursor, $kinds: [TimelineKind!]) {
+	node(id: $id) {
+		__typename
+		... on Account {
+			timeline(first: $first, after: $after, kinds: $kinds) {
+				totalCount
+				pageInfo {
+					hasNextPage
+					endCursor
+				}
+				edges {
+					cursor
+					node {
+						at
+						pinned
+						item {
+							__typename
+							... on Interaction {
+								id
+							}
+							... on Feedback {
+								id
+							}
+							... on ContractEvent {
+								kind
+								at
+								contract {
+									id
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+`
+
+func AccountTimeline(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	first *int,
+	after *string,
+	kinds []TimelineKind,
+) (data_ *AccountTimelineResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AccountTimeline",
+		Query:  AccountTimeline_Operation,
+		Variables: &__AccountTimelineInput{
+			Id:    id,
+			First: first,
+			After: after,
+			Kinds: kinds,
+		},
+	}
+
+	data_ = &AccountTimelineResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
