@@ -96,23 +96,23 @@ func TestVoicesAccess(t *testing.T) {
 				if got := accountNames(gqltest.WithToken(env, tc.c.tok)); !sameList(got, tc.visible) {
 					t.Fatalf("sees accounts %v, want %v", got, tc.visible)
 				}
-				g := tc.c.gaps(nil)
+				g := tc.c.gaps(gapArgs{})
 				// Ties (K1, N1 and U1 at ±200) go by account id: compare as sets, then the widest first.
-				if got := g.names(); !sameList(sorted(got), sorted(tc.gaps)) || g.TotalCount != len(tc.gaps) {
+				if got := gapNames(g); !sameList(sorted(got), sorted(tc.gaps)) || g.TotalCount != len(tc.gaps) {
 					t.Errorf("perceptionGaps %v (totalCount %d), want %v", got, g.TotalCount, tc.gaps)
 				}
 				checkAgreement(t, g)
-				r := tc.c.atRisk(nil)
-				if got := r.names(); !sameList(sorted(got), sorted(tc.visible)) || r.TotalCount != len(tc.visible) {
+				r := tc.c.atRisk(riskArgs{})
+				if got := riskNames(r); !sameList(sorted(got), sorted(tc.visible)) || r.TotalCount != len(tc.visible) {
 					t.Errorf("atRiskAccounts %v (totalCount %d), want %v", got, r.TotalCount, tc.visible)
 				}
 				// Filtering by another's accounts reveals nothing.
 				if tc.who == "kim" {
-					if g := tc.c.gaps(map[string]any{"where": map[string]any{"ownerIDs": []string{kenID}}}); g.TotalCount != 0 || len(g.Edges) != 0 {
-						t.Errorf("kim sees ken's gaps: %v", g.names())
+					if g := tc.c.gaps(gapArgs{where: &gqltest.PerceptionGapFilter{OwnerIDs: []string{kenID}}}); g.TotalCount != 0 || len(g.Edges) != 0 {
+						t.Errorf("kim sees ken's gaps: %v", gapNames(g))
 					}
-					if r := tc.c.atRisk(map[string]any{"where": map[string]any{"ownerIDs": []string{kenID}}}); r.TotalCount != 0 {
-						t.Errorf("kim sees ken's health: %v", r.names())
+					if r := tc.c.atRisk(riskArgs{where: &gqltest.AccountHealthFilter{OwnerIDs: []string{kenID}}}); r.TotalCount != 0 {
+						t.Errorf("kim sees ken's health: %v", riskNames(r))
 					}
 				}
 			})
@@ -138,36 +138,18 @@ func TestVoicesAccess(t *testing.T) {
 				t.Errorf("perception of %s: kim %s, admin %s", id, dump(a), dump(b))
 			}
 		}
-		if v, _ := kim.healthOf(ids["K1"]).factor(t, "COUNCIL_PARTICIPATION"); !sameFloat(v, ptr(2.0)) {
+		if v, _ := factor(t, kim.healthOf(ids["K1"]), "COUNCIL_PARTICIPATION"); !sameFloat(v, ptr(2.0)) {
 			t.Errorf("K1 council participation %s, want 2 (the shared person and the cross member)", show(v))
 		}
 
 		// A cross-account council is visible to kim, its perception and accounts only through
 		// kim's accounts: K1's end user at 0 (N1's end user at 10 is not hers to see).
-		readCouncil := func(c *client) (perceptionOut, []string) {
-			var out struct {
-				Node *struct {
-					Perception perceptionOut
-					Accounts   []struct{ Name string }
-				}
-			}
-			c.ok(`query($id: ID!) { node(id: $id) { ... on UserCouncil { perception { `+perceptionFields+` } accounts { name } } } }`,
-				map[string]any{"id": cross}, &out)
-			if out.Node == nil {
-				t.Fatal("the cross-account council is not visible")
-			}
-			var names []string
-			for _, a := range out.Node.Accounts {
-				names = append(names, a.Name)
-			}
-			return out.Node.Perception, names
-		}
-		p, accounts := readCouncil(kim)
+		p, accounts := kim.councilPerception(cross)
 		expectFloat(t, "kim: council end-user NPS", p.EndUser.Nps, ptr(-100.0))
 		if p.EndUser.NpsResponses != 1 || !sameList(accounts, []string{"K1"}) {
 			t.Errorf("kim: council responses %d, accounts %v; want 1, [K1]", p.EndUser.NpsResponses, accounts)
 		}
-		p, accounts = readCouncil(admin)
+		p, accounts = admin.councilPerception(cross)
 		expectFloat(t, "admin: council end-user NPS", p.EndUser.Nps, ptr(0.0))
 		if p.EndUser.NpsResponses != 2 || !sameList(accounts, []string{"K1", "N1"}) {
 			t.Errorf("admin: council responses %d, accounts %v; want 2, [K1 N1]", p.EndUser.NpsResponses, accounts)
@@ -180,12 +162,12 @@ func TestVoicesAccess(t *testing.T) {
 		if e := r.MustFail(t, "NOT_FOUND"); e.Field() != "accountID" {
 			t.Errorf("kim capturing on ken's account: %s", r.Body)
 		}
-		for _, e := range kim.gaps(nil).Edges {
+		for _, e := range kim.gaps(gapArgs{}).Edges {
 			if e.Node.Account.Name == "K2" && e.Node.NpsGap != 200 {
 				t.Errorf("K2 after kim's capture: gap %v, want 100 − (−100)", e.Node.NpsGap)
 			}
 		}
-		if g := ken.gaps(nil); len(g.Edges) != 1 || g.Edges[0].Node.EndUserResponses != 1 {
+		if g := ken.gaps(gapArgs{}); len(g.Edges) != 1 || g.Edges[0].Node.EndUserResponses != 1 {
 			t.Errorf("ken's gaps after kim's attempt: %s", dump(g))
 		}
 	})

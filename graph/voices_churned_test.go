@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest/gqltest"
 )
 
 // TestTenantViewsLeaveOutChurnedAccounts: a churned account has no renewal left to save, so
@@ -27,27 +28,30 @@ func TestTenantViewsLeaveOutChurnedAccounts(t *testing.T) {
 		}
 
 		for _, tc := range []struct {
-			name  string
-			where map[string]any
-			want  []string
+			name   string
+			tiers  []gqltest.AccountTier // with stages, the filter of both views; none when both are nil
+			stages []gqltest.AccountStage
+			want   []string
 		}{
-			{"no stage", nil, []string{"Live"}},
-			{"other filters", map[string]any{"tiers": []string{"STANDARD"}}, []string{"Live"}},
-			{"churned asked for", map[string]any{"stages": []string{"CHURNED"}}, []string{"Gone"}},
-			{"churned among others", map[string]any{"stages": []string{"ACTIVE", "CHURNED"}}, []string{"Gone", "Live"}},
-			{"other stages", map[string]any{"stages": []string{"ACTIVE"}}, []string{"Live"}},
+			{"no stage", nil, nil, []string{"Live"}},
+			{"other filters", []gqltest.AccountTier{gqltest.AccountTierStandard}, nil, []string{"Live"}},
+			{"churned asked for", nil, []gqltest.AccountStage{gqltest.AccountStageChurned}, []string{"Gone"}},
+			{"churned among others", nil, []gqltest.AccountStage{gqltest.AccountStageActive, gqltest.AccountStageChurned}, []string{"Gone", "Live"}},
+			{"other stages", nil, []gqltest.AccountStage{gqltest.AccountStageActive}, []string{"Live"}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				args := map[string]any{}
-				if tc.where != nil {
-					args["where"] = tc.where
+				var riskWhere *gqltest.AccountHealthFilter
+				var gapWhere *gqltest.PerceptionGapFilter
+				if tc.tiers != nil || tc.stages != nil {
+					riskWhere = &gqltest.AccountHealthFilter{Tiers: tc.tiers, Stages: tc.stages}
+					gapWhere = &gqltest.PerceptionGapFilter{Tiers: tc.tiers, Stages: tc.stages}
 				}
-				risk := c.atRisk(args)
-				if got := sortedNames(risk.names()); !sameList(got, tc.want) || risk.TotalCount != len(tc.want) {
+				risk := c.atRisk(riskArgs{where: riskWhere})
+				if got := sortedNames(riskNames(risk)); !sameList(got, tc.want) || risk.TotalCount != len(tc.want) {
 					t.Errorf("atRiskAccounts %v (totalCount %d), want %v", got, risk.TotalCount, tc.want)
 				}
-				gaps := c.gaps(args)
-				if got := sortedNames(gaps.names()); !sameList(got, tc.want) || gaps.TotalCount != len(tc.want) {
+				gaps := c.gaps(gapArgs{where: gapWhere})
+				if got := sortedNames(gapNames(gaps)); !sameList(got, tc.want) || gaps.TotalCount != len(tc.want) {
 					t.Errorf("perceptionGaps %v (totalCount %d), want %v", got, gaps.TotalCount, tc.want)
 				}
 			})

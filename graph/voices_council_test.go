@@ -1,46 +1,37 @@
 package graph_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest/gqltest"
 )
 
-const recordSession = `mutation($in: RecordCouncilSessionInput!) { recordCouncilSession(input: $in) {
-	id heldAt feedback(first: 10) { totalCount edges { node { accountID authorID persona channel kind receivedAt councilSessionID } } } } }`
+type sessionOut = gqltest.RecordSessionRecordCouncilSession
 
-type sessionOut struct {
-	ID       string
-	HeldAt   string
-	Feedback struct {
-		TotalCount int
-		Edges      []struct {
-			Node struct {
-				AccountID, AuthorID, Persona, Channel, Kind, ReceivedAt, CouncilSessionID string
-			}
-		}
-	}
-}
-
-func (c *client) session(councilID string, held time.Time, attendees []string, feedback []map[string]any) sessionOut {
+func (c *client) session(councilID string, held time.Time, attendees []string, feedback []gqltest.SessionFeedbackInput) sessionOut {
 	c.t.Helper()
-	in := map[string]any{"councilID": councilID, "heldAt": ts(held), "attendeeIDs": attendees}
-	if feedback != nil {
-		in["feedback"] = feedback
-	}
-	var out struct{ RecordCouncilSession sessionOut }
-	c.ok(recordSession, map[string]any{"in": in}, &out)
-	return out.RecordCouncilSession
+	return gqltest.Data(gqltest.RecordSession(context.Background(), c.api, gqltest.RecordCouncilSessionInput{CouncilID: councilID,
+		HeldAt: held, AttendeeIDs: attendees, Feedback: feedback})).RecordCouncilSession
 }
 
 func (c *client) sessionCount(councilID string) int {
 	c.t.Helper()
-	var out struct {
-		Node struct{ Sessions struct{ TotalCount int } }
+	out := gqltest.Data(gqltest.CouncilSessionCount(context.Background(), c.api, councilID))
+	council := asNode[*gqltest.CouncilSessionCountNodeUserCouncil](c.t, out.Node, councilID)
+	return council.Sessions.TotalCount
+}
+
+// refused checks that the operation failed with BAD_USER_INPUT and returns the field named.
+func refused(t *testing.T, err error) string {
+	t.Helper()
+	code, field := gqltest.Code(err)
+	if code != "BAD_USER_INPUT" {
+		t.Fatalf("error %v, want BAD_USER_INPUT", err)
 	}
-	c.ok(`query($id: ID!) { node(id: $id) { ... on UserCouncil { sessions(first: 1) { totalCount } } } }`, map[string]any{"id": councilID}, &out)
-	return out.Node.Sessions.TotalCount
+	return field
 }
 
 func TestCouncilRules(t *testing.T) {
@@ -57,7 +48,7 @@ func TestCouncilRules(t *testing.T) {
 
 		board := c.council("Stark users", &stark)
 		cross := c.council("All users", nil)
-		add := `mutation($in: AddCouncilMemberInput!) { addCouncilMember(input: $in) { id } }`
+		ctx, api := context.Background(), gqltest.WithToken(env, c.tok) // returns the API's errors
 		for _, tc := range []struct {
 			name    string
 			council string
@@ -67,9 +58,9 @@ func TestCouncilRules(t *testing.T) {
 			{"related to another account only", board, oscorpBuyer},
 			{"cross-account, related to none", cross, stranger},
 		} {
-			e := c.fail("BAD_USER_INPUT", add, map[string]any{"in": map[string]any{"councilID": tc.council, "personID": tc.person}})
-			if e.Field() != "personID" {
-				t.Errorf("%s: refused on field %q (%s), want personID", tc.name, e.Field(), e.Message)
+			_, err := gqltest.AddCouncilMember(ctx, api, gqltest.AddCouncilMemberInput{CouncilID: tc.council, PersonID: tc.person})
+			if f := refused(t, err); f != "personID" {
+				t.Errorf("%s: refused on field %q (%v), want personID", tc.name, f, err)
 			}
 		}
 		c.member(board, starkBuyer, time.Time{})  // a buyer of the account
@@ -80,10 +71,11 @@ func TestCouncilRules(t *testing.T) {
 
 		// Attendees must be members; a refused session leaves nothing behind.
 		held := time.Now().Add(-24 * time.Hour).Truncate(time.Second)
-		in := map[string]any{"councilID": board, "heldAt": ts(held), "attendeeIDs": []string{starkBuyer, oscorpBuyer},
-			"feedback": []map[string]any{{"authorID": starkBuyer, "kind": "PRAISE"}}}
-		if e := c.fail("BAD_USER_INPUT", recordSession, map[string]any{"in": in}); e.Field() != "attendeeIDs" {
-			t.Errorf("a non-member attendee: field %q (%s)", e.Field(), e.Message)
+		_, err := gqltest.RecordSession(ctx, api, gqltest.RecordCouncilSessionInput{CouncilID: board, HeldAt: held,
+			AttendeeIDs: []string{starkBuyer, oscorpBuyer},
+			Feedback:    []gqltest.SessionFeedbackInput{{AuthorID: starkBuyer, Kind: gqltest.FeedbackKindPraise}}})
+		if f := refused(t, err); f != "attendeeIDs" {
+			t.Errorf("a non-member attendee: field %q (%v)", f, err)
 		}
 		if n := c.sessionCount(board); n != 0 {
 			t.Errorf("%d sessions after a refused one", n)
@@ -93,24 +85,27 @@ func TestCouncilRules(t *testing.T) {
 		}
 
 		// Feedback given at a cross-account session lands on each author's account.
-		s := c.session(cross, held, []string{oscorpBuyer, starkUser}, []map[string]any{
-			{"authorID": oscorpBuyer, "kind": "NPS", "score": 6},
-			{"authorID": starkUser, "kind": "COMMENT", "body": "more dashboards", "topics": []string{"dashboards"}},
+		s := c.session(cross, held, []string{oscorpBuyer, starkUser}, []gqltest.SessionFeedbackInput{
+			{AuthorID: oscorpBuyer, Kind: gqltest.FeedbackKindNps, Score: ptr(6)},
+			{AuthorID: starkUser, Kind: gqltest.FeedbackKindComment, Body: ptr("more dashboards"), Topics: []string{"dashboards"}},
 		})
 		if s.Feedback.TotalCount != 2 {
 			t.Fatalf("session feedback: %s", dump(s))
 		}
-		want := map[string][2]string{oscorpBuyer: {oscorp, "PURCHASER"}, starkUser: {stark, "END_USER"}}
+		want := map[string]struct {
+			account string
+			persona gqltest.Persona
+		}{oscorpBuyer: {oscorp, gqltest.PersonaPurchaser}, starkUser: {stark, gqltest.PersonaEndUser}}
 		for _, e := range s.Feedback.Edges {
 			n := e.Node
 			w := want[n.AuthorID]
-			if n.AccountID != w[0] || n.Persona != w[1] || n.Channel != "COUNCIL_SESSION" || n.CouncilSessionID != s.ID ||
-				!parseTS(t, n.ReceivedAt).Equal(held) {
-				t.Errorf("session feedback %+v, want on %s as %s at %v", n, w[0], w[1], held)
+			if n.AccountID != w.account || n.Persona != w.persona || n.Channel != "COUNCIL_SESSION" ||
+				n.CouncilSessionID == nil || *n.CouncilSessionID != s.Id || !n.ReceivedAt.Equal(held) {
+				t.Errorf("session feedback %s, want on %s as %s at %v", dump(n), w.account, w.persona, held)
 			}
 		}
 		// On an account's council, the feedback goes on the council's account.
-		s = c.session(board, held, []string{starkBuyer}, []map[string]any{{"authorID": starkBuyer, "kind": "CSAT", "score": 4}})
+		s = c.session(board, held, []string{starkBuyer}, []gqltest.SessionFeedbackInput{{AuthorID: starkBuyer, Kind: gqltest.FeedbackKindCsat, Score: ptr(4)}})
 		if n := s.Feedback.Edges[0].Node; s.Feedback.TotalCount != 1 || n.AccountID != stark || n.Persona != "PURCHASER" || n.Channel != "COUNCIL_SESSION" {
 			t.Errorf("board session feedback: %s", dump(s))
 		}
@@ -119,18 +114,20 @@ func TestCouncilRules(t *testing.T) {
 		before := c.sessionCount(cross)
 		for _, tc := range []struct {
 			name     string
-			feedback map[string]any
+			feedback gqltest.SessionFeedbackInput
 			field    string
 		}{
-			{"author on two accounts", map[string]any{"authorID": twoAccounts, "kind": "PRAISE"}, "feedback[1].authorID"},
-			{"wrong persona", map[string]any{"authorID": starkUser, "persona": "PURCHASER", "kind": "PRAISE"}, "feedback[1].persona"},
+			{"author on two accounts", gqltest.SessionFeedbackInput{AuthorID: twoAccounts, Kind: gqltest.FeedbackKindPraise}, "feedback[1].authorID"},
+			{"wrong persona", gqltest.SessionFeedbackInput{AuthorID: starkUser, Persona: ptr(gqltest.PersonaPurchaser), Kind: gqltest.FeedbackKindPraise},
+				"feedback[1].persona"},
 			// SessionFeedbackInput: "Feedback given at a council session, by one of its attendees."
-			{"a member who did not attend", map[string]any{"authorID": oscorpBuyer, "kind": "PRAISE"}, "feedback[1].authorID"},
+			{"a member who did not attend", gqltest.SessionFeedbackInput{AuthorID: oscorpBuyer, Kind: gqltest.FeedbackKindPraise}, "feedback[1].authorID"},
 		} {
-			in := map[string]any{"councilID": cross, "heldAt": ts(held), "attendeeIDs": []string{starkUser, twoAccounts},
-				"feedback": []map[string]any{{"authorID": starkUser, "kind": "PRAISE"}, tc.feedback}}
-			if e := c.fail("BAD_USER_INPUT", recordSession, map[string]any{"in": in}); e.Field() != tc.field {
-				t.Errorf("%s: field %q (%s), want %s", tc.name, e.Field(), e.Message, tc.field)
+			_, err := gqltest.RecordSession(ctx, api, gqltest.RecordCouncilSessionInput{CouncilID: cross, HeldAt: held,
+				AttendeeIDs: []string{starkUser, twoAccounts},
+				Feedback:    []gqltest.SessionFeedbackInput{{AuthorID: starkUser, Kind: gqltest.FeedbackKindPraise}, tc.feedback}})
+			if f := refused(t, err); f != tc.field {
+				t.Errorf("%s: field %q (%v), want %s", tc.name, f, err, tc.field)
 			}
 		}
 		if after := c.sessionCount(cross); after != before {
@@ -158,30 +155,11 @@ func TestCouncilAttendance(t *testing.T) {
 		empty := c.council("Quiet council", &acc)
 		c.member(empty, p1, time.Time{})
 
-		type attendance struct {
-			Sessions []struct {
-				Session         struct{ HeldAt string }
-				Attendees       int
-				EligibleMembers int
-				Rate            *float64
-			}
-			Members []struct {
-				Membership   struct{ ID string }
-				SessionsHeld int
-				Attended     int
-				Rate         *float64
-			}
-			Rate *float64
-		}
-		read := func(id string) attendance {
-			var out struct {
-				Node struct{ Attendance attendance }
-			}
-			c.ok(`query($id: ID!) { node(id: $id) { ... on UserCouncil { attendance {
-				sessions { session { heldAt } attendees eligibleMembers rate }
-				members { membership { id } sessionsHeld attended rate }
-				rate } } } }`, map[string]any{"id": id}, &out)
-			return out.Node.Attendance
+		read := func(id string) gqltest.CouncilAttendanceNodeUserCouncilAttendance {
+			t.Helper()
+			out := gqltest.Data(gqltest.CouncilAttendance(context.Background(), c.api, id))
+			council := asNode[*gqltest.CouncilAttendanceNodeUserCouncil](t, out.Node, id)
+			return council.Attendance
 		}
 		a := read(board)
 		// Feb 1: members 1 and 2 (3 joins Feb 15), both came. Mar 1: all three, 1 and 3 came.
@@ -200,7 +178,7 @@ func TestCouncilAttendance(t *testing.T) {
 		}
 		for i, w := range sessions {
 			s := a.Sessions[i]
-			if parseTS(t, s.Session.HeldAt).Format("2006-01-02") != w.held || s.Attendees != w.attendees || s.EligibleMembers != w.eligible {
+			if s.Session.HeldAt.Format("2006-01-02") != w.held || s.Attendees != w.attendees || s.EligibleMembers != w.eligible {
 				t.Errorf("session %d: %s, want %+v", i, dump(s), w)
 			}
 			expectFloat(t, w.held+" rate", s.Rate, &w.rate)
@@ -217,9 +195,9 @@ func TestCouncilAttendance(t *testing.T) {
 			t.Fatalf("members %s", dump(a.Members))
 		}
 		for _, m := range a.Members {
-			w, ok := members[m.Membership.ID]
+			w, ok := members[m.Membership.Id]
 			if !ok || m.SessionsHeld != w.held || m.Attended != w.attended {
-				t.Errorf("member %s: %s, want %+v", m.Membership.ID, dump(m), w)
+				t.Errorf("member %s: %s, want %+v", m.Membership.Id, dump(m), w)
 				continue
 			}
 			expectFloat(t, "member rate", m.Rate, &w.rate)
@@ -265,25 +243,8 @@ func TestCouncilPerceptionAndAccounts(t *testing.T) {
 		c.nps(avengers, clint, 0, at)
 		c.nps(baxter, reed, 6, at)
 
-		read := func(id string) (perceptionOut, []string) {
-			t.Helper()
-			var out struct {
-				Node struct {
-					Perception perceptionOut
-					Accounts   []struct{ Name string }
-				}
-			}
-			c.ok(`query($id: ID!) { node(id: $id) { ... on UserCouncil { perception { `+perceptionFields+` } accounts { name } } } }`,
-				map[string]any{"id": id}, &out)
-			var names []string
-			for _, a := range out.Node.Accounts {
-				names = append(names, a.Name)
-			}
-			return out.Node.Perception, names
-		}
-
 		// The board: its current members' feedback on its account: Steve 10, Sam 2.
-		p, accounts := read(board)
+		p, accounts := c.councilPerception(board)
 		if p.Purchaser.NpsResponses != 1 || p.EndUser.NpsResponses != 1 {
 			t.Errorf("board responses %d/%d, want 1/1", p.Purchaser.NpsResponses, p.EndUser.NpsResponses)
 		}
@@ -297,7 +258,7 @@ func TestCouncilPerceptionAndAccounts(t *testing.T) {
 
 		// The cross-account council: its members' feedback anywhere: buyers Sam at Chitauri (10)
 		// and Reed at Baxter (6) → 0; end user Sam at Avengers (2) → −100.
-		p, accounts = read(cross)
+		p, accounts = c.councilPerception(cross)
 		if p.Purchaser.NpsResponses != 2 || p.EndUser.NpsResponses != 1 {
 			t.Errorf("cross responses %d/%d, want 2/1", p.Purchaser.NpsResponses, p.EndUser.NpsResponses)
 		}

@@ -1,34 +1,23 @@
 package graph_test
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"testing"
 	"time"
 
 	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest/gqltest"
 )
 
-type healthOut struct {
-	Account struct{ ID, Name string }
-	Score   float64
-	Band    string
-	Factors []struct {
-		Name         string
-		Value        *float64
-		Weight       float64
-		Subscore     float64
-		Contribution float64
-	}
-	Reasons []string
-}
+type healthOut = gqltest.HealthFields
 
-const healthFields = `account { id name } score band factors { name value weight subscore contribution } reasons`
-
-func (h healthOut) factor(t *testing.T, name string) (value *float64, subscore float64) {
+// factor returns the value and subscore of the factor of the health.
+func factor(t *testing.T, h healthOut, name string) (value *float64, subscore float64) {
 	t.Helper()
 	for _, f := range h.Factors {
-		if f.Name == name {
+		if string(f.Name) == name {
 			return f.Value, f.Subscore
 		}
 	}
@@ -54,11 +43,11 @@ func checkHealth(t *testing.T, h healthOut, score float64, band string, want map
 	if math.Abs(sum-h.Score) > eps || math.Abs(weights-100) > eps || len(h.Factors) != 8 {
 		t.Errorf("%s: %d factors, contributions %v, weights %v, score %v", h.Account.Name, len(h.Factors), sum, weights, h.Score)
 	}
-	if math.Abs(h.Score-score) > 1e-6 || h.Band != band {
+	if math.Abs(h.Score-score) > 1e-6 || string(h.Band) != band {
 		t.Errorf("%s: score %v %s, want %v %s", h.Account.Name, h.Score, h.Band, score, band)
 	}
 	for name, w := range want {
-		v, s := h.factor(t, name)
+		v, s := factor(t, h, name)
 		if !sameFloat(v, w.value) || math.Abs(s-w.subscore) > 1e-6 {
 			t.Errorf("%s %s: value %s subscore %v, want %s %v", h.Account.Name, name, show(v), s, show(w.value), w.subscore)
 		}
@@ -72,28 +61,15 @@ type fv = struct {
 
 func (c *client) healthOf(accountID string) healthOut {
 	c.t.Helper()
-	var out struct{ Node *struct{ Health healthOut } }
-	c.ok(`query($id: ID!) { node(id: $id) { ... on Account { health { `+healthFields+` } } } }`, map[string]any{"id": accountID}, &out)
-	if out.Node == nil {
-		c.t.Fatalf("account %s not found", accountID)
-	}
-	return out.Node.Health
+	out := gqltest.Data(gqltest.AccountHealth(context.Background(), c.api, accountID))
+	acc := asNode[*gqltest.AccountHealthNodeAccount](c.t, out.Node, accountID)
+	return acc.Health.HealthFields
 }
 
-type healthPage struct {
-	TotalCount int
-	PageInfo   struct {
-		HasNextPage     bool
-		HasPreviousPage bool
-		EndCursor       *string
-	}
-	Edges []struct {
-		Cursor string
-		Node   healthOut
-	}
-}
+type healthPage = gqltest.AtRiskAccountsAtRiskAccountsAccountHealthConnection
 
-func (p healthPage) names() []string {
+// riskNames lists the accounts of a page in order.
+func riskNames(p healthPage) []string {
 	out := []string{}
 	for _, e := range p.Edges {
 		out = append(out, e.Node.Account.Name)
@@ -101,70 +77,54 @@ func (p healthPage) names() []string {
 	return out
 }
 
-func (c *client) atRisk(args map[string]any) healthPage {
+// riskArgs are the arguments of atRiskAccounts; a nil first asks for 50.
+type riskArgs struct {
+	first *int
+	after *string
+	where *gqltest.AccountHealthFilter
+}
+
+func (c *client) atRisk(args riskArgs) healthPage {
 	c.t.Helper()
-	if args == nil {
-		args = map[string]any{}
+	if args.first == nil {
+		args.first = ptr(50)
 	}
-	if _, ok := args["first"]; !ok {
-		args["first"] = 50
-	}
-	var out struct{ AtRiskAccounts healthPage }
-	c.ok(`query($first: Int, $after: Cursor, $where: AccountHealthFilter) {
-		atRiskAccounts(first: $first, after: $after, where: $where) {
-			totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
-			edges { cursor node { `+healthFields+` } } } }`, args, &out)
-	return out.AtRiskAccounts
+	return gqltest.Data(gqltest.AtRiskAccounts(context.Background(), c.api, args.first, args.after, args.where)).AtRiskAccounts
 }
 
 func (c *client) contract(accountID, status string, start, end time.Time, seats *int) string {
 	c.t.Helper()
 	c.contracts++
-	in := map[string]any{"accountID": accountID, "number": fmt.Sprintf("C-%03d", c.contracts), "status": status,
-		"startDate": ts(start), "endDate": ts(end), "currency": "EUR"}
-	if seats != nil {
-		in["seats"] = *seats
-	}
-	var out struct{ CreateContract struct{ ID string } }
-	c.ok(`mutation($in: CreateContractInput!) { createContract(input: $in) { id } }`, map[string]any{"in": in}, &out)
-	return out.CreateContract.ID
+	return gqltest.Data(gqltest.CreateContract(context.Background(), c.api, gqltest.CreateContractInput{AccountID: accountID,
+		Number: fmt.Sprintf("C-%03d", c.contracts), Status: ptr(gqltest.ContractStatus(status)), StartDate: start, EndDate: end,
+		Currency: "EUR", Seats: seats})).CreateContract.Id
 }
 
 func (c *client) interaction(accountID, subject string, at time.Time) string {
 	c.t.Helper()
-	var out struct{ LogInteraction struct{ ID string } }
-	c.ok(`mutation($in: LogInteractionInput!) { logInteraction(input: $in) { id } }`, map[string]any{"in": map[string]any{
-		"accountID": accountID, "channel": "CALL", "direction": "OUTBOUND", "occurredAt": ts(at), "subject": subject}}, &out)
-	return out.LogInteraction.ID
+	return gqltest.Data(gqltest.LogInteraction(context.Background(), c.api, gqltest.LogInteractionInput{AccountID: accountID,
+		Channel: gqltest.ChannelCall, Direction: gqltest.InteractionDirectionOutbound, OccurredAt: &at, Subject: subject})).LogInteraction.Id
 }
 
 func (c *client) council(name string, accountID *string) string {
 	c.t.Helper()
-	in := map[string]any{"name": name}
-	if accountID != nil {
-		in["accountID"] = *accountID
-	}
-	var out struct{ CreateUserCouncil struct{ ID string } }
-	c.ok(`mutation($in: CreateUserCouncilInput!) { createUserCouncil(input: $in) { id } }`, map[string]any{"in": in}, &out)
-	return out.CreateUserCouncil.ID
+	return gqltest.Data(gqltest.CreateUserCouncil(context.Background(), c.api,
+		gqltest.CreateUserCouncilInput{Name: name, AccountID: accountID})).CreateUserCouncil.Id
 }
 
 // member seats the person on the council from joined (now if zero) and returns the membership.
 func (c *client) member(councilID, personID string, joined time.Time) string {
 	c.t.Helper()
-	in := map[string]any{"councilID": councilID, "personID": personID}
+	in := gqltest.AddCouncilMemberInput{CouncilID: councilID, PersonID: personID}
 	if !joined.IsZero() {
-		in["joinedAt"] = ts(joined)
+		in.JoinedAt = &joined
 	}
-	var out struct{ AddCouncilMember struct{ ID string } }
-	c.ok(`mutation($in: AddCouncilMemberInput!) { addCouncilMember(input: $in) { id } }`, map[string]any{"in": in}, &out)
-	return out.AddCouncilMember.ID
+	return gqltest.Data(gqltest.AddCouncilMember(context.Background(), c.api, in)).AddCouncilMember.Id
 }
 
 func (c *client) leave(membershipID string, at time.Time) {
 	c.t.Helper()
-	c.ok(`mutation($id: ID!, $at: Time!) { updateCouncilMembership(id: $id, input: {leftAt: $at}) { id } }`,
-		map[string]any{"id": membershipID, "at": ts(at)}, nil)
+	gqltest.LeaveCouncil(context.Background(), c.api, membershipID, at)
 }
 
 // healthWorld is four accounts whose health is computed by hand.
@@ -204,9 +164,9 @@ func newHealthWorld(t *testing.T, env *apitest.Env) *healthWorld {
 		id := c.feedback(map[string]any{"accountID": w.hooli, "authorID": u2, "kind": "COMPLAINT", "body": "it broke"})
 		switch status {
 		case "ACKNOWLEDGED":
-			c.ok(`mutation($id: ID!) { acknowledgeComplaint(id: $id) { id } }`, map[string]any{"id": id}, nil)
+			gqltest.AcknowledgeComplaint(context.Background(), c.api, id)
 		case "RESOLVED":
-			c.ok(`mutation($id: ID!) { resolveComplaint(id: $id, resolution: "fixed") { id } }`, map[string]any{"id": id}, nil)
+			gqltest.ResolveComplaint(context.Background(), c.api, id, "fixed")
 		}
 	}
 	complaint("OPEN")
@@ -288,32 +248,25 @@ func TestAccountHealthSignals(t *testing.T) {
 
 		h = c.healthOf(w.overdue)
 		checkHealth(t, h, 42.5, "AT_RISK", nil)
-		if v, s := h.factor(t, "RENEWAL"); v == nil || *v > -10 || *v < -11 || s != 0 {
+		if v, s := factor(t, h, "RENEWAL"); v == nil || *v > -10 || *v < -11 || s != 0 {
 			t.Errorf("Overdue renewal: %s %v, want about −10.5 days and 0", show(v), s)
 		}
 
 		// A complaint acknowledged or a new interaction shows at once.
-		var open []struct{ ID string }
-		var out struct {
-			Feedback struct {
-				Edges []struct{ Node struct{ ID string } }
-			}
-		}
-		c.ok(`query($id: ID!) { feedback(first: 10, where: {accountID: $id, kind: COMPLAINT, status: OPEN}) { edges { node { id } } } }`,
-			map[string]any{"id": w.hooli}, &out)
-		for _, e := range out.Feedback.Edges {
-			open = append(open, struct{ ID string }{e.Node.ID})
+		var open []string
+		for _, e := range gqltest.Data(gqltest.OpenComplaints(context.Background(), c.api, w.hooli)).Feedback.Edges {
+			open = append(open, e.Node.Id)
 		}
 		if len(open) != 2 {
 			t.Fatalf("open complaints: %v", open)
 		}
-		c.ok(`mutation($id: ID!) { acknowledgeComplaint(id: $id) { id } }`, map[string]any{"id": open[0].ID}, nil)
+		gqltest.AcknowledgeComplaint(context.Background(), c.api, open[0])
 		c.interaction(w.hooli, "fresh call", time.Now().Add(-days(3.5)))
 		h = c.healthOf(w.hooli)
-		if v, s := h.factor(t, "OPEN_COMPLAINTS"); !sameFloat(v, ptr(1.0)) || s != 0.75 {
+		if v, s := factor(t, h, "OPEN_COMPLAINTS"); !sameFloat(v, ptr(1.0)) || s != 0.75 {
 			t.Errorf("after acknowledging: open complaints %s %v, want 1 0.75", show(v), s)
 		}
-		if v, s := h.factor(t, "LAST_INTERACTION"); !sameFloat(v, ptr(3.0)) || s != 1 {
+		if v, s := factor(t, h, "LAST_INTERACTION"); !sameFloat(v, ptr(3.0)) || s != 1 {
 			t.Errorf("after a call: last interaction %s %v, want 3 1", show(v), s)
 		}
 	})
@@ -326,54 +279,55 @@ func TestAtRiskAccounts(t *testing.T) {
 		all := []string{"Hooli", "Overdue", "Quiet", "Zen"} // 37.5, 42.5, 52.5, 100
 		for _, tc := range []struct {
 			name  string
-			where map[string]any
+			where *gqltest.AccountHealthFilter
 			want  []string
 		}{
 			{"all, worst first", nil, all},
-			{"at risk", map[string]any{"bands": []string{"AT_RISK"}}, []string{"Hooli", "Overdue"}},
-			{"watch and healthy", map[string]any{"bands": []string{"WATCH", "HEALTHY"}}, []string{"Quiet", "Zen"}},
-			{"tier", map[string]any{"tiers": []string{"KEY", "STRATEGIC"}}, []string{"Hooli", "Zen"}},
-			{"stage", map[string]any{"stages": []string{"LOYAL", "NEW"}}, []string{"Quiet", "Zen"}},
-			{"owner", map[string]any{"ownerIDs": []string{w.kamID}}, []string{"Overdue", "Zen"}},
-			{"owner and band", map[string]any{"ownerIDs": []string{w.kamID}, "bands": []string{"HEALTHY"}}, []string{"Zen"}},
-			{"nothing matches", map[string]any{"tiers": []string{"GROWTH"}, "bands": []string{"HEALTHY"}}, []string{}},
+			{"at risk", &gqltest.AccountHealthFilter{Bands: []gqltest.HealthBand{gqltest.HealthBandAtRisk}}, []string{"Hooli", "Overdue"}},
+			{"watch and healthy", &gqltest.AccountHealthFilter{Bands: []gqltest.HealthBand{gqltest.HealthBandWatch, gqltest.HealthBandHealthy}},
+				[]string{"Quiet", "Zen"}},
+			{"tier", &gqltest.AccountHealthFilter{Tiers: []gqltest.AccountTier{gqltest.AccountTierKey, gqltest.AccountTierStrategic}},
+				[]string{"Hooli", "Zen"}},
+			{"stage", &gqltest.AccountHealthFilter{Stages: []gqltest.AccountStage{gqltest.AccountStageLoyal, gqltest.AccountStageNew}},
+				[]string{"Quiet", "Zen"}},
+			{"owner", &gqltest.AccountHealthFilter{OwnerIDs: []string{w.kamID}}, []string{"Overdue", "Zen"}},
+			{"owner and band", &gqltest.AccountHealthFilter{OwnerIDs: []string{w.kamID}, Bands: []gqltest.HealthBand{gqltest.HealthBandHealthy}},
+				[]string{"Zen"}},
+			{"nothing matches", &gqltest.AccountHealthFilter{Tiers: []gqltest.AccountTier{gqltest.AccountTierGrowth},
+				Bands: []gqltest.HealthBand{gqltest.HealthBandHealthy}}, []string{}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				args := map[string]any{}
-				if tc.where != nil {
-					args["where"] = tc.where
-				}
-				p := c.atRisk(args)
-				if !sameList(p.names(), tc.want) || p.TotalCount != len(tc.want) {
-					t.Errorf("%v (totalCount %d), want %v", p.names(), p.TotalCount, tc.want)
+				p := c.atRisk(riskArgs{where: tc.where})
+				if !sameList(riskNames(p), tc.want) || p.TotalCount != len(tc.want) {
+					t.Errorf("%v (totalCount %d), want %v", riskNames(p), p.TotalCount, tc.want)
 				}
 				for i := 1; i < len(p.Edges); i++ {
 					if p.Edges[i].Node.Score < p.Edges[i-1].Node.Score {
-						t.Errorf("not worst first: %v", p.names())
+						t.Errorf("not worst first: %v", riskNames(p))
 					}
 				}
 			})
 		}
 		// The ranking's scores are the accounts' own.
-		for _, e := range c.atRisk(nil).Edges {
-			if own := c.healthOf(e.Node.Account.ID); math.Abs(own.Score-e.Node.Score) > 1e-6 || own.Band != e.Node.Band {
+		for _, e := range c.atRisk(riskArgs{}).Edges {
+			if own := c.healthOf(e.Node.Account.Id); math.Abs(own.Score-e.Node.Score) > 1e-6 || own.Band != e.Node.Band {
 				t.Errorf("%s: ranked at %v %s, Account.health says %v %s", e.Node.Account.Name, e.Node.Score, e.Node.Band, own.Score, own.Band)
 			}
 		}
 
 		// Paging.
 		var seen []string
-		args := map[string]any{"first": 3}
+		args := riskArgs{first: ptr(3)}
 		for page := 0; page < 4; page++ {
 			p := c.atRisk(args)
 			if p.TotalCount != 4 || p.PageInfo.HasPreviousPage != (page > 0) {
 				t.Errorf("page %d: totalCount %d hasPreviousPage %v", page, p.TotalCount, p.PageInfo.HasPreviousPage)
 			}
-			seen = append(seen, p.names()...)
+			seen = append(seen, riskNames(p)...)
 			if !p.PageInfo.HasNextPage {
 				break
 			}
-			args["after"] = *p.PageInfo.EndCursor
+			args.after = p.PageInfo.EndCursor
 		}
 		if !sameList(seen, all) {
 			t.Errorf("pages gave %v, want %v", seen, all)

@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -8,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Khan/genqlient/graphql"
+
 	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest/gqltest"
 )
 
 // client is a caller of the API with one token.
@@ -16,11 +20,26 @@ type client struct {
 	t         *testing.T
 	env       *apitest.Env
 	tok       string
-	contracts int // contracts created, for their numbers
+	api       graphql.Client // the typed client with the token, which fails the test on any error
+	contracts int            // contracts created, for their numbers
 }
 
 func newClient(t *testing.T, env *apitest.Env, role, subject string) *client {
-	return &client{t: t, env: env, tok: env.Token("acme", role, subject)}
+	return &client{t: t, env: env, tok: env.Token("acme", role, subject), api: gqltest.Must(t, env, "acme", role, subject)}
+}
+
+// asNode returns the node an operation read by id as the type its fragment selects, failing
+// the test when the node is null (not found or not visible) or of another type.
+func asNode[T, N any](t testing.TB, node *N, id string) T {
+	t.Helper()
+	if node != nil {
+		if v, ok := any(*node).(T); ok {
+			return v
+		}
+	}
+	t.Fatalf("%s not found", id)
+	var zero T
+	return zero
 }
 
 // ok runs the operation, fails the test on any error and decodes the data into into.
@@ -38,14 +57,25 @@ func (c *client) fail(code, query string, vars map[string]any) apitest.Error {
 // memberID returns the caller's member id (the member exists after a first request).
 func (c *client) memberID() string {
 	c.t.Helper()
-	var out struct {
-		Viewer struct{ Member struct{ ID string } }
-	}
-	c.ok(`{ viewer { member { id } } }`, nil, &out)
-	if out.Viewer.Member.ID == "" {
+	id := gqltest.Data(gqltest.ViewerMember(context.Background(), c.api)).Viewer.Member.Id
+	if id == "" {
 		c.t.Fatal("the caller has no member")
 	}
-	return out.Viewer.Member.ID
+	return id
+}
+
+// typedInput decodes the fields of an input, as a test writes them (camelCase names, enums
+// and times as strings), into the typed input of the operation; a field the input does not
+// have fails the test.
+func typedInput[T any](t *testing.T, fields map[string]any) T {
+	t.Helper()
+	var in T
+	dec := json.NewDecoder(strings.NewReader(dump(fields)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		t.Fatalf("input %s: %v", dump(fields), err)
+	}
+	return in
 }
 
 // createAccount creates an account; input adds fields (tier, stage, ownerID …).
@@ -55,9 +85,7 @@ func (c *client) createAccount(name string, input map[string]any) string {
 	for k, v := range input {
 		in[k] = v
 	}
-	var out struct{ CreateAccount struct{ ID string } }
-	c.ok(`mutation($in: CreateAccountInput!) { createAccount(input: $in) { id } }`, map[string]any{"in": in}, &out)
-	return out.CreateAccount.ID
+	return gqltest.Data(gqltest.CreateAccount(context.Background(), c.api, typedInput[gqltest.CreateAccountInput](c.t, in))).CreateAccount.Id
 }
 
 func email(name string) string {
@@ -68,10 +96,8 @@ func email(name string) string {
 // person's id.
 func (c *client) buyer(accountID, name string) string {
 	c.t.Helper()
-	var out struct{ AddBuyingContact struct{ PersonID string } }
-	c.ok(`mutation($in: AddBuyingContactInput!) { addBuyingContact(input: $in) { personID } }`,
-		map[string]any{"in": map[string]any{"accountID": accountID, "email": email(name), "name": name}}, &out)
-	return out.AddBuyingContact.PersonID
+	return gqltest.Data(gqltest.AddBuyingContact(context.Background(), c.api,
+		gqltest.AddBuyingContactInput{AccountID: accountID, Email: email(name), Name: &name})).AddBuyingContact.PersonID
 }
 
 // endUser adds an end user by email and returns the person's id; input adds fields (status,
@@ -82,9 +108,7 @@ func (c *client) endUser(accountID, name string, input map[string]any) string {
 	for k, v := range input {
 		in[k] = v
 	}
-	var out struct{ AddEndUser struct{ PersonID string } }
-	c.ok(`mutation($in: AddEndUserInput!) { addEndUser(input: $in) { personID } }`, map[string]any{"in": in}, &out)
-	return out.AddEndUser.PersonID
+	return gqltest.Data(gqltest.AddEndUser(context.Background(), c.api, typedInput[gqltest.AddEndUserInput](c.t, in))).AddEndUser.PersonID
 }
 
 // feedback captures feedback and returns its id.
@@ -94,9 +118,7 @@ func (c *client) feedback(input map[string]any) string {
 	for k, v := range input {
 		in[k] = v
 	}
-	var out struct{ CaptureFeedback struct{ ID string } }
-	c.ok(`mutation($in: CaptureFeedbackInput!) { captureFeedback(input: $in) { id } }`, map[string]any{"in": in}, &out)
-	return out.CaptureFeedback.ID
+	return gqltest.Data(gqltest.CaptureFeedback(context.Background(), c.api, typedInput[gqltest.CaptureFeedbackInput](c.t, in))).CaptureFeedback.Id
 }
 
 // nps captures an NPS response, the persona inferred, and returns its id.

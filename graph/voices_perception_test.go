@@ -1,133 +1,65 @@
 package graph_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest/gqltest"
 )
 
-type personaPerception struct {
-	Persona       string
-	Responses     int
-	NpsResponses  int
-	Promoters     int
-	Passives      int
-	Detractors    int
-	Nps           *float64
-	CsatResponses int
-	Csat          *float64
-	Sentiment     *float64
-}
-
-type perceptionOut struct {
-	Since     string
-	Until     string
-	Purchaser personaPerception
-	EndUser   personaPerception
-	NpsGap    *float64
-	CsatGap   *float64
-	Topics    []struct {
-		Topic     string
-		Purchaser *struct {
-			Count     int
-			Sentiment *float64
-		}
-		EndUser *struct {
-			Count     int
-			Sentiment *float64
-		}
-		SentimentGap *float64
-	}
-	Trend []struct {
-		Month     string
-		Persona   string
-		Responses int
-		Nps       *float64
-		Csat      *float64
-		Sentiment *float64
-	}
-}
-
-const perceptionFields = `since until npsGap csatGap
-	purchaser { persona responses npsResponses promoters passives detractors nps csatResponses csat sentiment }
-	endUser { persona responses npsResponses promoters passives detractors nps csatResponses csat sentiment }
-	topics { topic purchaser { count sentiment } endUser { count sentiment } sentimentGap }
-	trend { month persona responses nps csat sentiment }`
-
 // perceptionOf reads an account's perception; since and until may be nil.
-func (c *client) perceptionOf(accountID string, since, until *time.Time) perceptionOut {
+func (c *client) perceptionOf(accountID string, since, until *time.Time) gqltest.PerceptionFields {
 	c.t.Helper()
-	vars := map[string]any{"id": accountID}
-	if since != nil {
-		vars["since"] = ts(*since)
-	}
-	if until != nil {
-		vars["until"] = ts(*until)
-	}
-	var out struct {
-		Node *struct{ Perception perceptionOut }
-	}
-	c.ok(`query($id: ID!, $since: Time, $until: Time) { node(id: $id) { ... on Account {
-		perception(since: $since, until: $until) { `+perceptionFields+` } } } }`, vars, &out)
-	if out.Node == nil {
-		c.t.Fatalf("account %s not found", accountID)
-	}
-	return out.Node.Perception
+	out := gqltest.Data(gqltest.AccountPerception(context.Background(), c.api, accountID, since, until))
+	acc := asNode[*gqltest.AccountPerceptionNodeAccount](c.t, out.Node, accountID)
+	return acc.Perception.PerceptionFields
 }
 
-type gapNode struct {
-	Account struct {
-		ID         string
-		Name       string
-		Perception struct {
-			NpsGap    *float64
-			Purchaser struct{ NpsResponses int }
-			EndUser   struct{ NpsResponses int }
-		}
+// councilPerception reads a council's perception and the names of its accounts.
+func (c *client) councilPerception(councilID string) (gqltest.PerceptionFields, []string) {
+	c.t.Helper()
+	out := gqltest.Data(gqltest.CouncilPerception(context.Background(), c.api, councilID))
+	council := asNode[*gqltest.CouncilPerceptionNodeUserCouncil](c.t, out.Node, councilID)
+	var names []string
+	for _, a := range council.Accounts {
+		names = append(names, a.Name)
 	}
-	PurchaserNps       float64
-	EndUserNps         float64
-	NpsGap             float64
-	PurchaserResponses int
-	EndUserResponses   int
+	return council.Perception.PerceptionFields, names
 }
 
-type gapPage struct {
-	TotalCount int
-	PageInfo   struct {
-		HasNextPage     bool
-		HasPreviousPage bool
-		EndCursor       *string
-	}
-	Edges []struct {
-		Cursor string
-		Node   gapNode
-	}
+type (
+	gapPage = gqltest.PerceptionGapsPerceptionGapsPerceptionGapConnection
+	gapNode = gqltest.PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap
+)
+
+// gapArgs are the arguments of perceptionGaps; a nil first asks for 50.
+type gapArgs struct {
+	first   *int
+	after   *string
+	since   *time.Time
+	where   *gqltest.PerceptionGapFilter
+	orderBy gqltest.PerceptionGapOrder
 }
 
 // gaps runs perceptionGaps with the arguments; each item also reads the account's own
 // perception over the same window, in the same operation (so at the same "now").
-func (c *client) gaps(args map[string]any) gapPage {
+func (c *client) gaps(args gapArgs) gapPage {
 	c.t.Helper()
-	if args == nil {
-		args = map[string]any{}
+	if args.first == nil {
+		args.first = ptr(50) // a variable left null counts as no page size, which the limits refuse
 	}
-	if _, ok := args["first"]; !ok {
-		args["first"] = 50 // a variable left null counts as no page size, which the limits refuse
+	var orderBy *gqltest.PerceptionGapOrder
+	if args.orderBy != "" {
+		orderBy = &args.orderBy
 	}
-	var out struct{ PerceptionGaps gapPage }
-	c.ok(`query($first: Int, $after: Cursor, $since: Time, $where: PerceptionGapFilter, $orderBy: PerceptionGapOrder) {
-		perceptionGaps(first: $first, after: $after, since: $since, where: $where, orderBy: $orderBy) {
-			totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
-			edges { cursor node { purchaserNps endUserNps npsGap purchaserResponses endUserResponses
-				account { id name perception(since: $since) { npsGap purchaser { npsResponses } endUser { npsResponses } } } } }
-		} }`, args, &out)
-	return out.PerceptionGaps
+	return gqltest.Data(gqltest.PerceptionGaps(context.Background(), c.api, args.first, args.after, args.since,
+		args.where, orderBy)).PerceptionGaps
 }
 
 // names lists the accounts of a page in order.
-func (p gapPage) names() []string {
+func gapNames(p gapPage) []string {
 	out := []string{}
 	for _, e := range p.Edges {
 		out = append(out, e.Node.Account.Name)
@@ -188,7 +120,7 @@ func TestPerceptionThroughGraphQL(t *testing.T) {
 		expectFloat(t, "NPS gap", p.NpsGap, ptr(125.0))
 		expectFloat(t, "CSAT gap", p.CsatGap, nil)
 		// The default window: the 365 days before now.
-		since, until := parseTS(t, p.Since), parseTS(t, p.Until)
+		since, until := p.Since, p.Until
 		if d := time.Since(until); d < 0 || d > time.Minute {
 			t.Errorf("until = %v, want about now", until)
 		}
@@ -219,12 +151,12 @@ func TestPerceptionThroughGraphQL(t *testing.T) {
 		expectFloat(t, "NPS gap until at", p.NpsGap, nil)
 
 		// The ranking agrees.
-		g := c.gaps(nil)
+		g := c.gaps(gapArgs{})
 		if g.TotalCount != 1 || len(g.Edges) != 1 {
 			t.Fatalf("perceptionGaps = %s", dump(g))
 		}
 		n := g.Edges[0].Node
-		if n.Account.ID != acc || n.PurchaserNps != 100 || n.EndUserNps != -25 || n.NpsGap != 125 ||
+		if n.Account.Id != acc || n.PurchaserNps != 100 || n.EndUserNps != -25 || n.NpsGap != 125 ||
 			n.PurchaserResponses != 3 || n.EndUserResponses != 4 {
 			t.Errorf("perceptionGaps node = %s", dump(n))
 		}
@@ -289,6 +221,7 @@ func TestPerceptionMeansAndTopicsThroughGraphQL(t *testing.T) {
 
 func TestPerceptionGapsRanking(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		ctx := context.Background()
 		c := newClient(t, env, "ADMIN", "alice")
 		kim, ken := newClient(t, env, "KEY_ACCOUNT_MANAGER", "kim"), newClient(t, env, "KEY_ACCOUNT_MANAGER", "ken")
 		kimID, kenID := kim.memberID(), ken.memberID()
@@ -307,39 +240,36 @@ func TestPerceptionGapsRanking(t *testing.T) {
 		account("F", "STANDARD", "LOYAL", old, []int{8}, []int{0, 8, 8, 8}) // 0 − (−25) = +25, 200 days ago
 		account("G", "STANDARD", "LOYAL", recent, nil, []int{3})            // users only: no gap
 		for name, owner := range map[string]string{"A": kimID, "C": kimID, "B": kenID} {
-			c.ok(`mutation($id: ID!, $owner: ID!) { updateAccount(id: $id, input: {ownerID: $owner}) { id } }`,
-				map[string]any{"id": ids[name], "owner": owner}, nil)
+			gqltest.AssignAccount(ctx, c.api, ids[name], owner)
 		}
 
 		for _, tc := range []struct {
 			name string
-			args map[string]any
+			args gapArgs
 			want []string
 		}{
-			{"widest (default)", nil, []string{"A", "B", "C", "D", "F"}},
-			{"widest", map[string]any{"orderBy": "WIDEST"}, []string{"A", "B", "C", "D", "F"}},
-			{"purchaser happier", map[string]any{"orderBy": "PURCHASER_HAPPIER"}, []string{"A", "C", "F", "D", "B"}},
-			{"end user happier", map[string]any{"orderBy": "END_USER_HAPPIER"}, []string{"B", "D", "F", "C", "A"}},
-			{"minResponses 2", map[string]any{"where": map[string]any{"minResponses": 2}}, []string{"B", "C"}},
-			{"minResponses 3", map[string]any{"where": map[string]any{"minResponses": 3}}, []string{}},
-			{"minResponses 0 means 1", map[string]any{"where": map[string]any{"minResponses": 0}}, []string{"A", "B", "C", "D", "F"}},
-			{"tier", map[string]any{"where": map[string]any{"tiers": []string{"KEY"}}}, []string{"B", "C"}},
-			{"tiers", map[string]any{"where": map[string]any{"tiers": []string{"GROWTH", "STANDARD"}}}, []string{"D", "F"}},
-			{"stage", map[string]any{"where": map[string]any{"stages": []string{"ACTIVE"}}}, []string{"A", "B"}},
-			{"tier and stage", map[string]any{"where": map[string]any{"tiers": []string{"KEY"}, "stages": []string{"ACTIVE"}}}, []string{"B"}},
-			{"owner", map[string]any{"where": map[string]any{"ownerIDs": []string{kimID}}}, []string{"A", "C"}},
-			{"owners", map[string]any{"where": map[string]any{"ownerIDs": []string{kimID, kenID}}, "orderBy": "END_USER_HAPPIER"}, []string{"B", "C", "A"}},
-			{"since 100 days", map[string]any{"since": ts(now.Add(-100 * 24 * time.Hour))}, []string{"A", "B", "C", "D"}},
-			{"since 300 days", map[string]any{"since": ts(now.Add(-300 * 24 * time.Hour))}, []string{"A", "B", "C", "D", "F"}},
-			{"since 30 minutes", map[string]any{"since": ts(now.Add(-30 * time.Minute))}, []string{}},
+			{"widest (default)", gapArgs{}, []string{"A", "B", "C", "D", "F"}},
+			{"widest", gapArgs{orderBy: gqltest.PerceptionGapOrderWidest}, []string{"A", "B", "C", "D", "F"}},
+			{"purchaser happier", gapArgs{orderBy: gqltest.PerceptionGapOrderPurchaserHappier}, []string{"A", "C", "F", "D", "B"}},
+			{"end user happier", gapArgs{orderBy: gqltest.PerceptionGapOrderEndUserHappier}, []string{"B", "D", "F", "C", "A"}},
+			{"minResponses 2", gapArgs{where: &gqltest.PerceptionGapFilter{MinResponses: ptr(2)}}, []string{"B", "C"}},
+			{"minResponses 3", gapArgs{where: &gqltest.PerceptionGapFilter{MinResponses: ptr(3)}}, []string{}},
+			{"minResponses 0 means 1", gapArgs{where: &gqltest.PerceptionGapFilter{MinResponses: ptr(0)}}, []string{"A", "B", "C", "D", "F"}},
+			{"tier", gapArgs{where: &gqltest.PerceptionGapFilter{Tiers: []gqltest.AccountTier{gqltest.AccountTierKey}}}, []string{"B", "C"}},
+			{"tiers", gapArgs{where: &gqltest.PerceptionGapFilter{Tiers: []gqltest.AccountTier{gqltest.AccountTierGrowth, gqltest.AccountTierStandard}}}, []string{"D", "F"}},
+			{"stage", gapArgs{where: &gqltest.PerceptionGapFilter{Stages: []gqltest.AccountStage{gqltest.AccountStageActive}}}, []string{"A", "B"}},
+			{"tier and stage", gapArgs{where: &gqltest.PerceptionGapFilter{Tiers: []gqltest.AccountTier{gqltest.AccountTierKey},
+				Stages: []gqltest.AccountStage{gqltest.AccountStageActive}}}, []string{"B"}},
+			{"owner", gapArgs{where: &gqltest.PerceptionGapFilter{OwnerIDs: []string{kimID}}}, []string{"A", "C"}},
+			{"owners", gapArgs{where: &gqltest.PerceptionGapFilter{OwnerIDs: []string{kimID, kenID}}, orderBy: gqltest.PerceptionGapOrderEndUserHappier},
+				[]string{"B", "C", "A"}},
+			{"since 100 days", gapArgs{since: ptr(now.Add(-100 * 24 * time.Hour))}, []string{"A", "B", "C", "D"}},
+			{"since 300 days", gapArgs{since: ptr(now.Add(-300 * 24 * time.Hour))}, []string{"A", "B", "C", "D", "F"}},
+			{"since 30 minutes", gapArgs{since: ptr(now.Add(-30 * time.Minute))}, []string{}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				args := map[string]any{"first": 50}
-				for k, v := range tc.args {
-					args[k] = v
-				}
-				p := c.gaps(args)
-				if got := p.names(); !sameList(got, tc.want) || p.TotalCount != len(tc.want) {
+				p := c.gaps(tc.args)
+				if got := gapNames(p); !sameList(got, tc.want) || p.TotalCount != len(tc.want) {
 					t.Errorf("ranking %v (totalCount %d), want %v", got, p.TotalCount, tc.want)
 				}
 				checkAgreement(t, p)
@@ -348,20 +278,7 @@ func TestPerceptionGapsRanking(t *testing.T) {
 
 		// A page of accounts reads each account's perception in batches, over two windows at
 		// once: each account gets its own figures.
-		var page struct {
-			Accounts struct {
-				Edges []struct {
-					Node struct {
-						Name   string
-						Year   struct{ NpsGap *float64 }
-						Recent struct{ NpsGap *float64 }
-					}
-				}
-			}
-		}
-		c.ok(`query($since: Time) { accounts(first: 20) { edges { node { name
-			year: perception { npsGap } recent: perception(since: $since) { npsGap } } } } }`,
-			map[string]any{"since": ts(now.Add(-100 * 24 * time.Hour))}, &page)
+		page := gqltest.Data(gqltest.AccountGapsTwoWindows(ctx, c.api, ptr(now.Add(-100*24*time.Hour))))
 		wantGaps := map[string][2]*float64{
 			"A": {ptr(200.0), ptr(200.0)}, "B": {ptr(-100.0), ptr(-100.0)}, "C": {ptr(50.0), ptr(50.0)},
 			"D": {ptr(-100.0 / 3), ptr(-100.0 / 3)}, "E": {nil, nil}, "F": {ptr(25.0), nil}, "G": {nil, nil},
@@ -376,9 +293,9 @@ func TestPerceptionGapsRanking(t *testing.T) {
 		}
 
 		// The figures of one account.
-		p := c.gaps(map[string]any{"where": map[string]any{"tiers": []string{"GROWTH"}}})
+		p := c.gaps(gapArgs{where: &gqltest.PerceptionGapFilter{Tiers: []gqltest.AccountTier{gqltest.AccountTierGrowth}}})
 		if len(p.Edges) != 1 {
-			t.Fatalf("GROWTH accounts: %v", p.names())
+			t.Fatalf("GROWTH accounts: %v", gapNames(p))
 		}
 		d := p.Edges[0].Node
 		if d.PurchaserNps != 0 || !sameFloat(&d.EndUserNps, ptr(100.0/3)) || !sameFloat(&d.NpsGap, ptr(-100.0/3)) ||
@@ -388,7 +305,7 @@ func TestPerceptionGapsRanking(t *testing.T) {
 
 		// Paging: every account once, in order, with the total on every page.
 		var seen []string
-		args := map[string]any{"first": 2}
+		args := gapArgs{first: ptr(2)}
 		for page := 0; ; page++ {
 			p := c.gaps(args)
 			if p.TotalCount != 5 {
@@ -397,12 +314,12 @@ func TestPerceptionGapsRanking(t *testing.T) {
 			if p.PageInfo.HasPreviousPage != (page > 0) {
 				t.Errorf("page %d: hasPreviousPage %v", page, p.PageInfo.HasPreviousPage)
 			}
-			seen = append(seen, p.names()...)
+			seen = append(seen, gapNames(p)...)
 			if !p.PageInfo.HasNextPage {
 				if len(p.Edges) != 1 || p.PageInfo.EndCursor == nil {
 					t.Fatalf("last page: %s, want 1 item", dump(p))
 				}
-				args["after"] = *p.PageInfo.EndCursor
+				args.after = p.PageInfo.EndCursor
 				break
 			}
 			if len(p.Edges) != 2 || p.PageInfo.EndCursor == nil || *p.PageInfo.EndCursor != p.Edges[1].Cursor {
@@ -411,17 +328,20 @@ func TestPerceptionGapsRanking(t *testing.T) {
 			if page > 5 {
 				t.Fatal("paging does not end")
 			}
-			args["after"] = *p.PageInfo.EndCursor
+			args.after = p.PageInfo.EndCursor
 		}
 		if !sameList(seen, []string{"A", "B", "C", "D", "F"}) {
 			t.Errorf("pages gave %v", seen)
 		}
 		// Past the end: an empty page.
-		args["first"] = 10
+		args.first = ptr(10)
 		if p := c.gaps(args); len(p.Edges) != 0 || p.PageInfo.HasNextPage || p.TotalCount != 5 {
 			t.Errorf("after the last page: %s", dump(p))
 		}
-		c.fail("BAD_USER_INPUT", `{ perceptionGaps(first: 2, after: "bm90IGEgY3Vyc29y") { totalCount } }`, nil)
+		_, err := gqltest.PerceptionGaps(ctx, gqltest.WithToken(env, c.tok), ptr(2), ptr("bm90IGEgY3Vyc29y"), nil, nil, nil)
+		if code, _ := gqltest.Code(err); code != "BAD_USER_INPUT" {
+			t.Errorf("perceptionGaps after a bad cursor: %v, want BAD_USER_INPUT", err)
+		}
 	})
 }
 
@@ -447,11 +367,11 @@ func TestPerceptionGapsFollowFeedbackChanges(t *testing.T) {
 		}
 		expect := func(step string, want state) {
 			t.Helper()
-			p := c.gaps(map[string]any{"first": 10})
+			p := c.gaps(gapArgs{first: ptr(10)})
 			checkAgreement(t, p)
 			var got state
 			for _, e := range p.Edges {
-				if e.Node.Account.ID == acc {
+				if e.Node.Account.Id == acc {
 					got = state{true, e.Node.NpsGap, e.Node.PurchaserResponses, e.Node.EndUserResponses}
 				}
 			}
@@ -461,10 +381,10 @@ func TestPerceptionGapsFollowFeedbackChanges(t *testing.T) {
 			// Whatever happens to Umbrella, Cyberdyne stays as it is.
 			found := false
 			for _, e := range p.Edges {
-				found = found || (e.Node.Account.ID == other && e.Node.NpsGap == 0)
+				found = found || (e.Node.Account.Id == other && e.Node.NpsGap == 0)
 			}
 			if !found {
-				t.Errorf("%s: Cyberdyne is missing: %v", step, p.names())
+				t.Errorf("%s: Cyberdyne is missing: %v", step, gapNames(p))
 			}
 			// The account's own perception agrees even when it is not ranked.
 			own := c.perceptionOf(acc, nil, nil)
@@ -480,12 +400,11 @@ func TestPerceptionGapsFollowFeedbackChanges(t *testing.T) {
 		fbUNew := c.nps(acc, u, 10, now.Add(-time.Hour))
 		expect("created", state{true, 0, 1, 1}) // 100 − 100
 
-		update := func(id string, input map[string]any) {
+		update := func(id string, input gqltest.UpdateFeedbackInput) {
 			t.Helper()
-			c.ok(`mutation($id: ID!, $in: UpdateFeedbackInput!) { updateFeedback(id: $id, input: $in) { id } }`,
-				map[string]any{"id": id, "in": input}, nil)
+			gqltest.UpdateFeedback(context.Background(), c.api, id, input)
 		}
-		update(fbUNew, map[string]any{"score": 3})
+		update(fbUNew, gqltest.UpdateFeedbackInput{Score: ptr(3)})
 		expect("score changed", state{true, 200, 1, 1}) // 100 − (−100)
 
 		c.delete("deleteFeedback", fbUNew)
@@ -494,26 +413,26 @@ func TestPerceptionGapsFollowFeedbackChanges(t *testing.T) {
 		fbBoth := c.feedback(map[string]any{"accountID": acc, "authorID": both, "persona": "PURCHASER", "kind": "NPS",
 			"score": 0, "receivedAt": ts(now.Add(-time.Hour))})
 		expect("second buyer", state{true, 0, 2, 1}) // (1 − 1)/2 = 0 − 0
-		update(fbBoth, map[string]any{"persona": "END_USER"})
+		update(fbBoth, gqltest.UpdateFeedbackInput{Persona: ptr(gqltest.PersonaEndUser)})
 		expect("persona changed", state{true, 150, 1, 2}) // 100 − (0 − 1)/2·100
 
 		fbU3 := c.nps(acc, u, 10, now.Add(-10*24*time.Hour))
 		expect("older response", state{true, 150, 1, 2})
-		update(fbU3, map[string]any{"receivedAt": ts(now.Add(-time.Minute))})
+		update(fbU3, gqltest.UpdateFeedbackInput{ReceivedAt: ptr(now.Add(-time.Minute))})
 		expect("moved to be the latest", state{true, 100, 1, 2}) // 100 − (1 − 1)/2
 
-		update(fbB, map[string]any{"kind": "COMMENT", "clearScore": true})
+		update(fbB, gqltest.UpdateFeedbackInput{Kind: ptr(gqltest.FeedbackKindComment), ClearScore: ptr(true)})
 		expect("no longer NPS: no purchaser voice", state{})
-		update(fbB, map[string]any{"kind": "NPS", "score": 6})
+		update(fbB, gqltest.UpdateFeedbackInput{Kind: ptr(gqltest.FeedbackKindNps), Score: ptr(6)})
 		expect("NPS again", state{true, -100, 1, 2}) // −100 − 0
 
 		c.delete("deletePerson", both)
 		expect("person deleted", state{true, -200, 1, 1}) // −100 − 100
 
 		c.delete("deleteAccount", acc)
-		p := c.gaps(map[string]any{"first": 10})
-		if !sameList(p.names(), []string{"Cyberdyne"}) || p.TotalCount != 1 {
-			t.Errorf("after deleting the account: %v (totalCount %d)", p.names(), p.TotalCount)
+		p := c.gaps(gapArgs{first: ptr(10)})
+		if !sameList(gapNames(p), []string{"Cyberdyne"}) || p.TotalCount != 1 {
+			t.Errorf("after deleting the account: %v (totalCount %d)", gapNames(p), p.TotalCount)
 		}
 	})
 }

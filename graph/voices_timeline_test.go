@@ -1,53 +1,27 @@
 package graph_test
 
 import (
+	"context"
 	"sort"
 	"testing"
 	"time"
 
 	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest/gqltest"
 )
 
-type timelinePage struct {
-	TotalCount int
-	PageInfo   struct {
-		HasNextPage bool
-		EndCursor   *string
-	}
-	Edges []struct {
-		Cursor string
-		Node   struct {
-			At     string
-			Pinned bool
-			Item   struct {
-				Typename string `json:"__typename"`
-				ID       string
-				Kind     string
-				At       string
-				Contract struct{ ID string }
-			}
-		}
-	}
-}
+type timelinePage = gqltest.AccountTimelineNodeAccountTimelineTimelineConnection
 
-func (c *client) timeline(accountID string, first int, after *string, kinds []string) timelinePage {
+type (
+	timelineInteraction   = gqltest.AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction
+	timelineFeedback      = gqltest.AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback
+	timelineContractEvent = gqltest.AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent
+)
+
+func (c *client) timeline(accountID string, first int, after *string, kinds []gqltest.TimelineKind) timelinePage {
 	c.t.Helper()
-	vars := map[string]any{"id": accountID, "first": first}
-	if after != nil {
-		vars["after"] = *after
-	}
-	if kinds != nil {
-		vars["kinds"] = kinds
-	}
-	var out struct {
-		Node struct{ Timeline timelinePage }
-	}
-	c.ok(`query($id: ID!, $first: Int, $after: Cursor, $kinds: [TimelineKind!]) { node(id: $id) { ... on Account {
-		timeline(first: $first, after: $after, kinds: $kinds) {
-			totalCount pageInfo { hasNextPage endCursor }
-			edges { cursor node { at pinned item { __typename
-				... on Interaction { id } ... on Feedback { id } ... on ContractEvent { kind at contract { id } } } } } } } } }`, vars, &out)
-	return out.Node.Timeline
+	out := gqltest.Data(gqltest.AccountTimeline(context.Background(), c.api, accountID, &first, after, kinds))
+	return asNode[*gqltest.AccountTimelineNodeAccount](c.t, out.Node, accountID).Timeline
 }
 
 // timelineWorld is an account with interactions, feedback and contracts at known times.
@@ -92,22 +66,21 @@ func newTimelineWorld(t *testing.T, env *apitest.Env) *timelineWorld {
 		case "OPEN":
 			w.pinned[f.label] = true
 		case "ACKNOWLEDGED":
-			c.ok(`mutation($id: ID!) { acknowledgeComplaint(id: $id) { id } }`, map[string]any{"id": id}, nil)
+			gqltest.AcknowledgeComplaint(context.Background(), c.api, id)
 		case "RESOLVED":
-			c.ok(`mutation($id: ID!) { resolveComplaint(id: $id, resolution: "done") { id } }`, map[string]any{"id": id}, nil)
+			gqltest.ResolveComplaint(context.Background(), c.api, id, "done")
 		}
 		add(f.label, id, now.Add(days(f.d)))
 	}
 	contract := func(label, status string, start, end float64, signed *float64, events map[string]float64) {
-		in := map[string]any{"accountID": w.account, "number": label, "status": status, "currency": "USD",
-			"startDate": ts(now.Add(days(start))), "endDate": ts(now.Add(days(end))), "renewalNoticeDays": 30}
+		in := gqltest.CreateContractInput{AccountID: w.account, Number: label, Status: ptr(gqltest.ContractStatus(status)),
+			Currency: "USD", StartDate: now.Add(days(start)), EndDate: now.Add(days(end)), RenewalNoticeDays: ptr(30)}
 		if signed != nil {
-			in["signedAt"] = ts(now.Add(days(*signed)))
+			in.SignedAt = ptr(now.Add(days(*signed)))
 		}
-		var out struct{ CreateContract struct{ ID string } }
-		c.ok(`mutation($in: CreateContractInput!) { createContract(input: $in) { id } }`, map[string]any{"in": in}, &out)
+		id := gqltest.Data(gqltest.CreateContract(context.Background(), c.api, in)).CreateContract.Id
 		for kind, d := range events {
-			add(label+":"+kind, out.CreateContract.ID+":"+kind, now.Add(days(d)))
+			add(label+":"+kind, id+":"+kind, now.Add(days(d)))
 		}
 	}
 	contract("C1", "ACTIVE", -100, 50, ptr(-110.0), map[string]float64{"SIGNED": -110, "STARTED": -100, "RENEWAL_NOTICE_DUE": 20, "ENDS": 50})
@@ -122,19 +95,24 @@ func (w *timelineWorld) labels(t *testing.T, p timelinePage) []string {
 	t.Helper()
 	var out []string
 	for _, e := range p.Edges {
-		key := e.Node.Item.ID
-		if e.Node.Item.Typename == "ContractEvent" {
-			key = e.Node.Item.Contract.ID + ":" + e.Node.Item.Kind
-			if !parseTS(t, e.Node.Item.At).Equal(parseTS(t, e.Node.At)) {
-				t.Errorf("contract event at %s, entry at %s", e.Node.Item.At, e.Node.At)
+		var key string
+		switch item := e.Node.Item.(type) {
+		case *timelineInteraction:
+			key = item.Id
+		case *timelineFeedback:
+			key = item.Id
+		case *timelineContractEvent:
+			key = item.Contract.Id + ":" + string(item.Kind)
+			if !item.At.Equal(e.Node.At) {
+				t.Errorf("contract event at %v, entry at %v", item.At, e.Node.At)
 			}
 		}
 		label, ok := w.label[key]
 		if !ok {
-			t.Errorf("unexpected entry %s %s", e.Node.Item.Typename, key)
+			t.Errorf("unexpected entry %T %s", e.Node.Item, key)
 			continue
 		}
-		if at := parseTS(t, e.Node.At); !at.Equal(w.at[label]) {
+		if at := e.Node.At; !at.Equal(w.at[label]) {
 			t.Errorf("%s at %v, want %v", label, at, w.at[label])
 		}
 		if e.Node.Pinned != w.pinned[label] {
@@ -170,7 +148,7 @@ func (w *timelineWorld) expected(keep func(label string) bool) []string {
 }
 
 // walk pages through the timeline and checks every page.
-func (w *timelineWorld) walk(t *testing.T, size int, kinds []string, total int) []string {
+func (w *timelineWorld) walk(t *testing.T, size int, kinds []gqltest.TimelineKind, total int) []string {
 	t.Helper()
 	var all []string
 	var after *string
@@ -230,14 +208,14 @@ func TestTimelineOrder(t *testing.T) {
 			}
 		}
 		for _, tc := range []struct {
-			kinds []string
+			kinds []gqltest.TimelineKind
 			keep  func(string) bool
 		}{
-			{[]string{"CONTRACT_EVENT"}, isKind("C")},
-			{[]string{"FEEDBACK"}, isKind("F")},
-			{[]string{"INTERACTION"}, isKind("I")},
-			{[]string{"INTERACTION", "FEEDBACK"}, isKind("I", "F")},
-			{[]string{"FEEDBACK", "CONTRACT_EVENT", "INTERACTION"}, nil},
+			{[]gqltest.TimelineKind{gqltest.TimelineKindContractEvent}, isKind("C")},
+			{[]gqltest.TimelineKind{gqltest.TimelineKindFeedback}, isKind("F")},
+			{[]gqltest.TimelineKind{gqltest.TimelineKindInteraction}, isKind("I")},
+			{[]gqltest.TimelineKind{gqltest.TimelineKindInteraction, gqltest.TimelineKindFeedback}, isKind("I", "F")},
+			{[]gqltest.TimelineKind{gqltest.TimelineKindFeedback, gqltest.TimelineKindContractEvent, gqltest.TimelineKindInteraction}, nil},
 		} {
 			want := w.expected(tc.keep)
 			p := w.c.timeline(w.account, 100, nil, tc.kinds)
@@ -256,7 +234,7 @@ func TestTimelineOrder(t *testing.T) {
 				f3 = id
 			}
 		}
-		w.c.ok(`mutation($id: ID!) { acknowledgeComplaint(id: $id) { id } }`, map[string]any{"id": f3}, nil)
+		gqltest.AcknowledgeComplaint(context.Background(), w.c.api, f3)
 		w.pinned["F3"] = false
 		got := w.labels(t, w.c.timeline(w.account, 5, nil, nil))
 		if !sameList(got, []string{"F2", "C3:ENDS", "C1:ENDS", "C1:RENEWAL_NOTICE_DUE", "I3"}) {
@@ -267,8 +245,10 @@ func TestTimelineOrder(t *testing.T) {
 			t.Errorf("F3 (2 days ago) should follow I3 (1 day ago): %v", got)
 		}
 
-		w.c.fail("BAD_USER_INPUT", `query($id: ID!) { node(id: $id) { ... on Account { timeline(first: 5, after: "bm9wZQ") { totalCount } } } }`,
-			map[string]any{"id": w.account})
+		_, err := gqltest.AccountTimeline(context.Background(), gqltest.WithToken(env, w.c.tok), w.account, ptr(5), ptr("bm9wZQ"), nil)
+		if code, _ := gqltest.Code(err); code != "BAD_USER_INPUT" {
+			t.Errorf("timeline after a bad cursor: %v, want BAD_USER_INPUT", err)
+		}
 	})
 }
 

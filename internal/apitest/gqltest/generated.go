@@ -589,6 +589,673 @@ func (v *AccountEdgesResponse) __premarshalJSON() (*__premarshalAccountEdgesResp
 	return &retval, nil
 }
 
+// AccountGapsTwoWindowsAccountsAccountConnection includes the requested fields of the GraphQL type AccountConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type AccountGapsTwoWindowsAccountsAccountConnection struct {
+	// A list of edges.
+	Edges []*AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdge `json:"edges"`
+}
+
+// GetEdges returns AccountGapsTwoWindowsAccountsAccountConnection.Edges, and is useful for accessing the field via an interface.
+func (v *AccountGapsTwoWindowsAccountsAccountConnection) GetEdges() []*AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdge {
+	return v.Edges
+}
+
+// AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdge includes the requested fields of the GraphQL type AccountEdge.
+// The GraphQL type's documentation follows.
+//
+// An edge in a connection.
+type AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdge struct {
+	// The item at the end of the edge.
+	Node *AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccount `json:"node"`
+}
+
+// GetNode returns AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdge.Node, and is useful for accessing the field via an interface.
+func (v *AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdge) GetNode() *AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccount {
+	return v.Node
+}
+
+// AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccount struct {
+	// The company's name, 1 to 200 characters.
+	Name string `json:"name"`
+	// Both voices side by side over a window: by default the 12 months before until (default now).
+	Year AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountYearPerception `json:"year"`
+	// Both voices side by side over a window: by default the 12 months before until (default now).
+	Recent AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountRecentPerception `json:"recent"`
+}
+
+// GetName returns AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccount.Name, and is useful for accessing the field via an interface.
+func (v *AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccount) GetName() string {
+	return v.Name
+}
+
+// GetYear returns AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccount.Year, and is useful for accessing the field via an interface.
+func (v *AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccount) GetYear() AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountYearPerception {
+	return v.Year
+}
+
+// GetRecent returns AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccount.Recent, and is useful for accessing the field via an interface.
+func (v *AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccount) GetRecent() AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountRecentPerception {
+	return v.Recent
+}
+
+// AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountRecentPerception includes the requested fields of the GraphQL type Perception.
+// The GraphQL type's documentation follows.
+//
+// The voice of the purchaser and the voice of the end user side by side.
+type AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountRecentPerception struct {
+	// Purchaser NPS − end-user NPS; null when either persona has no NPS response.
+	NpsGap *float64 `json:"npsGap"`
+}
+
+// GetNpsGap returns AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountRecentPerception.NpsGap, and is useful for accessing the field via an interface.
+func (v *AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountRecentPerception) GetNpsGap() *float64 {
+	return v.NpsGap
+}
+
+// AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountYearPerception includes the requested fields of the GraphQL type Perception.
+// The GraphQL type's documentation follows.
+//
+// The voice of the purchaser and the voice of the end user side by side.
+type AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountYearPerception struct {
+	// Purchaser NPS − end-user NPS; null when either persona has no NPS response.
+	NpsGap *float64 `json:"npsGap"`
+}
+
+// GetNpsGap returns AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountYearPerception.NpsGap, and is useful for accessing the field via an interface.
+func (v *AccountGapsTwoWindowsAccountsAccountConnectionEdgesAccountEdgeNodeAccountYearPerception) GetNpsGap() *float64 {
+	return v.NpsGap
+}
+
+// AccountGapsTwoWindowsResponse is returned by AccountGapsTwoWindows on success.
+type AccountGapsTwoWindowsResponse struct {
+	// The accounts the caller may see: every account of the tenant for ADMIN, ANALYST and INTEGRATION; for a MANAGER those owned by themselves or by members of the teams they manage; for a KEY_ACCOUNT_MANAGER their own.
+	Accounts AccountGapsTwoWindowsAccountsAccountConnection `json:"accounts"`
+}
+
+// GetAccounts returns AccountGapsTwoWindowsResponse.Accounts, and is useful for accessing the field via an interface.
+func (v *AccountGapsTwoWindowsResponse) GetAccounts() AccountGapsTwoWindowsAccountsAccountConnection {
+	return v.Accounts
+}
+
+// Which accounts atRiskAccounts ranks. Conditions given together must all hold; a list matches any of its values.
+type AccountHealthFilter struct {
+	// Only accounts of these tiers.
+	Tiers []AccountTier `json:"tiers"`
+	// Only accounts at these stages. Without stages, every stage but CHURNED: name CHURNED to rank churned accounts.
+	Stages []AccountStage `json:"stages"`
+	// Only accounts owned by these members.
+	OwnerIDs []string `json:"ownerIDs"`
+	// Only accounts whose score falls in these bands; every band when omitted.
+	Bands []HealthBand `json:"bands"`
+}
+
+// GetTiers returns AccountHealthFilter.Tiers, and is useful for accessing the field via an interface.
+func (v *AccountHealthFilter) GetTiers() []AccountTier { return v.Tiers }
+
+// GetStages returns AccountHealthFilter.Stages, and is useful for accessing the field via an interface.
+func (v *AccountHealthFilter) GetStages() []AccountStage { return v.Stages }
+
+// GetOwnerIDs returns AccountHealthFilter.OwnerIDs, and is useful for accessing the field via an interface.
+func (v *AccountHealthFilter) GetOwnerIDs() []string { return v.OwnerIDs }
+
+// GetBands returns AccountHealthFilter.Bands, and is useful for accessing the field via an interface.
+func (v *AccountHealthFilter) GetBands() []HealthBand { return v.Bands }
+
+// AccountHealthNode includes the requested fields of the GraphQL interface Node.
+//
+// AccountHealthNode is implemented by the following types:
+// AccountHealthNodeAccount
+// AccountHealthNodeBuyingContact
+// AccountHealthNodeChange
+// AccountHealthNodeContract
+// AccountHealthNodeCouncilMembership
+// AccountHealthNodeCouncilSession
+// AccountHealthNodeEndUser
+// AccountHealthNodeFeedback
+// AccountHealthNodeInteraction
+// AccountHealthNodeMember
+// AccountHealthNodePerson
+// AccountHealthNodeTeam
+// AccountHealthNodeTenant
+// AccountHealthNodeUserCouncil
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type AccountHealthNode interface {
+	implementsGraphQLInterfaceAccountHealthNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *AccountHealthNodeAccount) implementsGraphQLInterfaceAccountHealthNode()           {}
+func (v *AccountHealthNodeBuyingContact) implementsGraphQLInterfaceAccountHealthNode()     {}
+func (v *AccountHealthNodeChange) implementsGraphQLInterfaceAccountHealthNode()            {}
+func (v *AccountHealthNodeContract) implementsGraphQLInterfaceAccountHealthNode()          {}
+func (v *AccountHealthNodeCouncilMembership) implementsGraphQLInterfaceAccountHealthNode() {}
+func (v *AccountHealthNodeCouncilSession) implementsGraphQLInterfaceAccountHealthNode()    {}
+func (v *AccountHealthNodeEndUser) implementsGraphQLInterfaceAccountHealthNode()           {}
+func (v *AccountHealthNodeFeedback) implementsGraphQLInterfaceAccountHealthNode()          {}
+func (v *AccountHealthNodeInteraction) implementsGraphQLInterfaceAccountHealthNode()       {}
+func (v *AccountHealthNodeMember) implementsGraphQLInterfaceAccountHealthNode()            {}
+func (v *AccountHealthNodePerson) implementsGraphQLInterfaceAccountHealthNode()            {}
+func (v *AccountHealthNodeTeam) implementsGraphQLInterfaceAccountHealthNode()              {}
+func (v *AccountHealthNodeTenant) implementsGraphQLInterfaceAccountHealthNode()            {}
+func (v *AccountHealthNodeUserCouncil) implementsGraphQLInterfaceAccountHealthNode()       {}
+
+func __unmarshalAccountHealthNode(b []byte, v *AccountHealthNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "Account":
+		*v = new(AccountHealthNodeAccount)
+		return json.Unmarshal(b, *v)
+	case "BuyingContact":
+		*v = new(AccountHealthNodeBuyingContact)
+		return json.Unmarshal(b, *v)
+	case "Change":
+		*v = new(AccountHealthNodeChange)
+		return json.Unmarshal(b, *v)
+	case "Contract":
+		*v = new(AccountHealthNodeContract)
+		return json.Unmarshal(b, *v)
+	case "CouncilMembership":
+		*v = new(AccountHealthNodeCouncilMembership)
+		return json.Unmarshal(b, *v)
+	case "CouncilSession":
+		*v = new(AccountHealthNodeCouncilSession)
+		return json.Unmarshal(b, *v)
+	case "EndUser":
+		*v = new(AccountHealthNodeEndUser)
+		return json.Unmarshal(b, *v)
+	case "Feedback":
+		*v = new(AccountHealthNodeFeedback)
+		return json.Unmarshal(b, *v)
+	case "Interaction":
+		*v = new(AccountHealthNodeInteraction)
+		return json.Unmarshal(b, *v)
+	case "Member":
+		*v = new(AccountHealthNodeMember)
+		return json.Unmarshal(b, *v)
+	case "Person":
+		*v = new(AccountHealthNodePerson)
+		return json.Unmarshal(b, *v)
+	case "Team":
+		*v = new(AccountHealthNodeTeam)
+		return json.Unmarshal(b, *v)
+	case "Tenant":
+		*v = new(AccountHealthNodeTenant)
+		return json.Unmarshal(b, *v)
+	case "UserCouncil":
+		*v = new(AccountHealthNodeUserCouncil)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for AccountHealthNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalAccountHealthNode(v *AccountHealthNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *AccountHealthNodeAccount:
+		typename = "Account"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeBuyingContact:
+		typename = "BuyingContact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeBuyingContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeChange:
+		typename = "Change"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeChange
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeContract:
+		typename = "Contract"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeContract
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeCouncilMembership:
+		typename = "CouncilMembership"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeCouncilMembership
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeCouncilSession:
+		typename = "CouncilSession"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeCouncilSession
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeEndUser:
+		typename = "EndUser"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeEndUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeFeedback:
+		typename = "Feedback"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeFeedback
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeInteraction:
+		typename = "Interaction"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeInteraction
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeMember:
+		typename = "Member"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeMember
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodePerson:
+		typename = "Person"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodePerson
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeTeam:
+		typename = "Team"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeTeam
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeTenant:
+		typename = "Tenant"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeTenant
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountHealthNodeUserCouncil:
+		typename = "UserCouncil"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountHealthNodeUserCouncil
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for AccountHealthNode: "%T"`, v)
+	}
+}
+
+// AccountHealthNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type AccountHealthNodeAccount struct {
+	Typename *string `json:"__typename"`
+	// The account's health score, its factors and the reasons.
+	Health AccountHealthNodeAccountHealth `json:"health"`
+}
+
+// GetTypename returns AccountHealthNodeAccount.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeAccount) GetTypename() *string { return v.Typename }
+
+// GetHealth returns AccountHealthNodeAccount.Health, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeAccount) GetHealth() AccountHealthNodeAccountHealth { return v.Health }
+
+// AccountHealthNodeAccountHealth includes the requested fields of the GraphQL type AccountHealth.
+// The GraphQL type's documentation follows.
+//
+// An account's health: a 0–100 score from transparent factors.
+type AccountHealthNodeAccountHealth struct {
+	HealthFields `json:"-"`
+}
+
+// GetAccount returns AccountHealthNodeAccountHealth.Account, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeAccountHealth) GetAccount() HealthFieldsAccount {
+	return v.HealthFields.Account
+}
+
+// GetScore returns AccountHealthNodeAccountHealth.Score, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeAccountHealth) GetScore() float64 { return v.HealthFields.Score }
+
+// GetBand returns AccountHealthNodeAccountHealth.Band, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeAccountHealth) GetBand() HealthBand { return v.HealthFields.Band }
+
+// GetFactors returns AccountHealthNodeAccountHealth.Factors, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeAccountHealth) GetFactors() []HealthFieldsFactorsHealthFactor {
+	return v.HealthFields.Factors
+}
+
+// GetReasons returns AccountHealthNodeAccountHealth.Reasons, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeAccountHealth) GetReasons() []string { return v.HealthFields.Reasons }
+
+func (v *AccountHealthNodeAccountHealth) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*AccountHealthNodeAccountHealth
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.AccountHealthNodeAccountHealth = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.HealthFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalAccountHealthNodeAccountHealth struct {
+	Account HealthFieldsAccount `json:"account"`
+
+	Score float64 `json:"score"`
+
+	Band HealthBand `json:"band"`
+
+	Factors []HealthFieldsFactorsHealthFactor `json:"factors"`
+
+	Reasons []string `json:"reasons"`
+}
+
+func (v *AccountHealthNodeAccountHealth) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *AccountHealthNodeAccountHealth) __premarshalJSON() (*__premarshalAccountHealthNodeAccountHealth, error) {
+	var retval __premarshalAccountHealthNodeAccountHealth
+
+	retval.Account = v.HealthFields.Account
+	retval.Score = v.HealthFields.Score
+	retval.Band = v.HealthFields.Band
+	retval.Factors = v.HealthFields.Factors
+	retval.Reasons = v.HealthFields.Reasons
+	return &retval, nil
+}
+
+// AccountHealthNodeBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
+type AccountHealthNodeBuyingContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeBuyingContact.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeBuyingContact) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodeChange includes the requested fields of the GraphQL type Change.
+// The GraphQL type's documentation follows.
+//
+// One row of the change journal: one committed create, update or delete of an entity. It is the audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION read it.
+type AccountHealthNodeChange struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeChange.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeChange) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type AccountHealthNodeContract struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeContract.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeContract) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodeCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type AccountHealthNodeCouncilMembership struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeCouncilMembership.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeCouncilMembership) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodeCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type AccountHealthNodeCouncilSession struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeCouncilSession.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeCouncilSession) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodeEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type AccountHealthNodeEndUser struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeEndUser.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeEndUser) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type AccountHealthNodeFeedback struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeFeedback.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeFeedback) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodeInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type AccountHealthNodeInteraction struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeInteraction.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeInteraction) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodeMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type AccountHealthNodeMember struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeMember.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeMember) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodePerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type AccountHealthNodePerson struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodePerson.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodePerson) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodeTeam includes the requested fields of the GraphQL type Team.
+// The GraphQL type's documentation follows.
+//
+// A group of members led by a manager.
+type AccountHealthNodeTeam struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeTeam.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeTeam) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodeTenant includes the requested fields of the GraphQL type Tenant.
+// The GraphQL type's documentation follows.
+//
+// The seller organisation. Every other record belongs to exactly one tenant, and a token sees only its own tenant.
+type AccountHealthNodeTenant struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeTenant.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeTenant) GetTypename() *string { return v.Typename }
+
+// AccountHealthNodeUserCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
+type AccountHealthNodeUserCouncil struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountHealthNodeUserCouncil.Typename, and is useful for accessing the field via an interface.
+func (v *AccountHealthNodeUserCouncil) GetTypename() *string { return v.Typename }
+
+// AccountHealthResponse is returned by AccountHealth on success.
+type AccountHealthResponse struct {
+	// Fetches an object given its ID.
+	Node *AccountHealthNode `json:"-"`
+}
+
+// GetNode returns AccountHealthResponse.Node, and is useful for accessing the field via an interface.
+func (v *AccountHealthResponse) GetNode() *AccountHealthNode { return v.Node }
+
+func (v *AccountHealthResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*AccountHealthResponse
+		Node json.RawMessage `json:"node"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.AccountHealthResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Node
+		src := firstPass.Node
+		if len(src) != 0 && string(src) != "null" {
+			*dst = new(AccountHealthNode)
+			err = __unmarshalAccountHealthNode(
+				src, *dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal AccountHealthResponse.Node: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalAccountHealthResponse struct {
+	Node json.RawMessage `json:"node"`
+}
+
+func (v *AccountHealthResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *AccountHealthResponse) __premarshalJSON() (*__premarshalAccountHealthResponse, error) {
+	var retval __premarshalAccountHealthResponse
+
+	{
+
+		dst := &retval.Node
+		src := v.Node
+		if src != nil {
+			var err error
+			*dst, err = __marshalAccountHealthNode(
+				src)
+			if err != nil {
+				return nil, fmt.Errorf(
+					"unable to marshal AccountHealthResponse.Node: %w", err)
+			}
+		}
+	}
+	return &retval, nil
+}
+
 // AccountNamesAccountsAccountConnection includes the requested fields of the GraphQL type AccountConnection.
 // The GraphQL type's documentation follows.
 //
@@ -639,6 +1306,586 @@ type AccountNamesResponse struct {
 
 // GetAccounts returns AccountNamesResponse.Accounts, and is useful for accessing the field via an interface.
 func (v *AccountNamesResponse) GetAccounts() AccountNamesAccountsAccountConnection { return v.Accounts }
+
+// AccountPerceptionNode includes the requested fields of the GraphQL interface Node.
+//
+// AccountPerceptionNode is implemented by the following types:
+// AccountPerceptionNodeAccount
+// AccountPerceptionNodeBuyingContact
+// AccountPerceptionNodeChange
+// AccountPerceptionNodeContract
+// AccountPerceptionNodeCouncilMembership
+// AccountPerceptionNodeCouncilSession
+// AccountPerceptionNodeEndUser
+// AccountPerceptionNodeFeedback
+// AccountPerceptionNodeInteraction
+// AccountPerceptionNodeMember
+// AccountPerceptionNodePerson
+// AccountPerceptionNodeTeam
+// AccountPerceptionNodeTenant
+// AccountPerceptionNodeUserCouncil
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type AccountPerceptionNode interface {
+	implementsGraphQLInterfaceAccountPerceptionNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *AccountPerceptionNodeAccount) implementsGraphQLInterfaceAccountPerceptionNode()           {}
+func (v *AccountPerceptionNodeBuyingContact) implementsGraphQLInterfaceAccountPerceptionNode()     {}
+func (v *AccountPerceptionNodeChange) implementsGraphQLInterfaceAccountPerceptionNode()            {}
+func (v *AccountPerceptionNodeContract) implementsGraphQLInterfaceAccountPerceptionNode()          {}
+func (v *AccountPerceptionNodeCouncilMembership) implementsGraphQLInterfaceAccountPerceptionNode() {}
+func (v *AccountPerceptionNodeCouncilSession) implementsGraphQLInterfaceAccountPerceptionNode()    {}
+func (v *AccountPerceptionNodeEndUser) implementsGraphQLInterfaceAccountPerceptionNode()           {}
+func (v *AccountPerceptionNodeFeedback) implementsGraphQLInterfaceAccountPerceptionNode()          {}
+func (v *AccountPerceptionNodeInteraction) implementsGraphQLInterfaceAccountPerceptionNode()       {}
+func (v *AccountPerceptionNodeMember) implementsGraphQLInterfaceAccountPerceptionNode()            {}
+func (v *AccountPerceptionNodePerson) implementsGraphQLInterfaceAccountPerceptionNode()            {}
+func (v *AccountPerceptionNodeTeam) implementsGraphQLInterfaceAccountPerceptionNode()              {}
+func (v *AccountPerceptionNodeTenant) implementsGraphQLInterfaceAccountPerceptionNode()            {}
+func (v *AccountPerceptionNodeUserCouncil) implementsGraphQLInterfaceAccountPerceptionNode()       {}
+
+func __unmarshalAccountPerceptionNode(b []byte, v *AccountPerceptionNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "Account":
+		*v = new(AccountPerceptionNodeAccount)
+		return json.Unmarshal(b, *v)
+	case "BuyingContact":
+		*v = new(AccountPerceptionNodeBuyingContact)
+		return json.Unmarshal(b, *v)
+	case "Change":
+		*v = new(AccountPerceptionNodeChange)
+		return json.Unmarshal(b, *v)
+	case "Contract":
+		*v = new(AccountPerceptionNodeContract)
+		return json.Unmarshal(b, *v)
+	case "CouncilMembership":
+		*v = new(AccountPerceptionNodeCouncilMembership)
+		return json.Unmarshal(b, *v)
+	case "CouncilSession":
+		*v = new(AccountPerceptionNodeCouncilSession)
+		return json.Unmarshal(b, *v)
+	case "EndUser":
+		*v = new(AccountPerceptionNodeEndUser)
+		return json.Unmarshal(b, *v)
+	case "Feedback":
+		*v = new(AccountPerceptionNodeFeedback)
+		return json.Unmarshal(b, *v)
+	case "Interaction":
+		*v = new(AccountPerceptionNodeInteraction)
+		return json.Unmarshal(b, *v)
+	case "Member":
+		*v = new(AccountPerceptionNodeMember)
+		return json.Unmarshal(b, *v)
+	case "Person":
+		*v = new(AccountPerceptionNodePerson)
+		return json.Unmarshal(b, *v)
+	case "Team":
+		*v = new(AccountPerceptionNodeTeam)
+		return json.Unmarshal(b, *v)
+	case "Tenant":
+		*v = new(AccountPerceptionNodeTenant)
+		return json.Unmarshal(b, *v)
+	case "UserCouncil":
+		*v = new(AccountPerceptionNodeUserCouncil)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for AccountPerceptionNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalAccountPerceptionNode(v *AccountPerceptionNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *AccountPerceptionNodeAccount:
+		typename = "Account"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeBuyingContact:
+		typename = "BuyingContact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeBuyingContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeChange:
+		typename = "Change"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeChange
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeContract:
+		typename = "Contract"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeContract
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeCouncilMembership:
+		typename = "CouncilMembership"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeCouncilMembership
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeCouncilSession:
+		typename = "CouncilSession"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeCouncilSession
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeEndUser:
+		typename = "EndUser"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeEndUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeFeedback:
+		typename = "Feedback"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeFeedback
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeInteraction:
+		typename = "Interaction"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeInteraction
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeMember:
+		typename = "Member"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeMember
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodePerson:
+		typename = "Person"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodePerson
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeTeam:
+		typename = "Team"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeTeam
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeTenant:
+		typename = "Tenant"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeTenant
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountPerceptionNodeUserCouncil:
+		typename = "UserCouncil"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountPerceptionNodeUserCouncil
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for AccountPerceptionNode: "%T"`, v)
+	}
+}
+
+// AccountPerceptionNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type AccountPerceptionNodeAccount struct {
+	Typename *string `json:"__typename"`
+	// Both voices side by side over a window: by default the 12 months before until (default now).
+	Perception AccountPerceptionNodeAccountPerception `json:"perception"`
+}
+
+// GetTypename returns AccountPerceptionNodeAccount.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeAccount) GetTypename() *string { return v.Typename }
+
+// GetPerception returns AccountPerceptionNodeAccount.Perception, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeAccount) GetPerception() AccountPerceptionNodeAccountPerception {
+	return v.Perception
+}
+
+// AccountPerceptionNodeAccountPerception includes the requested fields of the GraphQL type Perception.
+// The GraphQL type's documentation follows.
+//
+// The voice of the purchaser and the voice of the end user side by side.
+type AccountPerceptionNodeAccountPerception struct {
+	PerceptionFields `json:"-"`
+}
+
+// GetSince returns AccountPerceptionNodeAccountPerception.Since, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeAccountPerception) GetSince() time.Time {
+	return v.PerceptionFields.Since
+}
+
+// GetUntil returns AccountPerceptionNodeAccountPerception.Until, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeAccountPerception) GetUntil() time.Time {
+	return v.PerceptionFields.Until
+}
+
+// GetNpsGap returns AccountPerceptionNodeAccountPerception.NpsGap, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeAccountPerception) GetNpsGap() *float64 {
+	return v.PerceptionFields.NpsGap
+}
+
+// GetCsatGap returns AccountPerceptionNodeAccountPerception.CsatGap, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeAccountPerception) GetCsatGap() *float64 {
+	return v.PerceptionFields.CsatGap
+}
+
+// GetPurchaser returns AccountPerceptionNodeAccountPerception.Purchaser, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeAccountPerception) GetPurchaser() PerceptionFieldsPurchaserPersonaPerception {
+	return v.PerceptionFields.Purchaser
+}
+
+// GetEndUser returns AccountPerceptionNodeAccountPerception.EndUser, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeAccountPerception) GetEndUser() PerceptionFieldsEndUserPersonaPerception {
+	return v.PerceptionFields.EndUser
+}
+
+// GetTopics returns AccountPerceptionNodeAccountPerception.Topics, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeAccountPerception) GetTopics() []PerceptionFieldsTopicsTopicPerception {
+	return v.PerceptionFields.Topics
+}
+
+// GetTrend returns AccountPerceptionNodeAccountPerception.Trend, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeAccountPerception) GetTrend() []PerceptionFieldsTrendPerceptionTrendPoint {
+	return v.PerceptionFields.Trend
+}
+
+func (v *AccountPerceptionNodeAccountPerception) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*AccountPerceptionNodeAccountPerception
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.AccountPerceptionNodeAccountPerception = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.PerceptionFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalAccountPerceptionNodeAccountPerception struct {
+	Since time.Time `json:"since"`
+
+	Until time.Time `json:"until"`
+
+	NpsGap *float64 `json:"npsGap"`
+
+	CsatGap *float64 `json:"csatGap"`
+
+	Purchaser PerceptionFieldsPurchaserPersonaPerception `json:"purchaser"`
+
+	EndUser PerceptionFieldsEndUserPersonaPerception `json:"endUser"`
+
+	Topics []PerceptionFieldsTopicsTopicPerception `json:"topics"`
+
+	Trend []PerceptionFieldsTrendPerceptionTrendPoint `json:"trend"`
+}
+
+func (v *AccountPerceptionNodeAccountPerception) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *AccountPerceptionNodeAccountPerception) __premarshalJSON() (*__premarshalAccountPerceptionNodeAccountPerception, error) {
+	var retval __premarshalAccountPerceptionNodeAccountPerception
+
+	retval.Since = v.PerceptionFields.Since
+	retval.Until = v.PerceptionFields.Until
+	retval.NpsGap = v.PerceptionFields.NpsGap
+	retval.CsatGap = v.PerceptionFields.CsatGap
+	retval.Purchaser = v.PerceptionFields.Purchaser
+	retval.EndUser = v.PerceptionFields.EndUser
+	retval.Topics = v.PerceptionFields.Topics
+	retval.Trend = v.PerceptionFields.Trend
+	return &retval, nil
+}
+
+// AccountPerceptionNodeBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
+type AccountPerceptionNodeBuyingContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeBuyingContact.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeBuyingContact) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodeChange includes the requested fields of the GraphQL type Change.
+// The GraphQL type's documentation follows.
+//
+// One row of the change journal: one committed create, update or delete of an entity. It is the audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION read it.
+type AccountPerceptionNodeChange struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeChange.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeChange) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type AccountPerceptionNodeContract struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeContract.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeContract) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodeCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type AccountPerceptionNodeCouncilMembership struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeCouncilMembership.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeCouncilMembership) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodeCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type AccountPerceptionNodeCouncilSession struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeCouncilSession.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeCouncilSession) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodeEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type AccountPerceptionNodeEndUser struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeEndUser.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeEndUser) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type AccountPerceptionNodeFeedback struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeFeedback.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeFeedback) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodeInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type AccountPerceptionNodeInteraction struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeInteraction.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeInteraction) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodeMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type AccountPerceptionNodeMember struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeMember.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeMember) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodePerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type AccountPerceptionNodePerson struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodePerson.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodePerson) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodeTeam includes the requested fields of the GraphQL type Team.
+// The GraphQL type's documentation follows.
+//
+// A group of members led by a manager.
+type AccountPerceptionNodeTeam struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeTeam.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeTeam) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodeTenant includes the requested fields of the GraphQL type Tenant.
+// The GraphQL type's documentation follows.
+//
+// The seller organisation. Every other record belongs to exactly one tenant, and a token sees only its own tenant.
+type AccountPerceptionNodeTenant struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeTenant.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeTenant) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionNodeUserCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
+type AccountPerceptionNodeUserCouncil struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountPerceptionNodeUserCouncil.Typename, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionNodeUserCouncil) GetTypename() *string { return v.Typename }
+
+// AccountPerceptionResponse is returned by AccountPerception on success.
+type AccountPerceptionResponse struct {
+	// Fetches an object given its ID.
+	Node *AccountPerceptionNode `json:"-"`
+}
+
+// GetNode returns AccountPerceptionResponse.Node, and is useful for accessing the field via an interface.
+func (v *AccountPerceptionResponse) GetNode() *AccountPerceptionNode { return v.Node }
+
+func (v *AccountPerceptionResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*AccountPerceptionResponse
+		Node json.RawMessage `json:"node"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.AccountPerceptionResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Node
+		src := firstPass.Node
+		if len(src) != 0 && string(src) != "null" {
+			*dst = new(AccountPerceptionNode)
+			err = __unmarshalAccountPerceptionNode(
+				src, *dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal AccountPerceptionResponse.Node: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalAccountPerceptionResponse struct {
+	Node json.RawMessage `json:"node"`
+}
+
+func (v *AccountPerceptionResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *AccountPerceptionResponse) __premarshalJSON() (*__premarshalAccountPerceptionResponse, error) {
+	var retval __premarshalAccountPerceptionResponse
+
+	{
+
+		dst := &retval.Node
+		src := v.Node
+		if src != nil {
+			var err error
+			*dst, err = __marshalAccountPerceptionNode(
+				src)
+			if err != nil {
+				return nil, fmt.Errorf(
+					"unable to marshal AccountPerceptionResponse.Node: %w", err)
+			}
+		}
+	}
+	return &retval, nil
+}
 
 // A company's headcount band.
 type AccountSize string
@@ -710,6 +1957,819 @@ var AllAccountTier = []AccountTier{
 	AccountTierKey,
 	AccountTierGrowth,
 	AccountTierStandard,
+}
+
+// AccountTimelineNode includes the requested fields of the GraphQL interface Node.
+//
+// AccountTimelineNode is implemented by the following types:
+// AccountTimelineNodeAccount
+// AccountTimelineNodeBuyingContact
+// AccountTimelineNodeChange
+// AccountTimelineNodeContract
+// AccountTimelineNodeCouncilMembership
+// AccountTimelineNodeCouncilSession
+// AccountTimelineNodeEndUser
+// AccountTimelineNodeFeedback
+// AccountTimelineNodeInteraction
+// AccountTimelineNodeMember
+// AccountTimelineNodePerson
+// AccountTimelineNodeTeam
+// AccountTimelineNodeTenant
+// AccountTimelineNodeUserCouncil
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type AccountTimelineNode interface {
+	implementsGraphQLInterfaceAccountTimelineNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *AccountTimelineNodeAccount) implementsGraphQLInterfaceAccountTimelineNode()           {}
+func (v *AccountTimelineNodeBuyingContact) implementsGraphQLInterfaceAccountTimelineNode()     {}
+func (v *AccountTimelineNodeChange) implementsGraphQLInterfaceAccountTimelineNode()            {}
+func (v *AccountTimelineNodeContract) implementsGraphQLInterfaceAccountTimelineNode()          {}
+func (v *AccountTimelineNodeCouncilMembership) implementsGraphQLInterfaceAccountTimelineNode() {}
+func (v *AccountTimelineNodeCouncilSession) implementsGraphQLInterfaceAccountTimelineNode()    {}
+func (v *AccountTimelineNodeEndUser) implementsGraphQLInterfaceAccountTimelineNode()           {}
+func (v *AccountTimelineNodeFeedback) implementsGraphQLInterfaceAccountTimelineNode()          {}
+func (v *AccountTimelineNodeInteraction) implementsGraphQLInterfaceAccountTimelineNode()       {}
+func (v *AccountTimelineNodeMember) implementsGraphQLInterfaceAccountTimelineNode()            {}
+func (v *AccountTimelineNodePerson) implementsGraphQLInterfaceAccountTimelineNode()            {}
+func (v *AccountTimelineNodeTeam) implementsGraphQLInterfaceAccountTimelineNode()              {}
+func (v *AccountTimelineNodeTenant) implementsGraphQLInterfaceAccountTimelineNode()            {}
+func (v *AccountTimelineNodeUserCouncil) implementsGraphQLInterfaceAccountTimelineNode()       {}
+
+func __unmarshalAccountTimelineNode(b []byte, v *AccountTimelineNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "Account":
+		*v = new(AccountTimelineNodeAccount)
+		return json.Unmarshal(b, *v)
+	case "BuyingContact":
+		*v = new(AccountTimelineNodeBuyingContact)
+		return json.Unmarshal(b, *v)
+	case "Change":
+		*v = new(AccountTimelineNodeChange)
+		return json.Unmarshal(b, *v)
+	case "Contract":
+		*v = new(AccountTimelineNodeContract)
+		return json.Unmarshal(b, *v)
+	case "CouncilMembership":
+		*v = new(AccountTimelineNodeCouncilMembership)
+		return json.Unmarshal(b, *v)
+	case "CouncilSession":
+		*v = new(AccountTimelineNodeCouncilSession)
+		return json.Unmarshal(b, *v)
+	case "EndUser":
+		*v = new(AccountTimelineNodeEndUser)
+		return json.Unmarshal(b, *v)
+	case "Feedback":
+		*v = new(AccountTimelineNodeFeedback)
+		return json.Unmarshal(b, *v)
+	case "Interaction":
+		*v = new(AccountTimelineNodeInteraction)
+		return json.Unmarshal(b, *v)
+	case "Member":
+		*v = new(AccountTimelineNodeMember)
+		return json.Unmarshal(b, *v)
+	case "Person":
+		*v = new(AccountTimelineNodePerson)
+		return json.Unmarshal(b, *v)
+	case "Team":
+		*v = new(AccountTimelineNodeTeam)
+		return json.Unmarshal(b, *v)
+	case "Tenant":
+		*v = new(AccountTimelineNodeTenant)
+		return json.Unmarshal(b, *v)
+	case "UserCouncil":
+		*v = new(AccountTimelineNodeUserCouncil)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for AccountTimelineNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalAccountTimelineNode(v *AccountTimelineNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *AccountTimelineNodeAccount:
+		typename = "Account"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeBuyingContact:
+		typename = "BuyingContact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeBuyingContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeChange:
+		typename = "Change"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeChange
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeContract:
+		typename = "Contract"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeContract
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeCouncilMembership:
+		typename = "CouncilMembership"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeCouncilMembership
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeCouncilSession:
+		typename = "CouncilSession"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeCouncilSession
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeEndUser:
+		typename = "EndUser"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeEndUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeFeedback:
+		typename = "Feedback"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeFeedback
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeInteraction:
+		typename = "Interaction"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeInteraction
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeMember:
+		typename = "Member"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeMember
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodePerson:
+		typename = "Person"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodePerson
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeTeam:
+		typename = "Team"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeTeam
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeTenant:
+		typename = "Tenant"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeTenant
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeUserCouncil:
+		typename = "UserCouncil"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeUserCouncil
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for AccountTimelineNode: "%T"`, v)
+	}
+}
+
+// AccountTimelineNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type AccountTimelineNodeAccount struct {
+	Typename *string `json:"__typename"`
+	// Interactions, feedback and contract events, newest first, open complaints pinned on top.
+	Timeline AccountTimelineNodeAccountTimelineTimelineConnection `json:"timeline"`
+}
+
+// GetTypename returns AccountTimelineNodeAccount.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccount) GetTypename() *string { return v.Typename }
+
+// GetTimeline returns AccountTimelineNodeAccount.Timeline, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccount) GetTimeline() AccountTimelineNodeAccountTimelineTimelineConnection {
+	return v.Timeline
+}
+
+// AccountTimelineNodeAccountTimelineTimelineConnection includes the requested fields of the GraphQL type TimelineConnection.
+// The GraphQL type's documentation follows.
+//
+// A page of an account's timeline: open complaints first, then newest first.
+type AccountTimelineNodeAccountTimelineTimelineConnection struct {
+	// How many entries of the kinds asked for the whole timeline holds.
+	TotalCount int `json:"totalCount"`
+	// Where the page is in the timeline.
+	PageInfo AccountTimelineNodeAccountTimelineTimelineConnectionPageInfo `json:"pageInfo"`
+	// The entries of the page.
+	Edges []AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdge `json:"edges"`
+}
+
+// GetTotalCount returns AccountTimelineNodeAccountTimelineTimelineConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnection) GetTotalCount() int {
+	return v.TotalCount
+}
+
+// GetPageInfo returns AccountTimelineNodeAccountTimelineTimelineConnection.PageInfo, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnection) GetPageInfo() AccountTimelineNodeAccountTimelineTimelineConnectionPageInfo {
+	return v.PageInfo
+}
+
+// GetEdges returns AccountTimelineNodeAccountTimelineTimelineConnection.Edges, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnection) GetEdges() []AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdge {
+	return v.Edges
+}
+
+// AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdge includes the requested fields of the GraphQL type TimelineEdge.
+// The GraphQL type's documentation follows.
+//
+// An entry of an account's timeline in a page.
+type AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdge struct {
+	// Its position in the timeline, to page on from with after.
+	Cursor string `json:"cursor"`
+	// The entry.
+	Node AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry `json:"node"`
+}
+
+// GetCursor returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdge.Cursor, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdge) GetCursor() string {
+	return v.Cursor
+}
+
+// GetNode returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdge.Node, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdge) GetNode() AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry {
+	return v.Node
+}
+
+// AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry includes the requested fields of the GraphQL type TimelineEntry.
+// The GraphQL type's documentation follows.
+//
+// One entry of an account's timeline.
+type AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry struct {
+	// When it happened (or, for an upcoming contract event, will).
+	At time.Time `json:"at"`
+	// Open complaints are pinned to the top.
+	Pinned bool `json:"pinned"`
+	// The interaction, feedback or contract event.
+	Item AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem `json:"-"`
+}
+
+// GetAt returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry.At, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry) GetAt() time.Time {
+	return v.At
+}
+
+// GetPinned returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry.Pinned, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry) GetPinned() bool {
+	return v.Pinned
+}
+
+// GetItem returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry.Item, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry) GetItem() AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem {
+	return v.Item
+}
+
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry
+		Item json.RawMessage `json:"item"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Item
+		src := firstPass.Item
+		if len(src) != 0 && string(src) != "null" {
+			err = __unmarshalAccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem(
+				src, dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry.Item: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalAccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry struct {
+	At time.Time `json:"at"`
+
+	Pinned bool `json:"pinned"`
+
+	Item json.RawMessage `json:"item"`
+}
+
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry) __premarshalJSON() (*__premarshalAccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry, error) {
+	var retval __premarshalAccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry
+
+	retval.At = v.At
+	retval.Pinned = v.Pinned
+	{
+
+		dst := &retval.Item
+		src := v.Item
+		var err error
+		*dst, err = __marshalAccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem(
+			&src)
+		if err != nil {
+			return nil, fmt.Errorf(
+				"unable to marshal AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntry.Item: %w", err)
+		}
+	}
+	return &retval, nil
+}
+
+// AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent includes the requested fields of the GraphQL type ContractEvent.
+// The GraphQL type's documentation follows.
+//
+// A dated event in a contract's life; upcoming ones (a notice falling due, an end date) are on the timeline too.
+type AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent struct {
+	Typename *string `json:"__typename"`
+	// What happens.
+	Kind ContractEventKind `json:"kind"`
+	// When it happens or happened.
+	At time.Time `json:"at"`
+	// The contract.
+	Contract AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEventContract `json:"contract"`
+}
+
+// GetTypename returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent) GetTypename() *string {
+	return v.Typename
+}
+
+// GetKind returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent.Kind, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent) GetKind() ContractEventKind {
+	return v.Kind
+}
+
+// GetAt returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent.At, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent) GetAt() time.Time {
+	return v.At
+}
+
+// GetContract returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent.Contract, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent) GetContract() AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEventContract {
+	return v.Contract
+}
+
+// AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEventContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEventContract struct {
+	// The contract's id: opaque, unique across tenants, starting `ctr_`.
+	Id string `json:"id"`
+}
+
+// GetId returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEventContract.Id, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEventContract) GetId() string {
+	return v.Id
+}
+
+// AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback struct {
+	Typename *string `json:"__typename"`
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
+	Id string `json:"id"`
+}
+
+// GetTypename returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback) GetTypename() *string {
+	return v.Typename
+}
+
+// GetId returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback.Id, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback) GetId() string {
+	return v.Id
+}
+
+// AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction struct {
+	Typename *string `json:"__typename"`
+	// The interaction's id: opaque, unique across tenants, starting `int_`.
+	Id string `json:"id"`
+}
+
+// GetTypename returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction) GetTypename() *string {
+	return v.Typename
+}
+
+// GetId returns AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction.Id, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction) GetId() string {
+	return v.Id
+}
+
+// AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem includes the requested fields of the GraphQL interface TimelineItem.
+//
+// AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem is implemented by the following types:
+// AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent
+// AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback
+// AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction
+// The GraphQL type's documentation follows.
+//
+// What a timeline entry is: an interaction, feedback or a contract event.
+type AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem interface {
+	implementsGraphQLInterfaceAccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent) implementsGraphQLInterfaceAccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem() {
+}
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback) implementsGraphQLInterfaceAccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem() {
+}
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction) implementsGraphQLInterfaceAccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem() {
+}
+
+func __unmarshalAccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem(b []byte, v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "ContractEvent":
+		*v = new(AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent)
+		return json.Unmarshal(b, *v)
+	case "Feedback":
+		*v = new(AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback)
+		return json.Unmarshal(b, *v)
+	case "Interaction":
+		*v = new(AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing TimelineItem.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalAccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem(v *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent:
+		typename = "ContractEvent"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemContractEvent
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback:
+		typename = "Feedback"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemFeedback
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction:
+		typename = "Interaction"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemInteraction
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for AccountTimelineNodeAccountTimelineTimelineConnectionEdgesTimelineEdgeNodeTimelineEntryItemTimelineItem: "%T"`, v)
+	}
+}
+
+// AccountTimelineNodeAccountTimelineTimelineConnectionPageInfo includes the requested fields of the GraphQL type PageInfo.
+// The GraphQL type's documentation follows.
+//
+// Information about pagination in a connection.
+// https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo
+type AccountTimelineNodeAccountTimelineTimelineConnectionPageInfo struct {
+	// When paginating forwards, are there more items?
+	HasNextPage bool `json:"hasNextPage"`
+	// When paginating forwards, the cursor to continue.
+	EndCursor *string `json:"endCursor"`
+}
+
+// GetHasNextPage returns AccountTimelineNodeAccountTimelineTimelineConnectionPageInfo.HasNextPage, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionPageInfo) GetHasNextPage() bool {
+	return v.HasNextPage
+}
+
+// GetEndCursor returns AccountTimelineNodeAccountTimelineTimelineConnectionPageInfo.EndCursor, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeAccountTimelineTimelineConnectionPageInfo) GetEndCursor() *string {
+	return v.EndCursor
+}
+
+// AccountTimelineNodeBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
+type AccountTimelineNodeBuyingContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeBuyingContact.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeBuyingContact) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodeChange includes the requested fields of the GraphQL type Change.
+// The GraphQL type's documentation follows.
+//
+// One row of the change journal: one committed create, update or delete of an entity. It is the audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION read it.
+type AccountTimelineNodeChange struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeChange.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeChange) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type AccountTimelineNodeContract struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeContract.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeContract) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodeCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type AccountTimelineNodeCouncilMembership struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeCouncilMembership.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeCouncilMembership) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodeCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type AccountTimelineNodeCouncilSession struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeCouncilSession.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeCouncilSession) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodeEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type AccountTimelineNodeEndUser struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeEndUser.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeEndUser) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type AccountTimelineNodeFeedback struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeFeedback.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeFeedback) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodeInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type AccountTimelineNodeInteraction struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeInteraction.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeInteraction) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodeMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type AccountTimelineNodeMember struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeMember.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeMember) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodePerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type AccountTimelineNodePerson struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodePerson.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodePerson) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodeTeam includes the requested fields of the GraphQL type Team.
+// The GraphQL type's documentation follows.
+//
+// A group of members led by a manager.
+type AccountTimelineNodeTeam struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeTeam.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeTeam) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodeTenant includes the requested fields of the GraphQL type Tenant.
+// The GraphQL type's documentation follows.
+//
+// The seller organisation. Every other record belongs to exactly one tenant, and a token sees only its own tenant.
+type AccountTimelineNodeTenant struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeTenant.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeTenant) GetTypename() *string { return v.Typename }
+
+// AccountTimelineNodeUserCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
+type AccountTimelineNodeUserCouncil struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountTimelineNodeUserCouncil.Typename, and is useful for accessing the field via an interface.
+func (v *AccountTimelineNodeUserCouncil) GetTypename() *string { return v.Typename }
+
+// AccountTimelineResponse is returned by AccountTimeline on success.
+type AccountTimelineResponse struct {
+	// Fetches an object given its ID.
+	Node *AccountTimelineNode `json:"-"`
+}
+
+// GetNode returns AccountTimelineResponse.Node, and is useful for accessing the field via an interface.
+func (v *AccountTimelineResponse) GetNode() *AccountTimelineNode { return v.Node }
+
+func (v *AccountTimelineResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*AccountTimelineResponse
+		Node json.RawMessage `json:"node"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.AccountTimelineResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Node
+		src := firstPass.Node
+		if len(src) != 0 && string(src) != "null" {
+			*dst = new(AccountTimelineNode)
+			err = __unmarshalAccountTimelineNode(
+				src, *dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal AccountTimelineResponse.Node: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalAccountTimelineResponse struct {
+	Node json.RawMessage `json:"node"`
+}
+
+func (v *AccountTimelineResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *AccountTimelineResponse) __premarshalJSON() (*__premarshalAccountTimelineResponse, error) {
+	var retval __premarshalAccountTimelineResponse
+
+	{
+
+		dst := &retval.Node
+		src := v.Node
+		if src != nil {
+			var err error
+			*dst, err = __marshalAccountTimelineNode(
+				src)
+			if err != nil {
+				return nil, fmt.Errorf(
+					"unable to marshal AccountTimelineResponse.Node: %w", err)
+			}
+		}
+	}
+	return &retval, nil
 }
 
 // AccountVoicesNode includes the requested fields of the GraphQL interface Node.
@@ -1208,6 +3268,29 @@ func (v *AccountVoicesResponse) __premarshalJSON() (*__premarshalAccountVoicesRe
 	return &retval, nil
 }
 
+// AcknowledgeComplaintAcknowledgeComplaintFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type AcknowledgeComplaintAcknowledgeComplaintFeedback struct {
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
+	Id string `json:"id"`
+}
+
+// GetId returns AcknowledgeComplaintAcknowledgeComplaintFeedback.Id, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintAcknowledgeComplaintFeedback) GetId() string { return v.Id }
+
+// AcknowledgeComplaintResponse is returned by AcknowledgeComplaint on success.
+type AcknowledgeComplaintResponse struct {
+	// Acknowledges an open complaint, recording who and when.
+	AcknowledgeComplaint AcknowledgeComplaintAcknowledgeComplaintFeedback `json:"acknowledgeComplaint"`
+}
+
+// GetAcknowledgeComplaint returns AcknowledgeComplaintResponse.AcknowledgeComplaint, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintResponse) GetAcknowledgeComplaint() AcknowledgeComplaintAcknowledgeComplaintFeedback {
+	return v.AcknowledgeComplaint
+}
+
 // AddBuyingContactAddBuyingContact includes the requested fields of the GraphQL type BuyingContact.
 // The GraphQL type's documentation follows.
 //
@@ -1466,6 +3549,184 @@ type AssignAccountUpdateAccount struct {
 
 // GetOwnerID returns AssignAccountUpdateAccount.OwnerID, and is useful for accessing the field via an interface.
 func (v *AssignAccountUpdateAccount) GetOwnerID() *string { return v.OwnerID }
+
+// AtRiskAccountsAtRiskAccountsAccountHealthConnection includes the requested fields of the GraphQL type AccountHealthConnection.
+// The GraphQL type's documentation follows.
+//
+// A page of accounts ranked by health, worst first.
+type AtRiskAccountsAtRiskAccountsAccountHealthConnection struct {
+	// How many accounts the whole ranking holds.
+	TotalCount int `json:"totalCount"`
+	// Where the page is in the ranking.
+	PageInfo AtRiskAccountsAtRiskAccountsAccountHealthConnectionPageInfo `json:"pageInfo"`
+	// The accounts of the page.
+	Edges []AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge `json:"edges"`
+}
+
+// GetTotalCount returns AtRiskAccountsAtRiskAccountsAccountHealthConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnection) GetTotalCount() int {
+	return v.TotalCount
+}
+
+// GetPageInfo returns AtRiskAccountsAtRiskAccountsAccountHealthConnection.PageInfo, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnection) GetPageInfo() AtRiskAccountsAtRiskAccountsAccountHealthConnectionPageInfo {
+	return v.PageInfo
+}
+
+// GetEdges returns AtRiskAccountsAtRiskAccountsAccountHealthConnection.Edges, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnection) GetEdges() []AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge {
+	return v.Edges
+}
+
+// AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge includes the requested fields of the GraphQL type AccountHealthEdge.
+// The GraphQL type's documentation follows.
+//
+// An account in the ranking by health.
+type AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge struct {
+	// Its position in the ranking, to page on from with after.
+	Cursor string `json:"cursor"`
+	// The account's health.
+	Node AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth `json:"node"`
+}
+
+// GetCursor returns AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge.Cursor, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge) GetCursor() string {
+	return v.Cursor
+}
+
+// GetNode returns AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge.Node, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge) GetNode() AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth {
+	return v.Node
+}
+
+// AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth includes the requested fields of the GraphQL type AccountHealth.
+// The GraphQL type's documentation follows.
+//
+// An account's health: a 0–100 score from transparent factors.
+type AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth struct {
+	HealthFields `json:"-"`
+}
+
+// GetAccount returns AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth.Account, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth) GetAccount() HealthFieldsAccount {
+	return v.HealthFields.Account
+}
+
+// GetScore returns AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth.Score, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth) GetScore() float64 {
+	return v.HealthFields.Score
+}
+
+// GetBand returns AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth.Band, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth) GetBand() HealthBand {
+	return v.HealthFields.Band
+}
+
+// GetFactors returns AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth.Factors, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth) GetFactors() []HealthFieldsFactorsHealthFactor {
+	return v.HealthFields.Factors
+}
+
+// GetReasons returns AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth.Reasons, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth) GetReasons() []string {
+	return v.HealthFields.Reasons
+}
+
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.HealthFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalAtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth struct {
+	Account HealthFieldsAccount `json:"account"`
+
+	Score float64 `json:"score"`
+
+	Band HealthBand `json:"band"`
+
+	Factors []HealthFieldsFactorsHealthFactor `json:"factors"`
+
+	Reasons []string `json:"reasons"`
+}
+
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth) __premarshalJSON() (*__premarshalAtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth, error) {
+	var retval __premarshalAtRiskAccountsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdgeNodeAccountHealth
+
+	retval.Account = v.HealthFields.Account
+	retval.Score = v.HealthFields.Score
+	retval.Band = v.HealthFields.Band
+	retval.Factors = v.HealthFields.Factors
+	retval.Reasons = v.HealthFields.Reasons
+	return &retval, nil
+}
+
+// AtRiskAccountsAtRiskAccountsAccountHealthConnectionPageInfo includes the requested fields of the GraphQL type PageInfo.
+// The GraphQL type's documentation follows.
+//
+// Information about pagination in a connection.
+// https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo
+type AtRiskAccountsAtRiskAccountsAccountHealthConnectionPageInfo struct {
+	// When paginating forwards, are there more items?
+	HasNextPage bool `json:"hasNextPage"`
+	// When paginating backwards, are there more items?
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// When paginating forwards, the cursor to continue.
+	EndCursor *string `json:"endCursor"`
+}
+
+// GetHasNextPage returns AtRiskAccountsAtRiskAccountsAccountHealthConnectionPageInfo.HasNextPage, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionPageInfo) GetHasNextPage() bool {
+	return v.HasNextPage
+}
+
+// GetHasPreviousPage returns AtRiskAccountsAtRiskAccountsAccountHealthConnectionPageInfo.HasPreviousPage, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionPageInfo) GetHasPreviousPage() bool {
+	return v.HasPreviousPage
+}
+
+// GetEndCursor returns AtRiskAccountsAtRiskAccountsAccountHealthConnectionPageInfo.EndCursor, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsAtRiskAccountsAccountHealthConnectionPageInfo) GetEndCursor() *string {
+	return v.EndCursor
+}
+
+// AtRiskAccountsResponse is returned by AtRiskAccounts on success.
+type AtRiskAccountsResponse struct {
+	// Accounts ranked by health, worst first (ties by account id); churned accounts only when asked for by stage.
+	AtRiskAccounts AtRiskAccountsAtRiskAccountsAccountHealthConnection `json:"atRiskAccounts"`
+}
+
+// GetAtRiskAccounts returns AtRiskAccountsResponse.AtRiskAccounts, and is useful for accessing the field via an interface.
+func (v *AtRiskAccountsResponse) GetAtRiskAccounts() AtRiskAccountsAtRiskAccountsAccountHealthConnection {
+	return v.AtRiskAccounts
+}
 
 // How much sway a buying contact has over a purchase.
 type BuyingContactInfluence string
@@ -1730,6 +3991,30 @@ var AllChannel = []Channel{
 	ChannelSms,
 }
 
+// What happens to a contract on a date.
+type ContractEventKind string
+
+const (
+	// It was signed (at signedAt).
+	ContractEventKindSigned ContractEventKind = "SIGNED"
+	// Its term starts (at startDate).
+	ContractEventKindStarted ContractEventKind = "STARTED"
+	// The last day to give notice on an active contract.
+	ContractEventKindRenewalNoticeDue ContractEventKind = "RENEWAL_NOTICE_DUE"
+	// The end date of a draft or active contract.
+	ContractEventKindEnds ContractEventKind = "ENDS"
+	// The end of an expired or terminated contract.
+	ContractEventKindEnded ContractEventKind = "ENDED"
+)
+
+var AllContractEventKind = []ContractEventKind{
+	ContractEventKindSigned,
+	ContractEventKindStarted,
+	ContractEventKindRenewalNoticeDue,
+	ContractEventKindEnds,
+	ContractEventKindEnded,
+}
+
 // Where a contract stands.
 type ContractStatus string
 
@@ -1751,6 +4036,597 @@ var AllContractStatus = []ContractStatus{
 	ContractStatusTerminated,
 }
 
+// CouncilAttendanceNode includes the requested fields of the GraphQL interface Node.
+//
+// CouncilAttendanceNode is implemented by the following types:
+// CouncilAttendanceNodeAccount
+// CouncilAttendanceNodeBuyingContact
+// CouncilAttendanceNodeChange
+// CouncilAttendanceNodeContract
+// CouncilAttendanceNodeCouncilMembership
+// CouncilAttendanceNodeCouncilSession
+// CouncilAttendanceNodeEndUser
+// CouncilAttendanceNodeFeedback
+// CouncilAttendanceNodeInteraction
+// CouncilAttendanceNodeMember
+// CouncilAttendanceNodePerson
+// CouncilAttendanceNodeTeam
+// CouncilAttendanceNodeTenant
+// CouncilAttendanceNodeUserCouncil
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type CouncilAttendanceNode interface {
+	implementsGraphQLInterfaceCouncilAttendanceNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *CouncilAttendanceNodeAccount) implementsGraphQLInterfaceCouncilAttendanceNode()           {}
+func (v *CouncilAttendanceNodeBuyingContact) implementsGraphQLInterfaceCouncilAttendanceNode()     {}
+func (v *CouncilAttendanceNodeChange) implementsGraphQLInterfaceCouncilAttendanceNode()            {}
+func (v *CouncilAttendanceNodeContract) implementsGraphQLInterfaceCouncilAttendanceNode()          {}
+func (v *CouncilAttendanceNodeCouncilMembership) implementsGraphQLInterfaceCouncilAttendanceNode() {}
+func (v *CouncilAttendanceNodeCouncilSession) implementsGraphQLInterfaceCouncilAttendanceNode()    {}
+func (v *CouncilAttendanceNodeEndUser) implementsGraphQLInterfaceCouncilAttendanceNode()           {}
+func (v *CouncilAttendanceNodeFeedback) implementsGraphQLInterfaceCouncilAttendanceNode()          {}
+func (v *CouncilAttendanceNodeInteraction) implementsGraphQLInterfaceCouncilAttendanceNode()       {}
+func (v *CouncilAttendanceNodeMember) implementsGraphQLInterfaceCouncilAttendanceNode()            {}
+func (v *CouncilAttendanceNodePerson) implementsGraphQLInterfaceCouncilAttendanceNode()            {}
+func (v *CouncilAttendanceNodeTeam) implementsGraphQLInterfaceCouncilAttendanceNode()              {}
+func (v *CouncilAttendanceNodeTenant) implementsGraphQLInterfaceCouncilAttendanceNode()            {}
+func (v *CouncilAttendanceNodeUserCouncil) implementsGraphQLInterfaceCouncilAttendanceNode()       {}
+
+func __unmarshalCouncilAttendanceNode(b []byte, v *CouncilAttendanceNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "Account":
+		*v = new(CouncilAttendanceNodeAccount)
+		return json.Unmarshal(b, *v)
+	case "BuyingContact":
+		*v = new(CouncilAttendanceNodeBuyingContact)
+		return json.Unmarshal(b, *v)
+	case "Change":
+		*v = new(CouncilAttendanceNodeChange)
+		return json.Unmarshal(b, *v)
+	case "Contract":
+		*v = new(CouncilAttendanceNodeContract)
+		return json.Unmarshal(b, *v)
+	case "CouncilMembership":
+		*v = new(CouncilAttendanceNodeCouncilMembership)
+		return json.Unmarshal(b, *v)
+	case "CouncilSession":
+		*v = new(CouncilAttendanceNodeCouncilSession)
+		return json.Unmarshal(b, *v)
+	case "EndUser":
+		*v = new(CouncilAttendanceNodeEndUser)
+		return json.Unmarshal(b, *v)
+	case "Feedback":
+		*v = new(CouncilAttendanceNodeFeedback)
+		return json.Unmarshal(b, *v)
+	case "Interaction":
+		*v = new(CouncilAttendanceNodeInteraction)
+		return json.Unmarshal(b, *v)
+	case "Member":
+		*v = new(CouncilAttendanceNodeMember)
+		return json.Unmarshal(b, *v)
+	case "Person":
+		*v = new(CouncilAttendanceNodePerson)
+		return json.Unmarshal(b, *v)
+	case "Team":
+		*v = new(CouncilAttendanceNodeTeam)
+		return json.Unmarshal(b, *v)
+	case "Tenant":
+		*v = new(CouncilAttendanceNodeTenant)
+		return json.Unmarshal(b, *v)
+	case "UserCouncil":
+		*v = new(CouncilAttendanceNodeUserCouncil)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for CouncilAttendanceNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalCouncilAttendanceNode(v *CouncilAttendanceNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *CouncilAttendanceNodeAccount:
+		typename = "Account"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeBuyingContact:
+		typename = "BuyingContact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeBuyingContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeChange:
+		typename = "Change"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeChange
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeContract:
+		typename = "Contract"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeContract
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeCouncilMembership:
+		typename = "CouncilMembership"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeCouncilMembership
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeCouncilSession:
+		typename = "CouncilSession"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeCouncilSession
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeEndUser:
+		typename = "EndUser"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeEndUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeFeedback:
+		typename = "Feedback"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeFeedback
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeInteraction:
+		typename = "Interaction"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeInteraction
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeMember:
+		typename = "Member"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeMember
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodePerson:
+		typename = "Person"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodePerson
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeTeam:
+		typename = "Team"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeTeam
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeTenant:
+		typename = "Tenant"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeTenant
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilAttendanceNodeUserCouncil:
+		typename = "UserCouncil"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilAttendanceNodeUserCouncil
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for CouncilAttendanceNode: "%T"`, v)
+	}
+}
+
+// CouncilAttendanceNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type CouncilAttendanceNodeAccount struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeAccount.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeAccount) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
+type CouncilAttendanceNodeBuyingContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeBuyingContact.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeBuyingContact) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeChange includes the requested fields of the GraphQL type Change.
+// The GraphQL type's documentation follows.
+//
+// One row of the change journal: one committed create, update or delete of an entity. It is the audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION read it.
+type CouncilAttendanceNodeChange struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeChange.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeChange) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type CouncilAttendanceNodeContract struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeContract.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeContract) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type CouncilAttendanceNodeCouncilMembership struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeCouncilMembership.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeCouncilMembership) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type CouncilAttendanceNodeCouncilSession struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeCouncilSession.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeCouncilSession) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type CouncilAttendanceNodeEndUser struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeEndUser.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeEndUser) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type CouncilAttendanceNodeFeedback struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeFeedback.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeFeedback) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type CouncilAttendanceNodeInteraction struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeInteraction.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeInteraction) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type CouncilAttendanceNodeMember struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeMember.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeMember) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodePerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type CouncilAttendanceNodePerson struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodePerson.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodePerson) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeTeam includes the requested fields of the GraphQL type Team.
+// The GraphQL type's documentation follows.
+//
+// A group of members led by a manager.
+type CouncilAttendanceNodeTeam struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeTeam.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeTeam) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeTenant includes the requested fields of the GraphQL type Tenant.
+// The GraphQL type's documentation follows.
+//
+// The seller organisation. Every other record belongs to exactly one tenant, and a token sees only its own tenant.
+type CouncilAttendanceNodeTenant struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilAttendanceNodeTenant.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeTenant) GetTypename() *string { return v.Typename }
+
+// CouncilAttendanceNodeUserCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
+type CouncilAttendanceNodeUserCouncil struct {
+	Typename *string `json:"__typename"`
+	// Attendance per session and per member.
+	Attendance CouncilAttendanceNodeUserCouncilAttendance `json:"attendance"`
+}
+
+// GetTypename returns CouncilAttendanceNodeUserCouncil.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncil) GetTypename() *string { return v.Typename }
+
+// GetAttendance returns CouncilAttendanceNodeUserCouncil.Attendance, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncil) GetAttendance() CouncilAttendanceNodeUserCouncilAttendance {
+	return v.Attendance
+}
+
+// CouncilAttendanceNodeUserCouncilAttendance includes the requested fields of the GraphQL type CouncilAttendance.
+// The GraphQL type's documentation follows.
+//
+// A council's attendance, per session and per member.
+type CouncilAttendanceNodeUserCouncilAttendance struct {
+	// Each session's attendance.
+	Sessions []CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance `json:"sessions"`
+	// Each member's attendance, past members included.
+	Members []CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance `json:"members"`
+	// Seats taken over seats available, across all sessions.
+	Rate *float64 `json:"rate"`
+}
+
+// GetSessions returns CouncilAttendanceNodeUserCouncilAttendance.Sessions, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendance) GetSessions() []CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance {
+	return v.Sessions
+}
+
+// GetMembers returns CouncilAttendanceNodeUserCouncilAttendance.Members, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendance) GetMembers() []CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance {
+	return v.Members
+}
+
+// GetRate returns CouncilAttendanceNodeUserCouncilAttendance.Rate, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendance) GetRate() *float64 { return v.Rate }
+
+// CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance includes the requested fields of the GraphQL type MemberAttendance.
+// The GraphQL type's documentation follows.
+//
+// How often one member came to the council's sessions.
+type CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance struct {
+	// The member's seat.
+	Membership CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendanceMembershipCouncilMembership `json:"membership"`
+	// Sessions held while they were a member.
+	SessionsHeld int `json:"sessionsHeld"`
+	// Of those, the sessions they attended.
+	Attended int `json:"attended"`
+	// Sessions attended over sessions held, from 0 to 1; null when none was held.
+	Rate *float64 `json:"rate"`
+}
+
+// GetMembership returns CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance.Membership, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance) GetMembership() CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendanceMembershipCouncilMembership {
+	return v.Membership
+}
+
+// GetSessionsHeld returns CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance.SessionsHeld, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance) GetSessionsHeld() int {
+	return v.SessionsHeld
+}
+
+// GetAttended returns CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance.Attended, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance) GetAttended() int {
+	return v.Attended
+}
+
+// GetRate returns CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance.Rate, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendance) GetRate() *float64 {
+	return v.Rate
+}
+
+// CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendanceMembershipCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendanceMembershipCouncilMembership struct {
+	// The council membership's id: opaque, unique across tenants, starting `cmb_`.
+	Id string `json:"id"`
+}
+
+// GetId returns CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendanceMembershipCouncilMembership.Id, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendanceMembersMemberAttendanceMembershipCouncilMembership) GetId() string {
+	return v.Id
+}
+
+// CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance includes the requested fields of the GraphQL type SessionAttendance.
+// The GraphQL type's documentation follows.
+//
+// Who came to one council session.
+type CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance struct {
+	// The session.
+	Session CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendanceSessionCouncilSession `json:"session"`
+	// The people who attended.
+	Attendees int `json:"attendees"`
+	// Members of the council on the day.
+	EligibleMembers int `json:"eligibleMembers"`
+	// Attendees over eligible members, from 0 to 1; null when no member was eligible.
+	Rate *float64 `json:"rate"`
+}
+
+// GetSession returns CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance.Session, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance) GetSession() CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendanceSessionCouncilSession {
+	return v.Session
+}
+
+// GetAttendees returns CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance.Attendees, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance) GetAttendees() int {
+	return v.Attendees
+}
+
+// GetEligibleMembers returns CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance.EligibleMembers, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance) GetEligibleMembers() int {
+	return v.EligibleMembers
+}
+
+// GetRate returns CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance.Rate, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendance) GetRate() *float64 {
+	return v.Rate
+}
+
+// CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendanceSessionCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendanceSessionCouncilSession struct {
+	// When the session was held.
+	HeldAt time.Time `json:"heldAt"`
+}
+
+// GetHeldAt returns CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendanceSessionCouncilSession.HeldAt, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceNodeUserCouncilAttendanceSessionsSessionAttendanceSessionCouncilSession) GetHeldAt() time.Time {
+	return v.HeldAt
+}
+
+// CouncilAttendanceResponse is returned by CouncilAttendance on success.
+type CouncilAttendanceResponse struct {
+	// Fetches an object given its ID.
+	Node *CouncilAttendanceNode `json:"-"`
+}
+
+// GetNode returns CouncilAttendanceResponse.Node, and is useful for accessing the field via an interface.
+func (v *CouncilAttendanceResponse) GetNode() *CouncilAttendanceNode { return v.Node }
+
+func (v *CouncilAttendanceResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*CouncilAttendanceResponse
+		Node json.RawMessage `json:"node"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.CouncilAttendanceResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Node
+		src := firstPass.Node
+		if len(src) != 0 && string(src) != "null" {
+			*dst = new(CouncilAttendanceNode)
+			err = __unmarshalCouncilAttendanceNode(
+				src, *dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal CouncilAttendanceResponse.Node: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalCouncilAttendanceResponse struct {
+	Node json.RawMessage `json:"node"`
+}
+
+func (v *CouncilAttendanceResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *CouncilAttendanceResponse) __premarshalJSON() (*__premarshalCouncilAttendanceResponse, error) {
+	var retval __premarshalCouncilAttendanceResponse
+
+	{
+
+		dst := &retval.Node
+		src := v.Node
+		if src != nil {
+			var err error
+			*dst, err = __marshalCouncilAttendanceNode(
+				src)
+			if err != nil {
+				return nil, fmt.Errorf(
+					"unable to marshal CouncilAttendanceResponse.Node: %w", err)
+			}
+		}
+	}
+	return &retval, nil
+}
+
 // The part a person plays on a user council.
 type CouncilMembershipRole string
 
@@ -1770,6 +4646,1087 @@ var AllCouncilMembershipRole = []CouncilMembershipRole{
 	CouncilMembershipRoleMember,
 	CouncilMembershipRoleSponsor,
 	CouncilMembershipRoleObserver,
+}
+
+// CouncilPerceptionNode includes the requested fields of the GraphQL interface Node.
+//
+// CouncilPerceptionNode is implemented by the following types:
+// CouncilPerceptionNodeAccount
+// CouncilPerceptionNodeBuyingContact
+// CouncilPerceptionNodeChange
+// CouncilPerceptionNodeContract
+// CouncilPerceptionNodeCouncilMembership
+// CouncilPerceptionNodeCouncilSession
+// CouncilPerceptionNodeEndUser
+// CouncilPerceptionNodeFeedback
+// CouncilPerceptionNodeInteraction
+// CouncilPerceptionNodeMember
+// CouncilPerceptionNodePerson
+// CouncilPerceptionNodeTeam
+// CouncilPerceptionNodeTenant
+// CouncilPerceptionNodeUserCouncil
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type CouncilPerceptionNode interface {
+	implementsGraphQLInterfaceCouncilPerceptionNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *CouncilPerceptionNodeAccount) implementsGraphQLInterfaceCouncilPerceptionNode()           {}
+func (v *CouncilPerceptionNodeBuyingContact) implementsGraphQLInterfaceCouncilPerceptionNode()     {}
+func (v *CouncilPerceptionNodeChange) implementsGraphQLInterfaceCouncilPerceptionNode()            {}
+func (v *CouncilPerceptionNodeContract) implementsGraphQLInterfaceCouncilPerceptionNode()          {}
+func (v *CouncilPerceptionNodeCouncilMembership) implementsGraphQLInterfaceCouncilPerceptionNode() {}
+func (v *CouncilPerceptionNodeCouncilSession) implementsGraphQLInterfaceCouncilPerceptionNode()    {}
+func (v *CouncilPerceptionNodeEndUser) implementsGraphQLInterfaceCouncilPerceptionNode()           {}
+func (v *CouncilPerceptionNodeFeedback) implementsGraphQLInterfaceCouncilPerceptionNode()          {}
+func (v *CouncilPerceptionNodeInteraction) implementsGraphQLInterfaceCouncilPerceptionNode()       {}
+func (v *CouncilPerceptionNodeMember) implementsGraphQLInterfaceCouncilPerceptionNode()            {}
+func (v *CouncilPerceptionNodePerson) implementsGraphQLInterfaceCouncilPerceptionNode()            {}
+func (v *CouncilPerceptionNodeTeam) implementsGraphQLInterfaceCouncilPerceptionNode()              {}
+func (v *CouncilPerceptionNodeTenant) implementsGraphQLInterfaceCouncilPerceptionNode()            {}
+func (v *CouncilPerceptionNodeUserCouncil) implementsGraphQLInterfaceCouncilPerceptionNode()       {}
+
+func __unmarshalCouncilPerceptionNode(b []byte, v *CouncilPerceptionNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "Account":
+		*v = new(CouncilPerceptionNodeAccount)
+		return json.Unmarshal(b, *v)
+	case "BuyingContact":
+		*v = new(CouncilPerceptionNodeBuyingContact)
+		return json.Unmarshal(b, *v)
+	case "Change":
+		*v = new(CouncilPerceptionNodeChange)
+		return json.Unmarshal(b, *v)
+	case "Contract":
+		*v = new(CouncilPerceptionNodeContract)
+		return json.Unmarshal(b, *v)
+	case "CouncilMembership":
+		*v = new(CouncilPerceptionNodeCouncilMembership)
+		return json.Unmarshal(b, *v)
+	case "CouncilSession":
+		*v = new(CouncilPerceptionNodeCouncilSession)
+		return json.Unmarshal(b, *v)
+	case "EndUser":
+		*v = new(CouncilPerceptionNodeEndUser)
+		return json.Unmarshal(b, *v)
+	case "Feedback":
+		*v = new(CouncilPerceptionNodeFeedback)
+		return json.Unmarshal(b, *v)
+	case "Interaction":
+		*v = new(CouncilPerceptionNodeInteraction)
+		return json.Unmarshal(b, *v)
+	case "Member":
+		*v = new(CouncilPerceptionNodeMember)
+		return json.Unmarshal(b, *v)
+	case "Person":
+		*v = new(CouncilPerceptionNodePerson)
+		return json.Unmarshal(b, *v)
+	case "Team":
+		*v = new(CouncilPerceptionNodeTeam)
+		return json.Unmarshal(b, *v)
+	case "Tenant":
+		*v = new(CouncilPerceptionNodeTenant)
+		return json.Unmarshal(b, *v)
+	case "UserCouncil":
+		*v = new(CouncilPerceptionNodeUserCouncil)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for CouncilPerceptionNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalCouncilPerceptionNode(v *CouncilPerceptionNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *CouncilPerceptionNodeAccount:
+		typename = "Account"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeBuyingContact:
+		typename = "BuyingContact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeBuyingContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeChange:
+		typename = "Change"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeChange
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeContract:
+		typename = "Contract"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeContract
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeCouncilMembership:
+		typename = "CouncilMembership"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeCouncilMembership
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeCouncilSession:
+		typename = "CouncilSession"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeCouncilSession
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeEndUser:
+		typename = "EndUser"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeEndUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeFeedback:
+		typename = "Feedback"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeFeedback
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeInteraction:
+		typename = "Interaction"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeInteraction
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeMember:
+		typename = "Member"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeMember
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodePerson:
+		typename = "Person"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodePerson
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeTeam:
+		typename = "Team"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeTeam
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeTenant:
+		typename = "Tenant"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeTenant
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilPerceptionNodeUserCouncil:
+		typename = "UserCouncil"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilPerceptionNodeUserCouncil
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for CouncilPerceptionNode: "%T"`, v)
+	}
+}
+
+// CouncilPerceptionNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type CouncilPerceptionNodeAccount struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeAccount.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeAccount) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
+type CouncilPerceptionNodeBuyingContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeBuyingContact.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeBuyingContact) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeChange includes the requested fields of the GraphQL type Change.
+// The GraphQL type's documentation follows.
+//
+// One row of the change journal: one committed create, update or delete of an entity. It is the audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION read it.
+type CouncilPerceptionNodeChange struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeChange.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeChange) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type CouncilPerceptionNodeContract struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeContract.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeContract) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type CouncilPerceptionNodeCouncilMembership struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeCouncilMembership.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeCouncilMembership) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type CouncilPerceptionNodeCouncilSession struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeCouncilSession.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeCouncilSession) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type CouncilPerceptionNodeEndUser struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeEndUser.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeEndUser) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type CouncilPerceptionNodeFeedback struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeFeedback.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeFeedback) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type CouncilPerceptionNodeInteraction struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeInteraction.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeInteraction) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type CouncilPerceptionNodeMember struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeMember.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeMember) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodePerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type CouncilPerceptionNodePerson struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodePerson.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodePerson) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeTeam includes the requested fields of the GraphQL type Team.
+// The GraphQL type's documentation follows.
+//
+// A group of members led by a manager.
+type CouncilPerceptionNodeTeam struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeTeam.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeTeam) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeTenant includes the requested fields of the GraphQL type Tenant.
+// The GraphQL type's documentation follows.
+//
+// The seller organisation. Every other record belongs to exactly one tenant, and a token sees only its own tenant.
+type CouncilPerceptionNodeTenant struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilPerceptionNodeTenant.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeTenant) GetTypename() *string { return v.Typename }
+
+// CouncilPerceptionNodeUserCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
+type CouncilPerceptionNodeUserCouncil struct {
+	Typename *string `json:"__typename"`
+	// The perception of the council's current members (on the council's account, or on any account for a cross-account council).
+	Perception CouncilPerceptionNodeUserCouncilPerception `json:"perception"`
+	// The accounts the council's current members buy for or use the product at.
+	Accounts []CouncilPerceptionNodeUserCouncilAccountsAccount `json:"accounts"`
+}
+
+// GetTypename returns CouncilPerceptionNodeUserCouncil.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncil) GetTypename() *string { return v.Typename }
+
+// GetPerception returns CouncilPerceptionNodeUserCouncil.Perception, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncil) GetPerception() CouncilPerceptionNodeUserCouncilPerception {
+	return v.Perception
+}
+
+// GetAccounts returns CouncilPerceptionNodeUserCouncil.Accounts, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncil) GetAccounts() []CouncilPerceptionNodeUserCouncilAccountsAccount {
+	return v.Accounts
+}
+
+// CouncilPerceptionNodeUserCouncilAccountsAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type CouncilPerceptionNodeUserCouncilAccountsAccount struct {
+	// The company's name, 1 to 200 characters.
+	Name string `json:"name"`
+}
+
+// GetName returns CouncilPerceptionNodeUserCouncilAccountsAccount.Name, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncilAccountsAccount) GetName() string { return v.Name }
+
+// CouncilPerceptionNodeUserCouncilPerception includes the requested fields of the GraphQL type Perception.
+// The GraphQL type's documentation follows.
+//
+// The voice of the purchaser and the voice of the end user side by side.
+type CouncilPerceptionNodeUserCouncilPerception struct {
+	PerceptionFields `json:"-"`
+}
+
+// GetSince returns CouncilPerceptionNodeUserCouncilPerception.Since, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncilPerception) GetSince() time.Time {
+	return v.PerceptionFields.Since
+}
+
+// GetUntil returns CouncilPerceptionNodeUserCouncilPerception.Until, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncilPerception) GetUntil() time.Time {
+	return v.PerceptionFields.Until
+}
+
+// GetNpsGap returns CouncilPerceptionNodeUserCouncilPerception.NpsGap, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncilPerception) GetNpsGap() *float64 {
+	return v.PerceptionFields.NpsGap
+}
+
+// GetCsatGap returns CouncilPerceptionNodeUserCouncilPerception.CsatGap, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncilPerception) GetCsatGap() *float64 {
+	return v.PerceptionFields.CsatGap
+}
+
+// GetPurchaser returns CouncilPerceptionNodeUserCouncilPerception.Purchaser, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncilPerception) GetPurchaser() PerceptionFieldsPurchaserPersonaPerception {
+	return v.PerceptionFields.Purchaser
+}
+
+// GetEndUser returns CouncilPerceptionNodeUserCouncilPerception.EndUser, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncilPerception) GetEndUser() PerceptionFieldsEndUserPersonaPerception {
+	return v.PerceptionFields.EndUser
+}
+
+// GetTopics returns CouncilPerceptionNodeUserCouncilPerception.Topics, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncilPerception) GetTopics() []PerceptionFieldsTopicsTopicPerception {
+	return v.PerceptionFields.Topics
+}
+
+// GetTrend returns CouncilPerceptionNodeUserCouncilPerception.Trend, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionNodeUserCouncilPerception) GetTrend() []PerceptionFieldsTrendPerceptionTrendPoint {
+	return v.PerceptionFields.Trend
+}
+
+func (v *CouncilPerceptionNodeUserCouncilPerception) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*CouncilPerceptionNodeUserCouncilPerception
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.CouncilPerceptionNodeUserCouncilPerception = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.PerceptionFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalCouncilPerceptionNodeUserCouncilPerception struct {
+	Since time.Time `json:"since"`
+
+	Until time.Time `json:"until"`
+
+	NpsGap *float64 `json:"npsGap"`
+
+	CsatGap *float64 `json:"csatGap"`
+
+	Purchaser PerceptionFieldsPurchaserPersonaPerception `json:"purchaser"`
+
+	EndUser PerceptionFieldsEndUserPersonaPerception `json:"endUser"`
+
+	Topics []PerceptionFieldsTopicsTopicPerception `json:"topics"`
+
+	Trend []PerceptionFieldsTrendPerceptionTrendPoint `json:"trend"`
+}
+
+func (v *CouncilPerceptionNodeUserCouncilPerception) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *CouncilPerceptionNodeUserCouncilPerception) __premarshalJSON() (*__premarshalCouncilPerceptionNodeUserCouncilPerception, error) {
+	var retval __premarshalCouncilPerceptionNodeUserCouncilPerception
+
+	retval.Since = v.PerceptionFields.Since
+	retval.Until = v.PerceptionFields.Until
+	retval.NpsGap = v.PerceptionFields.NpsGap
+	retval.CsatGap = v.PerceptionFields.CsatGap
+	retval.Purchaser = v.PerceptionFields.Purchaser
+	retval.EndUser = v.PerceptionFields.EndUser
+	retval.Topics = v.PerceptionFields.Topics
+	retval.Trend = v.PerceptionFields.Trend
+	return &retval, nil
+}
+
+// CouncilPerceptionResponse is returned by CouncilPerception on success.
+type CouncilPerceptionResponse struct {
+	// Fetches an object given its ID.
+	Node *CouncilPerceptionNode `json:"-"`
+}
+
+// GetNode returns CouncilPerceptionResponse.Node, and is useful for accessing the field via an interface.
+func (v *CouncilPerceptionResponse) GetNode() *CouncilPerceptionNode { return v.Node }
+
+func (v *CouncilPerceptionResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*CouncilPerceptionResponse
+		Node json.RawMessage `json:"node"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.CouncilPerceptionResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Node
+		src := firstPass.Node
+		if len(src) != 0 && string(src) != "null" {
+			*dst = new(CouncilPerceptionNode)
+			err = __unmarshalCouncilPerceptionNode(
+				src, *dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal CouncilPerceptionResponse.Node: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalCouncilPerceptionResponse struct {
+	Node json.RawMessage `json:"node"`
+}
+
+func (v *CouncilPerceptionResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *CouncilPerceptionResponse) __premarshalJSON() (*__premarshalCouncilPerceptionResponse, error) {
+	var retval __premarshalCouncilPerceptionResponse
+
+	{
+
+		dst := &retval.Node
+		src := v.Node
+		if src != nil {
+			var err error
+			*dst, err = __marshalCouncilPerceptionNode(
+				src)
+			if err != nil {
+				return nil, fmt.Errorf(
+					"unable to marshal CouncilPerceptionResponse.Node: %w", err)
+			}
+		}
+	}
+	return &retval, nil
+}
+
+// CouncilSessionCountNode includes the requested fields of the GraphQL interface Node.
+//
+// CouncilSessionCountNode is implemented by the following types:
+// CouncilSessionCountNodeAccount
+// CouncilSessionCountNodeBuyingContact
+// CouncilSessionCountNodeChange
+// CouncilSessionCountNodeContract
+// CouncilSessionCountNodeCouncilMembership
+// CouncilSessionCountNodeCouncilSession
+// CouncilSessionCountNodeEndUser
+// CouncilSessionCountNodeFeedback
+// CouncilSessionCountNodeInteraction
+// CouncilSessionCountNodeMember
+// CouncilSessionCountNodePerson
+// CouncilSessionCountNodeTeam
+// CouncilSessionCountNodeTenant
+// CouncilSessionCountNodeUserCouncil
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type CouncilSessionCountNode interface {
+	implementsGraphQLInterfaceCouncilSessionCountNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *CouncilSessionCountNodeAccount) implementsGraphQLInterfaceCouncilSessionCountNode()       {}
+func (v *CouncilSessionCountNodeBuyingContact) implementsGraphQLInterfaceCouncilSessionCountNode() {}
+func (v *CouncilSessionCountNodeChange) implementsGraphQLInterfaceCouncilSessionCountNode()        {}
+func (v *CouncilSessionCountNodeContract) implementsGraphQLInterfaceCouncilSessionCountNode()      {}
+func (v *CouncilSessionCountNodeCouncilMembership) implementsGraphQLInterfaceCouncilSessionCountNode() {
+}
+func (v *CouncilSessionCountNodeCouncilSession) implementsGraphQLInterfaceCouncilSessionCountNode() {}
+func (v *CouncilSessionCountNodeEndUser) implementsGraphQLInterfaceCouncilSessionCountNode()        {}
+func (v *CouncilSessionCountNodeFeedback) implementsGraphQLInterfaceCouncilSessionCountNode()       {}
+func (v *CouncilSessionCountNodeInteraction) implementsGraphQLInterfaceCouncilSessionCountNode()    {}
+func (v *CouncilSessionCountNodeMember) implementsGraphQLInterfaceCouncilSessionCountNode()         {}
+func (v *CouncilSessionCountNodePerson) implementsGraphQLInterfaceCouncilSessionCountNode()         {}
+func (v *CouncilSessionCountNodeTeam) implementsGraphQLInterfaceCouncilSessionCountNode()           {}
+func (v *CouncilSessionCountNodeTenant) implementsGraphQLInterfaceCouncilSessionCountNode()         {}
+func (v *CouncilSessionCountNodeUserCouncil) implementsGraphQLInterfaceCouncilSessionCountNode()    {}
+
+func __unmarshalCouncilSessionCountNode(b []byte, v *CouncilSessionCountNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "Account":
+		*v = new(CouncilSessionCountNodeAccount)
+		return json.Unmarshal(b, *v)
+	case "BuyingContact":
+		*v = new(CouncilSessionCountNodeBuyingContact)
+		return json.Unmarshal(b, *v)
+	case "Change":
+		*v = new(CouncilSessionCountNodeChange)
+		return json.Unmarshal(b, *v)
+	case "Contract":
+		*v = new(CouncilSessionCountNodeContract)
+		return json.Unmarshal(b, *v)
+	case "CouncilMembership":
+		*v = new(CouncilSessionCountNodeCouncilMembership)
+		return json.Unmarshal(b, *v)
+	case "CouncilSession":
+		*v = new(CouncilSessionCountNodeCouncilSession)
+		return json.Unmarshal(b, *v)
+	case "EndUser":
+		*v = new(CouncilSessionCountNodeEndUser)
+		return json.Unmarshal(b, *v)
+	case "Feedback":
+		*v = new(CouncilSessionCountNodeFeedback)
+		return json.Unmarshal(b, *v)
+	case "Interaction":
+		*v = new(CouncilSessionCountNodeInteraction)
+		return json.Unmarshal(b, *v)
+	case "Member":
+		*v = new(CouncilSessionCountNodeMember)
+		return json.Unmarshal(b, *v)
+	case "Person":
+		*v = new(CouncilSessionCountNodePerson)
+		return json.Unmarshal(b, *v)
+	case "Team":
+		*v = new(CouncilSessionCountNodeTeam)
+		return json.Unmarshal(b, *v)
+	case "Tenant":
+		*v = new(CouncilSessionCountNodeTenant)
+		return json.Unmarshal(b, *v)
+	case "UserCouncil":
+		*v = new(CouncilSessionCountNodeUserCouncil)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for CouncilSessionCountNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalCouncilSessionCountNode(v *CouncilSessionCountNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *CouncilSessionCountNodeAccount:
+		typename = "Account"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeBuyingContact:
+		typename = "BuyingContact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeBuyingContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeChange:
+		typename = "Change"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeChange
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeContract:
+		typename = "Contract"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeContract
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeCouncilMembership:
+		typename = "CouncilMembership"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeCouncilMembership
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeCouncilSession:
+		typename = "CouncilSession"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeCouncilSession
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeEndUser:
+		typename = "EndUser"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeEndUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeFeedback:
+		typename = "Feedback"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeFeedback
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeInteraction:
+		typename = "Interaction"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeInteraction
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeMember:
+		typename = "Member"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeMember
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodePerson:
+		typename = "Person"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodePerson
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeTeam:
+		typename = "Team"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeTeam
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeTenant:
+		typename = "Tenant"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeTenant
+		}{typename, v}
+		return json.Marshal(result)
+	case *CouncilSessionCountNodeUserCouncil:
+		typename = "UserCouncil"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*CouncilSessionCountNodeUserCouncil
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for CouncilSessionCountNode: "%T"`, v)
+	}
+}
+
+// CouncilSessionCountNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type CouncilSessionCountNodeAccount struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeAccount.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeAccount) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
+type CouncilSessionCountNodeBuyingContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeBuyingContact.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeBuyingContact) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeChange includes the requested fields of the GraphQL type Change.
+// The GraphQL type's documentation follows.
+//
+// One row of the change journal: one committed create, update or delete of an entity. It is the audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION read it.
+type CouncilSessionCountNodeChange struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeChange.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeChange) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type CouncilSessionCountNodeContract struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeContract.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeContract) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type CouncilSessionCountNodeCouncilMembership struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeCouncilMembership.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeCouncilMembership) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type CouncilSessionCountNodeCouncilSession struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeCouncilSession.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeCouncilSession) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type CouncilSessionCountNodeEndUser struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeEndUser.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeEndUser) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type CouncilSessionCountNodeFeedback struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeFeedback.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeFeedback) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type CouncilSessionCountNodeInteraction struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeInteraction.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeInteraction) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type CouncilSessionCountNodeMember struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeMember.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeMember) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodePerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type CouncilSessionCountNodePerson struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodePerson.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodePerson) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeTeam includes the requested fields of the GraphQL type Team.
+// The GraphQL type's documentation follows.
+//
+// A group of members led by a manager.
+type CouncilSessionCountNodeTeam struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeTeam.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeTeam) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeTenant includes the requested fields of the GraphQL type Tenant.
+// The GraphQL type's documentation follows.
+//
+// The seller organisation. Every other record belongs to exactly one tenant, and a token sees only its own tenant.
+type CouncilSessionCountNodeTenant struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns CouncilSessionCountNodeTenant.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeTenant) GetTypename() *string { return v.Typename }
+
+// CouncilSessionCountNodeUserCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
+type CouncilSessionCountNodeUserCouncil struct {
+	Typename *string `json:"__typename"`
+	// The council's meetings.
+	Sessions CouncilSessionCountNodeUserCouncilSessionsCouncilSessionConnection `json:"sessions"`
+}
+
+// GetTypename returns CouncilSessionCountNodeUserCouncil.Typename, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeUserCouncil) GetTypename() *string { return v.Typename }
+
+// GetSessions returns CouncilSessionCountNodeUserCouncil.Sessions, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeUserCouncil) GetSessions() CouncilSessionCountNodeUserCouncilSessionsCouncilSessionConnection {
+	return v.Sessions
+}
+
+// CouncilSessionCountNodeUserCouncilSessionsCouncilSessionConnection includes the requested fields of the GraphQL type CouncilSessionConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type CouncilSessionCountNodeUserCouncilSessionsCouncilSessionConnection struct {
+	// Identifies the total count of items in the connection.
+	TotalCount int `json:"totalCount"`
+}
+
+// GetTotalCount returns CouncilSessionCountNodeUserCouncilSessionsCouncilSessionConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountNodeUserCouncilSessionsCouncilSessionConnection) GetTotalCount() int {
+	return v.TotalCount
+}
+
+// CouncilSessionCountResponse is returned by CouncilSessionCount on success.
+type CouncilSessionCountResponse struct {
+	// Fetches an object given its ID.
+	Node *CouncilSessionCountNode `json:"-"`
+}
+
+// GetNode returns CouncilSessionCountResponse.Node, and is useful for accessing the field via an interface.
+func (v *CouncilSessionCountResponse) GetNode() *CouncilSessionCountNode { return v.Node }
+
+func (v *CouncilSessionCountResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*CouncilSessionCountResponse
+		Node json.RawMessage `json:"node"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.CouncilSessionCountResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Node
+		src := firstPass.Node
+		if len(src) != 0 && string(src) != "null" {
+			*dst = new(CouncilSessionCountNode)
+			err = __unmarshalCouncilSessionCountNode(
+				src, *dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal CouncilSessionCountResponse.Node: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalCouncilSessionCountResponse struct {
+	Node json.RawMessage `json:"node"`
+}
+
+func (v *CouncilSessionCountResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *CouncilSessionCountResponse) __premarshalJSON() (*__premarshalCouncilSessionCountResponse, error) {
+	var retval __premarshalCouncilSessionCountResponse
+
+	{
+
+		dst := &retval.Node
+		src := v.Node
+		if src != nil {
+			var err error
+			*dst, err = __marshalCouncilSessionCountNode(
+				src)
+			if err != nil {
+				return nil, fmt.Errorf(
+					"unable to marshal CouncilSessionCountResponse.Node: %w", err)
+			}
+		}
+	}
+	return &retval, nil
 }
 
 // CreateAccountCreateAccount includes the requested fields of the GraphQL type Account.
@@ -2347,6 +6304,138 @@ var AllFeedbackStatus = []FeedbackStatus{
 	FeedbackStatusResolved,
 }
 
+// Where a health score falls.
+type HealthBand string
+
+const (
+	// A score of 70 or more.
+	HealthBandHealthy HealthBand = "HEALTHY"
+	// A score from 45 to below 70.
+	HealthBandWatch HealthBand = "WATCH"
+	// A score below 45.
+	HealthBandAtRisk HealthBand = "AT_RISK"
+)
+
+var AllHealthBand = []HealthBand{
+	HealthBandHealthy,
+	HealthBandWatch,
+	HealthBandAtRisk,
+}
+
+// The factors of a health score. The server's health weights (--health-weights) set how much each counts.
+type HealthFactorName string
+
+const (
+	// The end users' NPS: −100 to 100 maps to 0 to 1; unknown counts 0.5.
+	HealthFactorNameEndUserNps HealthFactorName = "END_USER_NPS"
+	// The buyers' NPS: −100 to 100 maps to 0 to 1; unknown counts 0.5.
+	HealthFactorNamePurchaserNps HealthFactorName = "PURCHASER_NPS"
+	// Purchaser NPS − end-user NPS: no gap counts 1, a gap of 100 points or more either way 0; unknown 0.5.
+	HealthFactorNamePerceptionGap HealthFactorName = "PERCEPTION_GAP"
+	// Days since the last interaction: 14 or fewer count 1, 90 or more 0; none ever counts 0.
+	HealthFactorNameLastInteraction HealthFactorName = "LAST_INTERACTION"
+	// Days to the nearest end of an active contract: 120 or more count 1, 0 or fewer 0; no active contract counts 1.
+	HealthFactorNameRenewal HealthFactorName = "RENEWAL"
+	// Open complaints: none counts 1, 4 or more 0.
+	HealthFactorNameOpenComplaints HealthFactorName = "OPEN_COMPLAINTS"
+	// The account's people who sit on a user council: none counts 0, one 0.5, two or more 1.
+	HealthFactorNameCouncilParticipation HealthFactorName = "COUNCIL_PARTICIPATION"
+	// Active licensed end users over the seats of active contracts: 25% or less counts 0, 85% or more 1; no seats 0.5.
+	HealthFactorNameSeatUtilisation HealthFactorName = "SEAT_UTILISATION"
+)
+
+var AllHealthFactorName = []HealthFactorName{
+	HealthFactorNameEndUserNps,
+	HealthFactorNamePurchaserNps,
+	HealthFactorNamePerceptionGap,
+	HealthFactorNameLastInteraction,
+	HealthFactorNameRenewal,
+	HealthFactorNameOpenComplaints,
+	HealthFactorNameCouncilParticipation,
+	HealthFactorNameSeatUtilisation,
+}
+
+// HealthFields includes the GraphQL fields of AccountHealth requested by the fragment HealthFields.
+// The GraphQL type's documentation follows.
+//
+// An account's health: a 0–100 score from transparent factors.
+type HealthFields struct {
+	// The account scored.
+	Account HealthFieldsAccount `json:"account"`
+	// The score, from 0 to 100: the sum of the factors' contributions.
+	Score float64 `json:"score"`
+	// The band the score falls in.
+	Band HealthBand `json:"band"`
+	// Every factor, in the same order for every account.
+	Factors []HealthFieldsFactorsHealthFactor `json:"factors"`
+	// Why the score is not higher, the costliest reason first.
+	Reasons []string `json:"reasons"`
+}
+
+// GetAccount returns HealthFields.Account, and is useful for accessing the field via an interface.
+func (v *HealthFields) GetAccount() HealthFieldsAccount { return v.Account }
+
+// GetScore returns HealthFields.Score, and is useful for accessing the field via an interface.
+func (v *HealthFields) GetScore() float64 { return v.Score }
+
+// GetBand returns HealthFields.Band, and is useful for accessing the field via an interface.
+func (v *HealthFields) GetBand() HealthBand { return v.Band }
+
+// GetFactors returns HealthFields.Factors, and is useful for accessing the field via an interface.
+func (v *HealthFields) GetFactors() []HealthFieldsFactorsHealthFactor { return v.Factors }
+
+// GetReasons returns HealthFields.Reasons, and is useful for accessing the field via an interface.
+func (v *HealthFields) GetReasons() []string { return v.Reasons }
+
+// HealthFieldsAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type HealthFieldsAccount struct {
+	// The account's id: opaque, unique across tenants, starting `acc_`.
+	Id string `json:"id"`
+	// The company's name, 1 to 200 characters.
+	Name string `json:"name"`
+}
+
+// GetId returns HealthFieldsAccount.Id, and is useful for accessing the field via an interface.
+func (v *HealthFieldsAccount) GetId() string { return v.Id }
+
+// GetName returns HealthFieldsAccount.Name, and is useful for accessing the field via an interface.
+func (v *HealthFieldsAccount) GetName() string { return v.Name }
+
+// HealthFieldsFactorsHealthFactor includes the requested fields of the GraphQL type HealthFactor.
+// The GraphQL type's documentation follows.
+//
+// One factor of a health score. The contributions of all factors add up to the score.
+type HealthFieldsFactorsHealthFactor struct {
+	// Which factor this is.
+	Name HealthFactorName `json:"name"`
+	// The measured value: an NPS, a gap in NPS points, a number of days or complaints or people, a utilisation ratio; null when unknown.
+	Value *float64 `json:"value"`
+	// The factor's share of the score, in points; the weights add up to 100.
+	Weight float64 `json:"weight"`
+	// How well the account does on the factor, from 0 to 1.
+	Subscore float64 `json:"subscore"`
+	// weight × subscore: the points the factor adds to the score.
+	Contribution float64 `json:"contribution"`
+}
+
+// GetName returns HealthFieldsFactorsHealthFactor.Name, and is useful for accessing the field via an interface.
+func (v *HealthFieldsFactorsHealthFactor) GetName() HealthFactorName { return v.Name }
+
+// GetValue returns HealthFieldsFactorsHealthFactor.Value, and is useful for accessing the field via an interface.
+func (v *HealthFieldsFactorsHealthFactor) GetValue() *float64 { return v.Value }
+
+// GetWeight returns HealthFieldsFactorsHealthFactor.Weight, and is useful for accessing the field via an interface.
+func (v *HealthFieldsFactorsHealthFactor) GetWeight() float64 { return v.Weight }
+
+// GetSubscore returns HealthFieldsFactorsHealthFactor.Subscore, and is useful for accessing the field via an interface.
+func (v *HealthFieldsFactorsHealthFactor) GetSubscore() float64 { return v.Subscore }
+
+// GetContribution returns HealthFieldsFactorsHealthFactor.Contribution, and is useful for accessing the field via an interface.
+func (v *HealthFieldsFactorsHealthFactor) GetContribution() float64 { return v.Contribution }
+
 // Who reached out.
 type InteractionDirection string
 
@@ -2361,6 +6450,29 @@ var AllInteractionDirection = []InteractionDirection{
 	InteractionDirectionInbound,
 	InteractionDirectionOutbound,
 }
+
+// LeaveCouncilResponse is returned by LeaveCouncil on success.
+type LeaveCouncilResponse struct {
+	// Changes a seat on a council: set leftAt when the person leaves.
+	UpdateCouncilMembership LeaveCouncilUpdateCouncilMembership `json:"updateCouncilMembership"`
+}
+
+// GetUpdateCouncilMembership returns LeaveCouncilResponse.UpdateCouncilMembership, and is useful for accessing the field via an interface.
+func (v *LeaveCouncilResponse) GetUpdateCouncilMembership() LeaveCouncilUpdateCouncilMembership {
+	return v.UpdateCouncilMembership
+}
+
+// LeaveCouncilUpdateCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type LeaveCouncilUpdateCouncilMembership struct {
+	// The council membership's id: opaque, unique across tenants, starting `cmb_`.
+	Id string `json:"id"`
+}
+
+// GetId returns LeaveCouncilUpdateCouncilMembership.Id, and is useful for accessing the field via an interface.
+func (v *LeaveCouncilUpdateCouncilMembership) GetId() string { return v.Id }
 
 // A touchpoint to log with an account.
 type LogInteractionInput struct {
@@ -3075,6 +7187,59 @@ func (v *NestedAccountPageResponse) GetAccounts() NestedAccountPageAccountsAccou
 	return v.Accounts
 }
 
+// OpenComplaintsFeedbackFeedbackConnection includes the requested fields of the GraphQL type FeedbackConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type OpenComplaintsFeedbackFeedbackConnection struct {
+	// A list of edges.
+	Edges []*OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdge `json:"edges"`
+}
+
+// GetEdges returns OpenComplaintsFeedbackFeedbackConnection.Edges, and is useful for accessing the field via an interface.
+func (v *OpenComplaintsFeedbackFeedbackConnection) GetEdges() []*OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdge {
+	return v.Edges
+}
+
+// OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdge includes the requested fields of the GraphQL type FeedbackEdge.
+// The GraphQL type's documentation follows.
+//
+// An edge in a connection.
+type OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdge struct {
+	// The item at the end of the edge.
+	Node *OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback `json:"node"`
+}
+
+// GetNode returns OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdge.Node, and is useful for accessing the field via an interface.
+func (v *OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdge) GetNode() *OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback {
+	return v.Node
+}
+
+// OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback struct {
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
+	Id string `json:"id"`
+}
+
+// GetId returns OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback.Id, and is useful for accessing the field via an interface.
+func (v *OpenComplaintsFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback) GetId() string {
+	return v.Id
+}
+
+// OpenComplaintsResponse is returned by OpenComplaints on success.
+type OpenComplaintsResponse struct {
+	// The feedback on the accounts the caller may see, in both voices.
+	Feedback OpenComplaintsFeedbackFeedbackConnection `json:"feedback"`
+}
+
+// GetFeedback returns OpenComplaintsResponse.Feedback, and is useful for accessing the field via an interface.
+func (v *OpenComplaintsResponse) GetFeedback() OpenComplaintsFeedbackFeedbackConnection {
+	return v.Feedback
+}
+
 // PeopleCountPeoplePersonConnection includes the requested fields of the GraphQL type PersonConnection.
 // The GraphQL type's documentation follows.
 //
@@ -3096,6 +7261,682 @@ type PeopleCountResponse struct {
 // GetPeople returns PeopleCountResponse.People, and is useful for accessing the field via an interface.
 func (v *PeopleCountResponse) GetPeople() PeopleCountPeoplePersonConnection { return v.People }
 
+// Both voices side by side, with their topics and their monthly trend.
+type PerceptionFields struct {
+	// The start of the window: feedback received at or after it counts.
+	Since time.Time `json:"since"`
+	// The end of the window: feedback received before it counts.
+	Until time.Time `json:"until"`
+	// Purchaser NPS − end-user NPS; null when either persona has no NPS response.
+	NpsGap *float64 `json:"npsGap"`
+	// Purchaser CSAT − end-user CSAT; null when either persona has no CSAT response.
+	CsatGap *float64 `json:"csatGap"`
+	// What the buying contacts said.
+	Purchaser PerceptionFieldsPurchaserPersonaPerception `json:"purchaser"`
+	// What the end users said.
+	EndUser PerceptionFieldsEndUserPersonaPerception `json:"endUser"`
+	// Topics, those on which the personas disagree most first.
+	Topics []PerceptionFieldsTopicsTopicPerception `json:"topics"`
+	// Month by month, per persona.
+	Trend []PerceptionFieldsTrendPerceptionTrendPoint `json:"trend"`
+}
+
+// GetSince returns PerceptionFields.Since, and is useful for accessing the field via an interface.
+func (v *PerceptionFields) GetSince() time.Time { return v.Since }
+
+// GetUntil returns PerceptionFields.Until, and is useful for accessing the field via an interface.
+func (v *PerceptionFields) GetUntil() time.Time { return v.Until }
+
+// GetNpsGap returns PerceptionFields.NpsGap, and is useful for accessing the field via an interface.
+func (v *PerceptionFields) GetNpsGap() *float64 { return v.NpsGap }
+
+// GetCsatGap returns PerceptionFields.CsatGap, and is useful for accessing the field via an interface.
+func (v *PerceptionFields) GetCsatGap() *float64 { return v.CsatGap }
+
+// GetPurchaser returns PerceptionFields.Purchaser, and is useful for accessing the field via an interface.
+func (v *PerceptionFields) GetPurchaser() PerceptionFieldsPurchaserPersonaPerception {
+	return v.Purchaser
+}
+
+// GetEndUser returns PerceptionFields.EndUser, and is useful for accessing the field via an interface.
+func (v *PerceptionFields) GetEndUser() PerceptionFieldsEndUserPersonaPerception { return v.EndUser }
+
+// GetTopics returns PerceptionFields.Topics, and is useful for accessing the field via an interface.
+func (v *PerceptionFields) GetTopics() []PerceptionFieldsTopicsTopicPerception { return v.Topics }
+
+// GetTrend returns PerceptionFields.Trend, and is useful for accessing the field via an interface.
+func (v *PerceptionFields) GetTrend() []PerceptionFieldsTrendPerceptionTrendPoint { return v.Trend }
+
+// PerceptionFieldsEndUserPersonaPerception includes the requested fields of the GraphQL type PersonaPerception.
+// The GraphQL type's documentation follows.
+//
+// One voice (purchaser or end user) over a window.
+type PerceptionFieldsEndUserPersonaPerception struct {
+	PersonaPerceptionFields `json:"-"`
+}
+
+// GetPersona returns PerceptionFieldsEndUserPersonaPerception.Persona, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsEndUserPersonaPerception) GetPersona() Persona {
+	return v.PersonaPerceptionFields.Persona
+}
+
+// GetResponses returns PerceptionFieldsEndUserPersonaPerception.Responses, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsEndUserPersonaPerception) GetResponses() int {
+	return v.PersonaPerceptionFields.Responses
+}
+
+// GetNpsResponses returns PerceptionFieldsEndUserPersonaPerception.NpsResponses, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsEndUserPersonaPerception) GetNpsResponses() int {
+	return v.PersonaPerceptionFields.NpsResponses
+}
+
+// GetPromoters returns PerceptionFieldsEndUserPersonaPerception.Promoters, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsEndUserPersonaPerception) GetPromoters() int {
+	return v.PersonaPerceptionFields.Promoters
+}
+
+// GetPassives returns PerceptionFieldsEndUserPersonaPerception.Passives, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsEndUserPersonaPerception) GetPassives() int {
+	return v.PersonaPerceptionFields.Passives
+}
+
+// GetDetractors returns PerceptionFieldsEndUserPersonaPerception.Detractors, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsEndUserPersonaPerception) GetDetractors() int {
+	return v.PersonaPerceptionFields.Detractors
+}
+
+// GetNps returns PerceptionFieldsEndUserPersonaPerception.Nps, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsEndUserPersonaPerception) GetNps() *float64 {
+	return v.PersonaPerceptionFields.Nps
+}
+
+// GetCsatResponses returns PerceptionFieldsEndUserPersonaPerception.CsatResponses, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsEndUserPersonaPerception) GetCsatResponses() int {
+	return v.PersonaPerceptionFields.CsatResponses
+}
+
+// GetCsat returns PerceptionFieldsEndUserPersonaPerception.Csat, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsEndUserPersonaPerception) GetCsat() *float64 {
+	return v.PersonaPerceptionFields.Csat
+}
+
+// GetSentiment returns PerceptionFieldsEndUserPersonaPerception.Sentiment, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsEndUserPersonaPerception) GetSentiment() *float64 {
+	return v.PersonaPerceptionFields.Sentiment
+}
+
+func (v *PerceptionFieldsEndUserPersonaPerception) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*PerceptionFieldsEndUserPersonaPerception
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.PerceptionFieldsEndUserPersonaPerception = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.PersonaPerceptionFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalPerceptionFieldsEndUserPersonaPerception struct {
+	Persona Persona `json:"persona"`
+
+	Responses int `json:"responses"`
+
+	NpsResponses int `json:"npsResponses"`
+
+	Promoters int `json:"promoters"`
+
+	Passives int `json:"passives"`
+
+	Detractors int `json:"detractors"`
+
+	Nps *float64 `json:"nps"`
+
+	CsatResponses int `json:"csatResponses"`
+
+	Csat *float64 `json:"csat"`
+
+	Sentiment *float64 `json:"sentiment"`
+}
+
+func (v *PerceptionFieldsEndUserPersonaPerception) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *PerceptionFieldsEndUserPersonaPerception) __premarshalJSON() (*__premarshalPerceptionFieldsEndUserPersonaPerception, error) {
+	var retval __premarshalPerceptionFieldsEndUserPersonaPerception
+
+	retval.Persona = v.PersonaPerceptionFields.Persona
+	retval.Responses = v.PersonaPerceptionFields.Responses
+	retval.NpsResponses = v.PersonaPerceptionFields.NpsResponses
+	retval.Promoters = v.PersonaPerceptionFields.Promoters
+	retval.Passives = v.PersonaPerceptionFields.Passives
+	retval.Detractors = v.PersonaPerceptionFields.Detractors
+	retval.Nps = v.PersonaPerceptionFields.Nps
+	retval.CsatResponses = v.PersonaPerceptionFields.CsatResponses
+	retval.Csat = v.PersonaPerceptionFields.Csat
+	retval.Sentiment = v.PersonaPerceptionFields.Sentiment
+	return &retval, nil
+}
+
+// PerceptionFieldsPurchaserPersonaPerception includes the requested fields of the GraphQL type PersonaPerception.
+// The GraphQL type's documentation follows.
+//
+// One voice (purchaser or end user) over a window.
+type PerceptionFieldsPurchaserPersonaPerception struct {
+	PersonaPerceptionFields `json:"-"`
+}
+
+// GetPersona returns PerceptionFieldsPurchaserPersonaPerception.Persona, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsPurchaserPersonaPerception) GetPersona() Persona {
+	return v.PersonaPerceptionFields.Persona
+}
+
+// GetResponses returns PerceptionFieldsPurchaserPersonaPerception.Responses, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsPurchaserPersonaPerception) GetResponses() int {
+	return v.PersonaPerceptionFields.Responses
+}
+
+// GetNpsResponses returns PerceptionFieldsPurchaserPersonaPerception.NpsResponses, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsPurchaserPersonaPerception) GetNpsResponses() int {
+	return v.PersonaPerceptionFields.NpsResponses
+}
+
+// GetPromoters returns PerceptionFieldsPurchaserPersonaPerception.Promoters, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsPurchaserPersonaPerception) GetPromoters() int {
+	return v.PersonaPerceptionFields.Promoters
+}
+
+// GetPassives returns PerceptionFieldsPurchaserPersonaPerception.Passives, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsPurchaserPersonaPerception) GetPassives() int {
+	return v.PersonaPerceptionFields.Passives
+}
+
+// GetDetractors returns PerceptionFieldsPurchaserPersonaPerception.Detractors, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsPurchaserPersonaPerception) GetDetractors() int {
+	return v.PersonaPerceptionFields.Detractors
+}
+
+// GetNps returns PerceptionFieldsPurchaserPersonaPerception.Nps, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsPurchaserPersonaPerception) GetNps() *float64 {
+	return v.PersonaPerceptionFields.Nps
+}
+
+// GetCsatResponses returns PerceptionFieldsPurchaserPersonaPerception.CsatResponses, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsPurchaserPersonaPerception) GetCsatResponses() int {
+	return v.PersonaPerceptionFields.CsatResponses
+}
+
+// GetCsat returns PerceptionFieldsPurchaserPersonaPerception.Csat, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsPurchaserPersonaPerception) GetCsat() *float64 {
+	return v.PersonaPerceptionFields.Csat
+}
+
+// GetSentiment returns PerceptionFieldsPurchaserPersonaPerception.Sentiment, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsPurchaserPersonaPerception) GetSentiment() *float64 {
+	return v.PersonaPerceptionFields.Sentiment
+}
+
+func (v *PerceptionFieldsPurchaserPersonaPerception) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*PerceptionFieldsPurchaserPersonaPerception
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.PerceptionFieldsPurchaserPersonaPerception = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.PersonaPerceptionFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalPerceptionFieldsPurchaserPersonaPerception struct {
+	Persona Persona `json:"persona"`
+
+	Responses int `json:"responses"`
+
+	NpsResponses int `json:"npsResponses"`
+
+	Promoters int `json:"promoters"`
+
+	Passives int `json:"passives"`
+
+	Detractors int `json:"detractors"`
+
+	Nps *float64 `json:"nps"`
+
+	CsatResponses int `json:"csatResponses"`
+
+	Csat *float64 `json:"csat"`
+
+	Sentiment *float64 `json:"sentiment"`
+}
+
+func (v *PerceptionFieldsPurchaserPersonaPerception) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *PerceptionFieldsPurchaserPersonaPerception) __premarshalJSON() (*__premarshalPerceptionFieldsPurchaserPersonaPerception, error) {
+	var retval __premarshalPerceptionFieldsPurchaserPersonaPerception
+
+	retval.Persona = v.PersonaPerceptionFields.Persona
+	retval.Responses = v.PersonaPerceptionFields.Responses
+	retval.NpsResponses = v.PersonaPerceptionFields.NpsResponses
+	retval.Promoters = v.PersonaPerceptionFields.Promoters
+	retval.Passives = v.PersonaPerceptionFields.Passives
+	retval.Detractors = v.PersonaPerceptionFields.Detractors
+	retval.Nps = v.PersonaPerceptionFields.Nps
+	retval.CsatResponses = v.PersonaPerceptionFields.CsatResponses
+	retval.Csat = v.PersonaPerceptionFields.Csat
+	retval.Sentiment = v.PersonaPerceptionFields.Sentiment
+	return &retval, nil
+}
+
+// PerceptionFieldsTopicsTopicPerception includes the requested fields of the GraphQL type TopicPerception.
+// The GraphQL type's documentation follows.
+//
+// How the personas talk about one topic.
+type PerceptionFieldsTopicsTopicPerception struct {
+	// The topic, in lower case as stored.
+	Topic string `json:"topic"`
+	// What purchasers said on it; null when no purchaser raised it.
+	Purchaser *PerceptionFieldsTopicsTopicPerceptionPurchaserTopicStat `json:"purchaser"`
+	// What end users said on it; null when no end user raised it.
+	EndUser *PerceptionFieldsTopicsTopicPerceptionEndUserTopicStat `json:"endUser"`
+	// Purchasers' mean sentiment minus end users'; null unless both raised it with a sentiment.
+	SentimentGap *float64 `json:"sentimentGap"`
+}
+
+// GetTopic returns PerceptionFieldsTopicsTopicPerception.Topic, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTopicsTopicPerception) GetTopic() string { return v.Topic }
+
+// GetPurchaser returns PerceptionFieldsTopicsTopicPerception.Purchaser, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTopicsTopicPerception) GetPurchaser() *PerceptionFieldsTopicsTopicPerceptionPurchaserTopicStat {
+	return v.Purchaser
+}
+
+// GetEndUser returns PerceptionFieldsTopicsTopicPerception.EndUser, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTopicsTopicPerception) GetEndUser() *PerceptionFieldsTopicsTopicPerceptionEndUserTopicStat {
+	return v.EndUser
+}
+
+// GetSentimentGap returns PerceptionFieldsTopicsTopicPerception.SentimentGap, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTopicsTopicPerception) GetSentimentGap() *float64 { return v.SentimentGap }
+
+// PerceptionFieldsTopicsTopicPerceptionEndUserTopicStat includes the requested fields of the GraphQL type TopicStat.
+// The GraphQL type's documentation follows.
+//
+// How often one persona raised a topic in the window, and how they felt about it.
+type PerceptionFieldsTopicsTopicPerceptionEndUserTopicStat struct {
+	// Feedback of the persona tagged with the topic.
+	Count int `json:"count"`
+	// Their mean sentiment (−1 to 1) on it; null when none of that feedback has a sentiment.
+	Sentiment *float64 `json:"sentiment"`
+}
+
+// GetCount returns PerceptionFieldsTopicsTopicPerceptionEndUserTopicStat.Count, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTopicsTopicPerceptionEndUserTopicStat) GetCount() int { return v.Count }
+
+// GetSentiment returns PerceptionFieldsTopicsTopicPerceptionEndUserTopicStat.Sentiment, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTopicsTopicPerceptionEndUserTopicStat) GetSentiment() *float64 {
+	return v.Sentiment
+}
+
+// PerceptionFieldsTopicsTopicPerceptionPurchaserTopicStat includes the requested fields of the GraphQL type TopicStat.
+// The GraphQL type's documentation follows.
+//
+// How often one persona raised a topic in the window, and how they felt about it.
+type PerceptionFieldsTopicsTopicPerceptionPurchaserTopicStat struct {
+	// Feedback of the persona tagged with the topic.
+	Count int `json:"count"`
+	// Their mean sentiment (−1 to 1) on it; null when none of that feedback has a sentiment.
+	Sentiment *float64 `json:"sentiment"`
+}
+
+// GetCount returns PerceptionFieldsTopicsTopicPerceptionPurchaserTopicStat.Count, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTopicsTopicPerceptionPurchaserTopicStat) GetCount() int { return v.Count }
+
+// GetSentiment returns PerceptionFieldsTopicsTopicPerceptionPurchaserTopicStat.Sentiment, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTopicsTopicPerceptionPurchaserTopicStat) GetSentiment() *float64 {
+	return v.Sentiment
+}
+
+// PerceptionFieldsTrendPerceptionTrendPoint includes the requested fields of the GraphQL type PerceptionTrendPoint.
+// The GraphQL type's documentation follows.
+//
+// One persona in one calendar month (UTC).
+type PerceptionFieldsTrendPerceptionTrendPoint struct {
+	// The month, as YYYY-MM.
+	Month string `json:"month"`
+	// The voice of the point.
+	Persona Persona `json:"persona"`
+	// Feedback of any kind from the persona in the month.
+	Responses int `json:"responses"`
+	// The NPS of the month, from each person's latest response in it; null without one.
+	Nps *float64 `json:"nps"`
+	// The mean CSAT score (1–5) of the month; null without one.
+	Csat *float64 `json:"csat"`
+	// The mean sentiment (−1 to 1) of the month; null when no feedback has one.
+	Sentiment *float64 `json:"sentiment"`
+}
+
+// GetMonth returns PerceptionFieldsTrendPerceptionTrendPoint.Month, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTrendPerceptionTrendPoint) GetMonth() string { return v.Month }
+
+// GetPersona returns PerceptionFieldsTrendPerceptionTrendPoint.Persona, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTrendPerceptionTrendPoint) GetPersona() Persona { return v.Persona }
+
+// GetResponses returns PerceptionFieldsTrendPerceptionTrendPoint.Responses, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTrendPerceptionTrendPoint) GetResponses() int { return v.Responses }
+
+// GetNps returns PerceptionFieldsTrendPerceptionTrendPoint.Nps, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTrendPerceptionTrendPoint) GetNps() *float64 { return v.Nps }
+
+// GetCsat returns PerceptionFieldsTrendPerceptionTrendPoint.Csat, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTrendPerceptionTrendPoint) GetCsat() *float64 { return v.Csat }
+
+// GetSentiment returns PerceptionFieldsTrendPerceptionTrendPoint.Sentiment, and is useful for accessing the field via an interface.
+func (v *PerceptionFieldsTrendPerceptionTrendPoint) GetSentiment() *float64 { return v.Sentiment }
+
+// Which accounts perceptionGaps ranks: those with NPS responses from both voices. Conditions given together must all hold.
+type PerceptionGapFilter struct {
+	// Only accounts of these tiers.
+	Tiers []AccountTier `json:"tiers"`
+	// Only accounts at these stages. Without stages, every stage but CHURNED: name CHURNED to rank churned accounts.
+	Stages []AccountStage `json:"stages"`
+	// Only accounts owned by these members.
+	OwnerIDs []string `json:"ownerIDs"`
+	// Least NPS responses (people) each persona must have; default 1.
+	MinResponses *int `json:"minResponses"`
+}
+
+// GetTiers returns PerceptionGapFilter.Tiers, and is useful for accessing the field via an interface.
+func (v *PerceptionGapFilter) GetTiers() []AccountTier { return v.Tiers }
+
+// GetStages returns PerceptionGapFilter.Stages, and is useful for accessing the field via an interface.
+func (v *PerceptionGapFilter) GetStages() []AccountStage { return v.Stages }
+
+// GetOwnerIDs returns PerceptionGapFilter.OwnerIDs, and is useful for accessing the field via an interface.
+func (v *PerceptionGapFilter) GetOwnerIDs() []string { return v.OwnerIDs }
+
+// GetMinResponses returns PerceptionGapFilter.MinResponses, and is useful for accessing the field via an interface.
+func (v *PerceptionGapFilter) GetMinResponses() *int { return v.MinResponses }
+
+// How perceptionGaps orders the accounts; ties go by account id.
+type PerceptionGapOrder string
+
+const (
+	// The widest gap either way first.
+	PerceptionGapOrderWidest PerceptionGapOrder = "WIDEST"
+	// Buyers happier than end users first.
+	PerceptionGapOrderPurchaserHappier PerceptionGapOrder = "PURCHASER_HAPPIER"
+	// End users happier than buyers first.
+	PerceptionGapOrderEndUserHappier PerceptionGapOrder = "END_USER_HAPPIER"
+)
+
+var AllPerceptionGapOrder = []PerceptionGapOrder{
+	PerceptionGapOrderWidest,
+	PerceptionGapOrderPurchaserHappier,
+	PerceptionGapOrderEndUserHappier,
+}
+
+// PerceptionGapsPerceptionGapsPerceptionGapConnection includes the requested fields of the GraphQL type PerceptionGapConnection.
+// The GraphQL type's documentation follows.
+//
+// A page of accounts ranked by the gap between their two voices.
+type PerceptionGapsPerceptionGapsPerceptionGapConnection struct {
+	// How many accounts the whole ranking holds.
+	TotalCount int `json:"totalCount"`
+	// Where the page is in the ranking.
+	PageInfo PerceptionGapsPerceptionGapsPerceptionGapConnectionPageInfo `json:"pageInfo"`
+	// The accounts of the page.
+	Edges []PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge `json:"edges"`
+}
+
+// GetTotalCount returns PerceptionGapsPerceptionGapsPerceptionGapConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnection) GetTotalCount() int {
+	return v.TotalCount
+}
+
+// GetPageInfo returns PerceptionGapsPerceptionGapsPerceptionGapConnection.PageInfo, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnection) GetPageInfo() PerceptionGapsPerceptionGapsPerceptionGapConnectionPageInfo {
+	return v.PageInfo
+}
+
+// GetEdges returns PerceptionGapsPerceptionGapsPerceptionGapConnection.Edges, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnection) GetEdges() []PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge {
+	return v.Edges
+}
+
+// PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge includes the requested fields of the GraphQL type PerceptionGapEdge.
+// The GraphQL type's documentation follows.
+//
+// An account in the ranking by perception gap.
+type PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge struct {
+	// Its position in the ranking, to page on from with after.
+	Cursor string `json:"cursor"`
+	// The account's two voices.
+	Node PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap `json:"node"`
+}
+
+// GetCursor returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge.Cursor, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge) GetCursor() string {
+	return v.Cursor
+}
+
+// GetNode returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge.Node, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge) GetNode() PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap {
+	return v.Node
+}
+
+// PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap includes the requested fields of the GraphQL type PerceptionGap.
+// The GraphQL type's documentation follows.
+//
+// An account's two voices, for the ranking by perception gap.
+type PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap struct {
+	// The buyers' NPS, from −100 to 100.
+	PurchaserNps float64 `json:"purchaserNps"`
+	// The end users' NPS, from −100 to 100.
+	EndUserNps float64 `json:"endUserNps"`
+	// Purchaser NPS − end-user NPS: positive when buyers are happier than users.
+	NpsGap float64 `json:"npsGap"`
+	// Buyers counted: each one's latest NPS response since the window's start.
+	PurchaserResponses int `json:"purchaserResponses"`
+	// End users counted: each one's latest NPS response since the window's start.
+	EndUserResponses int `json:"endUserResponses"`
+	// The account.
+	Account PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccount `json:"account"`
+}
+
+// GetPurchaserNps returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap.PurchaserNps, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap) GetPurchaserNps() float64 {
+	return v.PurchaserNps
+}
+
+// GetEndUserNps returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap.EndUserNps, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap) GetEndUserNps() float64 {
+	return v.EndUserNps
+}
+
+// GetNpsGap returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap.NpsGap, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap) GetNpsGap() float64 {
+	return v.NpsGap
+}
+
+// GetPurchaserResponses returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap.PurchaserResponses, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap) GetPurchaserResponses() int {
+	return v.PurchaserResponses
+}
+
+// GetEndUserResponses returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap.EndUserResponses, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap) GetEndUserResponses() int {
+	return v.EndUserResponses
+}
+
+// GetAccount returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap.Account, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGap) GetAccount() PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccount {
+	return v.Account
+}
+
+// PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccount struct {
+	// The account's id: opaque, unique across tenants, starting `acc_`.
+	Id string `json:"id"`
+	// The company's name, 1 to 200 characters.
+	Name string `json:"name"`
+	// Both voices side by side over a window: by default the 12 months before until (default now).
+	Perception PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerception `json:"perception"`
+}
+
+// GetId returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccount.Id, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccount) GetId() string {
+	return v.Id
+}
+
+// GetName returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccount.Name, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccount) GetName() string {
+	return v.Name
+}
+
+// GetPerception returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccount.Perception, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccount) GetPerception() PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerception {
+	return v.Perception
+}
+
+// PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerception includes the requested fields of the GraphQL type Perception.
+// The GraphQL type's documentation follows.
+//
+// The voice of the purchaser and the voice of the end user side by side.
+type PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerception struct {
+	// Purchaser NPS − end-user NPS; null when either persona has no NPS response.
+	NpsGap *float64 `json:"npsGap"`
+	// What the buying contacts said.
+	Purchaser PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionPurchaserPersonaPerception `json:"purchaser"`
+	// What the end users said.
+	EndUser PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionEndUserPersonaPerception `json:"endUser"`
+}
+
+// GetNpsGap returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerception.NpsGap, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerception) GetNpsGap() *float64 {
+	return v.NpsGap
+}
+
+// GetPurchaser returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerception.Purchaser, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerception) GetPurchaser() PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionPurchaserPersonaPerception {
+	return v.Purchaser
+}
+
+// GetEndUser returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerception.EndUser, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerception) GetEndUser() PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionEndUserPersonaPerception {
+	return v.EndUser
+}
+
+// PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionEndUserPersonaPerception includes the requested fields of the GraphQL type PersonaPerception.
+// The GraphQL type's documentation follows.
+//
+// One voice (purchaser or end user) over a window.
+type PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionEndUserPersonaPerception struct {
+	// People counted for NPS: each person's latest NPS response in the window.
+	NpsResponses int `json:"npsResponses"`
+}
+
+// GetNpsResponses returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionEndUserPersonaPerception.NpsResponses, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionEndUserPersonaPerception) GetNpsResponses() int {
+	return v.NpsResponses
+}
+
+// PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionPurchaserPersonaPerception includes the requested fields of the GraphQL type PersonaPerception.
+// The GraphQL type's documentation follows.
+//
+// One voice (purchaser or end user) over a window.
+type PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionPurchaserPersonaPerception struct {
+	// People counted for NPS: each person's latest NPS response in the window.
+	NpsResponses int `json:"npsResponses"`
+}
+
+// GetNpsResponses returns PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionPurchaserPersonaPerception.NpsResponses, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdgeNodePerceptionGapAccountPerceptionPurchaserPersonaPerception) GetNpsResponses() int {
+	return v.NpsResponses
+}
+
+// PerceptionGapsPerceptionGapsPerceptionGapConnectionPageInfo includes the requested fields of the GraphQL type PageInfo.
+// The GraphQL type's documentation follows.
+//
+// Information about pagination in a connection.
+// https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo
+type PerceptionGapsPerceptionGapsPerceptionGapConnectionPageInfo struct {
+	// When paginating forwards, are there more items?
+	HasNextPage bool `json:"hasNextPage"`
+	// When paginating backwards, are there more items?
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// When paginating forwards, the cursor to continue.
+	EndCursor *string `json:"endCursor"`
+}
+
+// GetHasNextPage returns PerceptionGapsPerceptionGapsPerceptionGapConnectionPageInfo.HasNextPage, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionPageInfo) GetHasNextPage() bool {
+	return v.HasNextPage
+}
+
+// GetHasPreviousPage returns PerceptionGapsPerceptionGapsPerceptionGapConnectionPageInfo.HasPreviousPage, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionPageInfo) GetHasPreviousPage() bool {
+	return v.HasPreviousPage
+}
+
+// GetEndCursor returns PerceptionGapsPerceptionGapsPerceptionGapConnectionPageInfo.EndCursor, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsPerceptionGapsPerceptionGapConnectionPageInfo) GetEndCursor() *string {
+	return v.EndCursor
+}
+
+// PerceptionGapsResponse is returned by PerceptionGaps on success.
+type PerceptionGapsResponse struct {
+	// Accounts ranked by the gap between the purchasers' and the end users' NPS, counting each
+	// person's latest response since `since` (default: 12 months ago). Only accounts with NPS
+	// responses from both voices are ranked; churned accounts only when asked for by stage.
+	PerceptionGaps PerceptionGapsPerceptionGapsPerceptionGapConnection `json:"perceptionGaps"`
+}
+
+// GetPerceptionGaps returns PerceptionGapsResponse.PerceptionGaps, and is useful for accessing the field via an interface.
+func (v *PerceptionGapsResponse) GetPerceptionGaps() PerceptionGapsPerceptionGapsPerceptionGapConnection {
+	return v.PerceptionGaps
+}
+
 // The side of an account a voice comes from: the people who buy, or the people who use the product.
 type Persona string
 
@@ -3110,6 +7951,63 @@ var AllPersona = []Persona{
 	PersonaPurchaser,
 	PersonaEndUser,
 }
+
+// PersonaPerceptionFields includes the GraphQL fields of PersonaPerception requested by the fragment PersonaPerceptionFields.
+// The GraphQL type's documentation follows.
+//
+// One voice (purchaser or end user) over a window.
+type PersonaPerceptionFields struct {
+	// The voice these figures are of.
+	Persona Persona `json:"persona"`
+	// Feedback of any kind from this persona.
+	Responses int `json:"responses"`
+	// People counted for NPS: each person's latest NPS response in the window.
+	NpsResponses int `json:"npsResponses"`
+	// Of the people counted for NPS, those whose latest score is 9 or 10.
+	Promoters int `json:"promoters"`
+	// Of the people counted for NPS, those whose latest score is 7 or 8.
+	Passives int `json:"passives"`
+	// Of the people counted for NPS, those whose latest score is 6 or less.
+	Detractors int `json:"detractors"`
+	// % promoters − % detractors, from −100 to 100; null without NPS responses.
+	Nps *float64 `json:"nps"`
+	// CSAT responses in the window (every response, not only each person's latest).
+	CsatResponses int `json:"csatResponses"`
+	// Mean CSAT score (1–5); null without CSAT responses.
+	Csat *float64 `json:"csat"`
+	// Mean sentiment (−1 to 1) of feedback that has one; null when none has.
+	Sentiment *float64 `json:"sentiment"`
+}
+
+// GetPersona returns PersonaPerceptionFields.Persona, and is useful for accessing the field via an interface.
+func (v *PersonaPerceptionFields) GetPersona() Persona { return v.Persona }
+
+// GetResponses returns PersonaPerceptionFields.Responses, and is useful for accessing the field via an interface.
+func (v *PersonaPerceptionFields) GetResponses() int { return v.Responses }
+
+// GetNpsResponses returns PersonaPerceptionFields.NpsResponses, and is useful for accessing the field via an interface.
+func (v *PersonaPerceptionFields) GetNpsResponses() int { return v.NpsResponses }
+
+// GetPromoters returns PersonaPerceptionFields.Promoters, and is useful for accessing the field via an interface.
+func (v *PersonaPerceptionFields) GetPromoters() int { return v.Promoters }
+
+// GetPassives returns PersonaPerceptionFields.Passives, and is useful for accessing the field via an interface.
+func (v *PersonaPerceptionFields) GetPassives() int { return v.Passives }
+
+// GetDetractors returns PersonaPerceptionFields.Detractors, and is useful for accessing the field via an interface.
+func (v *PersonaPerceptionFields) GetDetractors() int { return v.Detractors }
+
+// GetNps returns PersonaPerceptionFields.Nps, and is useful for accessing the field via an interface.
+func (v *PersonaPerceptionFields) GetNps() *float64 { return v.Nps }
+
+// GetCsatResponses returns PersonaPerceptionFields.CsatResponses, and is useful for accessing the field via an interface.
+func (v *PersonaPerceptionFields) GetCsatResponses() int { return v.CsatResponses }
+
+// GetCsat returns PersonaPerceptionFields.Csat, and is useful for accessing the field via an interface.
+func (v *PersonaPerceptionFields) GetCsat() *float64 { return v.Csat }
+
+// GetSentiment returns PersonaPerceptionFields.Sentiment, and is useful for accessing the field via an interface.
+func (v *PersonaPerceptionFields) GetSentiment() *float64 { return v.Sentiment }
 
 // A council session to record, with who came and what they said.
 type RecordCouncilSessionInput struct {
@@ -3311,6 +8209,155 @@ type RecordCouncilSessionResponse struct {
 // GetRecordCouncilSession returns RecordCouncilSessionResponse.RecordCouncilSession, and is useful for accessing the field via an interface.
 func (v *RecordCouncilSessionResponse) GetRecordCouncilSession() RecordCouncilSessionRecordCouncilSession {
 	return v.RecordCouncilSession
+}
+
+// RecordSessionRecordCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type RecordSessionRecordCouncilSession struct {
+	// The council session's id: opaque, unique across tenants, starting `cse_`.
+	Id string `json:"id"`
+	// When the session was held.
+	HeldAt time.Time `json:"heldAt"`
+	// The feedback given at the session.
+	Feedback RecordSessionRecordCouncilSessionFeedbackFeedbackConnection `json:"feedback"`
+}
+
+// GetId returns RecordSessionRecordCouncilSession.Id, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSession) GetId() string { return v.Id }
+
+// GetHeldAt returns RecordSessionRecordCouncilSession.HeldAt, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSession) GetHeldAt() time.Time { return v.HeldAt }
+
+// GetFeedback returns RecordSessionRecordCouncilSession.Feedback, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSession) GetFeedback() RecordSessionRecordCouncilSessionFeedbackFeedbackConnection {
+	return v.Feedback
+}
+
+// RecordSessionRecordCouncilSessionFeedbackFeedbackConnection includes the requested fields of the GraphQL type FeedbackConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type RecordSessionRecordCouncilSessionFeedbackFeedbackConnection struct {
+	// Identifies the total count of items in the connection.
+	TotalCount int `json:"totalCount"`
+	// A list of edges.
+	Edges []*RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdge `json:"edges"`
+}
+
+// GetTotalCount returns RecordSessionRecordCouncilSessionFeedbackFeedbackConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSessionFeedbackFeedbackConnection) GetTotalCount() int {
+	return v.TotalCount
+}
+
+// GetEdges returns RecordSessionRecordCouncilSessionFeedbackFeedbackConnection.Edges, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSessionFeedbackFeedbackConnection) GetEdges() []*RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdge {
+	return v.Edges
+}
+
+// RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdge includes the requested fields of the GraphQL type FeedbackEdge.
+// The GraphQL type's documentation follows.
+//
+// An edge in a connection.
+type RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdge struct {
+	// The item at the end of the edge.
+	Node *RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback `json:"node"`
+}
+
+// GetNode returns RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdge.Node, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdge) GetNode() *RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback {
+	return v.Node
+}
+
+// RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback struct {
+	// The id of `account`.
+	AccountID string `json:"accountID"`
+	// The id of `author`.
+	AuthorID string `json:"authorID"`
+	// The voice it was given in: PURCHASER when the author is a buying contact of the account, END_USER when an end user.
+	Persona Persona `json:"persona"`
+	// How the feedback arrived.
+	Channel Channel `json:"channel"`
+	// What sort of feedback it is: it decides whether there is a score and a status.
+	Kind FeedbackKind `json:"kind"`
+	// When it was given; now unless set, and never more than 5 minutes ahead of the server's clock.
+	ReceivedAt time.Time `json:"receivedAt"`
+	// The id of `councilSession`; null when there is none.
+	CouncilSessionID *string `json:"councilSessionID"`
+}
+
+// GetAccountID returns RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback.AccountID, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback) GetAccountID() string {
+	return v.AccountID
+}
+
+// GetAuthorID returns RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback.AuthorID, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback) GetAuthorID() string {
+	return v.AuthorID
+}
+
+// GetPersona returns RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback.Persona, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback) GetPersona() Persona {
+	return v.Persona
+}
+
+// GetChannel returns RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback.Channel, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback) GetChannel() Channel {
+	return v.Channel
+}
+
+// GetKind returns RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback.Kind, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback) GetKind() FeedbackKind {
+	return v.Kind
+}
+
+// GetReceivedAt returns RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback.ReceivedAt, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback) GetReceivedAt() time.Time {
+	return v.ReceivedAt
+}
+
+// GetCouncilSessionID returns RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback.CouncilSessionID, and is useful for accessing the field via an interface.
+func (v *RecordSessionRecordCouncilSessionFeedbackFeedbackConnectionEdgesFeedbackEdgeNodeFeedback) GetCouncilSessionID() *string {
+	return v.CouncilSessionID
+}
+
+// RecordSessionResponse is returned by RecordSession on success.
+type RecordSessionResponse struct {
+	// Records a council session with its attendees and the feedback given there, in one transaction.
+	RecordCouncilSession RecordSessionRecordCouncilSession `json:"recordCouncilSession"`
+}
+
+// GetRecordCouncilSession returns RecordSessionResponse.RecordCouncilSession, and is useful for accessing the field via an interface.
+func (v *RecordSessionResponse) GetRecordCouncilSession() RecordSessionRecordCouncilSession {
+	return v.RecordCouncilSession
+}
+
+// ResolveComplaintResolveComplaintFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type ResolveComplaintResolveComplaintFeedback struct {
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
+	Id string `json:"id"`
+}
+
+// GetId returns ResolveComplaintResolveComplaintFeedback.Id, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintResolveComplaintFeedback) GetId() string { return v.Id }
+
+// ResolveComplaintResponse is returned by ResolveComplaint on success.
+type ResolveComplaintResponse struct {
+	// Resolves a complaint (acknowledging it too if it was open), recording who, when and how.
+	ResolveComplaint ResolveComplaintResolveComplaintFeedback `json:"resolveComplaint"`
+}
+
+// GetResolveComplaint returns ResolveComplaintResponse.ResolveComplaint, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintResponse) GetResolveComplaint() ResolveComplaintResolveComplaintFeedback {
+	return v.ResolveComplaint
 }
 
 // Feedback given at a council session, by one of its attendees.
@@ -4274,6 +9321,161 @@ func (v *SyncPersonInput) GetConsentMarketing() *bool { return v.ConsentMarketin
 // GetConsentResearch returns SyncPersonInput.ConsentResearch, and is useful for accessing the field via an interface.
 func (v *SyncPersonInput) GetConsentResearch() *bool { return v.ConsentResearch }
 
+// The kinds of entries of an account's timeline.
+type TimelineKind string
+
+const (
+	// An interaction with the account.
+	TimelineKindInteraction TimelineKind = "INTERACTION"
+	// Feedback from the account's people.
+	TimelineKindFeedback TimelineKind = "FEEDBACK"
+	// A dated event of one of the account's contracts.
+	TimelineKindContractEvent TimelineKind = "CONTRACT_EVENT"
+)
+
+var AllTimelineKind = []TimelineKind{
+	TimelineKindInteraction,
+	TimelineKindFeedback,
+	TimelineKindContractEvent,
+}
+
+// Changes to a feedback: a field left out keeps its value, a `clear…` field set to true empties its field.
+type UpdateFeedbackInput struct {
+	// The voice it was given in: PURCHASER when the author is a buying contact of the account, END_USER when an end user.
+	Persona *Persona `json:"persona"`
+	// How the feedback arrived.
+	Channel *Channel `json:"channel"`
+	// What sort of feedback it is: it decides whether there is a score and a status.
+	Kind *FeedbackKind `json:"kind"`
+	// The score: 0 to 10 for NPS, 1 to 5 for CSAT; required for those kinds, refused for the others.
+	Score *int `json:"score"`
+	// Set to true to empty `score`.
+	ClearScore *bool `json:"clearScore"`
+	// Its tone, from -1 (negative) to 1 (positive); null when not assessed.
+	Sentiment *float64 `json:"sentiment"`
+	// Set to true to empty `sentiment`.
+	ClearSentiment *bool `json:"clearSentiment"`
+	// What was said, up to 20,000 characters.
+	Body *string `json:"body"`
+	// Set to true to empty `body`.
+	ClearBody *bool `json:"clearBody"`
+	// What it is about: at most 20 topics, each stored trimmed, in lower case, once, and up to 60 characters long.
+	Topics []string `json:"topics"`
+	// Values to add at the end of `topics`.
+	AppendTopics []string `json:"appendTopics"`
+	// When it was given; now unless set, and never more than 5 minutes ahead of the server's clock.
+	ReceivedAt *time.Time `json:"receivedAt"`
+	// Where a complaint stands (OPEN unless given when it is captured); null for the other kinds.
+	Status *FeedbackStatus `json:"status"`
+	// Set to true to empty `status`.
+	ClearStatus *bool `json:"clearStatus"`
+	// Its id in an integrator's system (an ERP, a survey tool), up to 200 characters and unique in the tenant: sync matches records by it. Null when it has none.
+	ExternalID *string `json:"externalID"`
+	// Set to true to empty `externalID`.
+	ClearExternalID *bool `json:"clearExternalID"`
+	// The id of `contract`; null when there is none.
+	ContractID *string `json:"contractID"`
+	// Set to true to unlink `contract`.
+	ClearContract *bool `json:"clearContract"`
+	// The id of `councilSession`; null when there is none.
+	CouncilSessionID *string `json:"councilSessionID"`
+	// Set to true to unlink `councilSession`.
+	ClearCouncilSession *bool `json:"clearCouncilSession"`
+	// The id of `interaction`; null when there is none.
+	InteractionID *string `json:"interactionID"`
+	// Set to true to unlink `interaction`.
+	ClearInteraction *bool `json:"clearInteraction"`
+}
+
+// GetPersona returns UpdateFeedbackInput.Persona, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetPersona() *Persona { return v.Persona }
+
+// GetChannel returns UpdateFeedbackInput.Channel, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetChannel() *Channel { return v.Channel }
+
+// GetKind returns UpdateFeedbackInput.Kind, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetKind() *FeedbackKind { return v.Kind }
+
+// GetScore returns UpdateFeedbackInput.Score, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetScore() *int { return v.Score }
+
+// GetClearScore returns UpdateFeedbackInput.ClearScore, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetClearScore() *bool { return v.ClearScore }
+
+// GetSentiment returns UpdateFeedbackInput.Sentiment, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetSentiment() *float64 { return v.Sentiment }
+
+// GetClearSentiment returns UpdateFeedbackInput.ClearSentiment, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetClearSentiment() *bool { return v.ClearSentiment }
+
+// GetBody returns UpdateFeedbackInput.Body, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetBody() *string { return v.Body }
+
+// GetClearBody returns UpdateFeedbackInput.ClearBody, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetClearBody() *bool { return v.ClearBody }
+
+// GetTopics returns UpdateFeedbackInput.Topics, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetTopics() []string { return v.Topics }
+
+// GetAppendTopics returns UpdateFeedbackInput.AppendTopics, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetAppendTopics() []string { return v.AppendTopics }
+
+// GetReceivedAt returns UpdateFeedbackInput.ReceivedAt, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetReceivedAt() *time.Time { return v.ReceivedAt }
+
+// GetStatus returns UpdateFeedbackInput.Status, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetStatus() *FeedbackStatus { return v.Status }
+
+// GetClearStatus returns UpdateFeedbackInput.ClearStatus, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetClearStatus() *bool { return v.ClearStatus }
+
+// GetExternalID returns UpdateFeedbackInput.ExternalID, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetExternalID() *string { return v.ExternalID }
+
+// GetClearExternalID returns UpdateFeedbackInput.ClearExternalID, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetClearExternalID() *bool { return v.ClearExternalID }
+
+// GetContractID returns UpdateFeedbackInput.ContractID, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetContractID() *string { return v.ContractID }
+
+// GetClearContract returns UpdateFeedbackInput.ClearContract, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetClearContract() *bool { return v.ClearContract }
+
+// GetCouncilSessionID returns UpdateFeedbackInput.CouncilSessionID, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetCouncilSessionID() *string { return v.CouncilSessionID }
+
+// GetClearCouncilSession returns UpdateFeedbackInput.ClearCouncilSession, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetClearCouncilSession() *bool { return v.ClearCouncilSession }
+
+// GetInteractionID returns UpdateFeedbackInput.InteractionID, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetInteractionID() *string { return v.InteractionID }
+
+// GetClearInteraction returns UpdateFeedbackInput.ClearInteraction, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackInput) GetClearInteraction() *bool { return v.ClearInteraction }
+
+// UpdateFeedbackResponse is returned by UpdateFeedback on success.
+type UpdateFeedbackResponse struct {
+	// Changes feedback; a complaint's status only moves forward (OPEN → ACKNOWLEDGED → RESOLVED).
+	UpdateFeedback UpdateFeedbackUpdateFeedback `json:"updateFeedback"`
+}
+
+// GetUpdateFeedback returns UpdateFeedbackResponse.UpdateFeedback, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackResponse) GetUpdateFeedback() UpdateFeedbackUpdateFeedback {
+	return v.UpdateFeedback
+}
+
+// UpdateFeedbackUpdateFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type UpdateFeedbackUpdateFeedback struct {
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
+	Id string `json:"id"`
+}
+
+// GetId returns UpdateFeedbackUpdateFeedback.Id, and is useful for accessing the field via an interface.
+func (v *UpdateFeedbackUpdateFeedback) GetId() string { return v.Id }
+
 // Where a user council stands.
 type UserCouncilStatus string
 
@@ -4333,6 +9535,58 @@ type __AccountEdgesInput struct {
 // GetId returns __AccountEdgesInput.Id, and is useful for accessing the field via an interface.
 func (v *__AccountEdgesInput) GetId() string { return v.Id }
 
+// __AccountGapsTwoWindowsInput is used internally by genqlient
+type __AccountGapsTwoWindowsInput struct {
+	Since *time.Time `json:"since"`
+}
+
+// GetSince returns __AccountGapsTwoWindowsInput.Since, and is useful for accessing the field via an interface.
+func (v *__AccountGapsTwoWindowsInput) GetSince() *time.Time { return v.Since }
+
+// __AccountHealthInput is used internally by genqlient
+type __AccountHealthInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __AccountHealthInput.Id, and is useful for accessing the field via an interface.
+func (v *__AccountHealthInput) GetId() string { return v.Id }
+
+// __AccountPerceptionInput is used internally by genqlient
+type __AccountPerceptionInput struct {
+	Id    string     `json:"id"`
+	Since *time.Time `json:"since"`
+	Until *time.Time `json:"until"`
+}
+
+// GetId returns __AccountPerceptionInput.Id, and is useful for accessing the field via an interface.
+func (v *__AccountPerceptionInput) GetId() string { return v.Id }
+
+// GetSince returns __AccountPerceptionInput.Since, and is useful for accessing the field via an interface.
+func (v *__AccountPerceptionInput) GetSince() *time.Time { return v.Since }
+
+// GetUntil returns __AccountPerceptionInput.Until, and is useful for accessing the field via an interface.
+func (v *__AccountPerceptionInput) GetUntil() *time.Time { return v.Until }
+
+// __AccountTimelineInput is used internally by genqlient
+type __AccountTimelineInput struct {
+	Id    string         `json:"id"`
+	First *int           `json:"first"`
+	After *string        `json:"after"`
+	Kinds []TimelineKind `json:"kinds"`
+}
+
+// GetId returns __AccountTimelineInput.Id, and is useful for accessing the field via an interface.
+func (v *__AccountTimelineInput) GetId() string { return v.Id }
+
+// GetFirst returns __AccountTimelineInput.First, and is useful for accessing the field via an interface.
+func (v *__AccountTimelineInput) GetFirst() *int { return v.First }
+
+// GetAfter returns __AccountTimelineInput.After, and is useful for accessing the field via an interface.
+func (v *__AccountTimelineInput) GetAfter() *string { return v.After }
+
+// GetKinds returns __AccountTimelineInput.Kinds, and is useful for accessing the field via an interface.
+func (v *__AccountTimelineInput) GetKinds() []TimelineKind { return v.Kinds }
+
 // __AccountVoicesInput is used internally by genqlient
 type __AccountVoicesInput struct {
 	Id string `json:"id"`
@@ -4340,6 +9594,14 @@ type __AccountVoicesInput struct {
 
 // GetId returns __AccountVoicesInput.Id, and is useful for accessing the field via an interface.
 func (v *__AccountVoicesInput) GetId() string { return v.Id }
+
+// __AcknowledgeComplaintInput is used internally by genqlient
+type __AcknowledgeComplaintInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __AcknowledgeComplaintInput.Id, and is useful for accessing the field via an interface.
+func (v *__AcknowledgeComplaintInput) GetId() string { return v.Id }
 
 // __AddBuyingContactInput is used internally by genqlient
 type __AddBuyingContactInput struct {
@@ -4377,6 +9639,22 @@ func (v *__AssignAccountInput) GetId() string { return v.Id }
 // GetOwnerID returns __AssignAccountInput.OwnerID, and is useful for accessing the field via an interface.
 func (v *__AssignAccountInput) GetOwnerID() string { return v.OwnerID }
 
+// __AtRiskAccountsInput is used internally by genqlient
+type __AtRiskAccountsInput struct {
+	First *int                 `json:"first"`
+	After *string              `json:"after"`
+	Where *AccountHealthFilter `json:"where"`
+}
+
+// GetFirst returns __AtRiskAccountsInput.First, and is useful for accessing the field via an interface.
+func (v *__AtRiskAccountsInput) GetFirst() *int { return v.First }
+
+// GetAfter returns __AtRiskAccountsInput.After, and is useful for accessing the field via an interface.
+func (v *__AtRiskAccountsInput) GetAfter() *string { return v.After }
+
+// GetWhere returns __AtRiskAccountsInput.Where, and is useful for accessing the field via an interface.
+func (v *__AtRiskAccountsInput) GetWhere() *AccountHealthFilter { return v.Where }
+
 // __CaptureFeedbackInput is used internally by genqlient
 type __CaptureFeedbackInput struct {
 	In CaptureFeedbackInput `json:"in"`
@@ -4384,6 +9662,30 @@ type __CaptureFeedbackInput struct {
 
 // GetIn returns __CaptureFeedbackInput.In, and is useful for accessing the field via an interface.
 func (v *__CaptureFeedbackInput) GetIn() CaptureFeedbackInput { return v.In }
+
+// __CouncilAttendanceInput is used internally by genqlient
+type __CouncilAttendanceInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __CouncilAttendanceInput.Id, and is useful for accessing the field via an interface.
+func (v *__CouncilAttendanceInput) GetId() string { return v.Id }
+
+// __CouncilPerceptionInput is used internally by genqlient
+type __CouncilPerceptionInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __CouncilPerceptionInput.Id, and is useful for accessing the field via an interface.
+func (v *__CouncilPerceptionInput) GetId() string { return v.Id }
+
+// __CouncilSessionCountInput is used internally by genqlient
+type __CouncilSessionCountInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __CouncilSessionCountInput.Id, and is useful for accessing the field via an interface.
+func (v *__CouncilSessionCountInput) GetId() string { return v.Id }
 
 // __CreateAccountInput is used internally by genqlient
 type __CreateAccountInput struct {
@@ -4449,6 +9751,18 @@ type __EndUsersOfInput struct {
 // GetAccountID returns __EndUsersOfInput.AccountID, and is useful for accessing the field via an interface.
 func (v *__EndUsersOfInput) GetAccountID() *string { return v.AccountID }
 
+// __LeaveCouncilInput is used internally by genqlient
+type __LeaveCouncilInput struct {
+	Id string    `json:"id"`
+	At time.Time `json:"at"`
+}
+
+// GetId returns __LeaveCouncilInput.Id, and is useful for accessing the field via an interface.
+func (v *__LeaveCouncilInput) GetId() string { return v.Id }
+
+// GetAt returns __LeaveCouncilInput.At, and is useful for accessing the field via an interface.
+func (v *__LeaveCouncilInput) GetAt() time.Time { return v.At }
+
 // __LogInteractionInput is used internally by genqlient
 type __LogInteractionInput struct {
 	In LogInteractionInput `json:"in"`
@@ -4469,6 +9783,38 @@ func (v *__NestedAccountPageInput) GetFirst() int { return v.First }
 // GetDerived returns __NestedAccountPageInput.Derived, and is useful for accessing the field via an interface.
 func (v *__NestedAccountPageInput) GetDerived() bool { return v.Derived }
 
+// __OpenComplaintsInput is used internally by genqlient
+type __OpenComplaintsInput struct {
+	AccountID string `json:"accountID"`
+}
+
+// GetAccountID returns __OpenComplaintsInput.AccountID, and is useful for accessing the field via an interface.
+func (v *__OpenComplaintsInput) GetAccountID() string { return v.AccountID }
+
+// __PerceptionGapsInput is used internally by genqlient
+type __PerceptionGapsInput struct {
+	First   *int                 `json:"first"`
+	After   *string              `json:"after"`
+	Since   *time.Time           `json:"since"`
+	Where   *PerceptionGapFilter `json:"where"`
+	OrderBy *PerceptionGapOrder  `json:"orderBy"`
+}
+
+// GetFirst returns __PerceptionGapsInput.First, and is useful for accessing the field via an interface.
+func (v *__PerceptionGapsInput) GetFirst() *int { return v.First }
+
+// GetAfter returns __PerceptionGapsInput.After, and is useful for accessing the field via an interface.
+func (v *__PerceptionGapsInput) GetAfter() *string { return v.After }
+
+// GetSince returns __PerceptionGapsInput.Since, and is useful for accessing the field via an interface.
+func (v *__PerceptionGapsInput) GetSince() *time.Time { return v.Since }
+
+// GetWhere returns __PerceptionGapsInput.Where, and is useful for accessing the field via an interface.
+func (v *__PerceptionGapsInput) GetWhere() *PerceptionGapFilter { return v.Where }
+
+// GetOrderBy returns __PerceptionGapsInput.OrderBy, and is useful for accessing the field via an interface.
+func (v *__PerceptionGapsInput) GetOrderBy() *PerceptionGapOrder { return v.OrderBy }
+
 // __RecordCouncilSessionInput is used internally by genqlient
 type __RecordCouncilSessionInput struct {
 	In RecordCouncilSessionInput `json:"in"`
@@ -4476,6 +9822,26 @@ type __RecordCouncilSessionInput struct {
 
 // GetIn returns __RecordCouncilSessionInput.In, and is useful for accessing the field via an interface.
 func (v *__RecordCouncilSessionInput) GetIn() RecordCouncilSessionInput { return v.In }
+
+// __RecordSessionInput is used internally by genqlient
+type __RecordSessionInput struct {
+	In RecordCouncilSessionInput `json:"in"`
+}
+
+// GetIn returns __RecordSessionInput.In, and is useful for accessing the field via an interface.
+func (v *__RecordSessionInput) GetIn() RecordCouncilSessionInput { return v.In }
+
+// __ResolveComplaintInput is used internally by genqlient
+type __ResolveComplaintInput struct {
+	Id         string `json:"id"`
+	Resolution string `json:"resolution"`
+}
+
+// GetId returns __ResolveComplaintInput.Id, and is useful for accessing the field via an interface.
+func (v *__ResolveComplaintInput) GetId() string { return v.Id }
+
+// GetResolution returns __ResolveComplaintInput.Resolution, and is useful for accessing the field via an interface.
+func (v *__ResolveComplaintInput) GetResolution() string { return v.Resolution }
 
 // __SyncAccountsInput is used internally by genqlient
 type __SyncAccountsInput struct {
@@ -4524,6 +9890,18 @@ type __SyncPeopleInput struct {
 
 // GetIn returns __SyncPeopleInput.In, and is useful for accessing the field via an interface.
 func (v *__SyncPeopleInput) GetIn() []SyncPersonInput { return v.In }
+
+// __UpdateFeedbackInput is used internally by genqlient
+type __UpdateFeedbackInput struct {
+	Id string              `json:"id"`
+	In UpdateFeedbackInput `json:"in"`
+}
+
+// GetId returns __UpdateFeedbackInput.Id, and is useful for accessing the field via an interface.
+func (v *__UpdateFeedbackInput) GetId() string { return v.Id }
+
+// GetIn returns __UpdateFeedbackInput.In, and is useful for accessing the field via an interface.
+func (v *__UpdateFeedbackInput) GetIn() UpdateFeedbackInput { return v.In }
 
 // The query executed by AccountEdges.
 const AccountEdges_Operation = `
@@ -4580,6 +9958,107 @@ func AccountEdges(
 	return data_, err_
 }
 
+// The query executed by AccountGapsTwoWindows.
+const AccountGapsTwoWindows_Operation = `
+query AccountGapsTwoWindows ($since: Time) {
+	accounts(first: 20) {
+		edges {
+			node {
+				name
+				year: perception {
+					npsGap
+				}
+				recent: perception(since: $since) {
+					npsGap
+				}
+			}
+		}
+	}
+}
+`
+
+// A page of accounts with their NPS gap over two windows at once: the year, and since.
+func AccountGapsTwoWindows(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	since *time.Time,
+) (data_ *AccountGapsTwoWindowsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AccountGapsTwoWindows",
+		Query:  AccountGapsTwoWindows_Operation,
+		Variables: &__AccountGapsTwoWindowsInput{
+			Since: since,
+		},
+	}
+
+	data_ = &AccountGapsTwoWindowsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by AccountHealth.
+const AccountHealth_Operation = `
+query AccountHealth ($id: ID!) {
+	node(id: $id) {
+		__typename
+		... on Account {
+			health {
+				... HealthFields
+			}
+		}
+	}
+}
+fragment HealthFields on AccountHealth {
+	account {
+		id
+		name
+	}
+	score
+	band
+	factors {
+		name
+		value
+		weight
+		subscore
+		contribution
+	}
+	reasons
+}
+`
+
+// An account's health: null when the caller cannot see the account.
+func AccountHealth(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *AccountHealthResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AccountHealth",
+		Query:  AccountHealth_Operation,
+		Variables: &__AccountHealthInput{
+			Id: id,
+		},
+	}
+
+	data_ = &AccountHealthResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The query executed by AccountNames.
 const AccountNames_Operation = `
 query AccountNames {
@@ -4604,6 +10083,166 @@ func AccountNames(
 	}
 
 	data_ = &AccountNamesResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by AccountPerception.
+const AccountPerception_Operation = `
+query AccountPerception ($id: ID!, $since: Time, $until: Time) {
+	node(id: $id) {
+		__typename
+		... on Account {
+			perception(since: $since, until: $until) {
+				... PerceptionFields
+			}
+		}
+	}
+}
+fragment PerceptionFields on Perception {
+	since
+	until
+	npsGap
+	csatGap
+	purchaser {
+		... PersonaPerceptionFields
+	}
+	endUser {
+		... PersonaPerceptionFields
+	}
+	topics {
+		topic
+		purchaser {
+			count
+			sentiment
+		}
+		endUser {
+			count
+			sentiment
+		}
+		sentimentGap
+	}
+	trend {
+		month
+		persona
+		responses
+		nps
+		csat
+		sentiment
+	}
+}
+fragment PersonaPerceptionFields on PersonaPerception {
+	persona
+	responses
+	npsResponses
+	promoters
+	passives
+	detractors
+	nps
+	csatResponses
+	csat
+	sentiment
+}
+`
+
+// An account's perception over [since, until): null when the caller cannot see the account.
+func AccountPerception(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	since *time.Time,
+	until *time.Time,
+) (data_ *AccountPerceptionResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AccountPerception",
+		Query:  AccountPerception_Operation,
+		Variables: &__AccountPerceptionInput{
+			Id:    id,
+			Since: since,
+			Until: until,
+		},
+	}
+
+	data_ = &AccountPerceptionResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by AccountTimeline.
+const AccountTimeline_Operation = `
+query AccountTimeline ($id: ID!, $first: Int, $after: Cursor, $kinds: [TimelineKind!]) {
+	node(id: $id) {
+		__typename
+		... on Account {
+			timeline(first: $first, after: $after, kinds: $kinds) {
+				totalCount
+				pageInfo {
+					hasNextPage
+					endCursor
+				}
+				edges {
+					cursor
+					node {
+						at
+						pinned
+						item {
+							__typename
+							... on Interaction {
+								id
+							}
+							... on Feedback {
+								id
+							}
+							... on ContractEvent {
+								kind
+								at
+								contract {
+									id
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+`
+
+func AccountTimeline(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	first *int,
+	after *string,
+	kinds []TimelineKind,
+) (data_ *AccountTimelineResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AccountTimeline",
+		Query:  AccountTimeline_Operation,
+		Variables: &__AccountTimelineInput{
+			Id:    id,
+			First: first,
+			After: after,
+			Kinds: kinds,
+		},
+	}
+
+	data_ = &AccountTimelineResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -4647,6 +10286,40 @@ func AccountVoices(
 	}
 
 	data_ = &AccountVoicesResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by AcknowledgeComplaint.
+const AcknowledgeComplaint_Operation = `
+mutation AcknowledgeComplaint ($id: ID!) {
+	acknowledgeComplaint(id: $id) {
+		id
+	}
+}
+`
+
+func AcknowledgeComplaint(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *AcknowledgeComplaintResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AcknowledgeComplaint",
+		Query:  AcknowledgeComplaint_Operation,
+		Variables: &__AcknowledgeComplaintInput{
+			Id: id,
+		},
+	}
+
+	data_ = &AcknowledgeComplaintResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -4804,6 +10477,71 @@ func AssignAccount(
 	return data_, err_
 }
 
+// The query executed by AtRiskAccounts.
+const AtRiskAccounts_Operation = `
+query AtRiskAccounts ($first: Int, $after: Cursor, $where: AccountHealthFilter) {
+	atRiskAccounts(first: $first, after: $after, where: $where) {
+		totalCount
+		pageInfo {
+			hasNextPage
+			hasPreviousPage
+			endCursor
+		}
+		edges {
+			cursor
+			node {
+				... HealthFields
+			}
+		}
+	}
+}
+fragment HealthFields on AccountHealth {
+	account {
+		id
+		name
+	}
+	score
+	band
+	factors {
+		name
+		value
+		weight
+		subscore
+		contribution
+	}
+	reasons
+}
+`
+
+func AtRiskAccounts(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	first *int,
+	after *string,
+	where *AccountHealthFilter,
+) (data_ *AtRiskAccountsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AtRiskAccounts",
+		Query:  AtRiskAccounts_Operation,
+		Variables: &__AtRiskAccountsInput{
+			First: first,
+			After: after,
+			Where: where,
+		},
+	}
+
+	data_ = &AtRiskAccountsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by CaptureFeedback.
 const CaptureFeedback_Operation = `
 mutation CaptureFeedback ($in: CaptureFeedbackInput!) {
@@ -4839,6 +10577,188 @@ func CaptureFeedback(
 	}
 
 	data_ = &CaptureFeedbackResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by CouncilAttendance.
+const CouncilAttendance_Operation = `
+query CouncilAttendance ($id: ID!) {
+	node(id: $id) {
+		__typename
+		... on UserCouncil {
+			attendance {
+				sessions {
+					session {
+						heldAt
+					}
+					attendees
+					eligibleMembers
+					rate
+				}
+				members {
+					membership {
+						id
+					}
+					sessionsHeld
+					attended
+					rate
+				}
+				rate
+			}
+		}
+	}
+}
+`
+
+func CouncilAttendance(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *CouncilAttendanceResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "CouncilAttendance",
+		Query:  CouncilAttendance_Operation,
+		Variables: &__CouncilAttendanceInput{
+			Id: id,
+		},
+	}
+
+	data_ = &CouncilAttendanceResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by CouncilPerception.
+const CouncilPerception_Operation = `
+query CouncilPerception ($id: ID!) {
+	node(id: $id) {
+		__typename
+		... on UserCouncil {
+			perception {
+				... PerceptionFields
+			}
+			accounts {
+				name
+			}
+		}
+	}
+}
+fragment PerceptionFields on Perception {
+	since
+	until
+	npsGap
+	csatGap
+	purchaser {
+		... PersonaPerceptionFields
+	}
+	endUser {
+		... PersonaPerceptionFields
+	}
+	topics {
+		topic
+		purchaser {
+			count
+			sentiment
+		}
+		endUser {
+			count
+			sentiment
+		}
+		sentimentGap
+	}
+	trend {
+		month
+		persona
+		responses
+		nps
+		csat
+		sentiment
+	}
+}
+fragment PersonaPerceptionFields on PersonaPerception {
+	persona
+	responses
+	npsResponses
+	promoters
+	passives
+	detractors
+	nps
+	csatResponses
+	csat
+	sentiment
+}
+`
+
+// A council's perception and the accounts its current members buy for or use the product at:
+// null when the caller cannot see the council.
+func CouncilPerception(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *CouncilPerceptionResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "CouncilPerception",
+		Query:  CouncilPerception_Operation,
+		Variables: &__CouncilPerceptionInput{
+			Id: id,
+		},
+	}
+
+	data_ = &CouncilPerceptionResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by CouncilSessionCount.
+const CouncilSessionCount_Operation = `
+query CouncilSessionCount ($id: ID!) {
+	node(id: $id) {
+		__typename
+		... on UserCouncil {
+			sessions(first: 1) {
+				totalCount
+			}
+		}
+	}
+}
+`
+
+func CouncilSessionCount(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *CouncilSessionCountResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "CouncilSessionCount",
+		Query:  CouncilSessionCount_Operation,
+		Variables: &__CouncilSessionCountInput{
+			Id: id,
+		},
+	}
+
+	data_ = &CouncilSessionCountResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -5128,6 +11048,43 @@ func EndUsersOf(
 	return data_, err_
 }
 
+// The mutation executed by LeaveCouncil.
+const LeaveCouncil_Operation = `
+mutation LeaveCouncil ($id: ID!, $at: Time!) {
+	updateCouncilMembership(id: $id, input: {leftAt:$at}) {
+		id
+	}
+}
+`
+
+// A member leaves a council at a time.
+func LeaveCouncil(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	at time.Time,
+) (data_ *LeaveCouncilResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "LeaveCouncil",
+		Query:  LeaveCouncil_Operation,
+		Variables: &__LeaveCouncilInput{
+			Id: id,
+			At: at,
+		},
+	}
+
+	data_ = &LeaveCouncilResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by LogInteraction.
 const LogInteraction_Operation = `
 mutation LogInteraction ($in: LogInteractionInput!) {
@@ -5277,6 +11234,45 @@ func NestedAccountPage(
 	return data_, err_
 }
 
+// The query executed by OpenComplaints.
+const OpenComplaints_Operation = `
+query OpenComplaints ($accountID: ID!) {
+	feedback(first: 10, where: {accountID:$accountID,kind:COMPLAINT,status:OPEN}) {
+		edges {
+			node {
+				id
+			}
+		}
+	}
+}
+`
+
+// The ids of an account's open complaints.
+func OpenComplaints(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	accountID string,
+) (data_ *OpenComplaintsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "OpenComplaints",
+		Query:  OpenComplaints_Operation,
+		Variables: &__OpenComplaintsInput{
+			AccountID: accountID,
+		},
+	}
+
+	data_ = &OpenComplaintsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The query executed by PeopleCount.
 const PeopleCount_Operation = `
 query PeopleCount {
@@ -5296,6 +11292,78 @@ func PeopleCount(
 	}
 
 	data_ = &PeopleCountResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by PerceptionGaps.
+const PerceptionGaps_Operation = `
+query PerceptionGaps ($first: Int, $after: Cursor, $since: Time, $where: PerceptionGapFilter, $orderBy: PerceptionGapOrder) {
+	perceptionGaps(first: $first, after: $after, since: $since, where: $where, orderBy: $orderBy) {
+		totalCount
+		pageInfo {
+			hasNextPage
+			hasPreviousPage
+			endCursor
+		}
+		edges {
+			cursor
+			node {
+				purchaserNps
+				endUserNps
+				npsGap
+				purchaserResponses
+				endUserResponses
+				account {
+					id
+					name
+					perception(since: $since) {
+						npsGap
+						purchaser {
+							npsResponses
+						}
+						endUser {
+							npsResponses
+						}
+					}
+				}
+			}
+		}
+	}
+}
+`
+
+// The ranking, with each account's own perception over the same window read in the same
+// operation (so at the same "now").
+func PerceptionGaps(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	first *int,
+	after *string,
+	since *time.Time,
+	where *PerceptionGapFilter,
+	orderBy *PerceptionGapOrder,
+) (data_ *PerceptionGapsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "PerceptionGaps",
+		Query:  PerceptionGaps_Operation,
+		Variables: &__PerceptionGapsInput{
+			First:   first,
+			After:   after,
+			Since:   since,
+			Where:   where,
+			OrderBy: orderBy,
+		},
+	}
+
+	data_ = &PerceptionGapsResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -5350,6 +11418,92 @@ func RecordCouncilSession(
 	}
 
 	data_ = &RecordCouncilSessionResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by RecordSession.
+const RecordSession_Operation = `
+mutation RecordSession ($in: RecordCouncilSessionInput!) {
+	recordCouncilSession(input: $in) {
+		id
+		heldAt
+		feedback(first: 10) {
+			totalCount
+			edges {
+				node {
+					accountID
+					authorID
+					persona
+					channel
+					kind
+					receivedAt
+					councilSessionID
+				}
+			}
+		}
+	}
+}
+`
+
+// A session with where each piece of its feedback landed.
+func RecordSession(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	in RecordCouncilSessionInput,
+) (data_ *RecordSessionResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "RecordSession",
+		Query:  RecordSession_Operation,
+		Variables: &__RecordSessionInput{
+			In: in,
+		},
+	}
+
+	data_ = &RecordSessionResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by ResolveComplaint.
+const ResolveComplaint_Operation = `
+mutation ResolveComplaint ($id: ID!, $resolution: String!) {
+	resolveComplaint(id: $id, resolution: $resolution) {
+		id
+	}
+}
+`
+
+func ResolveComplaint(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	resolution string,
+) (data_ *ResolveComplaintResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ResolveComplaint",
+		Query:  ResolveComplaint_Operation,
+		Variables: &__ResolveComplaintInput{
+			Id:         id,
+			Resolution: resolution,
+		},
+	}
+
+	data_ = &ResolveComplaintResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -5614,6 +11768,42 @@ func SyncPeople(
 	}
 
 	data_ = &SyncPeopleResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by UpdateFeedback.
+const UpdateFeedback_Operation = `
+mutation UpdateFeedback ($id: ID!, $in: UpdateFeedbackInput!) {
+	updateFeedback(id: $id, input: $in) {
+		id
+	}
+}
+`
+
+func UpdateFeedback(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	in UpdateFeedbackInput,
+) (data_ *UpdateFeedbackResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "UpdateFeedback",
+		Query:  UpdateFeedback_Operation,
+		Variables: &__UpdateFeedbackInput{
+			Id: id,
+			In: in,
+		},
+	}
+
+	data_ = &UpdateFeedbackResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
