@@ -91,6 +91,16 @@ func TestAPIMutationRetriedAfterDeadlock(t *testing.T) {
 				if want := fmt.Sprintf("stakegraph_deadlock_retries_total %d", tc.attempts-1); !strings.Contains(metrics, want) {
 					t.Errorf("metrics lack %q", want)
 				}
+				// The mutation counts once, with the outcome the client saw, however many attempts.
+				outcome := map[bool]string{true: "ok", false: "error"}[tc.ok]
+				want := fmt.Sprintf(`stakegraph_graphql_operations_total{outcome=%q,type="mutation"} 1`, outcome)
+				if !strings.Contains(metrics, want) {
+					t.Errorf("metrics lack %q", want)
+				}
+				if other := map[bool]string{true: "error", false: "ok"}[tc.ok]; strings.Contains(metrics,
+					fmt.Sprintf(`stakegraph_graphql_operations_total{outcome=%q,type="mutation"}`, other)) {
+					t.Errorf("a lost attempt was counted as a mutation of outcome %s", other)
+				}
 			}, losing)
 		})
 	}

@@ -47,8 +47,11 @@ func (s *Server) graphqlHandler() *handler.Server {
 	// The loaders are outside the transaction, which runs the operation again after a lost
 	// lock conflict: what they read is committed, and stays valid for the next attempt.
 	srv.AroundOperations(resolver.WithLoaders())
+	// Counted outside the transaction, so that an operation run again after a lost lock conflict
+	// counts once, with the outcome the client saw.
+	srv.AroundOperations(s.countOperations)
 	srv.Use(transactional{client: s.client, log: s.log, present: s.presentError, retried: s.metrics.retriedMutations})
-	srv.AroundResponses(s.countOperations)
+	srv.AroundResponses(s.countRefusals)
 	srv.AroundResponses(capErrors)
 	srv.SetErrorPresenter(s.presentError)
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
@@ -78,9 +81,32 @@ func capErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Respo
 	return resp
 }
 
-// countOperations counts operations by type and outcome.
-func (s *Server) countOperations(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+// countOperations counts each operation once, by type and outcome.
+func (s *Server) countOperations(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	counted := context.WithValue(ctx, operationCounted{}, true)
+	handler := next(counted)
+	return func(ctx context.Context) *graphql.Response {
+		resp := handler(context.WithValue(ctx, operationCounted{}, true))
+		s.countOutcome(ctx, resp)
+		return resp
+	}
+}
+
+// operationCounted marks the contexts of an operation that countOperations counts.
+type operationCounted struct{}
+
+// countRefusals counts the requests refused before any operation ran (parsing, validation,
+// limits), which no operation interceptor sees.
+func (s *Server) countRefusals(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
+	if ctx.Value(operationCounted{}) == nil {
+		s.countOutcome(ctx, resp)
+	}
+	return resp
+}
+
+// countOutcome counts one response by its operation's type and its outcome.
+func (s *Server) countOutcome(ctx context.Context, resp *graphql.Response) {
 	kind := "unknown" // a request refused before its operation was known
 	if graphql.HasOperationContext(ctx) {
 		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil {
@@ -92,5 +118,4 @@ func (s *Server) countOperations(ctx context.Context, next graphql.ResponseHandl
 		outcome = "error"
 	}
 	s.metrics.operations.WithLabelValues(kind, outcome).Inc()
-	return resp
 }
