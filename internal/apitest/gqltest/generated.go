@@ -6180,6 +6180,683 @@ func (v *CreateUserCouncilResponse) GetCreateUserCouncil() CreateUserCouncilCrea
 	return v.CreateUserCouncil
 }
 
+// DefaultPageSizeListsAtRiskAccountsAccountHealthConnection includes the requested fields of the GraphQL type AccountHealthConnection.
+// The GraphQL type's documentation follows.
+//
+// A page of accounts ranked by health, worst first.
+type DefaultPageSizeListsAtRiskAccountsAccountHealthConnection struct {
+	// How many accounts the whole ranking holds.
+	TotalCount int `json:"totalCount"`
+	// The accounts of the page.
+	Edges []DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge `json:"edges"`
+	// Where the page is in the ranking.
+	PageInfo DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionPageInfo `json:"pageInfo"`
+}
+
+// GetTotalCount returns DefaultPageSizeListsAtRiskAccountsAccountHealthConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsAtRiskAccountsAccountHealthConnection) GetTotalCount() int {
+	return v.TotalCount
+}
+
+// GetEdges returns DefaultPageSizeListsAtRiskAccountsAccountHealthConnection.Edges, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsAtRiskAccountsAccountHealthConnection) GetEdges() []DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge {
+	return v.Edges
+}
+
+// GetPageInfo returns DefaultPageSizeListsAtRiskAccountsAccountHealthConnection.PageInfo, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsAtRiskAccountsAccountHealthConnection) GetPageInfo() DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionPageInfo {
+	return v.PageInfo
+}
+
+// DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge includes the requested fields of the GraphQL type AccountHealthEdge.
+// The GraphQL type's documentation follows.
+//
+// An account in the ranking by health.
+type DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge struct {
+	// Its position in the ranking, to page on from with after.
+	Cursor string `json:"cursor"`
+}
+
+// GetCursor returns DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge.Cursor, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge) GetCursor() string {
+	return v.Cursor
+}
+
+// DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionPageInfo includes the requested fields of the GraphQL type PageInfo.
+// The GraphQL type's documentation follows.
+//
+// Information about pagination in a connection.
+// https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo
+type DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionPageInfo struct {
+	// When paginating forwards, are there more items?
+	HasNextPage bool `json:"hasNextPage"`
+	// When paginating forwards, the cursor to continue.
+	EndCursor *string `json:"endCursor"`
+}
+
+// GetHasNextPage returns DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionPageInfo.HasNextPage, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionPageInfo) GetHasNextPage() bool {
+	return v.HasNextPage
+}
+
+// GetEndCursor returns DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionPageInfo.EndCursor, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionPageInfo) GetEndCursor() *string {
+	return v.EndCursor
+}
+
+// DefaultPageSizeListsNode includes the requested fields of the GraphQL interface Node.
+//
+// DefaultPageSizeListsNode is implemented by the following types:
+// DefaultPageSizeListsNodeAccount
+// DefaultPageSizeListsNodeBuyingContact
+// DefaultPageSizeListsNodeChange
+// DefaultPageSizeListsNodeContract
+// DefaultPageSizeListsNodeCouncilMembership
+// DefaultPageSizeListsNodeCouncilSession
+// DefaultPageSizeListsNodeEndUser
+// DefaultPageSizeListsNodeFeedback
+// DefaultPageSizeListsNodeInteraction
+// DefaultPageSizeListsNodeMember
+// DefaultPageSizeListsNodePerson
+// DefaultPageSizeListsNodeTeam
+// DefaultPageSizeListsNodeTenant
+// DefaultPageSizeListsNodeUserCouncil
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type DefaultPageSizeListsNode interface {
+	implementsGraphQLInterfaceDefaultPageSizeListsNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *DefaultPageSizeListsNodeAccount) implementsGraphQLInterfaceDefaultPageSizeListsNode() {}
+func (v *DefaultPageSizeListsNodeBuyingContact) implementsGraphQLInterfaceDefaultPageSizeListsNode() {
+}
+func (v *DefaultPageSizeListsNodeChange) implementsGraphQLInterfaceDefaultPageSizeListsNode()   {}
+func (v *DefaultPageSizeListsNodeContract) implementsGraphQLInterfaceDefaultPageSizeListsNode() {}
+func (v *DefaultPageSizeListsNodeCouncilMembership) implementsGraphQLInterfaceDefaultPageSizeListsNode() {
+}
+func (v *DefaultPageSizeListsNodeCouncilSession) implementsGraphQLInterfaceDefaultPageSizeListsNode() {
+}
+func (v *DefaultPageSizeListsNodeEndUser) implementsGraphQLInterfaceDefaultPageSizeListsNode()     {}
+func (v *DefaultPageSizeListsNodeFeedback) implementsGraphQLInterfaceDefaultPageSizeListsNode()    {}
+func (v *DefaultPageSizeListsNodeInteraction) implementsGraphQLInterfaceDefaultPageSizeListsNode() {}
+func (v *DefaultPageSizeListsNodeMember) implementsGraphQLInterfaceDefaultPageSizeListsNode()      {}
+func (v *DefaultPageSizeListsNodePerson) implementsGraphQLInterfaceDefaultPageSizeListsNode()      {}
+func (v *DefaultPageSizeListsNodeTeam) implementsGraphQLInterfaceDefaultPageSizeListsNode()        {}
+func (v *DefaultPageSizeListsNodeTenant) implementsGraphQLInterfaceDefaultPageSizeListsNode()      {}
+func (v *DefaultPageSizeListsNodeUserCouncil) implementsGraphQLInterfaceDefaultPageSizeListsNode() {}
+
+func __unmarshalDefaultPageSizeListsNode(b []byte, v *DefaultPageSizeListsNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "Account":
+		*v = new(DefaultPageSizeListsNodeAccount)
+		return json.Unmarshal(b, *v)
+	case "BuyingContact":
+		*v = new(DefaultPageSizeListsNodeBuyingContact)
+		return json.Unmarshal(b, *v)
+	case "Change":
+		*v = new(DefaultPageSizeListsNodeChange)
+		return json.Unmarshal(b, *v)
+	case "Contract":
+		*v = new(DefaultPageSizeListsNodeContract)
+		return json.Unmarshal(b, *v)
+	case "CouncilMembership":
+		*v = new(DefaultPageSizeListsNodeCouncilMembership)
+		return json.Unmarshal(b, *v)
+	case "CouncilSession":
+		*v = new(DefaultPageSizeListsNodeCouncilSession)
+		return json.Unmarshal(b, *v)
+	case "EndUser":
+		*v = new(DefaultPageSizeListsNodeEndUser)
+		return json.Unmarshal(b, *v)
+	case "Feedback":
+		*v = new(DefaultPageSizeListsNodeFeedback)
+		return json.Unmarshal(b, *v)
+	case "Interaction":
+		*v = new(DefaultPageSizeListsNodeInteraction)
+		return json.Unmarshal(b, *v)
+	case "Member":
+		*v = new(DefaultPageSizeListsNodeMember)
+		return json.Unmarshal(b, *v)
+	case "Person":
+		*v = new(DefaultPageSizeListsNodePerson)
+		return json.Unmarshal(b, *v)
+	case "Team":
+		*v = new(DefaultPageSizeListsNodeTeam)
+		return json.Unmarshal(b, *v)
+	case "Tenant":
+		*v = new(DefaultPageSizeListsNodeTenant)
+		return json.Unmarshal(b, *v)
+	case "UserCouncil":
+		*v = new(DefaultPageSizeListsNodeUserCouncil)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for DefaultPageSizeListsNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalDefaultPageSizeListsNode(v *DefaultPageSizeListsNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *DefaultPageSizeListsNodeAccount:
+		typename = "Account"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeBuyingContact:
+		typename = "BuyingContact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeBuyingContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeChange:
+		typename = "Change"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeChange
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeContract:
+		typename = "Contract"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeContract
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeCouncilMembership:
+		typename = "CouncilMembership"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeCouncilMembership
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeCouncilSession:
+		typename = "CouncilSession"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeCouncilSession
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeEndUser:
+		typename = "EndUser"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeEndUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeFeedback:
+		typename = "Feedback"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeFeedback
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeInteraction:
+		typename = "Interaction"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeInteraction
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeMember:
+		typename = "Member"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeMember
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodePerson:
+		typename = "Person"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodePerson
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeTeam:
+		typename = "Team"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeTeam
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeTenant:
+		typename = "Tenant"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeTenant
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeUserCouncil:
+		typename = "UserCouncil"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeUserCouncil
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for DefaultPageSizeListsNode: "%T"`, v)
+	}
+}
+
+// DefaultPageSizeListsNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type DefaultPageSizeListsNodeAccount struct {
+	Typename *string `json:"__typename"`
+	// Interactions, feedback and contract events, newest first, open complaints pinned on top.
+	Timeline DefaultPageSizeListsNodeAccountTimelineTimelineConnection `json:"timeline"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeAccount.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeAccount) GetTypename() *string { return v.Typename }
+
+// GetTimeline returns DefaultPageSizeListsNodeAccount.Timeline, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeAccount) GetTimeline() DefaultPageSizeListsNodeAccountTimelineTimelineConnection {
+	return v.Timeline
+}
+
+// DefaultPageSizeListsNodeAccountTimelineTimelineConnection includes the requested fields of the GraphQL type TimelineConnection.
+// The GraphQL type's documentation follows.
+//
+// A page of an account's timeline: open complaints first, then newest first.
+type DefaultPageSizeListsNodeAccountTimelineTimelineConnection struct {
+	// How many entries of the kinds asked for the whole timeline holds.
+	TotalCount int `json:"totalCount"`
+	// The entries of the page.
+	Edges []DefaultPageSizeListsNodeAccountTimelineTimelineConnectionEdgesTimelineEdge `json:"edges"`
+	// Where the page is in the timeline.
+	PageInfo DefaultPageSizeListsNodeAccountTimelineTimelineConnectionPageInfo `json:"pageInfo"`
+}
+
+// GetTotalCount returns DefaultPageSizeListsNodeAccountTimelineTimelineConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeAccountTimelineTimelineConnection) GetTotalCount() int {
+	return v.TotalCount
+}
+
+// GetEdges returns DefaultPageSizeListsNodeAccountTimelineTimelineConnection.Edges, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeAccountTimelineTimelineConnection) GetEdges() []DefaultPageSizeListsNodeAccountTimelineTimelineConnectionEdgesTimelineEdge {
+	return v.Edges
+}
+
+// GetPageInfo returns DefaultPageSizeListsNodeAccountTimelineTimelineConnection.PageInfo, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeAccountTimelineTimelineConnection) GetPageInfo() DefaultPageSizeListsNodeAccountTimelineTimelineConnectionPageInfo {
+	return v.PageInfo
+}
+
+// DefaultPageSizeListsNodeAccountTimelineTimelineConnectionEdgesTimelineEdge includes the requested fields of the GraphQL type TimelineEdge.
+// The GraphQL type's documentation follows.
+//
+// An entry of an account's timeline in a page.
+type DefaultPageSizeListsNodeAccountTimelineTimelineConnectionEdgesTimelineEdge struct {
+	// Its position in the timeline, to page on from with after.
+	Cursor string `json:"cursor"`
+}
+
+// GetCursor returns DefaultPageSizeListsNodeAccountTimelineTimelineConnectionEdgesTimelineEdge.Cursor, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeAccountTimelineTimelineConnectionEdgesTimelineEdge) GetCursor() string {
+	return v.Cursor
+}
+
+// DefaultPageSizeListsNodeAccountTimelineTimelineConnectionPageInfo includes the requested fields of the GraphQL type PageInfo.
+// The GraphQL type's documentation follows.
+//
+// Information about pagination in a connection.
+// https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo
+type DefaultPageSizeListsNodeAccountTimelineTimelineConnectionPageInfo struct {
+	// When paginating forwards, are there more items?
+	HasNextPage bool `json:"hasNextPage"`
+}
+
+// GetHasNextPage returns DefaultPageSizeListsNodeAccountTimelineTimelineConnectionPageInfo.HasNextPage, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeAccountTimelineTimelineConnectionPageInfo) GetHasNextPage() bool {
+	return v.HasNextPage
+}
+
+// DefaultPageSizeListsNodeBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
+type DefaultPageSizeListsNodeBuyingContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeBuyingContact.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeBuyingContact) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodeChange includes the requested fields of the GraphQL type Change.
+// The GraphQL type's documentation follows.
+//
+// One row of the change journal: one committed create, update or delete of an entity. It is the audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION read it.
+type DefaultPageSizeListsNodeChange struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeChange.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeChange) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type DefaultPageSizeListsNodeContract struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeContract.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeContract) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodeCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type DefaultPageSizeListsNodeCouncilMembership struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeCouncilMembership.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeCouncilMembership) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodeCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type DefaultPageSizeListsNodeCouncilSession struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeCouncilSession.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeCouncilSession) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodeEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type DefaultPageSizeListsNodeEndUser struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeEndUser.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeEndUser) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type DefaultPageSizeListsNodeFeedback struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeFeedback.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeFeedback) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodeInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type DefaultPageSizeListsNodeInteraction struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeInteraction.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeInteraction) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodeMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type DefaultPageSizeListsNodeMember struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeMember.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeMember) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodePerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type DefaultPageSizeListsNodePerson struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodePerson.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodePerson) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodeTeam includes the requested fields of the GraphQL type Team.
+// The GraphQL type's documentation follows.
+//
+// A group of members led by a manager.
+type DefaultPageSizeListsNodeTeam struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeTeam.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeTeam) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodeTenant includes the requested fields of the GraphQL type Tenant.
+// The GraphQL type's documentation follows.
+//
+// The seller organisation. Every other record belongs to exactly one tenant, and a token sees only its own tenant.
+type DefaultPageSizeListsNodeTenant struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeTenant.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeTenant) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodeUserCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
+type DefaultPageSizeListsNodeUserCouncil struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeUserCouncil.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeUserCouncil) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsPerceptionGapsPerceptionGapConnection includes the requested fields of the GraphQL type PerceptionGapConnection.
+// The GraphQL type's documentation follows.
+//
+// A page of accounts ranked by the gap between their two voices.
+type DefaultPageSizeListsPerceptionGapsPerceptionGapConnection struct {
+	// How many accounts the whole ranking holds.
+	TotalCount int `json:"totalCount"`
+	// The accounts of the page.
+	Edges []DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge `json:"edges"`
+	// Where the page is in the ranking.
+	PageInfo DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionPageInfo `json:"pageInfo"`
+}
+
+// GetTotalCount returns DefaultPageSizeListsPerceptionGapsPerceptionGapConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsPerceptionGapsPerceptionGapConnection) GetTotalCount() int {
+	return v.TotalCount
+}
+
+// GetEdges returns DefaultPageSizeListsPerceptionGapsPerceptionGapConnection.Edges, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsPerceptionGapsPerceptionGapConnection) GetEdges() []DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge {
+	return v.Edges
+}
+
+// GetPageInfo returns DefaultPageSizeListsPerceptionGapsPerceptionGapConnection.PageInfo, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsPerceptionGapsPerceptionGapConnection) GetPageInfo() DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionPageInfo {
+	return v.PageInfo
+}
+
+// DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge includes the requested fields of the GraphQL type PerceptionGapEdge.
+// The GraphQL type's documentation follows.
+//
+// An account in the ranking by perception gap.
+type DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge struct {
+	// Its position in the ranking, to page on from with after.
+	Cursor string `json:"cursor"`
+}
+
+// GetCursor returns DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge.Cursor, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge) GetCursor() string {
+	return v.Cursor
+}
+
+// DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionPageInfo includes the requested fields of the GraphQL type PageInfo.
+// The GraphQL type's documentation follows.
+//
+// Information about pagination in a connection.
+// https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo
+type DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionPageInfo struct {
+	// When paginating forwards, are there more items?
+	HasNextPage bool `json:"hasNextPage"`
+	// When paginating forwards, the cursor to continue.
+	EndCursor *string `json:"endCursor"`
+}
+
+// GetHasNextPage returns DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionPageInfo.HasNextPage, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionPageInfo) GetHasNextPage() bool {
+	return v.HasNextPage
+}
+
+// GetEndCursor returns DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionPageInfo.EndCursor, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionPageInfo) GetEndCursor() *string {
+	return v.EndCursor
+}
+
+// DefaultPageSizeListsResponse is returned by DefaultPageSizeLists on success.
+type DefaultPageSizeListsResponse struct {
+	// Accounts ranked by health, worst first (ties by account id); churned accounts only when asked for by stage.
+	AtRiskAccounts DefaultPageSizeListsAtRiskAccountsAccountHealthConnection `json:"atRiskAccounts"`
+	// Accounts ranked by the gap between the purchasers' and the end users' NPS, counting each
+	// person's latest response since `since` (default: 12 months ago). Only accounts with NPS
+	// responses from both voices are ranked; churned accounts only when asked for by stage.
+	PerceptionGaps DefaultPageSizeListsPerceptionGapsPerceptionGapConnection `json:"perceptionGaps"`
+	// Fetches an object given its ID.
+	Node *DefaultPageSizeListsNode `json:"-"`
+}
+
+// GetAtRiskAccounts returns DefaultPageSizeListsResponse.AtRiskAccounts, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsResponse) GetAtRiskAccounts() DefaultPageSizeListsAtRiskAccountsAccountHealthConnection {
+	return v.AtRiskAccounts
+}
+
+// GetPerceptionGaps returns DefaultPageSizeListsResponse.PerceptionGaps, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsResponse) GetPerceptionGaps() DefaultPageSizeListsPerceptionGapsPerceptionGapConnection {
+	return v.PerceptionGaps
+}
+
+// GetNode returns DefaultPageSizeListsResponse.Node, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsResponse) GetNode() *DefaultPageSizeListsNode { return v.Node }
+
+func (v *DefaultPageSizeListsResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*DefaultPageSizeListsResponse
+		Node json.RawMessage `json:"node"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.DefaultPageSizeListsResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Node
+		src := firstPass.Node
+		if len(src) != 0 && string(src) != "null" {
+			*dst = new(DefaultPageSizeListsNode)
+			err = __unmarshalDefaultPageSizeListsNode(
+				src, *dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal DefaultPageSizeListsResponse.Node: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalDefaultPageSizeListsResponse struct {
+	AtRiskAccounts DefaultPageSizeListsAtRiskAccountsAccountHealthConnection `json:"atRiskAccounts"`
+
+	PerceptionGaps DefaultPageSizeListsPerceptionGapsPerceptionGapConnection `json:"perceptionGaps"`
+
+	Node json.RawMessage `json:"node"`
+}
+
+func (v *DefaultPageSizeListsResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *DefaultPageSizeListsResponse) __premarshalJSON() (*__premarshalDefaultPageSizeListsResponse, error) {
+	var retval __premarshalDefaultPageSizeListsResponse
+
+	retval.AtRiskAccounts = v.AtRiskAccounts
+	retval.PerceptionGaps = v.PerceptionGaps
+	{
+
+		dst := &retval.Node
+		src := v.Node
+		if src != nil {
+			var err error
+			*dst, err = __marshalDefaultPageSizeListsNode(
+				src)
+			if err != nil {
+				return nil, fmt.Errorf(
+					"unable to marshal DefaultPageSizeListsResponse.Node: %w", err)
+			}
+		}
+	}
+	return &retval, nil
+}
+
 // Where an end user stands with the product.
 type EndUserStatus string
 
@@ -9743,6 +10420,14 @@ type __CreateUserCouncilInput struct {
 // GetIn returns __CreateUserCouncilInput.In, and is useful for accessing the field via an interface.
 func (v *__CreateUserCouncilInput) GetIn() CreateUserCouncilInput { return v.In }
 
+// __DefaultPageSizeListsInput is used internally by genqlient
+type __DefaultPageSizeListsInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __DefaultPageSizeListsInput.Id, and is useful for accessing the field via an interface.
+func (v *__DefaultPageSizeListsInput) GetId() string { return v.Id }
+
 // __EndUsersOfInput is used internally by genqlient
 type __EndUsersOfInput struct {
 	AccountID *string `json:"accountID"`
@@ -10997,6 +11682,71 @@ func CreateUserCouncil(
 	}
 
 	data_ = &CreateUserCouncilResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by DefaultPageSizeLists.
+const DefaultPageSizeLists_Operation = `
+query DefaultPageSizeLists ($id: ID!) {
+	atRiskAccounts {
+		totalCount
+		edges {
+			cursor
+		}
+		pageInfo {
+			hasNextPage
+			endCursor
+		}
+	}
+	perceptionGaps {
+		totalCount
+		edges {
+			cursor
+		}
+		pageInfo {
+			hasNextPage
+			endCursor
+		}
+	}
+	node(id: $id) {
+		__typename
+		... on Account {
+			timeline {
+				totalCount
+				edges {
+					cursor
+				}
+				pageInfo {
+					hasNextPage
+				}
+			}
+		}
+	}
+}
+`
+
+func DefaultPageSizeLists(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *DefaultPageSizeListsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "DefaultPageSizeLists",
+		Query:  DefaultPageSizeLists_Operation,
+		Variables: &__DefaultPageSizeListsInput{
+			Id: id,
+		},
+	}
+
+	data_ = &DefaultPageSizeListsResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
