@@ -4015,6 +4015,481 @@ var AllContractEventKind = []ContractEventKind{
 	ContractEventKindEnded,
 }
 
+// ContractSeatUtilisationNode includes the requested fields of the GraphQL interface Node.
+//
+// ContractSeatUtilisationNode is implemented by the following types:
+// ContractSeatUtilisationNodeAccount
+// ContractSeatUtilisationNodeBuyingContact
+// ContractSeatUtilisationNodeChange
+// ContractSeatUtilisationNodeContract
+// ContractSeatUtilisationNodeCouncilMembership
+// ContractSeatUtilisationNodeCouncilSession
+// ContractSeatUtilisationNodeEndUser
+// ContractSeatUtilisationNodeFeedback
+// ContractSeatUtilisationNodeInteraction
+// ContractSeatUtilisationNodeMember
+// ContractSeatUtilisationNodePerson
+// ContractSeatUtilisationNodeTeam
+// ContractSeatUtilisationNodeTenant
+// ContractSeatUtilisationNodeUserCouncil
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type ContractSeatUtilisationNode interface {
+	implementsGraphQLInterfaceContractSeatUtilisationNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *ContractSeatUtilisationNodeAccount) implementsGraphQLInterfaceContractSeatUtilisationNode() {
+}
+func (v *ContractSeatUtilisationNodeBuyingContact) implementsGraphQLInterfaceContractSeatUtilisationNode() {
+}
+func (v *ContractSeatUtilisationNodeChange) implementsGraphQLInterfaceContractSeatUtilisationNode() {}
+func (v *ContractSeatUtilisationNodeContract) implementsGraphQLInterfaceContractSeatUtilisationNode() {
+}
+func (v *ContractSeatUtilisationNodeCouncilMembership) implementsGraphQLInterfaceContractSeatUtilisationNode() {
+}
+func (v *ContractSeatUtilisationNodeCouncilSession) implementsGraphQLInterfaceContractSeatUtilisationNode() {
+}
+func (v *ContractSeatUtilisationNodeEndUser) implementsGraphQLInterfaceContractSeatUtilisationNode() {
+}
+func (v *ContractSeatUtilisationNodeFeedback) implementsGraphQLInterfaceContractSeatUtilisationNode() {
+}
+func (v *ContractSeatUtilisationNodeInteraction) implementsGraphQLInterfaceContractSeatUtilisationNode() {
+}
+func (v *ContractSeatUtilisationNodeMember) implementsGraphQLInterfaceContractSeatUtilisationNode() {}
+func (v *ContractSeatUtilisationNodePerson) implementsGraphQLInterfaceContractSeatUtilisationNode() {}
+func (v *ContractSeatUtilisationNodeTeam) implementsGraphQLInterfaceContractSeatUtilisationNode()   {}
+func (v *ContractSeatUtilisationNodeTenant) implementsGraphQLInterfaceContractSeatUtilisationNode() {}
+func (v *ContractSeatUtilisationNodeUserCouncil) implementsGraphQLInterfaceContractSeatUtilisationNode() {
+}
+
+func __unmarshalContractSeatUtilisationNode(b []byte, v *ContractSeatUtilisationNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "Account":
+		*v = new(ContractSeatUtilisationNodeAccount)
+		return json.Unmarshal(b, *v)
+	case "BuyingContact":
+		*v = new(ContractSeatUtilisationNodeBuyingContact)
+		return json.Unmarshal(b, *v)
+	case "Change":
+		*v = new(ContractSeatUtilisationNodeChange)
+		return json.Unmarshal(b, *v)
+	case "Contract":
+		*v = new(ContractSeatUtilisationNodeContract)
+		return json.Unmarshal(b, *v)
+	case "CouncilMembership":
+		*v = new(ContractSeatUtilisationNodeCouncilMembership)
+		return json.Unmarshal(b, *v)
+	case "CouncilSession":
+		*v = new(ContractSeatUtilisationNodeCouncilSession)
+		return json.Unmarshal(b, *v)
+	case "EndUser":
+		*v = new(ContractSeatUtilisationNodeEndUser)
+		return json.Unmarshal(b, *v)
+	case "Feedback":
+		*v = new(ContractSeatUtilisationNodeFeedback)
+		return json.Unmarshal(b, *v)
+	case "Interaction":
+		*v = new(ContractSeatUtilisationNodeInteraction)
+		return json.Unmarshal(b, *v)
+	case "Member":
+		*v = new(ContractSeatUtilisationNodeMember)
+		return json.Unmarshal(b, *v)
+	case "Person":
+		*v = new(ContractSeatUtilisationNodePerson)
+		return json.Unmarshal(b, *v)
+	case "Team":
+		*v = new(ContractSeatUtilisationNodeTeam)
+		return json.Unmarshal(b, *v)
+	case "Tenant":
+		*v = new(ContractSeatUtilisationNodeTenant)
+		return json.Unmarshal(b, *v)
+	case "UserCouncil":
+		*v = new(ContractSeatUtilisationNodeUserCouncil)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for ContractSeatUtilisationNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalContractSeatUtilisationNode(v *ContractSeatUtilisationNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *ContractSeatUtilisationNodeAccount:
+		typename = "Account"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeBuyingContact:
+		typename = "BuyingContact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeBuyingContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeChange:
+		typename = "Change"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeChange
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeContract:
+		typename = "Contract"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeContract
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeCouncilMembership:
+		typename = "CouncilMembership"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeCouncilMembership
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeCouncilSession:
+		typename = "CouncilSession"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeCouncilSession
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeEndUser:
+		typename = "EndUser"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeEndUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeFeedback:
+		typename = "Feedback"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeFeedback
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeInteraction:
+		typename = "Interaction"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeInteraction
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeMember:
+		typename = "Member"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeMember
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodePerson:
+		typename = "Person"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodePerson
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeTeam:
+		typename = "Team"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeTeam
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeTenant:
+		typename = "Tenant"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeTenant
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeUserCouncil:
+		typename = "UserCouncil"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeUserCouncil
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for ContractSeatUtilisationNode: "%T"`, v)
+	}
+}
+
+// ContractSeatUtilisationNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type ContractSeatUtilisationNodeAccount struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeAccount.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeAccount) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodeBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
+type ContractSeatUtilisationNodeBuyingContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeBuyingContact.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeBuyingContact) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodeChange includes the requested fields of the GraphQL type Change.
+// The GraphQL type's documentation follows.
+//
+// One row of the change journal: one committed create, update or delete of an entity. It is the audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION read it.
+type ContractSeatUtilisationNodeChange struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeChange.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeChange) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type ContractSeatUtilisationNodeContract struct {
+	Typename *string `json:"__typename"`
+	// Active licensed end users of the account over the contract's seats (1.0 = every seat
+	// used); null when the contract has no seats.
+	SeatUtilisation *float64 `json:"seatUtilisation"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeContract.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeContract) GetTypename() *string { return v.Typename }
+
+// GetSeatUtilisation returns ContractSeatUtilisationNodeContract.SeatUtilisation, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeContract) GetSeatUtilisation() *float64 { return v.SeatUtilisation }
+
+// ContractSeatUtilisationNodeCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type ContractSeatUtilisationNodeCouncilMembership struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeCouncilMembership.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeCouncilMembership) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodeCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type ContractSeatUtilisationNodeCouncilSession struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeCouncilSession.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeCouncilSession) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodeEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type ContractSeatUtilisationNodeEndUser struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeEndUser.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeEndUser) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type ContractSeatUtilisationNodeFeedback struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeFeedback.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeFeedback) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodeInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type ContractSeatUtilisationNodeInteraction struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeInteraction.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeInteraction) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodeMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type ContractSeatUtilisationNodeMember struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeMember.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeMember) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodePerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type ContractSeatUtilisationNodePerson struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodePerson.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodePerson) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodeTeam includes the requested fields of the GraphQL type Team.
+// The GraphQL type's documentation follows.
+//
+// A group of members led by a manager.
+type ContractSeatUtilisationNodeTeam struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeTeam.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeTeam) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodeTenant includes the requested fields of the GraphQL type Tenant.
+// The GraphQL type's documentation follows.
+//
+// The seller organisation. Every other record belongs to exactly one tenant, and a token sees only its own tenant.
+type ContractSeatUtilisationNodeTenant struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeTenant.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeTenant) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodeUserCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
+type ContractSeatUtilisationNodeUserCouncil struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeUserCouncil.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeUserCouncil) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationResponse is returned by ContractSeatUtilisation on success.
+type ContractSeatUtilisationResponse struct {
+	// Fetches an object given its ID.
+	Node *ContractSeatUtilisationNode `json:"-"`
+}
+
+// GetNode returns ContractSeatUtilisationResponse.Node, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationResponse) GetNode() *ContractSeatUtilisationNode { return v.Node }
+
+func (v *ContractSeatUtilisationResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*ContractSeatUtilisationResponse
+		Node json.RawMessage `json:"node"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.ContractSeatUtilisationResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Node
+		src := firstPass.Node
+		if len(src) != 0 && string(src) != "null" {
+			*dst = new(ContractSeatUtilisationNode)
+			err = __unmarshalContractSeatUtilisationNode(
+				src, *dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal ContractSeatUtilisationResponse.Node: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalContractSeatUtilisationResponse struct {
+	Node json.RawMessage `json:"node"`
+}
+
+func (v *ContractSeatUtilisationResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *ContractSeatUtilisationResponse) __premarshalJSON() (*__premarshalContractSeatUtilisationResponse, error) {
+	var retval __premarshalContractSeatUtilisationResponse
+
+	{
+
+		dst := &retval.Node
+		src := v.Node
+		if src != nil {
+			var err error
+			*dst, err = __marshalContractSeatUtilisationNode(
+				src)
+			if err != nil {
+				return nil, fmt.Errorf(
+					"unable to marshal ContractSeatUtilisationResponse.Node: %w", err)
+			}
+		}
+	}
+	return &retval, nil
+}
+
 // Where a contract stands.
 type ContractStatus string
 
@@ -7263,6 +7738,29 @@ func (v *LogInteractionResponse) GetLogInteraction() LogInteractionLogInteractio
 	return v.LogInteraction
 }
 
+// MoveInteractionResponse is returned by MoveInteraction on success.
+type MoveInteractionResponse struct {
+	// Changes an interaction.
+	UpdateInteraction MoveInteractionUpdateInteraction `json:"updateInteraction"`
+}
+
+// GetUpdateInteraction returns MoveInteractionResponse.UpdateInteraction, and is useful for accessing the field via an interface.
+func (v *MoveInteractionResponse) GetUpdateInteraction() MoveInteractionUpdateInteraction {
+	return v.UpdateInteraction
+}
+
+// MoveInteractionUpdateInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type MoveInteractionUpdateInteraction struct {
+	// The interaction's id: opaque, unique across tenants, starting `int_`.
+	Id string `json:"id"`
+}
+
+// GetId returns MoveInteractionUpdateInteraction.Id, and is useful for accessing the field via an interface.
+func (v *MoveInteractionUpdateInteraction) GetId() string { return v.Id }
+
 // NestedAccount includes the GraphQL fields of Account requested by the fragment NestedAccount.
 // The GraphQL type's documentation follows.
 //
@@ -9014,6 +9512,52 @@ func (v *RecordSessionResponse) GetRecordCouncilSession() RecordSessionRecordCou
 	return v.RecordCouncilSession
 }
 
+// RenegotiateContractResponse is returned by RenegotiateContract on success.
+type RenegotiateContractResponse struct {
+	// Changes a contract.
+	UpdateContract RenegotiateContractUpdateContract `json:"updateContract"`
+}
+
+// GetUpdateContract returns RenegotiateContractResponse.UpdateContract, and is useful for accessing the field via an interface.
+func (v *RenegotiateContractResponse) GetUpdateContract() RenegotiateContractUpdateContract {
+	return v.UpdateContract
+}
+
+// RenegotiateContractUpdateContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type RenegotiateContractUpdateContract struct {
+	// The contract's id: opaque, unique across tenants, starting `ctr_`.
+	Id string `json:"id"`
+}
+
+// GetId returns RenegotiateContractUpdateContract.Id, and is useful for accessing the field via an interface.
+func (v *RenegotiateContractUpdateContract) GetId() string { return v.Id }
+
+// RenumberContractResponse is returned by RenumberContract on success.
+type RenumberContractResponse struct {
+	// Changes a contract.
+	UpdateContract RenumberContractUpdateContract `json:"updateContract"`
+}
+
+// GetUpdateContract returns RenumberContractResponse.UpdateContract, and is useful for accessing the field via an interface.
+func (v *RenumberContractResponse) GetUpdateContract() RenumberContractUpdateContract {
+	return v.UpdateContract
+}
+
+// RenumberContractUpdateContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type RenumberContractUpdateContract struct {
+	// The contract's id: opaque, unique across tenants, starting `ctr_`.
+	Id string `json:"id"`
+}
+
+// GetId returns RenumberContractUpdateContract.Id, and is useful for accessing the field via an interface.
+func (v *RenumberContractUpdateContract) GetId() string { return v.Id }
+
 // ResolveComplaintResolveComplaintFeedback includes the requested fields of the GraphQL type Feedback.
 // The GraphQL type's documentation follows.
 //
@@ -9075,6 +9619,52 @@ func (v *SessionFeedbackInput) GetBody() *string { return v.Body }
 
 // GetTopics returns SessionFeedbackInput.Topics, and is useful for accessing the field via an interface.
 func (v *SessionFeedbackInput) GetTopics() []string { return v.Topics }
+
+// SetEndUserLicensedResponse is returned by SetEndUserLicensed on success.
+type SetEndUserLicensedResponse struct {
+	// Changes an end user.
+	UpdateEndUser SetEndUserLicensedUpdateEndUser `json:"updateEndUser"`
+}
+
+// GetUpdateEndUser returns SetEndUserLicensedResponse.UpdateEndUser, and is useful for accessing the field via an interface.
+func (v *SetEndUserLicensedResponse) GetUpdateEndUser() SetEndUserLicensedUpdateEndUser {
+	return v.UpdateEndUser
+}
+
+// SetEndUserLicensedUpdateEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type SetEndUserLicensedUpdateEndUser struct {
+	// The end user's id: opaque, unique across tenants, starting `eus_`.
+	Id string `json:"id"`
+}
+
+// GetId returns SetEndUserLicensedUpdateEndUser.Id, and is useful for accessing the field via an interface.
+func (v *SetEndUserLicensedUpdateEndUser) GetId() string { return v.Id }
+
+// SetEndUserStatusResponse is returned by SetEndUserStatus on success.
+type SetEndUserStatusResponse struct {
+	// Changes an end user.
+	UpdateEndUser SetEndUserStatusUpdateEndUser `json:"updateEndUser"`
+}
+
+// GetUpdateEndUser returns SetEndUserStatusResponse.UpdateEndUser, and is useful for accessing the field via an interface.
+func (v *SetEndUserStatusResponse) GetUpdateEndUser() SetEndUserStatusUpdateEndUser {
+	return v.UpdateEndUser
+}
+
+// SetEndUserStatusUpdateEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type SetEndUserStatusUpdateEndUser struct {
+	// The end user's id: opaque, unique across tenants, starting `eus_`.
+	Id string `json:"id"`
+}
+
+// GetId returns SetEndUserStatusUpdateEndUser.Id, and is useful for accessing the field via an interface.
+func (v *SetEndUserStatusUpdateEndUser) GetId() string { return v.Id }
 
 // An account as the integrator's system knows it. Fields left out keep their stored values.
 type SyncAccountInput struct {
@@ -9427,6 +10017,29 @@ func (v *SyncContractInput) GetSignedByExternalID() *string { return v.SignedByE
 // GetSignedAt returns SyncContractInput.SignedAt, and is useful for accessing the field via an interface.
 func (v *SyncContractInput) GetSignedAt() *time.Time { return v.SignedAt }
 
+// SyncContractsEachResponse is returned by SyncContractsEach on success.
+type SyncContractsEachResponse struct {
+	// Upserts up to 1,000 contracts by external id (adopting one with the same number that has none).
+	SyncContracts SyncContractsEachSyncContractsSyncPayload `json:"syncContracts"`
+}
+
+// GetSyncContracts returns SyncContractsEachResponse.SyncContracts, and is useful for accessing the field via an interface.
+func (v *SyncContractsEachResponse) GetSyncContracts() SyncContractsEachSyncContractsSyncPayload {
+	return v.SyncContracts
+}
+
+// SyncContractsEachSyncContractsSyncPayload includes the requested fields of the GraphQL type SyncPayload.
+// The GraphQL type's documentation follows.
+//
+// What a sync call did, in all and item by item.
+type SyncContractsEachSyncContractsSyncPayload struct {
+	// Items refused.
+	Failed int `json:"failed"`
+}
+
+// GetFailed returns SyncContractsEachSyncContractsSyncPayload.Failed, and is useful for accessing the field via an interface.
+func (v *SyncContractsEachSyncContractsSyncPayload) GetFailed() int { return v.Failed }
+
 // SyncContractsResponse is returned by SyncContracts on success.
 type SyncContractsResponse struct {
 	// Upserts up to 1,000 contracts by external id (adopting one with the same number that has none).
@@ -9566,6 +10179,29 @@ func (v *SyncEndUserInput) GetFirstSeenAt() *time.Time { return v.FirstSeenAt }
 // GetLastActiveAt returns SyncEndUserInput.LastActiveAt, and is useful for accessing the field via an interface.
 func (v *SyncEndUserInput) GetLastActiveAt() *time.Time { return v.LastActiveAt }
 
+// SyncEndUsersEachResponse is returned by SyncEndUsersEach on success.
+type SyncEndUsersEachResponse struct {
+	// Upserts up to 1,000 end users by external id.
+	SyncEndUsers SyncEndUsersEachSyncEndUsersSyncPayload `json:"syncEndUsers"`
+}
+
+// GetSyncEndUsers returns SyncEndUsersEachResponse.SyncEndUsers, and is useful for accessing the field via an interface.
+func (v *SyncEndUsersEachResponse) GetSyncEndUsers() SyncEndUsersEachSyncEndUsersSyncPayload {
+	return v.SyncEndUsers
+}
+
+// SyncEndUsersEachSyncEndUsersSyncPayload includes the requested fields of the GraphQL type SyncPayload.
+// The GraphQL type's documentation follows.
+//
+// What a sync call did, in all and item by item.
+type SyncEndUsersEachSyncEndUsersSyncPayload struct {
+	// Items refused.
+	Failed int `json:"failed"`
+}
+
+// GetFailed returns SyncEndUsersEachSyncEndUsersSyncPayload.Failed, and is useful for accessing the field via an interface.
+func (v *SyncEndUsersEachSyncEndUsersSyncPayload) GetFailed() int { return v.Failed }
+
 // SyncEndUsersResponse is returned by SyncEndUsers on success.
 type SyncEndUsersResponse struct {
 	// Upserts up to 1,000 end users by external id.
@@ -9645,6 +10281,29 @@ func (v *SyncEndUsersSyncEndUsersSyncPayload) __premarshalJSON() (*__premarshalS
 	retval.Items = v.SyncOutcome.Items
 	return &retval, nil
 }
+
+// SyncFeedbackEachResponse is returned by SyncFeedbackEach on success.
+type SyncFeedbackEachResponse struct {
+	// Upserts up to 1,000 feedback by external id.
+	SyncFeedback SyncFeedbackEachSyncFeedbackSyncPayload `json:"syncFeedback"`
+}
+
+// GetSyncFeedback returns SyncFeedbackEachResponse.SyncFeedback, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackEachResponse) GetSyncFeedback() SyncFeedbackEachSyncFeedbackSyncPayload {
+	return v.SyncFeedback
+}
+
+// SyncFeedbackEachSyncFeedbackSyncPayload includes the requested fields of the GraphQL type SyncPayload.
+// The GraphQL type's documentation follows.
+//
+// What a sync call did, in all and item by item.
+type SyncFeedbackEachSyncFeedbackSyncPayload struct {
+	// Items refused.
+	Failed int `json:"failed"`
+}
+
+// GetFailed returns SyncFeedbackEachSyncFeedbackSyncPayload.Failed, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackEachSyncFeedbackSyncPayload) GetFailed() int { return v.Failed }
 
 // Feedback; the author is named by exactly one of authorExternalID and authorEmail.
 type SyncFeedbackInput struct {
@@ -9823,6 +10482,78 @@ func (v *SyncFeedbackSyncFeedbackSyncPayload) __premarshalJSON() (*__premarshalS
 	return &retval, nil
 }
 
+// An interaction as the integrator's system (a support desk, a calendar) knows it; participants are not synced. Fields left out keep their stored values.
+type SyncInteractionInput struct {
+	// The version of the record last read: when the stored record is at another (or none is stored), the item fails with CONFLICT on expectedVersion, as an update does.
+	ExpectedVersion *int `json:"expectedVersion"`
+	// The interaction's id in the integrator's system.
+	ExternalID string `json:"externalID"`
+	// The external id of the account the touchpoint was with; it cannot change.
+	AccountExternalID string `json:"accountExternalID"`
+	// How it happened.
+	Channel Channel `json:"channel"`
+	// Who reached out.
+	Direction InteractionDirection `json:"direction"`
+	// When it happened.
+	OccurredAt time.Time `json:"occurredAt"`
+	// What it was about, 1 to 300 characters.
+	Subject string `json:"subject"`
+	// What was said or agreed, up to 20,000 characters.
+	Summary *string `json:"summary"`
+	// The id of the member who handled it.
+	HandledByID *string `json:"handledByID"`
+}
+
+// GetExpectedVersion returns SyncInteractionInput.ExpectedVersion, and is useful for accessing the field via an interface.
+func (v *SyncInteractionInput) GetExpectedVersion() *int { return v.ExpectedVersion }
+
+// GetExternalID returns SyncInteractionInput.ExternalID, and is useful for accessing the field via an interface.
+func (v *SyncInteractionInput) GetExternalID() string { return v.ExternalID }
+
+// GetAccountExternalID returns SyncInteractionInput.AccountExternalID, and is useful for accessing the field via an interface.
+func (v *SyncInteractionInput) GetAccountExternalID() string { return v.AccountExternalID }
+
+// GetChannel returns SyncInteractionInput.Channel, and is useful for accessing the field via an interface.
+func (v *SyncInteractionInput) GetChannel() Channel { return v.Channel }
+
+// GetDirection returns SyncInteractionInput.Direction, and is useful for accessing the field via an interface.
+func (v *SyncInteractionInput) GetDirection() InteractionDirection { return v.Direction }
+
+// GetOccurredAt returns SyncInteractionInput.OccurredAt, and is useful for accessing the field via an interface.
+func (v *SyncInteractionInput) GetOccurredAt() time.Time { return v.OccurredAt }
+
+// GetSubject returns SyncInteractionInput.Subject, and is useful for accessing the field via an interface.
+func (v *SyncInteractionInput) GetSubject() string { return v.Subject }
+
+// GetSummary returns SyncInteractionInput.Summary, and is useful for accessing the field via an interface.
+func (v *SyncInteractionInput) GetSummary() *string { return v.Summary }
+
+// GetHandledByID returns SyncInteractionInput.HandledByID, and is useful for accessing the field via an interface.
+func (v *SyncInteractionInput) GetHandledByID() *string { return v.HandledByID }
+
+// SyncInteractionsEachResponse is returned by SyncInteractionsEach on success.
+type SyncInteractionsEachResponse struct {
+	// Upserts up to 1,000 interactions by external id.
+	SyncInteractions SyncInteractionsEachSyncInteractionsSyncPayload `json:"syncInteractions"`
+}
+
+// GetSyncInteractions returns SyncInteractionsEachResponse.SyncInteractions, and is useful for accessing the field via an interface.
+func (v *SyncInteractionsEachResponse) GetSyncInteractions() SyncInteractionsEachSyncInteractionsSyncPayload {
+	return v.SyncInteractions
+}
+
+// SyncInteractionsEachSyncInteractionsSyncPayload includes the requested fields of the GraphQL type SyncPayload.
+// The GraphQL type's documentation follows.
+//
+// What a sync call did, in all and item by item.
+type SyncInteractionsEachSyncInteractionsSyncPayload struct {
+	// Items refused.
+	Failed int `json:"failed"`
+}
+
+// GetFailed returns SyncInteractionsEachSyncInteractionsSyncPayload.Failed, and is useful for accessing the field via an interface.
+func (v *SyncInteractionsEachSyncInteractionsSyncPayload) GetFailed() int { return v.Failed }
+
 // SyncOutcome includes the GraphQL fields of SyncPayload requested by the fragment SyncOutcome.
 // The GraphQL type's documentation follows.
 //
@@ -9875,6 +10606,29 @@ func (v *SyncOutcomeItemsSyncItemResultErrorsSyncError) GetField() *string { ret
 
 // GetMessage returns SyncOutcomeItemsSyncItemResultErrorsSyncError.Message, and is useful for accessing the field via an interface.
 func (v *SyncOutcomeItemsSyncItemResultErrorsSyncError) GetMessage() string { return v.Message }
+
+// SyncPeopleEachResponse is returned by SyncPeopleEach on success.
+type SyncPeopleEachResponse struct {
+	// Upserts up to 1,000 people by external id or email.
+	SyncPeople SyncPeopleEachSyncPeopleSyncPayload `json:"syncPeople"`
+}
+
+// GetSyncPeople returns SyncPeopleEachResponse.SyncPeople, and is useful for accessing the field via an interface.
+func (v *SyncPeopleEachResponse) GetSyncPeople() SyncPeopleEachSyncPeopleSyncPayload {
+	return v.SyncPeople
+}
+
+// SyncPeopleEachSyncPeopleSyncPayload includes the requested fields of the GraphQL type SyncPayload.
+// The GraphQL type's documentation follows.
+//
+// What a sync call did, in all and item by item.
+type SyncPeopleEachSyncPeopleSyncPayload struct {
+	// Items refused.
+	Failed int `json:"failed"`
+}
+
+// GetFailed returns SyncPeopleEachSyncPeopleSyncPayload.Failed, and is useful for accessing the field via an interface.
+func (v *SyncPeopleEachSyncPeopleSyncPayload) GetFailed() int { return v.Failed }
 
 // SyncPeopleResponse is returned by SyncPeople on success.
 type SyncPeopleResponse struct {
@@ -10340,6 +11094,14 @@ type __CaptureFeedbackInput struct {
 // GetIn returns __CaptureFeedbackInput.In, and is useful for accessing the field via an interface.
 func (v *__CaptureFeedbackInput) GetIn() CaptureFeedbackInput { return v.In }
 
+// __ContractSeatUtilisationInput is used internally by genqlient
+type __ContractSeatUtilisationInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __ContractSeatUtilisationInput.Id, and is useful for accessing the field via an interface.
+func (v *__ContractSeatUtilisationInput) GetId() string { return v.Id }
+
 // __CouncilAttendanceInput is used internally by genqlient
 type __CouncilAttendanceInput struct {
 	Id string `json:"id"`
@@ -10456,6 +11218,18 @@ type __LogInteractionInput struct {
 // GetIn returns __LogInteractionInput.In, and is useful for accessing the field via an interface.
 func (v *__LogInteractionInput) GetIn() LogInteractionInput { return v.In }
 
+// __MoveInteractionInput is used internally by genqlient
+type __MoveInteractionInput struct {
+	Id         string    `json:"id"`
+	OccurredAt time.Time `json:"occurredAt"`
+}
+
+// GetId returns __MoveInteractionInput.Id, and is useful for accessing the field via an interface.
+func (v *__MoveInteractionInput) GetId() string { return v.Id }
+
+// GetOccurredAt returns __MoveInteractionInput.OccurredAt, and is useful for accessing the field via an interface.
+func (v *__MoveInteractionInput) GetOccurredAt() time.Time { return v.OccurredAt }
+
 // __NestedAccountPageInput is used internally by genqlient
 type __NestedAccountPageInput struct {
 	First   int  `json:"first"`
@@ -10516,6 +11290,34 @@ type __RecordSessionInput struct {
 // GetIn returns __RecordSessionInput.In, and is useful for accessing the field via an interface.
 func (v *__RecordSessionInput) GetIn() RecordCouncilSessionInput { return v.In }
 
+// __RenegotiateContractInput is used internally by genqlient
+type __RenegotiateContractInput struct {
+	Id      string    `json:"id"`
+	Seats   int       `json:"seats"`
+	EndDate time.Time `json:"endDate"`
+}
+
+// GetId returns __RenegotiateContractInput.Id, and is useful for accessing the field via an interface.
+func (v *__RenegotiateContractInput) GetId() string { return v.Id }
+
+// GetSeats returns __RenegotiateContractInput.Seats, and is useful for accessing the field via an interface.
+func (v *__RenegotiateContractInput) GetSeats() int { return v.Seats }
+
+// GetEndDate returns __RenegotiateContractInput.EndDate, and is useful for accessing the field via an interface.
+func (v *__RenegotiateContractInput) GetEndDate() time.Time { return v.EndDate }
+
+// __RenumberContractInput is used internally by genqlient
+type __RenumberContractInput struct {
+	Id     string `json:"id"`
+	Number string `json:"number"`
+}
+
+// GetId returns __RenumberContractInput.Id, and is useful for accessing the field via an interface.
+func (v *__RenumberContractInput) GetId() string { return v.Id }
+
+// GetNumber returns __RenumberContractInput.Number, and is useful for accessing the field via an interface.
+func (v *__RenumberContractInput) GetNumber() string { return v.Number }
+
 // __ResolveComplaintInput is used internally by genqlient
 type __ResolveComplaintInput struct {
 	Id         string `json:"id"`
@@ -10527,6 +11329,30 @@ func (v *__ResolveComplaintInput) GetId() string { return v.Id }
 
 // GetResolution returns __ResolveComplaintInput.Resolution, and is useful for accessing the field via an interface.
 func (v *__ResolveComplaintInput) GetResolution() string { return v.Resolution }
+
+// __SetEndUserLicensedInput is used internally by genqlient
+type __SetEndUserLicensedInput struct {
+	Id       string `json:"id"`
+	Licensed bool   `json:"licensed"`
+}
+
+// GetId returns __SetEndUserLicensedInput.Id, and is useful for accessing the field via an interface.
+func (v *__SetEndUserLicensedInput) GetId() string { return v.Id }
+
+// GetLicensed returns __SetEndUserLicensedInput.Licensed, and is useful for accessing the field via an interface.
+func (v *__SetEndUserLicensedInput) GetLicensed() bool { return v.Licensed }
+
+// __SetEndUserStatusInput is used internally by genqlient
+type __SetEndUserStatusInput struct {
+	Id     string        `json:"id"`
+	Status EndUserStatus `json:"status"`
+}
+
+// GetId returns __SetEndUserStatusInput.Id, and is useful for accessing the field via an interface.
+func (v *__SetEndUserStatusInput) GetId() string { return v.Id }
+
+// GetStatus returns __SetEndUserStatusInput.Status, and is useful for accessing the field via an interface.
+func (v *__SetEndUserStatusInput) GetStatus() EndUserStatus { return v.Status }
 
 // __SyncAccountsInput is used internally by genqlient
 type __SyncAccountsInput struct {
@@ -10544,6 +11370,14 @@ type __SyncBuyingContactsInput struct {
 // GetIn returns __SyncBuyingContactsInput.In, and is useful for accessing the field via an interface.
 func (v *__SyncBuyingContactsInput) GetIn() []SyncBuyingContactInput { return v.In }
 
+// __SyncContractsEachInput is used internally by genqlient
+type __SyncContractsEachInput struct {
+	In []SyncContractInput `json:"in"`
+}
+
+// GetIn returns __SyncContractsEachInput.In, and is useful for accessing the field via an interface.
+func (v *__SyncContractsEachInput) GetIn() []SyncContractInput { return v.In }
+
 // __SyncContractsInput is used internally by genqlient
 type __SyncContractsInput struct {
 	In []SyncContractInput `json:"in"`
@@ -10551,6 +11385,14 @@ type __SyncContractsInput struct {
 
 // GetIn returns __SyncContractsInput.In, and is useful for accessing the field via an interface.
 func (v *__SyncContractsInput) GetIn() []SyncContractInput { return v.In }
+
+// __SyncEndUsersEachInput is used internally by genqlient
+type __SyncEndUsersEachInput struct {
+	In []SyncEndUserInput `json:"in"`
+}
+
+// GetIn returns __SyncEndUsersEachInput.In, and is useful for accessing the field via an interface.
+func (v *__SyncEndUsersEachInput) GetIn() []SyncEndUserInput { return v.In }
 
 // __SyncEndUsersInput is used internally by genqlient
 type __SyncEndUsersInput struct {
@@ -10560,6 +11402,14 @@ type __SyncEndUsersInput struct {
 // GetIn returns __SyncEndUsersInput.In, and is useful for accessing the field via an interface.
 func (v *__SyncEndUsersInput) GetIn() []SyncEndUserInput { return v.In }
 
+// __SyncFeedbackEachInput is used internally by genqlient
+type __SyncFeedbackEachInput struct {
+	In []SyncFeedbackInput `json:"in"`
+}
+
+// GetIn returns __SyncFeedbackEachInput.In, and is useful for accessing the field via an interface.
+func (v *__SyncFeedbackEachInput) GetIn() []SyncFeedbackInput { return v.In }
+
 // __SyncFeedbackInput is used internally by genqlient
 type __SyncFeedbackInput struct {
 	In []SyncFeedbackInput `json:"in"`
@@ -10567,6 +11417,22 @@ type __SyncFeedbackInput struct {
 
 // GetIn returns __SyncFeedbackInput.In, and is useful for accessing the field via an interface.
 func (v *__SyncFeedbackInput) GetIn() []SyncFeedbackInput { return v.In }
+
+// __SyncInteractionsEachInput is used internally by genqlient
+type __SyncInteractionsEachInput struct {
+	In []SyncInteractionInput `json:"in"`
+}
+
+// GetIn returns __SyncInteractionsEachInput.In, and is useful for accessing the field via an interface.
+func (v *__SyncInteractionsEachInput) GetIn() []SyncInteractionInput { return v.In }
+
+// __SyncPeopleEachInput is used internally by genqlient
+type __SyncPeopleEachInput struct {
+	In []SyncPersonInput `json:"in"`
+}
+
+// GetIn returns __SyncPeopleEachInput.In, and is useful for accessing the field via an interface.
+func (v *__SyncPeopleEachInput) GetIn() []SyncPersonInput { return v.In }
 
 // __SyncPeopleInput is used internally by genqlient
 type __SyncPeopleInput struct {
@@ -11273,6 +12139,44 @@ func CaptureFeedback(
 	return data_, err_
 }
 
+// The query executed by ContractSeatUtilisation.
+const ContractSeatUtilisation_Operation = `
+query ContractSeatUtilisation ($id: ID!) {
+	node(id: $id) {
+		__typename
+		... on Contract {
+			seatUtilisation
+		}
+	}
+}
+`
+
+// A contract's seat utilisation: null when the caller cannot see the contract.
+func ContractSeatUtilisation(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *ContractSeatUtilisationResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ContractSeatUtilisation",
+		Query:  ContractSeatUtilisation_Operation,
+		Variables: &__ContractSeatUtilisationInput{
+			Id: id,
+		},
+	}
+
+	data_ = &ContractSeatUtilisationResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The query executed by CouncilAttendance.
 const CouncilAttendance_Operation = `
 query CouncilAttendance ($id: ID!) {
@@ -11875,6 +12779,42 @@ func LogInteraction(
 	return data_, err_
 }
 
+// The mutation executed by MoveInteraction.
+const MoveInteraction_Operation = `
+mutation MoveInteraction ($id: ID!, $occurredAt: Time!) {
+	updateInteraction(id: $id, input: {occurredAt:$occurredAt}) {
+		id
+	}
+}
+`
+
+func MoveInteraction(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	occurredAt time.Time,
+) (data_ *MoveInteractionResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "MoveInteraction",
+		Query:  MoveInteraction_Operation,
+		Variables: &__MoveInteractionInput{
+			Id:         id,
+			OccurredAt: occurredAt,
+		},
+	}
+
+	data_ = &MoveInteractionResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The query executed by NestedAccountPage.
 const NestedAccountPage_Operation = `
 query NestedAccountPage ($first: Int!, $derived: Boolean!) {
@@ -12229,6 +13169,80 @@ func RecordSession(
 	return data_, err_
 }
 
+// The mutation executed by RenegotiateContract.
+const RenegotiateContract_Operation = `
+mutation RenegotiateContract ($id: ID!, $seats: Int!, $endDate: Time!) {
+	updateContract(id: $id, input: {seats:$seats,endDate:$endDate}) {
+		id
+	}
+}
+`
+
+func RenegotiateContract(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	seats int,
+	endDate time.Time,
+) (data_ *RenegotiateContractResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "RenegotiateContract",
+		Query:  RenegotiateContract_Operation,
+		Variables: &__RenegotiateContractInput{
+			Id:      id,
+			Seats:   seats,
+			EndDate: endDate,
+		},
+	}
+
+	data_ = &RenegotiateContractResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by RenumberContract.
+const RenumberContract_Operation = `
+mutation RenumberContract ($id: ID!, $number: String!) {
+	updateContract(id: $id, input: {number:$number}) {
+		id
+	}
+}
+`
+
+func RenumberContract(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	number string,
+) (data_ *RenumberContractResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "RenumberContract",
+		Query:  RenumberContract_Operation,
+		Variables: &__RenumberContractInput{
+			Id:     id,
+			Number: number,
+		},
+	}
+
+	data_ = &RenumberContractResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by ResolveComplaint.
 const ResolveComplaint_Operation = `
 mutation ResolveComplaint ($id: ID!, $resolution: String!) {
@@ -12254,6 +13268,78 @@ func ResolveComplaint(
 	}
 
 	data_ = &ResolveComplaintResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SetEndUserLicensed.
+const SetEndUserLicensed_Operation = `
+mutation SetEndUserLicensed ($id: ID!, $licensed: Boolean!) {
+	updateEndUser(id: $id, input: {licensed:$licensed}) {
+		id
+	}
+}
+`
+
+func SetEndUserLicensed(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	licensed bool,
+) (data_ *SetEndUserLicensedResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SetEndUserLicensed",
+		Query:  SetEndUserLicensed_Operation,
+		Variables: &__SetEndUserLicensedInput{
+			Id:       id,
+			Licensed: licensed,
+		},
+	}
+
+	data_ = &SetEndUserLicensedResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SetEndUserStatus.
+const SetEndUserStatus_Operation = `
+mutation SetEndUserStatus ($id: ID!, $status: EndUserStatus!) {
+	updateEndUser(id: $id, input: {status:$status}) {
+		id
+	}
+}
+`
+
+func SetEndUserStatus(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	status EndUserStatus,
+) (data_ *SetEndUserStatusResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SetEndUserStatus",
+		Query:  SetEndUserStatus_Operation,
+		Variables: &__SetEndUserStatusInput{
+			Id:     id,
+			Status: status,
+		},
+	}
+
+	data_ = &SetEndUserStatusResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -12397,6 +13483,40 @@ func SyncContracts(
 	return data_, err_
 }
 
+// The mutation executed by SyncContractsEach.
+const SyncContractsEach_Operation = `
+mutation SyncContractsEach ($in: [SyncContractInput!]!) {
+	syncContracts(input: $in) {
+		failed
+	}
+}
+`
+
+func SyncContractsEach(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	in []SyncContractInput,
+) (data_ *SyncContractsEachResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SyncContractsEach",
+		Query:  SyncContractsEach_Operation,
+		Variables: &__SyncContractsEachInput{
+			In: in,
+		},
+	}
+
+	data_ = &SyncContractsEachResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by SyncEndUsers.
 const SyncEndUsers_Operation = `
 mutation SyncEndUsers ($in: [SyncEndUserInput!]!) {
@@ -12430,6 +13550,40 @@ func SyncEndUsers(
 	}
 
 	data_ = &SyncEndUsersResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SyncEndUsersEach.
+const SyncEndUsersEach_Operation = `
+mutation SyncEndUsersEach ($in: [SyncEndUserInput!]!) {
+	syncEndUsers(input: $in) {
+		failed
+	}
+}
+`
+
+func SyncEndUsersEach(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	in []SyncEndUserInput,
+) (data_ *SyncEndUsersEachResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SyncEndUsersEach",
+		Query:  SyncEndUsersEach_Operation,
+		Variables: &__SyncEndUsersEachInput{
+			In: in,
+		},
+	}
+
+	data_ = &SyncEndUsersEachResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -12485,6 +13639,74 @@ func SyncFeedback(
 	return data_, err_
 }
 
+// The mutation executed by SyncFeedbackEach.
+const SyncFeedbackEach_Operation = `
+mutation SyncFeedbackEach ($in: [SyncFeedbackInput!]!) {
+	syncFeedback(input: $in) {
+		failed
+	}
+}
+`
+
+func SyncFeedbackEach(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	in []SyncFeedbackInput,
+) (data_ *SyncFeedbackEachResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SyncFeedbackEach",
+		Query:  SyncFeedbackEach_Operation,
+		Variables: &__SyncFeedbackEachInput{
+			In: in,
+		},
+	}
+
+	data_ = &SyncFeedbackEachResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SyncInteractionsEach.
+const SyncInteractionsEach_Operation = `
+mutation SyncInteractionsEach ($in: [SyncInteractionInput!]!) {
+	syncInteractions(input: $in) {
+		failed
+	}
+}
+`
+
+func SyncInteractionsEach(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	in []SyncInteractionInput,
+) (data_ *SyncInteractionsEachResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SyncInteractionsEach",
+		Query:  SyncInteractionsEach_Operation,
+		Variables: &__SyncInteractionsEachInput{
+			In: in,
+		},
+	}
+
+	data_ = &SyncInteractionsEachResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by SyncPeople.
 const SyncPeople_Operation = `
 mutation SyncPeople ($in: [SyncPersonInput!]!) {
@@ -12518,6 +13740,40 @@ func SyncPeople(
 	}
 
 	data_ = &SyncPeopleResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SyncPeopleEach.
+const SyncPeopleEach_Operation = `
+mutation SyncPeopleEach ($in: [SyncPersonInput!]!) {
+	syncPeople(input: $in) {
+		failed
+	}
+}
+`
+
+func SyncPeopleEach(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	in []SyncPersonInput,
+) (data_ *SyncPeopleEachResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SyncPeopleEach",
+		Query:  SyncPeopleEach_Operation,
+		Variables: &__SyncPeopleEachInput{
+			In: in,
+		},
+	}
+
+	data_ = &SyncPeopleEachResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
