@@ -3280,6 +3280,138 @@ type AcknowledgeComplaintAcknowledgeComplaintFeedback struct {
 // GetId returns AcknowledgeComplaintAcknowledgeComplaintFeedback.Id, and is useful for accessing the field via an interface.
 func (v *AcknowledgeComplaintAcknowledgeComplaintFeedback) GetId() string { return v.Id }
 
+// AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback struct {
+	ComplaintFields `json:"-"`
+}
+
+// GetId returns AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback.Id, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) GetId() string {
+	return v.ComplaintFields.Id
+}
+
+// GetKind returns AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback.Kind, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) GetKind() FeedbackKind {
+	return v.ComplaintFields.Kind
+}
+
+// GetStatus returns AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback.Status, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) GetStatus() *FeedbackStatus {
+	return v.ComplaintFields.Status
+}
+
+// GetVersion returns AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback.Version, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) GetVersion() int {
+	return v.ComplaintFields.Version
+}
+
+// GetAcknowledgedAt returns AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback.AcknowledgedAt, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) GetAcknowledgedAt() *time.Time {
+	return v.ComplaintFields.AcknowledgedAt
+}
+
+// GetAcknowledgedBy returns AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback.AcknowledgedBy, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) GetAcknowledgedBy() *ComplaintFieldsAcknowledgedByMember {
+	return v.ComplaintFields.AcknowledgedBy
+}
+
+// GetResolvedAt returns AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback.ResolvedAt, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) GetResolvedAt() *time.Time {
+	return v.ComplaintFields.ResolvedAt
+}
+
+// GetResolvedBy returns AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback.ResolvedBy, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) GetResolvedBy() *ComplaintFieldsResolvedByMember {
+	return v.ComplaintFields.ResolvedBy
+}
+
+// GetResolution returns AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback.Resolution, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) GetResolution() *string {
+	return v.ComplaintFields.Resolution
+}
+
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ComplaintFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalAcknowledgeComplaintFieldsAcknowledgeComplaintFeedback struct {
+	Id string `json:"id"`
+
+	Kind FeedbackKind `json:"kind"`
+
+	Status *FeedbackStatus `json:"status"`
+
+	Version int `json:"version"`
+
+	AcknowledgedAt *time.Time `json:"acknowledgedAt"`
+
+	AcknowledgedBy *ComplaintFieldsAcknowledgedByMember `json:"acknowledgedBy"`
+
+	ResolvedAt *time.Time `json:"resolvedAt"`
+
+	ResolvedBy *ComplaintFieldsResolvedByMember `json:"resolvedBy"`
+
+	Resolution *string `json:"resolution"`
+}
+
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) __premarshalJSON() (*__premarshalAcknowledgeComplaintFieldsAcknowledgeComplaintFeedback, error) {
+	var retval __premarshalAcknowledgeComplaintFieldsAcknowledgeComplaintFeedback
+
+	retval.Id = v.ComplaintFields.Id
+	retval.Kind = v.ComplaintFields.Kind
+	retval.Status = v.ComplaintFields.Status
+	retval.Version = v.ComplaintFields.Version
+	retval.AcknowledgedAt = v.ComplaintFields.AcknowledgedAt
+	retval.AcknowledgedBy = v.ComplaintFields.AcknowledgedBy
+	retval.ResolvedAt = v.ComplaintFields.ResolvedAt
+	retval.ResolvedBy = v.ComplaintFields.ResolvedBy
+	retval.Resolution = v.ComplaintFields.Resolution
+	return &retval, nil
+}
+
+// AcknowledgeComplaintFieldsResponse is returned by AcknowledgeComplaintFields on success.
+type AcknowledgeComplaintFieldsResponse struct {
+	// Acknowledges an open complaint, recording who and when.
+	AcknowledgeComplaint AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback `json:"acknowledgeComplaint"`
+}
+
+// GetAcknowledgeComplaint returns AcknowledgeComplaintFieldsResponse.AcknowledgeComplaint, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintFieldsResponse) GetAcknowledgeComplaint() AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback {
+	return v.AcknowledgeComplaint
+}
+
 // AcknowledgeComplaintResponse is returned by AcknowledgeComplaint on success.
 type AcknowledgeComplaintResponse struct {
 	// Acknowledges an open complaint, recording who and when.
@@ -3944,6 +4076,73 @@ func (v *CaptureFeedbackInput) GetInteractionID() *string { return v.Interaction
 // GetExternalID returns CaptureFeedbackInput.ExternalID, and is useful for accessing the field via an interface.
 func (v *CaptureFeedbackInput) GetExternalID() *string { return v.ExternalID }
 
+// CaptureFeedbackPersonaCaptureFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type CaptureFeedbackPersonaCaptureFeedback struct {
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
+	Id string `json:"id"`
+	// The voice it was given in: PURCHASER when the author is a buying contact of the account, END_USER when an end user.
+	Persona Persona `json:"persona"`
+	// How the feedback arrived.
+	Channel Channel `json:"channel"`
+	// What sort of feedback it is: it decides whether there is a score and a status.
+	Kind FeedbackKind `json:"kind"`
+	// The id of `author`.
+	AuthorID string `json:"authorID"`
+	// The id of `account`.
+	AccountID string `json:"accountID"`
+	// The member who recorded it; null when the caller was no member.
+	CapturedBy *CaptureFeedbackPersonaCaptureFeedbackCapturedByMember `json:"capturedBy"`
+}
+
+// GetId returns CaptureFeedbackPersonaCaptureFeedback.Id, and is useful for accessing the field via an interface.
+func (v *CaptureFeedbackPersonaCaptureFeedback) GetId() string { return v.Id }
+
+// GetPersona returns CaptureFeedbackPersonaCaptureFeedback.Persona, and is useful for accessing the field via an interface.
+func (v *CaptureFeedbackPersonaCaptureFeedback) GetPersona() Persona { return v.Persona }
+
+// GetChannel returns CaptureFeedbackPersonaCaptureFeedback.Channel, and is useful for accessing the field via an interface.
+func (v *CaptureFeedbackPersonaCaptureFeedback) GetChannel() Channel { return v.Channel }
+
+// GetKind returns CaptureFeedbackPersonaCaptureFeedback.Kind, and is useful for accessing the field via an interface.
+func (v *CaptureFeedbackPersonaCaptureFeedback) GetKind() FeedbackKind { return v.Kind }
+
+// GetAuthorID returns CaptureFeedbackPersonaCaptureFeedback.AuthorID, and is useful for accessing the field via an interface.
+func (v *CaptureFeedbackPersonaCaptureFeedback) GetAuthorID() string { return v.AuthorID }
+
+// GetAccountID returns CaptureFeedbackPersonaCaptureFeedback.AccountID, and is useful for accessing the field via an interface.
+func (v *CaptureFeedbackPersonaCaptureFeedback) GetAccountID() string { return v.AccountID }
+
+// GetCapturedBy returns CaptureFeedbackPersonaCaptureFeedback.CapturedBy, and is useful for accessing the field via an interface.
+func (v *CaptureFeedbackPersonaCaptureFeedback) GetCapturedBy() *CaptureFeedbackPersonaCaptureFeedbackCapturedByMember {
+	return v.CapturedBy
+}
+
+// CaptureFeedbackPersonaCaptureFeedbackCapturedByMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type CaptureFeedbackPersonaCaptureFeedbackCapturedByMember struct {
+	// The OIDC subject (sub claim) of the member's tokens; it never changes.
+	Subject string `json:"subject"`
+}
+
+// GetSubject returns CaptureFeedbackPersonaCaptureFeedbackCapturedByMember.Subject, and is useful for accessing the field via an interface.
+func (v *CaptureFeedbackPersonaCaptureFeedbackCapturedByMember) GetSubject() string { return v.Subject }
+
+// CaptureFeedbackPersonaResponse is returned by CaptureFeedbackPersona on success.
+type CaptureFeedbackPersonaResponse struct {
+	// Captures feedback in the voice of the author's persona at the account.
+	CaptureFeedback CaptureFeedbackPersonaCaptureFeedback `json:"captureFeedback"`
+}
+
+// GetCaptureFeedback returns CaptureFeedbackPersonaResponse.CaptureFeedback, and is useful for accessing the field via an interface.
+func (v *CaptureFeedbackPersonaResponse) GetCaptureFeedback() CaptureFeedbackPersonaCaptureFeedback {
+	return v.CaptureFeedback
+}
+
 // CaptureFeedbackResponse is returned by CaptureFeedback on success.
 type CaptureFeedbackResponse struct {
 	// Captures feedback in the voice of the author's persona at the account.
@@ -3989,6 +4188,676 @@ var AllChannel = []Channel{
 	ChannelSupport,
 	ChannelWeb,
 	ChannelSms,
+}
+
+// ClearFeedbackStatusResponse is returned by ClearFeedbackStatus on success.
+type ClearFeedbackStatusResponse struct {
+	// Changes feedback; a complaint's status only moves forward (OPEN → ACKNOWLEDGED → RESOLVED).
+	UpdateFeedback ClearFeedbackStatusUpdateFeedback `json:"updateFeedback"`
+}
+
+// GetUpdateFeedback returns ClearFeedbackStatusResponse.UpdateFeedback, and is useful for accessing the field via an interface.
+func (v *ClearFeedbackStatusResponse) GetUpdateFeedback() ClearFeedbackStatusUpdateFeedback {
+	return v.UpdateFeedback
+}
+
+// ClearFeedbackStatusUpdateFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type ClearFeedbackStatusUpdateFeedback struct {
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
+	Id string `json:"id"`
+}
+
+// GetId returns ClearFeedbackStatusUpdateFeedback.Id, and is useful for accessing the field via an interface.
+func (v *ClearFeedbackStatusUpdateFeedback) GetId() string { return v.Id }
+
+// ComplaintFields includes the GraphQL fields of Feedback requested by the fragment ComplaintFields.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type ComplaintFields struct {
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
+	Id string `json:"id"`
+	// What sort of feedback it is: it decides whether there is a score and a status.
+	Kind FeedbackKind `json:"kind"`
+	// Where a complaint stands (OPEN unless given when it is captured); null for the other kinds.
+	Status *FeedbackStatus `json:"status"`
+	// 1 when created, one more with every update that changes something: pass the version you read as expectedVersion, and an update of a record changed since fails with CONFLICT.
+	Version int `json:"version"`
+	// When the complaint was acknowledged (by acknowledgeComplaint, or by resolveComplaint on an open one).
+	AcknowledgedAt *time.Time `json:"acknowledgedAt"`
+	// The member who acknowledged the complaint; null until then.
+	AcknowledgedBy *ComplaintFieldsAcknowledgedByMember `json:"acknowledgedBy"`
+	// When the complaint was resolved.
+	ResolvedAt *time.Time `json:"resolvedAt"`
+	// The member who resolved the complaint; null until then.
+	ResolvedBy *ComplaintFieldsResolvedByMember `json:"resolvedBy"`
+	// How the complaint was resolved, as given to resolveComplaint (up to 20,000 characters).
+	Resolution *string `json:"resolution"`
+}
+
+// GetId returns ComplaintFields.Id, and is useful for accessing the field via an interface.
+func (v *ComplaintFields) GetId() string { return v.Id }
+
+// GetKind returns ComplaintFields.Kind, and is useful for accessing the field via an interface.
+func (v *ComplaintFields) GetKind() FeedbackKind { return v.Kind }
+
+// GetStatus returns ComplaintFields.Status, and is useful for accessing the field via an interface.
+func (v *ComplaintFields) GetStatus() *FeedbackStatus { return v.Status }
+
+// GetVersion returns ComplaintFields.Version, and is useful for accessing the field via an interface.
+func (v *ComplaintFields) GetVersion() int { return v.Version }
+
+// GetAcknowledgedAt returns ComplaintFields.AcknowledgedAt, and is useful for accessing the field via an interface.
+func (v *ComplaintFields) GetAcknowledgedAt() *time.Time { return v.AcknowledgedAt }
+
+// GetAcknowledgedBy returns ComplaintFields.AcknowledgedBy, and is useful for accessing the field via an interface.
+func (v *ComplaintFields) GetAcknowledgedBy() *ComplaintFieldsAcknowledgedByMember {
+	return v.AcknowledgedBy
+}
+
+// GetResolvedAt returns ComplaintFields.ResolvedAt, and is useful for accessing the field via an interface.
+func (v *ComplaintFields) GetResolvedAt() *time.Time { return v.ResolvedAt }
+
+// GetResolvedBy returns ComplaintFields.ResolvedBy, and is useful for accessing the field via an interface.
+func (v *ComplaintFields) GetResolvedBy() *ComplaintFieldsResolvedByMember { return v.ResolvedBy }
+
+// GetResolution returns ComplaintFields.Resolution, and is useful for accessing the field via an interface.
+func (v *ComplaintFields) GetResolution() *string { return v.Resolution }
+
+// ComplaintFieldsAcknowledgedByMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type ComplaintFieldsAcknowledgedByMember struct {
+	// The OIDC subject (sub claim) of the member's tokens; it never changes.
+	Subject string `json:"subject"`
+}
+
+// GetSubject returns ComplaintFieldsAcknowledgedByMember.Subject, and is useful for accessing the field via an interface.
+func (v *ComplaintFieldsAcknowledgedByMember) GetSubject() string { return v.Subject }
+
+// ComplaintFieldsResolvedByMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type ComplaintFieldsResolvedByMember struct {
+	// The OIDC subject (sub claim) of the member's tokens; it never changes.
+	Subject string `json:"subject"`
+}
+
+// GetSubject returns ComplaintFieldsResolvedByMember.Subject, and is useful for accessing the field via an interface.
+func (v *ComplaintFieldsResolvedByMember) GetSubject() string { return v.Subject }
+
+// ComplaintNode includes the requested fields of the GraphQL interface Node.
+//
+// ComplaintNode is implemented by the following types:
+// ComplaintNodeAccount
+// ComplaintNodeBuyingContact
+// ComplaintNodeChange
+// ComplaintNodeContract
+// ComplaintNodeCouncilMembership
+// ComplaintNodeCouncilSession
+// ComplaintNodeEndUser
+// ComplaintNodeFeedback
+// ComplaintNodeInteraction
+// ComplaintNodeMember
+// ComplaintNodePerson
+// ComplaintNodeTeam
+// ComplaintNodeTenant
+// ComplaintNodeUserCouncil
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type ComplaintNode interface {
+	implementsGraphQLInterfaceComplaintNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *ComplaintNodeAccount) implementsGraphQLInterfaceComplaintNode()           {}
+func (v *ComplaintNodeBuyingContact) implementsGraphQLInterfaceComplaintNode()     {}
+func (v *ComplaintNodeChange) implementsGraphQLInterfaceComplaintNode()            {}
+func (v *ComplaintNodeContract) implementsGraphQLInterfaceComplaintNode()          {}
+func (v *ComplaintNodeCouncilMembership) implementsGraphQLInterfaceComplaintNode() {}
+func (v *ComplaintNodeCouncilSession) implementsGraphQLInterfaceComplaintNode()    {}
+func (v *ComplaintNodeEndUser) implementsGraphQLInterfaceComplaintNode()           {}
+func (v *ComplaintNodeFeedback) implementsGraphQLInterfaceComplaintNode()          {}
+func (v *ComplaintNodeInteraction) implementsGraphQLInterfaceComplaintNode()       {}
+func (v *ComplaintNodeMember) implementsGraphQLInterfaceComplaintNode()            {}
+func (v *ComplaintNodePerson) implementsGraphQLInterfaceComplaintNode()            {}
+func (v *ComplaintNodeTeam) implementsGraphQLInterfaceComplaintNode()              {}
+func (v *ComplaintNodeTenant) implementsGraphQLInterfaceComplaintNode()            {}
+func (v *ComplaintNodeUserCouncil) implementsGraphQLInterfaceComplaintNode()       {}
+
+func __unmarshalComplaintNode(b []byte, v *ComplaintNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "Account":
+		*v = new(ComplaintNodeAccount)
+		return json.Unmarshal(b, *v)
+	case "BuyingContact":
+		*v = new(ComplaintNodeBuyingContact)
+		return json.Unmarshal(b, *v)
+	case "Change":
+		*v = new(ComplaintNodeChange)
+		return json.Unmarshal(b, *v)
+	case "Contract":
+		*v = new(ComplaintNodeContract)
+		return json.Unmarshal(b, *v)
+	case "CouncilMembership":
+		*v = new(ComplaintNodeCouncilMembership)
+		return json.Unmarshal(b, *v)
+	case "CouncilSession":
+		*v = new(ComplaintNodeCouncilSession)
+		return json.Unmarshal(b, *v)
+	case "EndUser":
+		*v = new(ComplaintNodeEndUser)
+		return json.Unmarshal(b, *v)
+	case "Feedback":
+		*v = new(ComplaintNodeFeedback)
+		return json.Unmarshal(b, *v)
+	case "Interaction":
+		*v = new(ComplaintNodeInteraction)
+		return json.Unmarshal(b, *v)
+	case "Member":
+		*v = new(ComplaintNodeMember)
+		return json.Unmarshal(b, *v)
+	case "Person":
+		*v = new(ComplaintNodePerson)
+		return json.Unmarshal(b, *v)
+	case "Team":
+		*v = new(ComplaintNodeTeam)
+		return json.Unmarshal(b, *v)
+	case "Tenant":
+		*v = new(ComplaintNodeTenant)
+		return json.Unmarshal(b, *v)
+	case "UserCouncil":
+		*v = new(ComplaintNodeUserCouncil)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for ComplaintNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalComplaintNode(v *ComplaintNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *ComplaintNodeAccount:
+		typename = "Account"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodeBuyingContact:
+		typename = "BuyingContact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeBuyingContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodeChange:
+		typename = "Change"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeChange
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodeContract:
+		typename = "Contract"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeContract
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodeCouncilMembership:
+		typename = "CouncilMembership"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeCouncilMembership
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodeCouncilSession:
+		typename = "CouncilSession"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeCouncilSession
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodeEndUser:
+		typename = "EndUser"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeEndUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodeFeedback:
+		typename = "Feedback"
+
+		premarshaled, err := v.__premarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		result := struct {
+			TypeName string `json:"__typename"`
+			*__premarshalComplaintNodeFeedback
+		}{typename, premarshaled}
+		return json.Marshal(result)
+	case *ComplaintNodeInteraction:
+		typename = "Interaction"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeInteraction
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodeMember:
+		typename = "Member"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeMember
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodePerson:
+		typename = "Person"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodePerson
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodeTeam:
+		typename = "Team"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeTeam
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodeTenant:
+		typename = "Tenant"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeTenant
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodeUserCouncil:
+		typename = "UserCouncil"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeUserCouncil
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for ComplaintNode: "%T"`, v)
+	}
+}
+
+// ComplaintNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type ComplaintNodeAccount struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeAccount.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeAccount) GetTypename() *string { return v.Typename }
+
+// ComplaintNodeBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
+type ComplaintNodeBuyingContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeBuyingContact.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeBuyingContact) GetTypename() *string { return v.Typename }
+
+// ComplaintNodeChange includes the requested fields of the GraphQL type Change.
+// The GraphQL type's documentation follows.
+//
+// One row of the change journal: one committed create, update or delete of an entity. It is the audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION read it.
+type ComplaintNodeChange struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeChange.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeChange) GetTypename() *string { return v.Typename }
+
+// ComplaintNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type ComplaintNodeContract struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeContract.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeContract) GetTypename() *string { return v.Typename }
+
+// ComplaintNodeCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type ComplaintNodeCouncilMembership struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeCouncilMembership.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeCouncilMembership) GetTypename() *string { return v.Typename }
+
+// ComplaintNodeCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type ComplaintNodeCouncilSession struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeCouncilSession.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeCouncilSession) GetTypename() *string { return v.Typename }
+
+// ComplaintNodeEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type ComplaintNodeEndUser struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeEndUser.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeEndUser) GetTypename() *string { return v.Typename }
+
+// ComplaintNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type ComplaintNodeFeedback struct {
+	Typename        *string `json:"__typename"`
+	ComplaintFields `json:"-"`
+}
+
+// GetTypename returns ComplaintNodeFeedback.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeFeedback) GetTypename() *string { return v.Typename }
+
+// GetId returns ComplaintNodeFeedback.Id, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeFeedback) GetId() string { return v.ComplaintFields.Id }
+
+// GetKind returns ComplaintNodeFeedback.Kind, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeFeedback) GetKind() FeedbackKind { return v.ComplaintFields.Kind }
+
+// GetStatus returns ComplaintNodeFeedback.Status, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeFeedback) GetStatus() *FeedbackStatus { return v.ComplaintFields.Status }
+
+// GetVersion returns ComplaintNodeFeedback.Version, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeFeedback) GetVersion() int { return v.ComplaintFields.Version }
+
+// GetAcknowledgedAt returns ComplaintNodeFeedback.AcknowledgedAt, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeFeedback) GetAcknowledgedAt() *time.Time {
+	return v.ComplaintFields.AcknowledgedAt
+}
+
+// GetAcknowledgedBy returns ComplaintNodeFeedback.AcknowledgedBy, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeFeedback) GetAcknowledgedBy() *ComplaintFieldsAcknowledgedByMember {
+	return v.ComplaintFields.AcknowledgedBy
+}
+
+// GetResolvedAt returns ComplaintNodeFeedback.ResolvedAt, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeFeedback) GetResolvedAt() *time.Time { return v.ComplaintFields.ResolvedAt }
+
+// GetResolvedBy returns ComplaintNodeFeedback.ResolvedBy, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeFeedback) GetResolvedBy() *ComplaintFieldsResolvedByMember {
+	return v.ComplaintFields.ResolvedBy
+}
+
+// GetResolution returns ComplaintNodeFeedback.Resolution, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeFeedback) GetResolution() *string { return v.ComplaintFields.Resolution }
+
+func (v *ComplaintNodeFeedback) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*ComplaintNodeFeedback
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.ComplaintNodeFeedback = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ComplaintFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalComplaintNodeFeedback struct {
+	Typename *string `json:"__typename"`
+
+	Id string `json:"id"`
+
+	Kind FeedbackKind `json:"kind"`
+
+	Status *FeedbackStatus `json:"status"`
+
+	Version int `json:"version"`
+
+	AcknowledgedAt *time.Time `json:"acknowledgedAt"`
+
+	AcknowledgedBy *ComplaintFieldsAcknowledgedByMember `json:"acknowledgedBy"`
+
+	ResolvedAt *time.Time `json:"resolvedAt"`
+
+	ResolvedBy *ComplaintFieldsResolvedByMember `json:"resolvedBy"`
+
+	Resolution *string `json:"resolution"`
+}
+
+func (v *ComplaintNodeFeedback) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *ComplaintNodeFeedback) __premarshalJSON() (*__premarshalComplaintNodeFeedback, error) {
+	var retval __premarshalComplaintNodeFeedback
+
+	retval.Typename = v.Typename
+	retval.Id = v.ComplaintFields.Id
+	retval.Kind = v.ComplaintFields.Kind
+	retval.Status = v.ComplaintFields.Status
+	retval.Version = v.ComplaintFields.Version
+	retval.AcknowledgedAt = v.ComplaintFields.AcknowledgedAt
+	retval.AcknowledgedBy = v.ComplaintFields.AcknowledgedBy
+	retval.ResolvedAt = v.ComplaintFields.ResolvedAt
+	retval.ResolvedBy = v.ComplaintFields.ResolvedBy
+	retval.Resolution = v.ComplaintFields.Resolution
+	return &retval, nil
+}
+
+// ComplaintNodeInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type ComplaintNodeInteraction struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeInteraction.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeInteraction) GetTypename() *string { return v.Typename }
+
+// ComplaintNodeMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type ComplaintNodeMember struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeMember.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeMember) GetTypename() *string { return v.Typename }
+
+// ComplaintNodePerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type ComplaintNodePerson struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodePerson.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodePerson) GetTypename() *string { return v.Typename }
+
+// ComplaintNodeTeam includes the requested fields of the GraphQL type Team.
+// The GraphQL type's documentation follows.
+//
+// A group of members led by a manager.
+type ComplaintNodeTeam struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeTeam.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeTeam) GetTypename() *string { return v.Typename }
+
+// ComplaintNodeTenant includes the requested fields of the GraphQL type Tenant.
+// The GraphQL type's documentation follows.
+//
+// The seller organisation. Every other record belongs to exactly one tenant, and a token sees only its own tenant.
+type ComplaintNodeTenant struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeTenant.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeTenant) GetTypename() *string { return v.Typename }
+
+// ComplaintNodeUserCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
+type ComplaintNodeUserCouncil struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeUserCouncil.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeUserCouncil) GetTypename() *string { return v.Typename }
+
+// ComplaintResponse is returned by Complaint on success.
+type ComplaintResponse struct {
+	// Fetches an object given its ID.
+	Node *ComplaintNode `json:"-"`
+}
+
+// GetNode returns ComplaintResponse.Node, and is useful for accessing the field via an interface.
+func (v *ComplaintResponse) GetNode() *ComplaintNode { return v.Node }
+
+func (v *ComplaintResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*ComplaintResponse
+		Node json.RawMessage `json:"node"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.ComplaintResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Node
+		src := firstPass.Node
+		if len(src) != 0 && string(src) != "null" {
+			*dst = new(ComplaintNode)
+			err = __unmarshalComplaintNode(
+				src, *dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal ComplaintResponse.Node: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalComplaintResponse struct {
+	Node json.RawMessage `json:"node"`
+}
+
+func (v *ComplaintResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *ComplaintResponse) __premarshalJSON() (*__premarshalComplaintResponse, error) {
+	var retval __premarshalComplaintResponse
+
+	{
+
+		dst := &retval.Node
+		src := v.Node
+		if src != nil {
+			var err error
+			*dst, err = __marshalComplaintNode(
+				src)
+			if err != nil {
+				return nil, fmt.Errorf(
+					"unable to marshal ComplaintResponse.Node: %w", err)
+			}
+		}
+	}
+	return &retval, nil
 }
 
 // What happens to a contract on a date.
@@ -7411,6 +8280,29 @@ type EndUsersOfResponse struct {
 // GetEndUsers returns EndUsersOfResponse.EndUsers, and is useful for accessing the field via an interface.
 func (v *EndUsersOfResponse) GetEndUsers() EndUsersOfEndUsersEndUserConnection { return v.EndUsers }
 
+// FeedbackCountFeedbackFeedbackConnection includes the requested fields of the GraphQL type FeedbackConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type FeedbackCountFeedbackFeedbackConnection struct {
+	// Identifies the total count of items in the connection.
+	TotalCount int `json:"totalCount"`
+}
+
+// GetTotalCount returns FeedbackCountFeedbackFeedbackConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *FeedbackCountFeedbackFeedbackConnection) GetTotalCount() int { return v.TotalCount }
+
+// FeedbackCountResponse is returned by FeedbackCount on success.
+type FeedbackCountResponse struct {
+	// The feedback on the accounts the caller may see, in both voices.
+	Feedback FeedbackCountFeedbackFeedbackConnection `json:"feedback"`
+}
+
+// GetFeedback returns FeedbackCountResponse.Feedback, and is useful for accessing the field via an interface.
+func (v *FeedbackCountResponse) GetFeedback() FeedbackCountFeedbackFeedbackConnection {
+	return v.Feedback
+}
+
 // What sort of feedback it is.
 type FeedbackKind string
 
@@ -9558,6 +10450,136 @@ type RenumberContractUpdateContract struct {
 // GetId returns RenumberContractUpdateContract.Id, and is useful for accessing the field via an interface.
 func (v *RenumberContractUpdateContract) GetId() string { return v.Id }
 
+// ResolveComplaintFieldsResolveComplaintFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type ResolveComplaintFieldsResolveComplaintFeedback struct {
+	ComplaintFields `json:"-"`
+}
+
+// GetId returns ResolveComplaintFieldsResolveComplaintFeedback.Id, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) GetId() string { return v.ComplaintFields.Id }
+
+// GetKind returns ResolveComplaintFieldsResolveComplaintFeedback.Kind, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) GetKind() FeedbackKind {
+	return v.ComplaintFields.Kind
+}
+
+// GetStatus returns ResolveComplaintFieldsResolveComplaintFeedback.Status, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) GetStatus() *FeedbackStatus {
+	return v.ComplaintFields.Status
+}
+
+// GetVersion returns ResolveComplaintFieldsResolveComplaintFeedback.Version, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) GetVersion() int {
+	return v.ComplaintFields.Version
+}
+
+// GetAcknowledgedAt returns ResolveComplaintFieldsResolveComplaintFeedback.AcknowledgedAt, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) GetAcknowledgedAt() *time.Time {
+	return v.ComplaintFields.AcknowledgedAt
+}
+
+// GetAcknowledgedBy returns ResolveComplaintFieldsResolveComplaintFeedback.AcknowledgedBy, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) GetAcknowledgedBy() *ComplaintFieldsAcknowledgedByMember {
+	return v.ComplaintFields.AcknowledgedBy
+}
+
+// GetResolvedAt returns ResolveComplaintFieldsResolveComplaintFeedback.ResolvedAt, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) GetResolvedAt() *time.Time {
+	return v.ComplaintFields.ResolvedAt
+}
+
+// GetResolvedBy returns ResolveComplaintFieldsResolveComplaintFeedback.ResolvedBy, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) GetResolvedBy() *ComplaintFieldsResolvedByMember {
+	return v.ComplaintFields.ResolvedBy
+}
+
+// GetResolution returns ResolveComplaintFieldsResolveComplaintFeedback.Resolution, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) GetResolution() *string {
+	return v.ComplaintFields.Resolution
+}
+
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*ResolveComplaintFieldsResolveComplaintFeedback
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.ResolveComplaintFieldsResolveComplaintFeedback = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ComplaintFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalResolveComplaintFieldsResolveComplaintFeedback struct {
+	Id string `json:"id"`
+
+	Kind FeedbackKind `json:"kind"`
+
+	Status *FeedbackStatus `json:"status"`
+
+	Version int `json:"version"`
+
+	AcknowledgedAt *time.Time `json:"acknowledgedAt"`
+
+	AcknowledgedBy *ComplaintFieldsAcknowledgedByMember `json:"acknowledgedBy"`
+
+	ResolvedAt *time.Time `json:"resolvedAt"`
+
+	ResolvedBy *ComplaintFieldsResolvedByMember `json:"resolvedBy"`
+
+	Resolution *string `json:"resolution"`
+}
+
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) __premarshalJSON() (*__premarshalResolveComplaintFieldsResolveComplaintFeedback, error) {
+	var retval __premarshalResolveComplaintFieldsResolveComplaintFeedback
+
+	retval.Id = v.ComplaintFields.Id
+	retval.Kind = v.ComplaintFields.Kind
+	retval.Status = v.ComplaintFields.Status
+	retval.Version = v.ComplaintFields.Version
+	retval.AcknowledgedAt = v.ComplaintFields.AcknowledgedAt
+	retval.AcknowledgedBy = v.ComplaintFields.AcknowledgedBy
+	retval.ResolvedAt = v.ComplaintFields.ResolvedAt
+	retval.ResolvedBy = v.ComplaintFields.ResolvedBy
+	retval.Resolution = v.ComplaintFields.Resolution
+	return &retval, nil
+}
+
+// ResolveComplaintFieldsResponse is returned by ResolveComplaintFields on success.
+type ResolveComplaintFieldsResponse struct {
+	// Resolves a complaint (acknowledging it too if it was open), recording who, when and how.
+	ResolveComplaint ResolveComplaintFieldsResolveComplaintFeedback `json:"resolveComplaint"`
+}
+
+// GetResolveComplaint returns ResolveComplaintFieldsResponse.ResolveComplaint, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintFieldsResponse) GetResolveComplaint() ResolveComplaintFieldsResolveComplaintFeedback {
+	return v.ResolveComplaint
+}
+
 // ResolveComplaintResolveComplaintFeedback includes the requested fields of the GraphQL type Feedback.
 // The GraphQL type's documentation follows.
 //
@@ -9665,6 +10687,155 @@ type SetEndUserStatusUpdateEndUser struct {
 
 // GetId returns SetEndUserStatusUpdateEndUser.Id, and is useful for accessing the field via an interface.
 func (v *SetEndUserStatusUpdateEndUser) GetId() string { return v.Id }
+
+// SetFeedbackPersonaResponse is returned by SetFeedbackPersona on success.
+type SetFeedbackPersonaResponse struct {
+	// Changes feedback; a complaint's status only moves forward (OPEN → ACKNOWLEDGED → RESOLVED).
+	UpdateFeedback SetFeedbackPersonaUpdateFeedback `json:"updateFeedback"`
+}
+
+// GetUpdateFeedback returns SetFeedbackPersonaResponse.UpdateFeedback, and is useful for accessing the field via an interface.
+func (v *SetFeedbackPersonaResponse) GetUpdateFeedback() SetFeedbackPersonaUpdateFeedback {
+	return v.UpdateFeedback
+}
+
+// SetFeedbackPersonaUpdateFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type SetFeedbackPersonaUpdateFeedback struct {
+	// The voice it was given in: PURCHASER when the author is a buying contact of the account, END_USER when an end user.
+	Persona Persona `json:"persona"`
+}
+
+// GetPersona returns SetFeedbackPersonaUpdateFeedback.Persona, and is useful for accessing the field via an interface.
+func (v *SetFeedbackPersonaUpdateFeedback) GetPersona() Persona { return v.Persona }
+
+// SetFeedbackStatusResponse is returned by SetFeedbackStatus on success.
+type SetFeedbackStatusResponse struct {
+	// Changes feedback; a complaint's status only moves forward (OPEN → ACKNOWLEDGED → RESOLVED).
+	UpdateFeedback SetFeedbackStatusUpdateFeedback `json:"updateFeedback"`
+}
+
+// GetUpdateFeedback returns SetFeedbackStatusResponse.UpdateFeedback, and is useful for accessing the field via an interface.
+func (v *SetFeedbackStatusResponse) GetUpdateFeedback() SetFeedbackStatusUpdateFeedback {
+	return v.UpdateFeedback
+}
+
+// SetFeedbackStatusUpdateFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type SetFeedbackStatusUpdateFeedback struct {
+	ComplaintFields `json:"-"`
+}
+
+// GetId returns SetFeedbackStatusUpdateFeedback.Id, and is useful for accessing the field via an interface.
+func (v *SetFeedbackStatusUpdateFeedback) GetId() string { return v.ComplaintFields.Id }
+
+// GetKind returns SetFeedbackStatusUpdateFeedback.Kind, and is useful for accessing the field via an interface.
+func (v *SetFeedbackStatusUpdateFeedback) GetKind() FeedbackKind { return v.ComplaintFields.Kind }
+
+// GetStatus returns SetFeedbackStatusUpdateFeedback.Status, and is useful for accessing the field via an interface.
+func (v *SetFeedbackStatusUpdateFeedback) GetStatus() *FeedbackStatus {
+	return v.ComplaintFields.Status
+}
+
+// GetVersion returns SetFeedbackStatusUpdateFeedback.Version, and is useful for accessing the field via an interface.
+func (v *SetFeedbackStatusUpdateFeedback) GetVersion() int { return v.ComplaintFields.Version }
+
+// GetAcknowledgedAt returns SetFeedbackStatusUpdateFeedback.AcknowledgedAt, and is useful for accessing the field via an interface.
+func (v *SetFeedbackStatusUpdateFeedback) GetAcknowledgedAt() *time.Time {
+	return v.ComplaintFields.AcknowledgedAt
+}
+
+// GetAcknowledgedBy returns SetFeedbackStatusUpdateFeedback.AcknowledgedBy, and is useful for accessing the field via an interface.
+func (v *SetFeedbackStatusUpdateFeedback) GetAcknowledgedBy() *ComplaintFieldsAcknowledgedByMember {
+	return v.ComplaintFields.AcknowledgedBy
+}
+
+// GetResolvedAt returns SetFeedbackStatusUpdateFeedback.ResolvedAt, and is useful for accessing the field via an interface.
+func (v *SetFeedbackStatusUpdateFeedback) GetResolvedAt() *time.Time {
+	return v.ComplaintFields.ResolvedAt
+}
+
+// GetResolvedBy returns SetFeedbackStatusUpdateFeedback.ResolvedBy, and is useful for accessing the field via an interface.
+func (v *SetFeedbackStatusUpdateFeedback) GetResolvedBy() *ComplaintFieldsResolvedByMember {
+	return v.ComplaintFields.ResolvedBy
+}
+
+// GetResolution returns SetFeedbackStatusUpdateFeedback.Resolution, and is useful for accessing the field via an interface.
+func (v *SetFeedbackStatusUpdateFeedback) GetResolution() *string {
+	return v.ComplaintFields.Resolution
+}
+
+func (v *SetFeedbackStatusUpdateFeedback) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*SetFeedbackStatusUpdateFeedback
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.SetFeedbackStatusUpdateFeedback = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ComplaintFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalSetFeedbackStatusUpdateFeedback struct {
+	Id string `json:"id"`
+
+	Kind FeedbackKind `json:"kind"`
+
+	Status *FeedbackStatus `json:"status"`
+
+	Version int `json:"version"`
+
+	AcknowledgedAt *time.Time `json:"acknowledgedAt"`
+
+	AcknowledgedBy *ComplaintFieldsAcknowledgedByMember `json:"acknowledgedBy"`
+
+	ResolvedAt *time.Time `json:"resolvedAt"`
+
+	ResolvedBy *ComplaintFieldsResolvedByMember `json:"resolvedBy"`
+
+	Resolution *string `json:"resolution"`
+}
+
+func (v *SetFeedbackStatusUpdateFeedback) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *SetFeedbackStatusUpdateFeedback) __premarshalJSON() (*__premarshalSetFeedbackStatusUpdateFeedback, error) {
+	var retval __premarshalSetFeedbackStatusUpdateFeedback
+
+	retval.Id = v.ComplaintFields.Id
+	retval.Kind = v.ComplaintFields.Kind
+	retval.Status = v.ComplaintFields.Status
+	retval.Version = v.ComplaintFields.Version
+	retval.AcknowledgedAt = v.ComplaintFields.AcknowledgedAt
+	retval.AcknowledgedBy = v.ComplaintFields.AcknowledgedBy
+	retval.ResolvedAt = v.ComplaintFields.ResolvedAt
+	retval.ResolvedBy = v.ComplaintFields.ResolvedBy
+	retval.Resolution = v.ComplaintFields.Resolution
+	return &retval, nil
+}
 
 // An account as the integrator's system knows it. Fields left out keep their stored values.
 type SyncAccountInput struct {
@@ -11026,6 +12197,14 @@ type __AccountVoicesInput struct {
 // GetId returns __AccountVoicesInput.Id, and is useful for accessing the field via an interface.
 func (v *__AccountVoicesInput) GetId() string { return v.Id }
 
+// __AcknowledgeComplaintFieldsInput is used internally by genqlient
+type __AcknowledgeComplaintFieldsInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __AcknowledgeComplaintFieldsInput.Id, and is useful for accessing the field via an interface.
+func (v *__AcknowledgeComplaintFieldsInput) GetId() string { return v.Id }
+
 // __AcknowledgeComplaintInput is used internally by genqlient
 type __AcknowledgeComplaintInput struct {
 	Id string `json:"id"`
@@ -11093,6 +12272,30 @@ type __CaptureFeedbackInput struct {
 
 // GetIn returns __CaptureFeedbackInput.In, and is useful for accessing the field via an interface.
 func (v *__CaptureFeedbackInput) GetIn() CaptureFeedbackInput { return v.In }
+
+// __CaptureFeedbackPersonaInput is used internally by genqlient
+type __CaptureFeedbackPersonaInput struct {
+	In CaptureFeedbackInput `json:"in"`
+}
+
+// GetIn returns __CaptureFeedbackPersonaInput.In, and is useful for accessing the field via an interface.
+func (v *__CaptureFeedbackPersonaInput) GetIn() CaptureFeedbackInput { return v.In }
+
+// __ClearFeedbackStatusInput is used internally by genqlient
+type __ClearFeedbackStatusInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __ClearFeedbackStatusInput.Id, and is useful for accessing the field via an interface.
+func (v *__ClearFeedbackStatusInput) GetId() string { return v.Id }
+
+// __ComplaintInput is used internally by genqlient
+type __ComplaintInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __ComplaintInput.Id, and is useful for accessing the field via an interface.
+func (v *__ComplaintInput) GetId() string { return v.Id }
 
 // __ContractSeatUtilisationInput is used internally by genqlient
 type __ContractSeatUtilisationInput struct {
@@ -11197,6 +12400,14 @@ type __EndUsersOfInput struct {
 
 // GetAccountID returns __EndUsersOfInput.AccountID, and is useful for accessing the field via an interface.
 func (v *__EndUsersOfInput) GetAccountID() *string { return v.AccountID }
+
+// __FeedbackCountInput is used internally by genqlient
+type __FeedbackCountInput struct {
+	AccountID string `json:"accountID"`
+}
+
+// GetAccountID returns __FeedbackCountInput.AccountID, and is useful for accessing the field via an interface.
+func (v *__FeedbackCountInput) GetAccountID() string { return v.AccountID }
 
 // __LeaveCouncilInput is used internally by genqlient
 type __LeaveCouncilInput struct {
@@ -11318,6 +12529,18 @@ func (v *__RenumberContractInput) GetId() string { return v.Id }
 // GetNumber returns __RenumberContractInput.Number, and is useful for accessing the field via an interface.
 func (v *__RenumberContractInput) GetNumber() string { return v.Number }
 
+// __ResolveComplaintFieldsInput is used internally by genqlient
+type __ResolveComplaintFieldsInput struct {
+	Id         string `json:"id"`
+	Resolution string `json:"resolution"`
+}
+
+// GetId returns __ResolveComplaintFieldsInput.Id, and is useful for accessing the field via an interface.
+func (v *__ResolveComplaintFieldsInput) GetId() string { return v.Id }
+
+// GetResolution returns __ResolveComplaintFieldsInput.Resolution, and is useful for accessing the field via an interface.
+func (v *__ResolveComplaintFieldsInput) GetResolution() string { return v.Resolution }
+
 // __ResolveComplaintInput is used internally by genqlient
 type __ResolveComplaintInput struct {
 	Id         string `json:"id"`
@@ -11353,6 +12576,30 @@ func (v *__SetEndUserStatusInput) GetId() string { return v.Id }
 
 // GetStatus returns __SetEndUserStatusInput.Status, and is useful for accessing the field via an interface.
 func (v *__SetEndUserStatusInput) GetStatus() EndUserStatus { return v.Status }
+
+// __SetFeedbackPersonaInput is used internally by genqlient
+type __SetFeedbackPersonaInput struct {
+	Id      string  `json:"id"`
+	Persona Persona `json:"persona"`
+}
+
+// GetId returns __SetFeedbackPersonaInput.Id, and is useful for accessing the field via an interface.
+func (v *__SetFeedbackPersonaInput) GetId() string { return v.Id }
+
+// GetPersona returns __SetFeedbackPersonaInput.Persona, and is useful for accessing the field via an interface.
+func (v *__SetFeedbackPersonaInput) GetPersona() Persona { return v.Persona }
+
+// __SetFeedbackStatusInput is used internally by genqlient
+type __SetFeedbackStatusInput struct {
+	Id     string         `json:"id"`
+	Status FeedbackStatus `json:"status"`
+}
+
+// GetId returns __SetFeedbackStatusInput.Id, and is useful for accessing the field via an interface.
+func (v *__SetFeedbackStatusInput) GetId() string { return v.Id }
+
+// GetStatus returns __SetFeedbackStatusInput.Status, and is useful for accessing the field via an interface.
+func (v *__SetFeedbackStatusInput) GetStatus() FeedbackStatus { return v.Status }
 
 // __SyncAccountsInput is used internally by genqlient
 type __SyncAccountsInput struct {
@@ -11882,6 +13129,55 @@ func AcknowledgeComplaint(
 	return data_, err_
 }
 
+// The mutation executed by AcknowledgeComplaintFields.
+const AcknowledgeComplaintFields_Operation = `
+mutation AcknowledgeComplaintFields ($id: ID!) {
+	acknowledgeComplaint(id: $id) {
+		... ComplaintFields
+	}
+}
+fragment ComplaintFields on Feedback {
+	id
+	kind
+	status
+	version
+	acknowledgedAt
+	acknowledgedBy {
+		subject
+	}
+	resolvedAt
+	resolvedBy {
+		subject
+	}
+	resolution
+}
+`
+
+func AcknowledgeComplaintFields(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *AcknowledgeComplaintFieldsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AcknowledgeComplaintFields",
+		Query:  AcknowledgeComplaintFields_Operation,
+		Variables: &__AcknowledgeComplaintFieldsInput{
+			Id: id,
+		},
+	}
+
+	data_ = &AcknowledgeComplaintFieldsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by AddBuyingContact.
 const AddBuyingContact_Operation = `
 mutation AddBuyingContact ($in: AddBuyingContactInput!) {
@@ -12128,6 +13424,135 @@ func CaptureFeedback(
 	}
 
 	data_ = &CaptureFeedbackResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by CaptureFeedbackPersona.
+const CaptureFeedbackPersona_Operation = `
+mutation CaptureFeedbackPersona ($in: CaptureFeedbackInput!) {
+	captureFeedback(input: $in) {
+		id
+		persona
+		channel
+		kind
+		authorID
+		accountID
+		capturedBy {
+			subject
+		}
+	}
+}
+`
+
+func CaptureFeedbackPersona(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	in CaptureFeedbackInput,
+) (data_ *CaptureFeedbackPersonaResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "CaptureFeedbackPersona",
+		Query:  CaptureFeedbackPersona_Operation,
+		Variables: &__CaptureFeedbackPersonaInput{
+			In: in,
+		},
+	}
+
+	data_ = &CaptureFeedbackPersonaResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by ClearFeedbackStatus.
+const ClearFeedbackStatus_Operation = `
+mutation ClearFeedbackStatus ($id: ID!) {
+	updateFeedback(id: $id, input: {clearStatus:true}) {
+		id
+	}
+}
+`
+
+func ClearFeedbackStatus(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *ClearFeedbackStatusResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ClearFeedbackStatus",
+		Query:  ClearFeedbackStatus_Operation,
+		Variables: &__ClearFeedbackStatusInput{
+			Id: id,
+		},
+	}
+
+	data_ = &ClearFeedbackStatusResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by Complaint.
+const Complaint_Operation = `
+query Complaint ($id: ID!) {
+	node(id: $id) {
+		__typename
+		... on Feedback {
+			... ComplaintFields
+		}
+	}
+}
+fragment ComplaintFields on Feedback {
+	id
+	kind
+	status
+	version
+	acknowledgedAt
+	acknowledgedBy {
+		subject
+	}
+	resolvedAt
+	resolvedBy {
+		subject
+	}
+	resolution
+}
+`
+
+// A complaint's workflow: null when the caller cannot see the feedback.
+func Complaint(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *ComplaintResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "Complaint",
+		Query:  Complaint_Operation,
+		Variables: &__ComplaintInput{
+			Id: id,
+		},
+	}
+
+	data_ = &ComplaintResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -12691,6 +14116,40 @@ func EndUsersOf(
 	}
 
 	data_ = &EndUsersOfResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by FeedbackCount.
+const FeedbackCount_Operation = `
+query FeedbackCount ($accountID: ID!) {
+	feedback(first: 1, where: {accountID:$accountID}) {
+		totalCount
+	}
+}
+`
+
+func FeedbackCount(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	accountID string,
+) (data_ *FeedbackCountResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "FeedbackCount",
+		Query:  FeedbackCount_Operation,
+		Variables: &__FeedbackCountInput{
+			AccountID: accountID,
+		},
+	}
+
+	data_ = &FeedbackCountResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -13279,6 +14738,57 @@ func ResolveComplaint(
 	return data_, err_
 }
 
+// The mutation executed by ResolveComplaintFields.
+const ResolveComplaintFields_Operation = `
+mutation ResolveComplaintFields ($id: ID!, $resolution: String!) {
+	resolveComplaint(id: $id, resolution: $resolution) {
+		... ComplaintFields
+	}
+}
+fragment ComplaintFields on Feedback {
+	id
+	kind
+	status
+	version
+	acknowledgedAt
+	acknowledgedBy {
+		subject
+	}
+	resolvedAt
+	resolvedBy {
+		subject
+	}
+	resolution
+}
+`
+
+func ResolveComplaintFields(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	resolution string,
+) (data_ *ResolveComplaintFieldsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ResolveComplaintFields",
+		Query:  ResolveComplaintFields_Operation,
+		Variables: &__ResolveComplaintFieldsInput{
+			Id:         id,
+			Resolution: resolution,
+		},
+	}
+
+	data_ = &ResolveComplaintFieldsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by SetEndUserLicensed.
 const SetEndUserLicensed_Operation = `
 mutation SetEndUserLicensed ($id: ID!, $licensed: Boolean!) {
@@ -13340,6 +14850,93 @@ func SetEndUserStatus(
 	}
 
 	data_ = &SetEndUserStatusResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SetFeedbackPersona.
+const SetFeedbackPersona_Operation = `
+mutation SetFeedbackPersona ($id: ID!, $persona: Persona!) {
+	updateFeedback(id: $id, input: {persona:$persona}) {
+		persona
+	}
+}
+`
+
+func SetFeedbackPersona(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	persona Persona,
+) (data_ *SetFeedbackPersonaResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SetFeedbackPersona",
+		Query:  SetFeedbackPersona_Operation,
+		Variables: &__SetFeedbackPersonaInput{
+			Id:      id,
+			Persona: persona,
+		},
+	}
+
+	data_ = &SetFeedbackPersonaResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SetFeedbackStatus.
+const SetFeedbackStatus_Operation = `
+mutation SetFeedbackStatus ($id: ID!, $status: FeedbackStatus!) {
+	updateFeedback(id: $id, input: {status:$status}) {
+		... ComplaintFields
+	}
+}
+fragment ComplaintFields on Feedback {
+	id
+	kind
+	status
+	version
+	acknowledgedAt
+	acknowledgedBy {
+		subject
+	}
+	resolvedAt
+	resolvedBy {
+		subject
+	}
+	resolution
+}
+`
+
+func SetFeedbackStatus(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	status FeedbackStatus,
+) (data_ *SetFeedbackStatusResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SetFeedbackStatus",
+		Query:  SetFeedbackStatus_Operation,
+		Variables: &__SetFeedbackStatusInput{
+			Id:     id,
+			Status: status,
+		},
+	}
+
+	data_ = &SetFeedbackStatusResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
