@@ -10711,6 +10711,29 @@ type SetFeedbackPersonaUpdateFeedback struct {
 // GetPersona returns SetFeedbackPersonaUpdateFeedback.Persona, and is useful for accessing the field via an interface.
 func (v *SetFeedbackPersonaUpdateFeedback) GetPersona() Persona { return v.Persona }
 
+// SetFeedbackScoreResponse is returned by SetFeedbackScore on success.
+type SetFeedbackScoreResponse struct {
+	// Changes feedback; a complaint's status only moves forward (OPEN → ACKNOWLEDGED → RESOLVED).
+	UpdateFeedback SetFeedbackScoreUpdateFeedback `json:"updateFeedback"`
+}
+
+// GetUpdateFeedback returns SetFeedbackScoreResponse.UpdateFeedback, and is useful for accessing the field via an interface.
+func (v *SetFeedbackScoreResponse) GetUpdateFeedback() SetFeedbackScoreUpdateFeedback {
+	return v.UpdateFeedback
+}
+
+// SetFeedbackScoreUpdateFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type SetFeedbackScoreUpdateFeedback struct {
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
+	Id string `json:"id"`
+}
+
+// GetId returns SetFeedbackScoreUpdateFeedback.Id, and is useful for accessing the field via an interface.
+func (v *SetFeedbackScoreUpdateFeedback) GetId() string { return v.Id }
+
 // SetFeedbackStatusResponse is returned by SetFeedbackStatus on success.
 type SetFeedbackStatusResponse struct {
 	// Changes feedback; a complaint's status only moves forward (OPEN → ACKNOWLEDGED → RESOLVED).
@@ -12588,6 +12611,18 @@ func (v *__SetFeedbackPersonaInput) GetId() string { return v.Id }
 
 // GetPersona returns __SetFeedbackPersonaInput.Persona, and is useful for accessing the field via an interface.
 func (v *__SetFeedbackPersonaInput) GetPersona() Persona { return v.Persona }
+
+// __SetFeedbackScoreInput is used internally by genqlient
+type __SetFeedbackScoreInput struct {
+	Id    string `json:"id"`
+	Score *int   `json:"score"`
+}
+
+// GetId returns __SetFeedbackScoreInput.Id, and is useful for accessing the field via an interface.
+func (v *__SetFeedbackScoreInput) GetId() string { return v.Id }
+
+// GetScore returns __SetFeedbackScoreInput.Score, and is useful for accessing the field via an interface.
+func (v *__SetFeedbackScoreInput) GetScore() *int { return v.Score }
 
 // __SetFeedbackStatusInput is used internally by genqlient
 type __SetFeedbackStatusInput struct {
@@ -14886,6 +14921,42 @@ func SetFeedbackPersona(
 	}
 
 	data_ = &SetFeedbackPersonaResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SetFeedbackScore.
+const SetFeedbackScore_Operation = `
+mutation SetFeedbackScore ($id: ID!, $score: Int) {
+	updateFeedback(id: $id, input: {score:$score}) {
+		id
+	}
+}
+`
+
+func SetFeedbackScore(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	score *int,
+) (data_ *SetFeedbackScoreResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SetFeedbackScore",
+		Query:  SetFeedbackScore_Operation,
+		Variables: &__SetFeedbackScoreInput{
+			Id:    id,
+			Score: score,
+		},
+	}
+
+	data_ = &SetFeedbackScoreResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
