@@ -1,9 +1,11 @@
 package graph_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest/gqltest"
 )
 
 // TestFeedbackScoreBoundaries: captureFeedback and updateFeedback take NPS 0 to 10 and CSAT
@@ -14,32 +16,32 @@ func TestFeedbackScoreBoundaries(t *testing.T) {
 		c := newClient(t, env, "ADMIN", "alice")
 		acc := c.createAccount("Initech", nil)
 		author := c.buyer(acc, "Bill Lumbergh")
-		const (
-			capture = `mutation($in: CaptureFeedbackInput!) { captureFeedback(input: $in) { id } }`
-			update  = `mutation($id: ID!, $score: Int) { updateFeedback(id: $id, input: {score: $score}) { id } }`
-		)
+		bg := context.Background()
+		try := gqltest.WithToken(env, c.tok) // for operations that may fail
 		for _, s := range []struct {
 			kind      string
 			low, high int
 		}{{"NPS", 0, 10}, {"CSAT", 1, 5}} {
 			in := func(score int) map[string]any {
-				return map[string]any{"in": map[string]any{"accountID": acc, "authorID": author, "channel": "SURVEY", "kind": s.kind, "score": score}}
+				return map[string]any{"accountID": acc, "authorID": author, "channel": "SURVEY", "kind": s.kind, "score": score}
 			}
 			for _, score := range []int{s.low, s.high} {
-				c.ok(capture, in(score), nil)
+				gqltest.CaptureFeedback(bg, c.api, typedInput[gqltest.CaptureFeedbackInput](t, in(score)))
 			}
 			for _, score := range []int{s.low - 1, s.high + 1} {
-				if e := c.fail("BAD_USER_INPUT", capture, in(score)); e.Field() != "score" {
-					t.Errorf("%s %d: refused on %q (%s), want score", s.kind, score, e.Field(), e.Message)
+				_, err := gqltest.CaptureFeedback(bg, try, typedInput[gqltest.CaptureFeedbackInput](t, in(score)))
+				if field := refused(t, err); field != "score" {
+					t.Errorf("%s %d: refused on %q (%v), want score", s.kind, score, field, err)
 				}
 			}
-			id := c.feedback(in(s.low)["in"].(map[string]any))
+			id := c.feedback(in(s.low))
 			for _, score := range []int{s.high, s.low} {
-				c.ok(update, map[string]any{"id": id, "score": score}, nil)
+				gqltest.SetFeedbackScore(bg, c.api, id, &score)
 			}
 			for _, score := range []int{s.low - 1, s.high + 1} {
-				if e := c.fail("BAD_USER_INPUT", update, map[string]any{"id": id, "score": score}); e.Field() != "score" {
-					t.Errorf("updating %s to %d: refused on %q (%s), want score", s.kind, score, e.Field(), e.Message)
+				_, err := gqltest.SetFeedbackScore(bg, try, id, &score)
+				if field := refused(t, err); field != "score" {
+					t.Errorf("updating %s to %d: refused on %q (%v), want score", s.kind, score, field, err)
 				}
 			}
 		}

@@ -1,8 +1,7 @@
 package graph_test
 
 import (
-	"bytes"
-	"encoding/json"
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -10,9 +9,11 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/Khan/genqlient/graphql"
 
 	"github.com/stakegraph/stakegraph/graph"
 	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest/gqltest"
 	"github.com/stakegraph/stakegraph/server"
 )
 
@@ -21,30 +22,21 @@ import (
 // server and from the resolvers alone.
 func TestVoicesListsTakeTheDefaultPageSize(t *testing.T) {
 	const size = 2
-	const lists = `query($id: ID!) {
-		atRiskAccounts { totalCount edges { cursor } pageInfo { hasNextPage endCursor } }
-		perceptionGaps { totalCount edges { cursor } pageInfo { hasNextPage endCursor } }
-		node(id: $id) { ... on Account { timeline { totalCount edges { cursor } pageInfo { hasNextPage } } } }
-	}`
+	// connection is what the check reads of each list.
 	type connection struct {
-		TotalCount int
-		Edges      []struct{ Cursor string }
-		PageInfo   struct {
-			HasNextPage bool
-			EndCursor   *string
-		}
+		totalCount, edges int
+		hasNextPage       bool
 	}
-	var answer struct {
-		AtRiskAccounts connection
-		PerceptionGaps connection
-		Node           struct{ Timeline connection }
-	}
-	check := func(t *testing.T, how string) {
+	check := func(t *testing.T, how, id string, answer *gqltest.DefaultPageSizeListsResponse) {
 		t.Helper()
-		for name, c := range map[string]connection{"atRiskAccounts": answer.AtRiskAccounts,
-			"perceptionGaps": answer.PerceptionGaps, "timeline": answer.Node.Timeline} {
-			if len(c.Edges) != size || c.TotalCount <= size || !c.PageInfo.HasNextPage {
-				t.Errorf("%s, %s: %d edges of %d (next page %v), want %d", how, name, len(c.Edges), c.TotalCount, c.PageInfo.HasNextPage, size)
+		timeline := asNode[*gqltest.DefaultPageSizeListsNodeAccount](t, answer.Node, id).Timeline
+		for name, c := range map[string]connection{
+			"atRiskAccounts": {answer.AtRiskAccounts.TotalCount, len(answer.AtRiskAccounts.Edges), answer.AtRiskAccounts.PageInfo.HasNextPage},
+			"perceptionGaps": {answer.PerceptionGaps.TotalCount, len(answer.PerceptionGaps.Edges), answer.PerceptionGaps.PageInfo.HasNextPage},
+			"timeline":       {timeline.TotalCount, len(timeline.Edges), timeline.PageInfo.HasNextPage},
+		} {
+			if c.edges != size || c.totalCount <= size || !c.hasNextPage {
+				t.Errorf("%s, %s: %d edges of %d (next page %v), want %d", how, name, c.edges, c.totalCount, c.hasNextPage, size)
 			}
 		}
 	}
@@ -59,35 +51,30 @@ func TestVoicesListsTakeTheDefaultPageSize(t *testing.T) {
 			}
 			c.voices(id, name, time.Now().Add(-time.Hour), []int{10, 9}, []int{0, 1})
 		}
-		vars := map[string]any{"id": first}
 
-		c.ok(lists, vars, &answer)
-		check(t, "through the server")
+		check(t, "through the server", first, gqltest.Data(gqltest.DefaultPageSizeLists(context.Background(), c.api, first)))
 
 		resolver := graph.NewResolver(env.DB.Client, graph.Options{DefaultPageSize: size, Dialect: env.DB.Dialect})
 		gql := handler.New(resolver.Schema())
 		gql.AddTransport(transport.POST{})
 		gql.AroundOperations(resolver.WithLoaders())
-		body, _ := json.Marshal(map[string]any{"query": lists, "variables": vars})
-		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body)).WithContext(env.Viewer("acme", "ADMIN", "alice"))
-		req.Header.Set("Content-Type", "application/json")
-		w := httptest.NewRecorder()
-		gql.ServeHTTP(w, req)
-		var resp struct {
-			Data   json.RawMessage
-			Errors []any
+		alone := graphql.NewClient("/graphql", serveDoer{gql})
+		answer, err := gqltest.DefaultPageSizeLists(env.Viewer("acme", "ADMIN", "alice"), alone, first)
+		if err != nil {
+			t.Fatalf("from the resolvers alone: %v", err)
 		}
-		if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil || len(resp.Errors) > 0 {
-			t.Fatalf("from the resolvers alone: %v %s", err, w.Body)
-		}
-		answer = struct {
-			AtRiskAccounts connection
-			PerceptionGaps connection
-			Node           struct{ Timeline connection }
-		}{}
-		if err := json.Unmarshal(resp.Data, &answer); err != nil {
-			t.Fatal(err)
-		}
-		check(t, "from the resolvers alone")
+		check(t, "from the resolvers alone", first, answer)
 	}, apitest.WithConfig(func(cfg *server.Config) { cfg.DefaultPageSize = size }))
+}
+
+// serveDoer sends the typed client's requests to a handler in process, with the requests'
+// context (which carries the viewer).
+type serveDoer struct{ h http.Handler }
+
+func (d serveDoer) Do(req *http.Request) (*http.Response, error) {
+	in := httptest.NewRequest(req.Method, req.URL.String(), req.Body).WithContext(req.Context())
+	in.Header = req.Header.Clone()
+	w := httptest.NewRecorder()
+	d.h.ServeHTTP(w, in)
+	return w.Result(), nil
 }

@@ -2,12 +2,12 @@ package graph_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/stakegraph/stakegraph/ent/privacy"
 	"github.com/stakegraph/stakegraph/internal/apitest"
+	"github.com/stakegraph/stakegraph/internal/apitest/gqltest"
 	"github.com/stakegraph/stakegraph/internal/derived"
 )
 
@@ -25,6 +25,7 @@ type pulse struct {
 func TestAccountPulseStaysInStep(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
 		c := newClient(t, env, "ADMIN", "pulse-admin")
+		bg := context.Background()
 		ctx := privacy.DecisionContext(env.Viewer("acme", "ADMIN", "pulse-admin"), privacy.Allow)
 		read := func() map[string]pulse {
 			t.Helper()
@@ -81,20 +82,19 @@ func TestAccountPulseStaysInStep(t *testing.T) {
 		other := c.createAccount("Pulse Other", map[string]any{"externalID": "PULSE-2"})
 		check("accounts alone")
 
-		var created struct{ LogInteraction struct{ ID string } }
-		c.ok(`mutation($in: LogInteractionInput!) { logInteraction(input: $in) { id } }`, map[string]any{"in": map[string]any{
-			"accountID": acme, "channel": "CALL", "direction": "OUTBOUND", "occurredAt": ts(base), "subject": "Kick-off"}}, &created)
-		call := created.LogInteraction.ID
-		c.ok(`mutation($in: LogInteractionInput!) { logInteraction(input: $in) { id } }`, map[string]any{"in": map[string]any{
-			"accountID": acme, "channel": "EMAIL", "direction": "INBOUND", "occurredAt": ts(base.AddDate(0, 0, 10)), "subject": "Follow-up"}}, &created)
-		later := created.LogInteraction.ID
+		logInteraction := func(input map[string]any) string {
+			t.Helper()
+			return gqltest.Data(gqltest.LogInteraction(bg, c.api, typedInput[gqltest.LogInteractionInput](t, input))).LogInteraction.Id
+		}
+		call := logInteraction(map[string]any{
+			"accountID": acme, "channel": "CALL", "direction": "OUTBOUND", "occurredAt": ts(base), "subject": "Kick-off"})
+		later := logInteraction(map[string]any{
+			"accountID": acme, "channel": "EMAIL", "direction": "INBOUND", "occurredAt": ts(base.AddDate(0, 0, 10)), "subject": "Follow-up"})
 		expect("two interactions", check("two interactions")[acme], pulse{LastInteraction: ts(base.AddDate(0, 0, 10))})
 
-		var contract struct{ CreateContract struct{ ID string } }
-		c.ok(`mutation($in: CreateContractInput!) { createContract(input: $in) { id } }`, map[string]any{"in": map[string]any{
+		active := gqltest.Data(gqltest.CreateContract(bg, c.api, typedInput[gqltest.CreateContractInput](t, map[string]any{
 			"accountID": acme, "number": "P-001", "status": "ACTIVE", "startDate": ts(base), "endDate": ts(base.AddDate(1, 0, 0)),
-			"currency": "EUR", "seats": 4, "valueMinor": 100000}}, &contract)
-		active := contract.CreateContract.ID
+			"currency": "EUR", "seats": 4, "valueMinor": 100000}))).CreateContract.Id
 		c.endUser(acme, "Pulse user 1", map[string]any{"status": "ACTIVE", "licensed": true})
 		c.endUser(acme, "Pulse user 2", map[string]any{"status": "ACTIVE", "licensed": true})
 		c.endUser(acme, "Pulse user 3", map[string]any{"status": "INVITED", "licensed": true})
@@ -110,76 +110,85 @@ func TestAccountPulseStaysInStep(t *testing.T) {
 
 		// An end user's seat moves with its status and licence, and goes with it; contracts
 		// read the same count.
-		var eu struct{ AddEndUser struct{ ID string } }
-		c.ok(`mutation($in: AddEndUserInput!) { addEndUser(input: $in) { id } }`, map[string]any{"in": map[string]any{
-			"accountID": acme, "email": email("Pulse user 5"), "name": "Pulse user 5", "status": "INVITED"}}, &eu)
-		fifth := eu.AddEndUser.ID
-		c.ok(`mutation($id: ID!) { updateEndUser(id: $id, input: {status: ACTIVE}) { id } }`, map[string]any{"id": fifth}, nil)
+		fifth := gqltest.Data(gqltest.AddEndUser(bg, c.api, typedInput[gqltest.AddEndUserInput](t, map[string]any{
+			"accountID": acme, "email": email("Pulse user 5"), "name": "Pulse user 5", "status": "INVITED"}))).AddEndUser.Id
+		gqltest.SetEndUserStatus(bg, c.api, fifth, gqltest.EndUserStatusActive)
 		expect("an end user activated", check("an end user activated")[acme], pulse{
 			LastInteraction: ts(base.AddDate(0, 0, 10)), Renewal: ts(base.AddDate(1, 0, 0)), Seats: 4, ActiveSeats: 3, Complaints: 2})
-		var utilisation struct {
-			Node struct{ SeatUtilisation float64 }
+		utilisation := asNode[*gqltest.ContractSeatUtilisationNodeContract](t,
+			gqltest.Data(gqltest.ContractSeatUtilisation(bg, c.api, active)).Node, active).SeatUtilisation
+		if utilisation == nil || *utilisation != 0.75 {
+			t.Errorf("seat utilisation %s with 3 active seats of 4, want 0.75", show(utilisation))
 		}
-		c.ok(`query($id: ID!) { node(id: $id) { ... on Contract { seatUtilisation } } }`, map[string]any{"id": active}, &utilisation)
-		if utilisation.Node.SeatUtilisation != 0.75 {
-			t.Errorf("seat utilisation %v with 3 active seats of 4, want 0.75", utilisation.Node.SeatUtilisation)
-		}
-		c.ok(`mutation($id: ID!) { updateEndUser(id: $id, input: {licensed: false}) { id } }`, map[string]any{"id": fifth}, nil)
+		gqltest.SetEndUserLicensed(bg, c.api, fifth, false)
 		check("an end user's licence withdrawn")
-		c.ok(`mutation($id: ID!) { updateEndUser(id: $id, input: {licensed: true}) { id } }`, map[string]any{"id": fifth}, nil)
+		gqltest.SetEndUserLicensed(bg, c.api, fifth, true)
 		c.delete("deleteEndUser", fifth)
 		expect("an end user deleted", check("an end user deleted")[acme], pulse{
 			LastInteraction: ts(base.AddDate(0, 0, 10)), Renewal: ts(base.AddDate(1, 0, 0)), Seats: 4, ActiveSeats: 2, Complaints: 2})
 
-		c.ok(`mutation($id: ID!) { resolveComplaint(id: $id, resolution: "Fixed") { id } }`, map[string]any{"id": complaint}, nil)
-		c.ok(fmt.Sprintf(`mutation { updateContract(id: %q, input: {seats: 10, endDate: %q}) { id } }`, active, ts(base.AddDate(0, 6, 0))), nil, nil)
+		gqltest.ResolveComplaint(bg, c.api, complaint, "Fixed")
+		gqltest.RenegotiateContract(bg, c.api, active, 10, base.AddDate(0, 6, 0))
 		c.delete("deleteInteraction", later)
 		expect("resolved, renegotiated, one interaction gone", check("resolved, renegotiated, one interaction gone")[acme], pulse{
 			LastInteraction: ts(base), Renewal: ts(base.AddDate(0, 6, 0)), Seats: 10, ActiveSeats: 2, Complaints: 1})
-		c.ok(fmt.Sprintf(`mutation { updateInteraction(id: %q, input: {occurredAt: %q}) { id } }`, call, ts(base.AddDate(0, 0, 3))), nil, nil)
-		c.ok(fmt.Sprintf(`mutation { updateContract(id: %q, input: {number: "P-001-B"}) { id } }`, active), nil, nil)
+		gqltest.MoveInteraction(bg, c.api, call, base.AddDate(0, 0, 3))
+		gqltest.RenumberContract(bg, c.api, active, "P-001-B")
 		expect("interaction moved", check("interaction moved")[acme], pulse{
 			LastInteraction: ts(base.AddDate(0, 0, 3)), Renewal: ts(base.AddDate(0, 6, 0)), Seats: 10, ActiveSeats: 2, Complaints: 1})
 
 		// Bulk sync writes around the hooks: it keeps the signals in step itself.
-		sync := func(mutation, input string, items []map[string]any) {
+		sync := func(mutation string, items []map[string]any) {
 			t.Helper()
-			var out map[string]struct{ Failed int }
-			c.ok(fmt.Sprintf(`mutation($in: [%s!]!) { %s(input: $in) { failed } }`, input, mutation), map[string]any{"in": items}, &out)
-			if out[mutation].Failed != 0 {
-				t.Fatalf("%s: %d items failed", mutation, out[mutation].Failed)
+			var failed int
+			switch mutation {
+			case "syncInteractions":
+				failed = gqltest.Data(gqltest.SyncInteractionsEach(bg, c.api, typedInputs[gqltest.SyncInteractionInput](t, items))).SyncInteractions.Failed
+			case "syncContracts":
+				failed = gqltest.Data(gqltest.SyncContractsEach(bg, c.api, typedInputs[gqltest.SyncContractInput](t, items))).SyncContracts.Failed
+			case "syncPeople":
+				failed = gqltest.Data(gqltest.SyncPeopleEach(bg, c.api, typedInputs[gqltest.SyncPersonInput](t, items))).SyncPeople.Failed
+			case "syncEndUsers":
+				failed = gqltest.Data(gqltest.SyncEndUsersEach(bg, c.api, typedInputs[gqltest.SyncEndUserInput](t, items))).SyncEndUsers.Failed
+			case "syncFeedback":
+				failed = gqltest.Data(gqltest.SyncFeedbackEach(bg, c.api, typedInputs[gqltest.SyncFeedbackInput](t, items))).SyncFeedback.Failed
+			default:
+				t.Fatalf("no sync %s", mutation)
+			}
+			if failed != 0 {
+				t.Fatalf("%s: %d items failed", mutation, failed)
 			}
 		}
-		sync("syncInteractions", "SyncInteractionInput", []map[string]any{{"externalID": "I-1", "accountExternalID": "PULSE-2",
+		sync("syncInteractions", []map[string]any{{"externalID": "I-1", "accountExternalID": "PULSE-2",
 			"channel": "MEETING", "direction": "OUTBOUND", "occurredAt": ts(base.AddDate(0, 1, 0)), "subject": "QBR"}})
-		sync("syncContracts", "SyncContractInput", []map[string]any{{"externalID": "C-1", "accountExternalID": "PULSE-2",
+		sync("syncContracts", []map[string]any{{"externalID": "C-1", "accountExternalID": "PULSE-2",
 			"number": "P-002", "status": "ACTIVE", "startDate": ts(base), "endDate": ts(base.AddDate(0, 3, 0)), "currency": "EUR", "seats": 3}})
-		sync("syncPeople", "SyncPersonInput", []map[string]any{{"externalID": "PP-1", "email": "pp1@other.example", "name": "PP One"},
+		sync("syncPeople", []map[string]any{{"externalID": "PP-1", "email": "pp1@other.example", "name": "PP One"},
 			{"externalID": "PP-2", "email": "pp2@other.example", "name": "PP Two"}})
-		sync("syncEndUsers", "SyncEndUserInput", []map[string]any{
+		sync("syncEndUsers", []map[string]any{
 			{"externalID": "E-1", "accountExternalID": "PULSE-2", "personExternalID": "PP-1", "status": "ACTIVE", "licensed": true},
 			{"externalID": "E-2", "accountExternalID": "PULSE-2", "personExternalID": "PP-2", "status": "ACTIVE", "licensed": true}})
-		sync("syncFeedback", "SyncFeedbackInput", []map[string]any{{"externalID": "F-1", "accountExternalID": "PULSE-2",
+		sync("syncFeedback", []map[string]any{{"externalID": "F-1", "accountExternalID": "PULSE-2",
 			"authorExternalID": "PP-1", "kind": "COMPLAINT", "channel": "SUPPORT", "body": "Broken", "receivedAt": ts(base)}})
 		expect("synced", check("synced")[other], pulse{
 			LastInteraction: ts(base.AddDate(0, 1, 0)), Renewal: ts(base.AddDate(0, 3, 0)), Seats: 3, ActiveSeats: 2, Complaints: 1})
-		sync("syncEndUsers", "SyncEndUserInput", []map[string]any{
+		sync("syncEndUsers", []map[string]any{
 			{"externalID": "E-2", "accountExternalID": "PULSE-2", "personExternalID": "PP-2", "status": "INACTIVE", "licensed": true}})
-		sync("syncContracts", "SyncContractInput", []map[string]any{{"externalID": "C-1", "accountExternalID": "PULSE-2",
+		sync("syncContracts", []map[string]any{{"externalID": "C-1", "accountExternalID": "PULSE-2",
 			"number": "P-002", "status": "EXPIRED", "startDate": ts(base), "endDate": ts(base.AddDate(0, 3, 0)), "currency": "EUR", "seats": 3}})
 		expect("synced again", check("synced again")[other], pulse{LastInteraction: ts(base.AddDate(0, 1, 0)), ActiveSeats: 1, Complaints: 1})
 		// Sync counts the seats from each end user's state before and after: one losing its
 		// licence and one coming back cancel out, and a change of department moves nothing.
-		sync("syncEndUsers", "SyncEndUserInput", []map[string]any{
+		sync("syncEndUsers", []map[string]any{
 			{"externalID": "E-1", "accountExternalID": "PULSE-2", "personExternalID": "PP-1", "status": "ACTIVE", "licensed": false},
 			{"externalID": "E-2", "accountExternalID": "PULSE-2", "personExternalID": "PP-2", "status": "ACTIVE", "licensed": true}})
 		expect("seats swapped", check("seats swapped")[other], pulse{LastInteraction: ts(base.AddDate(0, 1, 0)), ActiveSeats: 1, Complaints: 1})
-		sync("syncEndUsers", "SyncEndUserInput", []map[string]any{
+		sync("syncEndUsers", []map[string]any{
 			{"externalID": "E-1", "accountExternalID": "PULSE-2", "personExternalID": "PP-1", "licensed": true},
 			{"externalID": "E-2", "accountExternalID": "PULSE-2", "personExternalID": "PP-2", "department": "Operations"}})
 		expect("licence back", check("licence back")[other], pulse{LastInteraction: ts(base.AddDate(0, 1, 0)), ActiveSeats: 2, Complaints: 1})
 		// A complaint the sync resolves leaves the count; other feedback never enters it.
-		sync("syncFeedback", "SyncFeedbackInput", []map[string]any{
+		sync("syncFeedback", []map[string]any{
 			{"externalID": "F-1", "accountExternalID": "PULSE-2", "authorExternalID": "PP-1", "kind": "COMPLAINT",
 				"channel": "SUPPORT", "body": "Broken", "receivedAt": ts(base), "status": "RESOLVED"},
 			{"externalID": "F-2", "accountExternalID": "PULSE-2", "authorExternalID": "PP-2", "kind": "PRAISE",
@@ -195,4 +204,14 @@ func TestAccountPulseStaysInStep(t *testing.T) {
 		}
 		expect("an account deleted", after[acme], pulse{Renewal: ts(base.AddDate(0, 6, 0)), Seats: 10, ActiveSeats: 2, Complaints: 1})
 	})
+}
+
+// typedInputs decodes each item, as typedInput does, into the typed input of the operation.
+func typedInputs[T any](t *testing.T, items []map[string]any) []T {
+	t.Helper()
+	out := make([]T, len(items))
+	for i, item := range items {
+		out[i] = typedInput[T](t, item)
+	}
+	return out
 }

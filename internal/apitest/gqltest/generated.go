@@ -3280,6 +3280,138 @@ type AcknowledgeComplaintAcknowledgeComplaintFeedback struct {
 // GetId returns AcknowledgeComplaintAcknowledgeComplaintFeedback.Id, and is useful for accessing the field via an interface.
 func (v *AcknowledgeComplaintAcknowledgeComplaintFeedback) GetId() string { return v.Id }
 
+// AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback struct {
+	ComplaintFields `json:"-"`
+}
+
+// GetId returns AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback.Id, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) GetId() string {
+	return v.ComplaintFields.Id
+}
+
+// GetKind returns AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback.Kind, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) GetKind() FeedbackKind {
+	return v.ComplaintFields.Kind
+}
+
+// GetStatus returns AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback.Status, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) GetStatus() *FeedbackStatus {
+	return v.ComplaintFields.Status
+}
+
+// GetVersion returns AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback.Version, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) GetVersion() int {
+	return v.ComplaintFields.Version
+}
+
+// GetAcknowledgedAt returns AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback.AcknowledgedAt, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) GetAcknowledgedAt() *time.Time {
+	return v.ComplaintFields.AcknowledgedAt
+}
+
+// GetAcknowledgedBy returns AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback.AcknowledgedBy, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) GetAcknowledgedBy() *ComplaintFieldsAcknowledgedByMember {
+	return v.ComplaintFields.AcknowledgedBy
+}
+
+// GetResolvedAt returns AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback.ResolvedAt, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) GetResolvedAt() *time.Time {
+	return v.ComplaintFields.ResolvedAt
+}
+
+// GetResolvedBy returns AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback.ResolvedBy, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) GetResolvedBy() *ComplaintFieldsResolvedByMember {
+	return v.ComplaintFields.ResolvedBy
+}
+
+// GetResolution returns AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback.Resolution, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) GetResolution() *string {
+	return v.ComplaintFields.Resolution
+}
+
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ComplaintFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalAcknowledgeComplaintFieldsAcknowledgeComplaintFeedback struct {
+	Id string `json:"id"`
+
+	Kind FeedbackKind `json:"kind"`
+
+	Status *FeedbackStatus `json:"status"`
+
+	Version int `json:"version"`
+
+	AcknowledgedAt *time.Time `json:"acknowledgedAt"`
+
+	AcknowledgedBy *ComplaintFieldsAcknowledgedByMember `json:"acknowledgedBy"`
+
+	ResolvedAt *time.Time `json:"resolvedAt"`
+
+	ResolvedBy *ComplaintFieldsResolvedByMember `json:"resolvedBy"`
+
+	Resolution *string `json:"resolution"`
+}
+
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback) __premarshalJSON() (*__premarshalAcknowledgeComplaintFieldsAcknowledgeComplaintFeedback, error) {
+	var retval __premarshalAcknowledgeComplaintFieldsAcknowledgeComplaintFeedback
+
+	retval.Id = v.ComplaintFields.Id
+	retval.Kind = v.ComplaintFields.Kind
+	retval.Status = v.ComplaintFields.Status
+	retval.Version = v.ComplaintFields.Version
+	retval.AcknowledgedAt = v.ComplaintFields.AcknowledgedAt
+	retval.AcknowledgedBy = v.ComplaintFields.AcknowledgedBy
+	retval.ResolvedAt = v.ComplaintFields.ResolvedAt
+	retval.ResolvedBy = v.ComplaintFields.ResolvedBy
+	retval.Resolution = v.ComplaintFields.Resolution
+	return &retval, nil
+}
+
+// AcknowledgeComplaintFieldsResponse is returned by AcknowledgeComplaintFields on success.
+type AcknowledgeComplaintFieldsResponse struct {
+	// Acknowledges an open complaint, recording who and when.
+	AcknowledgeComplaint AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback `json:"acknowledgeComplaint"`
+}
+
+// GetAcknowledgeComplaint returns AcknowledgeComplaintFieldsResponse.AcknowledgeComplaint, and is useful for accessing the field via an interface.
+func (v *AcknowledgeComplaintFieldsResponse) GetAcknowledgeComplaint() AcknowledgeComplaintFieldsAcknowledgeComplaintFeedback {
+	return v.AcknowledgeComplaint
+}
+
 // AcknowledgeComplaintResponse is returned by AcknowledgeComplaint on success.
 type AcknowledgeComplaintResponse struct {
 	// Acknowledges an open complaint, recording who and when.
@@ -3944,6 +4076,73 @@ func (v *CaptureFeedbackInput) GetInteractionID() *string { return v.Interaction
 // GetExternalID returns CaptureFeedbackInput.ExternalID, and is useful for accessing the field via an interface.
 func (v *CaptureFeedbackInput) GetExternalID() *string { return v.ExternalID }
 
+// CaptureFeedbackPersonaCaptureFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type CaptureFeedbackPersonaCaptureFeedback struct {
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
+	Id string `json:"id"`
+	// The voice it was given in: PURCHASER when the author is a buying contact of the account, END_USER when an end user.
+	Persona Persona `json:"persona"`
+	// How the feedback arrived.
+	Channel Channel `json:"channel"`
+	// What sort of feedback it is: it decides whether there is a score and a status.
+	Kind FeedbackKind `json:"kind"`
+	// The id of `author`.
+	AuthorID string `json:"authorID"`
+	// The id of `account`.
+	AccountID string `json:"accountID"`
+	// The member who recorded it; null when the caller was no member.
+	CapturedBy *CaptureFeedbackPersonaCaptureFeedbackCapturedByMember `json:"capturedBy"`
+}
+
+// GetId returns CaptureFeedbackPersonaCaptureFeedback.Id, and is useful for accessing the field via an interface.
+func (v *CaptureFeedbackPersonaCaptureFeedback) GetId() string { return v.Id }
+
+// GetPersona returns CaptureFeedbackPersonaCaptureFeedback.Persona, and is useful for accessing the field via an interface.
+func (v *CaptureFeedbackPersonaCaptureFeedback) GetPersona() Persona { return v.Persona }
+
+// GetChannel returns CaptureFeedbackPersonaCaptureFeedback.Channel, and is useful for accessing the field via an interface.
+func (v *CaptureFeedbackPersonaCaptureFeedback) GetChannel() Channel { return v.Channel }
+
+// GetKind returns CaptureFeedbackPersonaCaptureFeedback.Kind, and is useful for accessing the field via an interface.
+func (v *CaptureFeedbackPersonaCaptureFeedback) GetKind() FeedbackKind { return v.Kind }
+
+// GetAuthorID returns CaptureFeedbackPersonaCaptureFeedback.AuthorID, and is useful for accessing the field via an interface.
+func (v *CaptureFeedbackPersonaCaptureFeedback) GetAuthorID() string { return v.AuthorID }
+
+// GetAccountID returns CaptureFeedbackPersonaCaptureFeedback.AccountID, and is useful for accessing the field via an interface.
+func (v *CaptureFeedbackPersonaCaptureFeedback) GetAccountID() string { return v.AccountID }
+
+// GetCapturedBy returns CaptureFeedbackPersonaCaptureFeedback.CapturedBy, and is useful for accessing the field via an interface.
+func (v *CaptureFeedbackPersonaCaptureFeedback) GetCapturedBy() *CaptureFeedbackPersonaCaptureFeedbackCapturedByMember {
+	return v.CapturedBy
+}
+
+// CaptureFeedbackPersonaCaptureFeedbackCapturedByMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type CaptureFeedbackPersonaCaptureFeedbackCapturedByMember struct {
+	// The OIDC subject (sub claim) of the member's tokens; it never changes.
+	Subject string `json:"subject"`
+}
+
+// GetSubject returns CaptureFeedbackPersonaCaptureFeedbackCapturedByMember.Subject, and is useful for accessing the field via an interface.
+func (v *CaptureFeedbackPersonaCaptureFeedbackCapturedByMember) GetSubject() string { return v.Subject }
+
+// CaptureFeedbackPersonaResponse is returned by CaptureFeedbackPersona on success.
+type CaptureFeedbackPersonaResponse struct {
+	// Captures feedback in the voice of the author's persona at the account.
+	CaptureFeedback CaptureFeedbackPersonaCaptureFeedback `json:"captureFeedback"`
+}
+
+// GetCaptureFeedback returns CaptureFeedbackPersonaResponse.CaptureFeedback, and is useful for accessing the field via an interface.
+func (v *CaptureFeedbackPersonaResponse) GetCaptureFeedback() CaptureFeedbackPersonaCaptureFeedback {
+	return v.CaptureFeedback
+}
+
 // CaptureFeedbackResponse is returned by CaptureFeedback on success.
 type CaptureFeedbackResponse struct {
 	// Captures feedback in the voice of the author's persona at the account.
@@ -3991,6 +4190,676 @@ var AllChannel = []Channel{
 	ChannelSms,
 }
 
+// ClearFeedbackStatusResponse is returned by ClearFeedbackStatus on success.
+type ClearFeedbackStatusResponse struct {
+	// Changes feedback; a complaint's status only moves forward (OPEN → ACKNOWLEDGED → RESOLVED).
+	UpdateFeedback ClearFeedbackStatusUpdateFeedback `json:"updateFeedback"`
+}
+
+// GetUpdateFeedback returns ClearFeedbackStatusResponse.UpdateFeedback, and is useful for accessing the field via an interface.
+func (v *ClearFeedbackStatusResponse) GetUpdateFeedback() ClearFeedbackStatusUpdateFeedback {
+	return v.UpdateFeedback
+}
+
+// ClearFeedbackStatusUpdateFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type ClearFeedbackStatusUpdateFeedback struct {
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
+	Id string `json:"id"`
+}
+
+// GetId returns ClearFeedbackStatusUpdateFeedback.Id, and is useful for accessing the field via an interface.
+func (v *ClearFeedbackStatusUpdateFeedback) GetId() string { return v.Id }
+
+// ComplaintFields includes the GraphQL fields of Feedback requested by the fragment ComplaintFields.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type ComplaintFields struct {
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
+	Id string `json:"id"`
+	// What sort of feedback it is: it decides whether there is a score and a status.
+	Kind FeedbackKind `json:"kind"`
+	// Where a complaint stands (OPEN unless given when it is captured); null for the other kinds.
+	Status *FeedbackStatus `json:"status"`
+	// 1 when created, one more with every update that changes something: pass the version you read as expectedVersion, and an update of a record changed since fails with CONFLICT.
+	Version int `json:"version"`
+	// When the complaint was acknowledged (by acknowledgeComplaint, or by resolveComplaint on an open one).
+	AcknowledgedAt *time.Time `json:"acknowledgedAt"`
+	// The member who acknowledged the complaint; null until then.
+	AcknowledgedBy *ComplaintFieldsAcknowledgedByMember `json:"acknowledgedBy"`
+	// When the complaint was resolved.
+	ResolvedAt *time.Time `json:"resolvedAt"`
+	// The member who resolved the complaint; null until then.
+	ResolvedBy *ComplaintFieldsResolvedByMember `json:"resolvedBy"`
+	// How the complaint was resolved, as given to resolveComplaint (up to 20,000 characters).
+	Resolution *string `json:"resolution"`
+}
+
+// GetId returns ComplaintFields.Id, and is useful for accessing the field via an interface.
+func (v *ComplaintFields) GetId() string { return v.Id }
+
+// GetKind returns ComplaintFields.Kind, and is useful for accessing the field via an interface.
+func (v *ComplaintFields) GetKind() FeedbackKind { return v.Kind }
+
+// GetStatus returns ComplaintFields.Status, and is useful for accessing the field via an interface.
+func (v *ComplaintFields) GetStatus() *FeedbackStatus { return v.Status }
+
+// GetVersion returns ComplaintFields.Version, and is useful for accessing the field via an interface.
+func (v *ComplaintFields) GetVersion() int { return v.Version }
+
+// GetAcknowledgedAt returns ComplaintFields.AcknowledgedAt, and is useful for accessing the field via an interface.
+func (v *ComplaintFields) GetAcknowledgedAt() *time.Time { return v.AcknowledgedAt }
+
+// GetAcknowledgedBy returns ComplaintFields.AcknowledgedBy, and is useful for accessing the field via an interface.
+func (v *ComplaintFields) GetAcknowledgedBy() *ComplaintFieldsAcknowledgedByMember {
+	return v.AcknowledgedBy
+}
+
+// GetResolvedAt returns ComplaintFields.ResolvedAt, and is useful for accessing the field via an interface.
+func (v *ComplaintFields) GetResolvedAt() *time.Time { return v.ResolvedAt }
+
+// GetResolvedBy returns ComplaintFields.ResolvedBy, and is useful for accessing the field via an interface.
+func (v *ComplaintFields) GetResolvedBy() *ComplaintFieldsResolvedByMember { return v.ResolvedBy }
+
+// GetResolution returns ComplaintFields.Resolution, and is useful for accessing the field via an interface.
+func (v *ComplaintFields) GetResolution() *string { return v.Resolution }
+
+// ComplaintFieldsAcknowledgedByMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type ComplaintFieldsAcknowledgedByMember struct {
+	// The OIDC subject (sub claim) of the member's tokens; it never changes.
+	Subject string `json:"subject"`
+}
+
+// GetSubject returns ComplaintFieldsAcknowledgedByMember.Subject, and is useful for accessing the field via an interface.
+func (v *ComplaintFieldsAcknowledgedByMember) GetSubject() string { return v.Subject }
+
+// ComplaintFieldsResolvedByMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type ComplaintFieldsResolvedByMember struct {
+	// The OIDC subject (sub claim) of the member's tokens; it never changes.
+	Subject string `json:"subject"`
+}
+
+// GetSubject returns ComplaintFieldsResolvedByMember.Subject, and is useful for accessing the field via an interface.
+func (v *ComplaintFieldsResolvedByMember) GetSubject() string { return v.Subject }
+
+// ComplaintNode includes the requested fields of the GraphQL interface Node.
+//
+// ComplaintNode is implemented by the following types:
+// ComplaintNodeAccount
+// ComplaintNodeBuyingContact
+// ComplaintNodeChange
+// ComplaintNodeContract
+// ComplaintNodeCouncilMembership
+// ComplaintNodeCouncilSession
+// ComplaintNodeEndUser
+// ComplaintNodeFeedback
+// ComplaintNodeInteraction
+// ComplaintNodeMember
+// ComplaintNodePerson
+// ComplaintNodeTeam
+// ComplaintNodeTenant
+// ComplaintNodeUserCouncil
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type ComplaintNode interface {
+	implementsGraphQLInterfaceComplaintNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *ComplaintNodeAccount) implementsGraphQLInterfaceComplaintNode()           {}
+func (v *ComplaintNodeBuyingContact) implementsGraphQLInterfaceComplaintNode()     {}
+func (v *ComplaintNodeChange) implementsGraphQLInterfaceComplaintNode()            {}
+func (v *ComplaintNodeContract) implementsGraphQLInterfaceComplaintNode()          {}
+func (v *ComplaintNodeCouncilMembership) implementsGraphQLInterfaceComplaintNode() {}
+func (v *ComplaintNodeCouncilSession) implementsGraphQLInterfaceComplaintNode()    {}
+func (v *ComplaintNodeEndUser) implementsGraphQLInterfaceComplaintNode()           {}
+func (v *ComplaintNodeFeedback) implementsGraphQLInterfaceComplaintNode()          {}
+func (v *ComplaintNodeInteraction) implementsGraphQLInterfaceComplaintNode()       {}
+func (v *ComplaintNodeMember) implementsGraphQLInterfaceComplaintNode()            {}
+func (v *ComplaintNodePerson) implementsGraphQLInterfaceComplaintNode()            {}
+func (v *ComplaintNodeTeam) implementsGraphQLInterfaceComplaintNode()              {}
+func (v *ComplaintNodeTenant) implementsGraphQLInterfaceComplaintNode()            {}
+func (v *ComplaintNodeUserCouncil) implementsGraphQLInterfaceComplaintNode()       {}
+
+func __unmarshalComplaintNode(b []byte, v *ComplaintNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "Account":
+		*v = new(ComplaintNodeAccount)
+		return json.Unmarshal(b, *v)
+	case "BuyingContact":
+		*v = new(ComplaintNodeBuyingContact)
+		return json.Unmarshal(b, *v)
+	case "Change":
+		*v = new(ComplaintNodeChange)
+		return json.Unmarshal(b, *v)
+	case "Contract":
+		*v = new(ComplaintNodeContract)
+		return json.Unmarshal(b, *v)
+	case "CouncilMembership":
+		*v = new(ComplaintNodeCouncilMembership)
+		return json.Unmarshal(b, *v)
+	case "CouncilSession":
+		*v = new(ComplaintNodeCouncilSession)
+		return json.Unmarshal(b, *v)
+	case "EndUser":
+		*v = new(ComplaintNodeEndUser)
+		return json.Unmarshal(b, *v)
+	case "Feedback":
+		*v = new(ComplaintNodeFeedback)
+		return json.Unmarshal(b, *v)
+	case "Interaction":
+		*v = new(ComplaintNodeInteraction)
+		return json.Unmarshal(b, *v)
+	case "Member":
+		*v = new(ComplaintNodeMember)
+		return json.Unmarshal(b, *v)
+	case "Person":
+		*v = new(ComplaintNodePerson)
+		return json.Unmarshal(b, *v)
+	case "Team":
+		*v = new(ComplaintNodeTeam)
+		return json.Unmarshal(b, *v)
+	case "Tenant":
+		*v = new(ComplaintNodeTenant)
+		return json.Unmarshal(b, *v)
+	case "UserCouncil":
+		*v = new(ComplaintNodeUserCouncil)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for ComplaintNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalComplaintNode(v *ComplaintNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *ComplaintNodeAccount:
+		typename = "Account"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodeBuyingContact:
+		typename = "BuyingContact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeBuyingContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodeChange:
+		typename = "Change"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeChange
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodeContract:
+		typename = "Contract"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeContract
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodeCouncilMembership:
+		typename = "CouncilMembership"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeCouncilMembership
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodeCouncilSession:
+		typename = "CouncilSession"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeCouncilSession
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodeEndUser:
+		typename = "EndUser"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeEndUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodeFeedback:
+		typename = "Feedback"
+
+		premarshaled, err := v.__premarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		result := struct {
+			TypeName string `json:"__typename"`
+			*__premarshalComplaintNodeFeedback
+		}{typename, premarshaled}
+		return json.Marshal(result)
+	case *ComplaintNodeInteraction:
+		typename = "Interaction"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeInteraction
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodeMember:
+		typename = "Member"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeMember
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodePerson:
+		typename = "Person"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodePerson
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodeTeam:
+		typename = "Team"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeTeam
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodeTenant:
+		typename = "Tenant"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeTenant
+		}{typename, v}
+		return json.Marshal(result)
+	case *ComplaintNodeUserCouncil:
+		typename = "UserCouncil"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ComplaintNodeUserCouncil
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for ComplaintNode: "%T"`, v)
+	}
+}
+
+// ComplaintNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type ComplaintNodeAccount struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeAccount.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeAccount) GetTypename() *string { return v.Typename }
+
+// ComplaintNodeBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
+type ComplaintNodeBuyingContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeBuyingContact.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeBuyingContact) GetTypename() *string { return v.Typename }
+
+// ComplaintNodeChange includes the requested fields of the GraphQL type Change.
+// The GraphQL type's documentation follows.
+//
+// One row of the change journal: one committed create, update or delete of an entity. It is the audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION read it.
+type ComplaintNodeChange struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeChange.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeChange) GetTypename() *string { return v.Typename }
+
+// ComplaintNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type ComplaintNodeContract struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeContract.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeContract) GetTypename() *string { return v.Typename }
+
+// ComplaintNodeCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type ComplaintNodeCouncilMembership struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeCouncilMembership.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeCouncilMembership) GetTypename() *string { return v.Typename }
+
+// ComplaintNodeCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type ComplaintNodeCouncilSession struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeCouncilSession.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeCouncilSession) GetTypename() *string { return v.Typename }
+
+// ComplaintNodeEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type ComplaintNodeEndUser struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeEndUser.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeEndUser) GetTypename() *string { return v.Typename }
+
+// ComplaintNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type ComplaintNodeFeedback struct {
+	Typename        *string `json:"__typename"`
+	ComplaintFields `json:"-"`
+}
+
+// GetTypename returns ComplaintNodeFeedback.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeFeedback) GetTypename() *string { return v.Typename }
+
+// GetId returns ComplaintNodeFeedback.Id, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeFeedback) GetId() string { return v.ComplaintFields.Id }
+
+// GetKind returns ComplaintNodeFeedback.Kind, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeFeedback) GetKind() FeedbackKind { return v.ComplaintFields.Kind }
+
+// GetStatus returns ComplaintNodeFeedback.Status, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeFeedback) GetStatus() *FeedbackStatus { return v.ComplaintFields.Status }
+
+// GetVersion returns ComplaintNodeFeedback.Version, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeFeedback) GetVersion() int { return v.ComplaintFields.Version }
+
+// GetAcknowledgedAt returns ComplaintNodeFeedback.AcknowledgedAt, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeFeedback) GetAcknowledgedAt() *time.Time {
+	return v.ComplaintFields.AcknowledgedAt
+}
+
+// GetAcknowledgedBy returns ComplaintNodeFeedback.AcknowledgedBy, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeFeedback) GetAcknowledgedBy() *ComplaintFieldsAcknowledgedByMember {
+	return v.ComplaintFields.AcknowledgedBy
+}
+
+// GetResolvedAt returns ComplaintNodeFeedback.ResolvedAt, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeFeedback) GetResolvedAt() *time.Time { return v.ComplaintFields.ResolvedAt }
+
+// GetResolvedBy returns ComplaintNodeFeedback.ResolvedBy, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeFeedback) GetResolvedBy() *ComplaintFieldsResolvedByMember {
+	return v.ComplaintFields.ResolvedBy
+}
+
+// GetResolution returns ComplaintNodeFeedback.Resolution, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeFeedback) GetResolution() *string { return v.ComplaintFields.Resolution }
+
+func (v *ComplaintNodeFeedback) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*ComplaintNodeFeedback
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.ComplaintNodeFeedback = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ComplaintFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalComplaintNodeFeedback struct {
+	Typename *string `json:"__typename"`
+
+	Id string `json:"id"`
+
+	Kind FeedbackKind `json:"kind"`
+
+	Status *FeedbackStatus `json:"status"`
+
+	Version int `json:"version"`
+
+	AcknowledgedAt *time.Time `json:"acknowledgedAt"`
+
+	AcknowledgedBy *ComplaintFieldsAcknowledgedByMember `json:"acknowledgedBy"`
+
+	ResolvedAt *time.Time `json:"resolvedAt"`
+
+	ResolvedBy *ComplaintFieldsResolvedByMember `json:"resolvedBy"`
+
+	Resolution *string `json:"resolution"`
+}
+
+func (v *ComplaintNodeFeedback) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *ComplaintNodeFeedback) __premarshalJSON() (*__premarshalComplaintNodeFeedback, error) {
+	var retval __premarshalComplaintNodeFeedback
+
+	retval.Typename = v.Typename
+	retval.Id = v.ComplaintFields.Id
+	retval.Kind = v.ComplaintFields.Kind
+	retval.Status = v.ComplaintFields.Status
+	retval.Version = v.ComplaintFields.Version
+	retval.AcknowledgedAt = v.ComplaintFields.AcknowledgedAt
+	retval.AcknowledgedBy = v.ComplaintFields.AcknowledgedBy
+	retval.ResolvedAt = v.ComplaintFields.ResolvedAt
+	retval.ResolvedBy = v.ComplaintFields.ResolvedBy
+	retval.Resolution = v.ComplaintFields.Resolution
+	return &retval, nil
+}
+
+// ComplaintNodeInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type ComplaintNodeInteraction struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeInteraction.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeInteraction) GetTypename() *string { return v.Typename }
+
+// ComplaintNodeMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type ComplaintNodeMember struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeMember.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeMember) GetTypename() *string { return v.Typename }
+
+// ComplaintNodePerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type ComplaintNodePerson struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodePerson.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodePerson) GetTypename() *string { return v.Typename }
+
+// ComplaintNodeTeam includes the requested fields of the GraphQL type Team.
+// The GraphQL type's documentation follows.
+//
+// A group of members led by a manager.
+type ComplaintNodeTeam struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeTeam.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeTeam) GetTypename() *string { return v.Typename }
+
+// ComplaintNodeTenant includes the requested fields of the GraphQL type Tenant.
+// The GraphQL type's documentation follows.
+//
+// The seller organisation. Every other record belongs to exactly one tenant, and a token sees only its own tenant.
+type ComplaintNodeTenant struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeTenant.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeTenant) GetTypename() *string { return v.Typename }
+
+// ComplaintNodeUserCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
+type ComplaintNodeUserCouncil struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ComplaintNodeUserCouncil.Typename, and is useful for accessing the field via an interface.
+func (v *ComplaintNodeUserCouncil) GetTypename() *string { return v.Typename }
+
+// ComplaintResponse is returned by Complaint on success.
+type ComplaintResponse struct {
+	// Fetches an object given its ID.
+	Node *ComplaintNode `json:"-"`
+}
+
+// GetNode returns ComplaintResponse.Node, and is useful for accessing the field via an interface.
+func (v *ComplaintResponse) GetNode() *ComplaintNode { return v.Node }
+
+func (v *ComplaintResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*ComplaintResponse
+		Node json.RawMessage `json:"node"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.ComplaintResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Node
+		src := firstPass.Node
+		if len(src) != 0 && string(src) != "null" {
+			*dst = new(ComplaintNode)
+			err = __unmarshalComplaintNode(
+				src, *dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal ComplaintResponse.Node: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalComplaintResponse struct {
+	Node json.RawMessage `json:"node"`
+}
+
+func (v *ComplaintResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *ComplaintResponse) __premarshalJSON() (*__premarshalComplaintResponse, error) {
+	var retval __premarshalComplaintResponse
+
+	{
+
+		dst := &retval.Node
+		src := v.Node
+		if src != nil {
+			var err error
+			*dst, err = __marshalComplaintNode(
+				src)
+			if err != nil {
+				return nil, fmt.Errorf(
+					"unable to marshal ComplaintResponse.Node: %w", err)
+			}
+		}
+	}
+	return &retval, nil
+}
+
 // What happens to a contract on a date.
 type ContractEventKind string
 
@@ -4013,6 +4882,481 @@ var AllContractEventKind = []ContractEventKind{
 	ContractEventKindRenewalNoticeDue,
 	ContractEventKindEnds,
 	ContractEventKindEnded,
+}
+
+// ContractSeatUtilisationNode includes the requested fields of the GraphQL interface Node.
+//
+// ContractSeatUtilisationNode is implemented by the following types:
+// ContractSeatUtilisationNodeAccount
+// ContractSeatUtilisationNodeBuyingContact
+// ContractSeatUtilisationNodeChange
+// ContractSeatUtilisationNodeContract
+// ContractSeatUtilisationNodeCouncilMembership
+// ContractSeatUtilisationNodeCouncilSession
+// ContractSeatUtilisationNodeEndUser
+// ContractSeatUtilisationNodeFeedback
+// ContractSeatUtilisationNodeInteraction
+// ContractSeatUtilisationNodeMember
+// ContractSeatUtilisationNodePerson
+// ContractSeatUtilisationNodeTeam
+// ContractSeatUtilisationNodeTenant
+// ContractSeatUtilisationNodeUserCouncil
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type ContractSeatUtilisationNode interface {
+	implementsGraphQLInterfaceContractSeatUtilisationNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *ContractSeatUtilisationNodeAccount) implementsGraphQLInterfaceContractSeatUtilisationNode() {
+}
+func (v *ContractSeatUtilisationNodeBuyingContact) implementsGraphQLInterfaceContractSeatUtilisationNode() {
+}
+func (v *ContractSeatUtilisationNodeChange) implementsGraphQLInterfaceContractSeatUtilisationNode() {}
+func (v *ContractSeatUtilisationNodeContract) implementsGraphQLInterfaceContractSeatUtilisationNode() {
+}
+func (v *ContractSeatUtilisationNodeCouncilMembership) implementsGraphQLInterfaceContractSeatUtilisationNode() {
+}
+func (v *ContractSeatUtilisationNodeCouncilSession) implementsGraphQLInterfaceContractSeatUtilisationNode() {
+}
+func (v *ContractSeatUtilisationNodeEndUser) implementsGraphQLInterfaceContractSeatUtilisationNode() {
+}
+func (v *ContractSeatUtilisationNodeFeedback) implementsGraphQLInterfaceContractSeatUtilisationNode() {
+}
+func (v *ContractSeatUtilisationNodeInteraction) implementsGraphQLInterfaceContractSeatUtilisationNode() {
+}
+func (v *ContractSeatUtilisationNodeMember) implementsGraphQLInterfaceContractSeatUtilisationNode() {}
+func (v *ContractSeatUtilisationNodePerson) implementsGraphQLInterfaceContractSeatUtilisationNode() {}
+func (v *ContractSeatUtilisationNodeTeam) implementsGraphQLInterfaceContractSeatUtilisationNode()   {}
+func (v *ContractSeatUtilisationNodeTenant) implementsGraphQLInterfaceContractSeatUtilisationNode() {}
+func (v *ContractSeatUtilisationNodeUserCouncil) implementsGraphQLInterfaceContractSeatUtilisationNode() {
+}
+
+func __unmarshalContractSeatUtilisationNode(b []byte, v *ContractSeatUtilisationNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "Account":
+		*v = new(ContractSeatUtilisationNodeAccount)
+		return json.Unmarshal(b, *v)
+	case "BuyingContact":
+		*v = new(ContractSeatUtilisationNodeBuyingContact)
+		return json.Unmarshal(b, *v)
+	case "Change":
+		*v = new(ContractSeatUtilisationNodeChange)
+		return json.Unmarshal(b, *v)
+	case "Contract":
+		*v = new(ContractSeatUtilisationNodeContract)
+		return json.Unmarshal(b, *v)
+	case "CouncilMembership":
+		*v = new(ContractSeatUtilisationNodeCouncilMembership)
+		return json.Unmarshal(b, *v)
+	case "CouncilSession":
+		*v = new(ContractSeatUtilisationNodeCouncilSession)
+		return json.Unmarshal(b, *v)
+	case "EndUser":
+		*v = new(ContractSeatUtilisationNodeEndUser)
+		return json.Unmarshal(b, *v)
+	case "Feedback":
+		*v = new(ContractSeatUtilisationNodeFeedback)
+		return json.Unmarshal(b, *v)
+	case "Interaction":
+		*v = new(ContractSeatUtilisationNodeInteraction)
+		return json.Unmarshal(b, *v)
+	case "Member":
+		*v = new(ContractSeatUtilisationNodeMember)
+		return json.Unmarshal(b, *v)
+	case "Person":
+		*v = new(ContractSeatUtilisationNodePerson)
+		return json.Unmarshal(b, *v)
+	case "Team":
+		*v = new(ContractSeatUtilisationNodeTeam)
+		return json.Unmarshal(b, *v)
+	case "Tenant":
+		*v = new(ContractSeatUtilisationNodeTenant)
+		return json.Unmarshal(b, *v)
+	case "UserCouncil":
+		*v = new(ContractSeatUtilisationNodeUserCouncil)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for ContractSeatUtilisationNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalContractSeatUtilisationNode(v *ContractSeatUtilisationNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *ContractSeatUtilisationNodeAccount:
+		typename = "Account"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeBuyingContact:
+		typename = "BuyingContact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeBuyingContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeChange:
+		typename = "Change"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeChange
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeContract:
+		typename = "Contract"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeContract
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeCouncilMembership:
+		typename = "CouncilMembership"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeCouncilMembership
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeCouncilSession:
+		typename = "CouncilSession"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeCouncilSession
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeEndUser:
+		typename = "EndUser"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeEndUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeFeedback:
+		typename = "Feedback"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeFeedback
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeInteraction:
+		typename = "Interaction"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeInteraction
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeMember:
+		typename = "Member"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeMember
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodePerson:
+		typename = "Person"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodePerson
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeTeam:
+		typename = "Team"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeTeam
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeTenant:
+		typename = "Tenant"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeTenant
+		}{typename, v}
+		return json.Marshal(result)
+	case *ContractSeatUtilisationNodeUserCouncil:
+		typename = "UserCouncil"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ContractSeatUtilisationNodeUserCouncil
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for ContractSeatUtilisationNode: "%T"`, v)
+	}
+}
+
+// ContractSeatUtilisationNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type ContractSeatUtilisationNodeAccount struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeAccount.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeAccount) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodeBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
+type ContractSeatUtilisationNodeBuyingContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeBuyingContact.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeBuyingContact) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodeChange includes the requested fields of the GraphQL type Change.
+// The GraphQL type's documentation follows.
+//
+// One row of the change journal: one committed create, update or delete of an entity. It is the audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION read it.
+type ContractSeatUtilisationNodeChange struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeChange.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeChange) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type ContractSeatUtilisationNodeContract struct {
+	Typename *string `json:"__typename"`
+	// Active licensed end users of the account over the contract's seats (1.0 = every seat
+	// used); null when the contract has no seats.
+	SeatUtilisation *float64 `json:"seatUtilisation"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeContract.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeContract) GetTypename() *string { return v.Typename }
+
+// GetSeatUtilisation returns ContractSeatUtilisationNodeContract.SeatUtilisation, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeContract) GetSeatUtilisation() *float64 { return v.SeatUtilisation }
+
+// ContractSeatUtilisationNodeCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type ContractSeatUtilisationNodeCouncilMembership struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeCouncilMembership.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeCouncilMembership) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodeCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type ContractSeatUtilisationNodeCouncilSession struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeCouncilSession.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeCouncilSession) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodeEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type ContractSeatUtilisationNodeEndUser struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeEndUser.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeEndUser) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type ContractSeatUtilisationNodeFeedback struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeFeedback.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeFeedback) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodeInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type ContractSeatUtilisationNodeInteraction struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeInteraction.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeInteraction) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodeMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type ContractSeatUtilisationNodeMember struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeMember.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeMember) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodePerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type ContractSeatUtilisationNodePerson struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodePerson.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodePerson) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodeTeam includes the requested fields of the GraphQL type Team.
+// The GraphQL type's documentation follows.
+//
+// A group of members led by a manager.
+type ContractSeatUtilisationNodeTeam struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeTeam.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeTeam) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodeTenant includes the requested fields of the GraphQL type Tenant.
+// The GraphQL type's documentation follows.
+//
+// The seller organisation. Every other record belongs to exactly one tenant, and a token sees only its own tenant.
+type ContractSeatUtilisationNodeTenant struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeTenant.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeTenant) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationNodeUserCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
+type ContractSeatUtilisationNodeUserCouncil struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ContractSeatUtilisationNodeUserCouncil.Typename, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationNodeUserCouncil) GetTypename() *string { return v.Typename }
+
+// ContractSeatUtilisationResponse is returned by ContractSeatUtilisation on success.
+type ContractSeatUtilisationResponse struct {
+	// Fetches an object given its ID.
+	Node *ContractSeatUtilisationNode `json:"-"`
+}
+
+// GetNode returns ContractSeatUtilisationResponse.Node, and is useful for accessing the field via an interface.
+func (v *ContractSeatUtilisationResponse) GetNode() *ContractSeatUtilisationNode { return v.Node }
+
+func (v *ContractSeatUtilisationResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*ContractSeatUtilisationResponse
+		Node json.RawMessage `json:"node"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.ContractSeatUtilisationResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Node
+		src := firstPass.Node
+		if len(src) != 0 && string(src) != "null" {
+			*dst = new(ContractSeatUtilisationNode)
+			err = __unmarshalContractSeatUtilisationNode(
+				src, *dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal ContractSeatUtilisationResponse.Node: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalContractSeatUtilisationResponse struct {
+	Node json.RawMessage `json:"node"`
+}
+
+func (v *ContractSeatUtilisationResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *ContractSeatUtilisationResponse) __premarshalJSON() (*__premarshalContractSeatUtilisationResponse, error) {
+	var retval __premarshalContractSeatUtilisationResponse
+
+	{
+
+		dst := &retval.Node
+		src := v.Node
+		if src != nil {
+			var err error
+			*dst, err = __marshalContractSeatUtilisationNode(
+				src)
+			if err != nil {
+				return nil, fmt.Errorf(
+					"unable to marshal ContractSeatUtilisationResponse.Node: %w", err)
+			}
+		}
+	}
+	return &retval, nil
 }
 
 // Where a contract stands.
@@ -6180,6 +7524,683 @@ func (v *CreateUserCouncilResponse) GetCreateUserCouncil() CreateUserCouncilCrea
 	return v.CreateUserCouncil
 }
 
+// DefaultPageSizeListsAtRiskAccountsAccountHealthConnection includes the requested fields of the GraphQL type AccountHealthConnection.
+// The GraphQL type's documentation follows.
+//
+// A page of accounts ranked by health, worst first.
+type DefaultPageSizeListsAtRiskAccountsAccountHealthConnection struct {
+	// How many accounts the whole ranking holds.
+	TotalCount int `json:"totalCount"`
+	// The accounts of the page.
+	Edges []DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge `json:"edges"`
+	// Where the page is in the ranking.
+	PageInfo DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionPageInfo `json:"pageInfo"`
+}
+
+// GetTotalCount returns DefaultPageSizeListsAtRiskAccountsAccountHealthConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsAtRiskAccountsAccountHealthConnection) GetTotalCount() int {
+	return v.TotalCount
+}
+
+// GetEdges returns DefaultPageSizeListsAtRiskAccountsAccountHealthConnection.Edges, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsAtRiskAccountsAccountHealthConnection) GetEdges() []DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge {
+	return v.Edges
+}
+
+// GetPageInfo returns DefaultPageSizeListsAtRiskAccountsAccountHealthConnection.PageInfo, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsAtRiskAccountsAccountHealthConnection) GetPageInfo() DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionPageInfo {
+	return v.PageInfo
+}
+
+// DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge includes the requested fields of the GraphQL type AccountHealthEdge.
+// The GraphQL type's documentation follows.
+//
+// An account in the ranking by health.
+type DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge struct {
+	// Its position in the ranking, to page on from with after.
+	Cursor string `json:"cursor"`
+}
+
+// GetCursor returns DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge.Cursor, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionEdgesAccountHealthEdge) GetCursor() string {
+	return v.Cursor
+}
+
+// DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionPageInfo includes the requested fields of the GraphQL type PageInfo.
+// The GraphQL type's documentation follows.
+//
+// Information about pagination in a connection.
+// https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo
+type DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionPageInfo struct {
+	// When paginating forwards, are there more items?
+	HasNextPage bool `json:"hasNextPage"`
+	// When paginating forwards, the cursor to continue.
+	EndCursor *string `json:"endCursor"`
+}
+
+// GetHasNextPage returns DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionPageInfo.HasNextPage, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionPageInfo) GetHasNextPage() bool {
+	return v.HasNextPage
+}
+
+// GetEndCursor returns DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionPageInfo.EndCursor, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsAtRiskAccountsAccountHealthConnectionPageInfo) GetEndCursor() *string {
+	return v.EndCursor
+}
+
+// DefaultPageSizeListsNode includes the requested fields of the GraphQL interface Node.
+//
+// DefaultPageSizeListsNode is implemented by the following types:
+// DefaultPageSizeListsNodeAccount
+// DefaultPageSizeListsNodeBuyingContact
+// DefaultPageSizeListsNodeChange
+// DefaultPageSizeListsNodeContract
+// DefaultPageSizeListsNodeCouncilMembership
+// DefaultPageSizeListsNodeCouncilSession
+// DefaultPageSizeListsNodeEndUser
+// DefaultPageSizeListsNodeFeedback
+// DefaultPageSizeListsNodeInteraction
+// DefaultPageSizeListsNodeMember
+// DefaultPageSizeListsNodePerson
+// DefaultPageSizeListsNodeTeam
+// DefaultPageSizeListsNodeTenant
+// DefaultPageSizeListsNodeUserCouncil
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type DefaultPageSizeListsNode interface {
+	implementsGraphQLInterfaceDefaultPageSizeListsNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *DefaultPageSizeListsNodeAccount) implementsGraphQLInterfaceDefaultPageSizeListsNode() {}
+func (v *DefaultPageSizeListsNodeBuyingContact) implementsGraphQLInterfaceDefaultPageSizeListsNode() {
+}
+func (v *DefaultPageSizeListsNodeChange) implementsGraphQLInterfaceDefaultPageSizeListsNode()   {}
+func (v *DefaultPageSizeListsNodeContract) implementsGraphQLInterfaceDefaultPageSizeListsNode() {}
+func (v *DefaultPageSizeListsNodeCouncilMembership) implementsGraphQLInterfaceDefaultPageSizeListsNode() {
+}
+func (v *DefaultPageSizeListsNodeCouncilSession) implementsGraphQLInterfaceDefaultPageSizeListsNode() {
+}
+func (v *DefaultPageSizeListsNodeEndUser) implementsGraphQLInterfaceDefaultPageSizeListsNode()     {}
+func (v *DefaultPageSizeListsNodeFeedback) implementsGraphQLInterfaceDefaultPageSizeListsNode()    {}
+func (v *DefaultPageSizeListsNodeInteraction) implementsGraphQLInterfaceDefaultPageSizeListsNode() {}
+func (v *DefaultPageSizeListsNodeMember) implementsGraphQLInterfaceDefaultPageSizeListsNode()      {}
+func (v *DefaultPageSizeListsNodePerson) implementsGraphQLInterfaceDefaultPageSizeListsNode()      {}
+func (v *DefaultPageSizeListsNodeTeam) implementsGraphQLInterfaceDefaultPageSizeListsNode()        {}
+func (v *DefaultPageSizeListsNodeTenant) implementsGraphQLInterfaceDefaultPageSizeListsNode()      {}
+func (v *DefaultPageSizeListsNodeUserCouncil) implementsGraphQLInterfaceDefaultPageSizeListsNode() {}
+
+func __unmarshalDefaultPageSizeListsNode(b []byte, v *DefaultPageSizeListsNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "Account":
+		*v = new(DefaultPageSizeListsNodeAccount)
+		return json.Unmarshal(b, *v)
+	case "BuyingContact":
+		*v = new(DefaultPageSizeListsNodeBuyingContact)
+		return json.Unmarshal(b, *v)
+	case "Change":
+		*v = new(DefaultPageSizeListsNodeChange)
+		return json.Unmarshal(b, *v)
+	case "Contract":
+		*v = new(DefaultPageSizeListsNodeContract)
+		return json.Unmarshal(b, *v)
+	case "CouncilMembership":
+		*v = new(DefaultPageSizeListsNodeCouncilMembership)
+		return json.Unmarshal(b, *v)
+	case "CouncilSession":
+		*v = new(DefaultPageSizeListsNodeCouncilSession)
+		return json.Unmarshal(b, *v)
+	case "EndUser":
+		*v = new(DefaultPageSizeListsNodeEndUser)
+		return json.Unmarshal(b, *v)
+	case "Feedback":
+		*v = new(DefaultPageSizeListsNodeFeedback)
+		return json.Unmarshal(b, *v)
+	case "Interaction":
+		*v = new(DefaultPageSizeListsNodeInteraction)
+		return json.Unmarshal(b, *v)
+	case "Member":
+		*v = new(DefaultPageSizeListsNodeMember)
+		return json.Unmarshal(b, *v)
+	case "Person":
+		*v = new(DefaultPageSizeListsNodePerson)
+		return json.Unmarshal(b, *v)
+	case "Team":
+		*v = new(DefaultPageSizeListsNodeTeam)
+		return json.Unmarshal(b, *v)
+	case "Tenant":
+		*v = new(DefaultPageSizeListsNodeTenant)
+		return json.Unmarshal(b, *v)
+	case "UserCouncil":
+		*v = new(DefaultPageSizeListsNodeUserCouncil)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for DefaultPageSizeListsNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalDefaultPageSizeListsNode(v *DefaultPageSizeListsNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *DefaultPageSizeListsNodeAccount:
+		typename = "Account"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeBuyingContact:
+		typename = "BuyingContact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeBuyingContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeChange:
+		typename = "Change"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeChange
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeContract:
+		typename = "Contract"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeContract
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeCouncilMembership:
+		typename = "CouncilMembership"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeCouncilMembership
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeCouncilSession:
+		typename = "CouncilSession"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeCouncilSession
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeEndUser:
+		typename = "EndUser"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeEndUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeFeedback:
+		typename = "Feedback"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeFeedback
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeInteraction:
+		typename = "Interaction"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeInteraction
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeMember:
+		typename = "Member"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeMember
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodePerson:
+		typename = "Person"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodePerson
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeTeam:
+		typename = "Team"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeTeam
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeTenant:
+		typename = "Tenant"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeTenant
+		}{typename, v}
+		return json.Marshal(result)
+	case *DefaultPageSizeListsNodeUserCouncil:
+		typename = "UserCouncil"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*DefaultPageSizeListsNodeUserCouncil
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for DefaultPageSizeListsNode: "%T"`, v)
+	}
+}
+
+// DefaultPageSizeListsNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer company of the seller: its tier, its stage on the customer ladder, its owner, its place in a hierarchy, and everything that hangs off it (contacts, end users, contracts, councils, feedback, interactions), which is visible exactly when the account is.
+type DefaultPageSizeListsNodeAccount struct {
+	Typename *string `json:"__typename"`
+	// Interactions, feedback and contract events, newest first, open complaints pinned on top.
+	Timeline DefaultPageSizeListsNodeAccountTimelineTimelineConnection `json:"timeline"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeAccount.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeAccount) GetTypename() *string { return v.Typename }
+
+// GetTimeline returns DefaultPageSizeListsNodeAccount.Timeline, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeAccount) GetTimeline() DefaultPageSizeListsNodeAccountTimelineTimelineConnection {
+	return v.Timeline
+}
+
+// DefaultPageSizeListsNodeAccountTimelineTimelineConnection includes the requested fields of the GraphQL type TimelineConnection.
+// The GraphQL type's documentation follows.
+//
+// A page of an account's timeline: open complaints first, then newest first.
+type DefaultPageSizeListsNodeAccountTimelineTimelineConnection struct {
+	// How many entries of the kinds asked for the whole timeline holds.
+	TotalCount int `json:"totalCount"`
+	// The entries of the page.
+	Edges []DefaultPageSizeListsNodeAccountTimelineTimelineConnectionEdgesTimelineEdge `json:"edges"`
+	// Where the page is in the timeline.
+	PageInfo DefaultPageSizeListsNodeAccountTimelineTimelineConnectionPageInfo `json:"pageInfo"`
+}
+
+// GetTotalCount returns DefaultPageSizeListsNodeAccountTimelineTimelineConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeAccountTimelineTimelineConnection) GetTotalCount() int {
+	return v.TotalCount
+}
+
+// GetEdges returns DefaultPageSizeListsNodeAccountTimelineTimelineConnection.Edges, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeAccountTimelineTimelineConnection) GetEdges() []DefaultPageSizeListsNodeAccountTimelineTimelineConnectionEdgesTimelineEdge {
+	return v.Edges
+}
+
+// GetPageInfo returns DefaultPageSizeListsNodeAccountTimelineTimelineConnection.PageInfo, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeAccountTimelineTimelineConnection) GetPageInfo() DefaultPageSizeListsNodeAccountTimelineTimelineConnectionPageInfo {
+	return v.PageInfo
+}
+
+// DefaultPageSizeListsNodeAccountTimelineTimelineConnectionEdgesTimelineEdge includes the requested fields of the GraphQL type TimelineEdge.
+// The GraphQL type's documentation follows.
+//
+// An entry of an account's timeline in a page.
+type DefaultPageSizeListsNodeAccountTimelineTimelineConnectionEdgesTimelineEdge struct {
+	// Its position in the timeline, to page on from with after.
+	Cursor string `json:"cursor"`
+}
+
+// GetCursor returns DefaultPageSizeListsNodeAccountTimelineTimelineConnectionEdgesTimelineEdge.Cursor, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeAccountTimelineTimelineConnectionEdgesTimelineEdge) GetCursor() string {
+	return v.Cursor
+}
+
+// DefaultPageSizeListsNodeAccountTimelineTimelineConnectionPageInfo includes the requested fields of the GraphQL type PageInfo.
+// The GraphQL type's documentation follows.
+//
+// Information about pagination in a connection.
+// https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo
+type DefaultPageSizeListsNodeAccountTimelineTimelineConnectionPageInfo struct {
+	// When paginating forwards, are there more items?
+	HasNextPage bool `json:"hasNextPage"`
+}
+
+// GetHasNextPage returns DefaultPageSizeListsNodeAccountTimelineTimelineConnectionPageInfo.HasNextPage, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeAccountTimelineTimelineConnectionPageInfo) GetHasNextPage() bool {
+	return v.HasNextPage
+}
+
+// DefaultPageSizeListsNodeBuyingContact includes the requested fields of the GraphQL type BuyingContact.
+// The GraphQL type's documentation follows.
+//
+// A person on the purchasing side of an account, with the parts they play in buying: the voice of the purchaser. A person is a buying contact of an account at most once.
+type DefaultPageSizeListsNodeBuyingContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeBuyingContact.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeBuyingContact) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodeChange includes the requested fields of the GraphQL type Change.
+// The GraphQL type's documentation follows.
+//
+// One row of the change journal: one committed create, update or delete of an entity. It is the audit log and the integrators' change feed; nothing changes or deletes it. Only ADMIN and INTEGRATION read it.
+type DefaultPageSizeListsNodeChange struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeChange.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeChange) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type DefaultPageSizeListsNodeContract struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeContract.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeContract) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodeCouncilMembership includes the requested fields of the GraphQL type CouncilMembership.
+// The GraphQL type's documentation follows.
+//
+// A person's seat on a user council. The person buys for or uses the product at the council's account (at any account of the tenant, for a cross-account council). Visible when both the council and the person are.
+type DefaultPageSizeListsNodeCouncilMembership struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeCouncilMembership.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeCouncilMembership) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodeCouncilSession includes the requested fields of the GraphQL type CouncilSession.
+// The GraphQL type's documentation follows.
+//
+// A meeting of a user council: when, the agenda, the notes, who came and the feedback given there. Visible with its council.
+type DefaultPageSizeListsNodeCouncilSession struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeCouncilSession.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeCouncilSession) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodeEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type DefaultPageSizeListsNodeEndUser struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeEndUser.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeEndUser) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodeFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type DefaultPageSizeListsNodeFeedback struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeFeedback.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeFeedback) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodeInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type DefaultPageSizeListsNodeInteraction struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeInteraction.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeInteraction) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodeMember includes the requested fields of the GraphQL type Member.
+// The GraphQL type's documentation follows.
+//
+// One of the seller's staff, known by the subject of their OIDC tokens: their first request creates the member, and a later token with another email, name or role brings the record up to date.
+type DefaultPageSizeListsNodeMember struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeMember.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeMember) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodePerson includes the requested fields of the GraphQL type Person.
+// The GraphQL type's documentation follows.
+//
+// A human at a customer. One person can buy for one account and use the product at another, or both at the same account.
+type DefaultPageSizeListsNodePerson struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodePerson.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodePerson) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodeTeam includes the requested fields of the GraphQL type Team.
+// The GraphQL type's documentation follows.
+//
+// A group of members led by a manager.
+type DefaultPageSizeListsNodeTeam struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeTeam.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeTeam) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodeTenant includes the requested fields of the GraphQL type Tenant.
+// The GraphQL type's documentation follows.
+//
+// The seller organisation. Every other record belongs to exactly one tenant, and a token sees only its own tenant.
+type DefaultPageSizeListsNodeTenant struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeTenant.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeTenant) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsNodeUserCouncil includes the requested fields of the GraphQL type UserCouncil.
+// The GraphQL type's documentation follows.
+//
+// A customer advisory board of users who meet, give feedback and champion the product. With an account it belongs to that account and is visible with it; without one it gathers users across accounts and is visible to the whole tenant.
+type DefaultPageSizeListsNodeUserCouncil struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns DefaultPageSizeListsNodeUserCouncil.Typename, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsNodeUserCouncil) GetTypename() *string { return v.Typename }
+
+// DefaultPageSizeListsPerceptionGapsPerceptionGapConnection includes the requested fields of the GraphQL type PerceptionGapConnection.
+// The GraphQL type's documentation follows.
+//
+// A page of accounts ranked by the gap between their two voices.
+type DefaultPageSizeListsPerceptionGapsPerceptionGapConnection struct {
+	// How many accounts the whole ranking holds.
+	TotalCount int `json:"totalCount"`
+	// The accounts of the page.
+	Edges []DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge `json:"edges"`
+	// Where the page is in the ranking.
+	PageInfo DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionPageInfo `json:"pageInfo"`
+}
+
+// GetTotalCount returns DefaultPageSizeListsPerceptionGapsPerceptionGapConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsPerceptionGapsPerceptionGapConnection) GetTotalCount() int {
+	return v.TotalCount
+}
+
+// GetEdges returns DefaultPageSizeListsPerceptionGapsPerceptionGapConnection.Edges, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsPerceptionGapsPerceptionGapConnection) GetEdges() []DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge {
+	return v.Edges
+}
+
+// GetPageInfo returns DefaultPageSizeListsPerceptionGapsPerceptionGapConnection.PageInfo, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsPerceptionGapsPerceptionGapConnection) GetPageInfo() DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionPageInfo {
+	return v.PageInfo
+}
+
+// DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge includes the requested fields of the GraphQL type PerceptionGapEdge.
+// The GraphQL type's documentation follows.
+//
+// An account in the ranking by perception gap.
+type DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge struct {
+	// Its position in the ranking, to page on from with after.
+	Cursor string `json:"cursor"`
+}
+
+// GetCursor returns DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge.Cursor, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionEdgesPerceptionGapEdge) GetCursor() string {
+	return v.Cursor
+}
+
+// DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionPageInfo includes the requested fields of the GraphQL type PageInfo.
+// The GraphQL type's documentation follows.
+//
+// Information about pagination in a connection.
+// https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo
+type DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionPageInfo struct {
+	// When paginating forwards, are there more items?
+	HasNextPage bool `json:"hasNextPage"`
+	// When paginating forwards, the cursor to continue.
+	EndCursor *string `json:"endCursor"`
+}
+
+// GetHasNextPage returns DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionPageInfo.HasNextPage, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionPageInfo) GetHasNextPage() bool {
+	return v.HasNextPage
+}
+
+// GetEndCursor returns DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionPageInfo.EndCursor, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsPerceptionGapsPerceptionGapConnectionPageInfo) GetEndCursor() *string {
+	return v.EndCursor
+}
+
+// DefaultPageSizeListsResponse is returned by DefaultPageSizeLists on success.
+type DefaultPageSizeListsResponse struct {
+	// Accounts ranked by health, worst first (ties by account id); churned accounts only when asked for by stage.
+	AtRiskAccounts DefaultPageSizeListsAtRiskAccountsAccountHealthConnection `json:"atRiskAccounts"`
+	// Accounts ranked by the gap between the purchasers' and the end users' NPS, counting each
+	// person's latest response since `since` (default: 12 months ago). Only accounts with NPS
+	// responses from both voices are ranked; churned accounts only when asked for by stage.
+	PerceptionGaps DefaultPageSizeListsPerceptionGapsPerceptionGapConnection `json:"perceptionGaps"`
+	// Fetches an object given its ID.
+	Node *DefaultPageSizeListsNode `json:"-"`
+}
+
+// GetAtRiskAccounts returns DefaultPageSizeListsResponse.AtRiskAccounts, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsResponse) GetAtRiskAccounts() DefaultPageSizeListsAtRiskAccountsAccountHealthConnection {
+	return v.AtRiskAccounts
+}
+
+// GetPerceptionGaps returns DefaultPageSizeListsResponse.PerceptionGaps, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsResponse) GetPerceptionGaps() DefaultPageSizeListsPerceptionGapsPerceptionGapConnection {
+	return v.PerceptionGaps
+}
+
+// GetNode returns DefaultPageSizeListsResponse.Node, and is useful for accessing the field via an interface.
+func (v *DefaultPageSizeListsResponse) GetNode() *DefaultPageSizeListsNode { return v.Node }
+
+func (v *DefaultPageSizeListsResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*DefaultPageSizeListsResponse
+		Node json.RawMessage `json:"node"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.DefaultPageSizeListsResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Node
+		src := firstPass.Node
+		if len(src) != 0 && string(src) != "null" {
+			*dst = new(DefaultPageSizeListsNode)
+			err = __unmarshalDefaultPageSizeListsNode(
+				src, *dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal DefaultPageSizeListsResponse.Node: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalDefaultPageSizeListsResponse struct {
+	AtRiskAccounts DefaultPageSizeListsAtRiskAccountsAccountHealthConnection `json:"atRiskAccounts"`
+
+	PerceptionGaps DefaultPageSizeListsPerceptionGapsPerceptionGapConnection `json:"perceptionGaps"`
+
+	Node json.RawMessage `json:"node"`
+}
+
+func (v *DefaultPageSizeListsResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *DefaultPageSizeListsResponse) __premarshalJSON() (*__premarshalDefaultPageSizeListsResponse, error) {
+	var retval __premarshalDefaultPageSizeListsResponse
+
+	retval.AtRiskAccounts = v.AtRiskAccounts
+	retval.PerceptionGaps = v.PerceptionGaps
+	{
+
+		dst := &retval.Node
+		src := v.Node
+		if src != nil {
+			var err error
+			*dst, err = __marshalDefaultPageSizeListsNode(
+				src)
+			if err != nil {
+				return nil, fmt.Errorf(
+					"unable to marshal DefaultPageSizeListsResponse.Node: %w", err)
+			}
+		}
+	}
+	return &retval, nil
+}
+
 // Where an end user stands with the product.
 type EndUserStatus string
 
@@ -6258,6 +8279,29 @@ type EndUsersOfResponse struct {
 
 // GetEndUsers returns EndUsersOfResponse.EndUsers, and is useful for accessing the field via an interface.
 func (v *EndUsersOfResponse) GetEndUsers() EndUsersOfEndUsersEndUserConnection { return v.EndUsers }
+
+// FeedbackCountFeedbackFeedbackConnection includes the requested fields of the GraphQL type FeedbackConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type FeedbackCountFeedbackFeedbackConnection struct {
+	// Identifies the total count of items in the connection.
+	TotalCount int `json:"totalCount"`
+}
+
+// GetTotalCount returns FeedbackCountFeedbackFeedbackConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *FeedbackCountFeedbackFeedbackConnection) GetTotalCount() int { return v.TotalCount }
+
+// FeedbackCountResponse is returned by FeedbackCount on success.
+type FeedbackCountResponse struct {
+	// The feedback on the accounts the caller may see, in both voices.
+	Feedback FeedbackCountFeedbackFeedbackConnection `json:"feedback"`
+}
+
+// GetFeedback returns FeedbackCountResponse.Feedback, and is useful for accessing the field via an interface.
+func (v *FeedbackCountResponse) GetFeedback() FeedbackCountFeedbackFeedbackConnection {
+	return v.Feedback
+}
 
 // What sort of feedback it is.
 type FeedbackKind string
@@ -6585,6 +8629,29 @@ type LogInteractionResponse struct {
 func (v *LogInteractionResponse) GetLogInteraction() LogInteractionLogInteraction {
 	return v.LogInteraction
 }
+
+// MoveInteractionResponse is returned by MoveInteraction on success.
+type MoveInteractionResponse struct {
+	// Changes an interaction.
+	UpdateInteraction MoveInteractionUpdateInteraction `json:"updateInteraction"`
+}
+
+// GetUpdateInteraction returns MoveInteractionResponse.UpdateInteraction, and is useful for accessing the field via an interface.
+func (v *MoveInteractionResponse) GetUpdateInteraction() MoveInteractionUpdateInteraction {
+	return v.UpdateInteraction
+}
+
+// MoveInteractionUpdateInteraction includes the requested fields of the GraphQL type Interaction.
+// The GraphQL type's documentation follows.
+//
+// A touchpoint with an account: a call, a meeting, an email thread. Every interaction is kept, so whoever picks up the next call sees the whole history.
+type MoveInteractionUpdateInteraction struct {
+	// The interaction's id: opaque, unique across tenants, starting `int_`.
+	Id string `json:"id"`
+}
+
+// GetId returns MoveInteractionUpdateInteraction.Id, and is useful for accessing the field via an interface.
+func (v *MoveInteractionUpdateInteraction) GetId() string { return v.Id }
 
 // NestedAccount includes the GraphQL fields of Account requested by the fragment NestedAccount.
 // The GraphQL type's documentation follows.
@@ -8337,6 +10404,182 @@ func (v *RecordSessionResponse) GetRecordCouncilSession() RecordSessionRecordCou
 	return v.RecordCouncilSession
 }
 
+// RenegotiateContractResponse is returned by RenegotiateContract on success.
+type RenegotiateContractResponse struct {
+	// Changes a contract.
+	UpdateContract RenegotiateContractUpdateContract `json:"updateContract"`
+}
+
+// GetUpdateContract returns RenegotiateContractResponse.UpdateContract, and is useful for accessing the field via an interface.
+func (v *RenegotiateContractResponse) GetUpdateContract() RenegotiateContractUpdateContract {
+	return v.UpdateContract
+}
+
+// RenegotiateContractUpdateContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type RenegotiateContractUpdateContract struct {
+	// The contract's id: opaque, unique across tenants, starting `ctr_`.
+	Id string `json:"id"`
+}
+
+// GetId returns RenegotiateContractUpdateContract.Id, and is useful for accessing the field via an interface.
+func (v *RenegotiateContractUpdateContract) GetId() string { return v.Id }
+
+// RenumberContractResponse is returned by RenumberContract on success.
+type RenumberContractResponse struct {
+	// Changes a contract.
+	UpdateContract RenumberContractUpdateContract `json:"updateContract"`
+}
+
+// GetUpdateContract returns RenumberContractResponse.UpdateContract, and is useful for accessing the field via an interface.
+func (v *RenumberContractResponse) GetUpdateContract() RenumberContractUpdateContract {
+	return v.UpdateContract
+}
+
+// RenumberContractUpdateContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// What an account signed: its term, value, seats and renewal terms.
+type RenumberContractUpdateContract struct {
+	// The contract's id: opaque, unique across tenants, starting `ctr_`.
+	Id string `json:"id"`
+}
+
+// GetId returns RenumberContractUpdateContract.Id, and is useful for accessing the field via an interface.
+func (v *RenumberContractUpdateContract) GetId() string { return v.Id }
+
+// ResolveComplaintFieldsResolveComplaintFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type ResolveComplaintFieldsResolveComplaintFeedback struct {
+	ComplaintFields `json:"-"`
+}
+
+// GetId returns ResolveComplaintFieldsResolveComplaintFeedback.Id, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) GetId() string { return v.ComplaintFields.Id }
+
+// GetKind returns ResolveComplaintFieldsResolveComplaintFeedback.Kind, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) GetKind() FeedbackKind {
+	return v.ComplaintFields.Kind
+}
+
+// GetStatus returns ResolveComplaintFieldsResolveComplaintFeedback.Status, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) GetStatus() *FeedbackStatus {
+	return v.ComplaintFields.Status
+}
+
+// GetVersion returns ResolveComplaintFieldsResolveComplaintFeedback.Version, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) GetVersion() int {
+	return v.ComplaintFields.Version
+}
+
+// GetAcknowledgedAt returns ResolveComplaintFieldsResolveComplaintFeedback.AcknowledgedAt, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) GetAcknowledgedAt() *time.Time {
+	return v.ComplaintFields.AcknowledgedAt
+}
+
+// GetAcknowledgedBy returns ResolveComplaintFieldsResolveComplaintFeedback.AcknowledgedBy, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) GetAcknowledgedBy() *ComplaintFieldsAcknowledgedByMember {
+	return v.ComplaintFields.AcknowledgedBy
+}
+
+// GetResolvedAt returns ResolveComplaintFieldsResolveComplaintFeedback.ResolvedAt, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) GetResolvedAt() *time.Time {
+	return v.ComplaintFields.ResolvedAt
+}
+
+// GetResolvedBy returns ResolveComplaintFieldsResolveComplaintFeedback.ResolvedBy, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) GetResolvedBy() *ComplaintFieldsResolvedByMember {
+	return v.ComplaintFields.ResolvedBy
+}
+
+// GetResolution returns ResolveComplaintFieldsResolveComplaintFeedback.Resolution, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) GetResolution() *string {
+	return v.ComplaintFields.Resolution
+}
+
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*ResolveComplaintFieldsResolveComplaintFeedback
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.ResolveComplaintFieldsResolveComplaintFeedback = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ComplaintFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalResolveComplaintFieldsResolveComplaintFeedback struct {
+	Id string `json:"id"`
+
+	Kind FeedbackKind `json:"kind"`
+
+	Status *FeedbackStatus `json:"status"`
+
+	Version int `json:"version"`
+
+	AcknowledgedAt *time.Time `json:"acknowledgedAt"`
+
+	AcknowledgedBy *ComplaintFieldsAcknowledgedByMember `json:"acknowledgedBy"`
+
+	ResolvedAt *time.Time `json:"resolvedAt"`
+
+	ResolvedBy *ComplaintFieldsResolvedByMember `json:"resolvedBy"`
+
+	Resolution *string `json:"resolution"`
+}
+
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *ResolveComplaintFieldsResolveComplaintFeedback) __premarshalJSON() (*__premarshalResolveComplaintFieldsResolveComplaintFeedback, error) {
+	var retval __premarshalResolveComplaintFieldsResolveComplaintFeedback
+
+	retval.Id = v.ComplaintFields.Id
+	retval.Kind = v.ComplaintFields.Kind
+	retval.Status = v.ComplaintFields.Status
+	retval.Version = v.ComplaintFields.Version
+	retval.AcknowledgedAt = v.ComplaintFields.AcknowledgedAt
+	retval.AcknowledgedBy = v.ComplaintFields.AcknowledgedBy
+	retval.ResolvedAt = v.ComplaintFields.ResolvedAt
+	retval.ResolvedBy = v.ComplaintFields.ResolvedBy
+	retval.Resolution = v.ComplaintFields.Resolution
+	return &retval, nil
+}
+
+// ResolveComplaintFieldsResponse is returned by ResolveComplaintFields on success.
+type ResolveComplaintFieldsResponse struct {
+	// Resolves a complaint (acknowledging it too if it was open), recording who, when and how.
+	ResolveComplaint ResolveComplaintFieldsResolveComplaintFeedback `json:"resolveComplaint"`
+}
+
+// GetResolveComplaint returns ResolveComplaintFieldsResponse.ResolveComplaint, and is useful for accessing the field via an interface.
+func (v *ResolveComplaintFieldsResponse) GetResolveComplaint() ResolveComplaintFieldsResolveComplaintFeedback {
+	return v.ResolveComplaint
+}
+
 // ResolveComplaintResolveComplaintFeedback includes the requested fields of the GraphQL type Feedback.
 // The GraphQL type's documentation follows.
 //
@@ -8398,6 +10641,224 @@ func (v *SessionFeedbackInput) GetBody() *string { return v.Body }
 
 // GetTopics returns SessionFeedbackInput.Topics, and is useful for accessing the field via an interface.
 func (v *SessionFeedbackInput) GetTopics() []string { return v.Topics }
+
+// SetEndUserLicensedResponse is returned by SetEndUserLicensed on success.
+type SetEndUserLicensedResponse struct {
+	// Changes an end user.
+	UpdateEndUser SetEndUserLicensedUpdateEndUser `json:"updateEndUser"`
+}
+
+// GetUpdateEndUser returns SetEndUserLicensedResponse.UpdateEndUser, and is useful for accessing the field via an interface.
+func (v *SetEndUserLicensedResponse) GetUpdateEndUser() SetEndUserLicensedUpdateEndUser {
+	return v.UpdateEndUser
+}
+
+// SetEndUserLicensedUpdateEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type SetEndUserLicensedUpdateEndUser struct {
+	// The end user's id: opaque, unique across tenants, starting `eus_`.
+	Id string `json:"id"`
+}
+
+// GetId returns SetEndUserLicensedUpdateEndUser.Id, and is useful for accessing the field via an interface.
+func (v *SetEndUserLicensedUpdateEndUser) GetId() string { return v.Id }
+
+// SetEndUserStatusResponse is returned by SetEndUserStatus on success.
+type SetEndUserStatusResponse struct {
+	// Changes an end user.
+	UpdateEndUser SetEndUserStatusUpdateEndUser `json:"updateEndUser"`
+}
+
+// GetUpdateEndUser returns SetEndUserStatusResponse.UpdateEndUser, and is useful for accessing the field via an interface.
+func (v *SetEndUserStatusResponse) GetUpdateEndUser() SetEndUserStatusUpdateEndUser {
+	return v.UpdateEndUser
+}
+
+// SetEndUserStatusUpdateEndUser includes the requested fields of the GraphQL type EndUser.
+// The GraphQL type's documentation follows.
+//
+// A person who uses the product at an account: the voice of the end user. A person is an end user of an account at most once.
+type SetEndUserStatusUpdateEndUser struct {
+	// The end user's id: opaque, unique across tenants, starting `eus_`.
+	Id string `json:"id"`
+}
+
+// GetId returns SetEndUserStatusUpdateEndUser.Id, and is useful for accessing the field via an interface.
+func (v *SetEndUserStatusUpdateEndUser) GetId() string { return v.Id }
+
+// SetFeedbackPersonaResponse is returned by SetFeedbackPersona on success.
+type SetFeedbackPersonaResponse struct {
+	// Changes feedback; a complaint's status only moves forward (OPEN → ACKNOWLEDGED → RESOLVED).
+	UpdateFeedback SetFeedbackPersonaUpdateFeedback `json:"updateFeedback"`
+}
+
+// GetUpdateFeedback returns SetFeedbackPersonaResponse.UpdateFeedback, and is useful for accessing the field via an interface.
+func (v *SetFeedbackPersonaResponse) GetUpdateFeedback() SetFeedbackPersonaUpdateFeedback {
+	return v.UpdateFeedback
+}
+
+// SetFeedbackPersonaUpdateFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type SetFeedbackPersonaUpdateFeedback struct {
+	// The voice it was given in: PURCHASER when the author is a buying contact of the account, END_USER when an end user.
+	Persona Persona `json:"persona"`
+}
+
+// GetPersona returns SetFeedbackPersonaUpdateFeedback.Persona, and is useful for accessing the field via an interface.
+func (v *SetFeedbackPersonaUpdateFeedback) GetPersona() Persona { return v.Persona }
+
+// SetFeedbackScoreResponse is returned by SetFeedbackScore on success.
+type SetFeedbackScoreResponse struct {
+	// Changes feedback; a complaint's status only moves forward (OPEN → ACKNOWLEDGED → RESOLVED).
+	UpdateFeedback SetFeedbackScoreUpdateFeedback `json:"updateFeedback"`
+}
+
+// GetUpdateFeedback returns SetFeedbackScoreResponse.UpdateFeedback, and is useful for accessing the field via an interface.
+func (v *SetFeedbackScoreResponse) GetUpdateFeedback() SetFeedbackScoreUpdateFeedback {
+	return v.UpdateFeedback
+}
+
+// SetFeedbackScoreUpdateFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type SetFeedbackScoreUpdateFeedback struct {
+	// The feedback's id: opaque, unique across tenants, starting `fbk_`.
+	Id string `json:"id"`
+}
+
+// GetId returns SetFeedbackScoreUpdateFeedback.Id, and is useful for accessing the field via an interface.
+func (v *SetFeedbackScoreUpdateFeedback) GetId() string { return v.Id }
+
+// SetFeedbackStatusResponse is returned by SetFeedbackStatus on success.
+type SetFeedbackStatusResponse struct {
+	// Changes feedback; a complaint's status only moves forward (OPEN → ACKNOWLEDGED → RESOLVED).
+	UpdateFeedback SetFeedbackStatusUpdateFeedback `json:"updateFeedback"`
+}
+
+// GetUpdateFeedback returns SetFeedbackStatusResponse.UpdateFeedback, and is useful for accessing the field via an interface.
+func (v *SetFeedbackStatusResponse) GetUpdateFeedback() SetFeedbackStatusUpdateFeedback {
+	return v.UpdateFeedback
+}
+
+// SetFeedbackStatusUpdateFeedback includes the requested fields of the GraphQL type Feedback.
+// The GraphQL type's documentation follows.
+//
+// What a person at an account said, in the voice of their persona: a score (NPS or CSAT), a comment, a feature request, a complaint or praise.
+type SetFeedbackStatusUpdateFeedback struct {
+	ComplaintFields `json:"-"`
+}
+
+// GetId returns SetFeedbackStatusUpdateFeedback.Id, and is useful for accessing the field via an interface.
+func (v *SetFeedbackStatusUpdateFeedback) GetId() string { return v.ComplaintFields.Id }
+
+// GetKind returns SetFeedbackStatusUpdateFeedback.Kind, and is useful for accessing the field via an interface.
+func (v *SetFeedbackStatusUpdateFeedback) GetKind() FeedbackKind { return v.ComplaintFields.Kind }
+
+// GetStatus returns SetFeedbackStatusUpdateFeedback.Status, and is useful for accessing the field via an interface.
+func (v *SetFeedbackStatusUpdateFeedback) GetStatus() *FeedbackStatus {
+	return v.ComplaintFields.Status
+}
+
+// GetVersion returns SetFeedbackStatusUpdateFeedback.Version, and is useful for accessing the field via an interface.
+func (v *SetFeedbackStatusUpdateFeedback) GetVersion() int { return v.ComplaintFields.Version }
+
+// GetAcknowledgedAt returns SetFeedbackStatusUpdateFeedback.AcknowledgedAt, and is useful for accessing the field via an interface.
+func (v *SetFeedbackStatusUpdateFeedback) GetAcknowledgedAt() *time.Time {
+	return v.ComplaintFields.AcknowledgedAt
+}
+
+// GetAcknowledgedBy returns SetFeedbackStatusUpdateFeedback.AcknowledgedBy, and is useful for accessing the field via an interface.
+func (v *SetFeedbackStatusUpdateFeedback) GetAcknowledgedBy() *ComplaintFieldsAcknowledgedByMember {
+	return v.ComplaintFields.AcknowledgedBy
+}
+
+// GetResolvedAt returns SetFeedbackStatusUpdateFeedback.ResolvedAt, and is useful for accessing the field via an interface.
+func (v *SetFeedbackStatusUpdateFeedback) GetResolvedAt() *time.Time {
+	return v.ComplaintFields.ResolvedAt
+}
+
+// GetResolvedBy returns SetFeedbackStatusUpdateFeedback.ResolvedBy, and is useful for accessing the field via an interface.
+func (v *SetFeedbackStatusUpdateFeedback) GetResolvedBy() *ComplaintFieldsResolvedByMember {
+	return v.ComplaintFields.ResolvedBy
+}
+
+// GetResolution returns SetFeedbackStatusUpdateFeedback.Resolution, and is useful for accessing the field via an interface.
+func (v *SetFeedbackStatusUpdateFeedback) GetResolution() *string {
+	return v.ComplaintFields.Resolution
+}
+
+func (v *SetFeedbackStatusUpdateFeedback) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*SetFeedbackStatusUpdateFeedback
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.SetFeedbackStatusUpdateFeedback = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ComplaintFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalSetFeedbackStatusUpdateFeedback struct {
+	Id string `json:"id"`
+
+	Kind FeedbackKind `json:"kind"`
+
+	Status *FeedbackStatus `json:"status"`
+
+	Version int `json:"version"`
+
+	AcknowledgedAt *time.Time `json:"acknowledgedAt"`
+
+	AcknowledgedBy *ComplaintFieldsAcknowledgedByMember `json:"acknowledgedBy"`
+
+	ResolvedAt *time.Time `json:"resolvedAt"`
+
+	ResolvedBy *ComplaintFieldsResolvedByMember `json:"resolvedBy"`
+
+	Resolution *string `json:"resolution"`
+}
+
+func (v *SetFeedbackStatusUpdateFeedback) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *SetFeedbackStatusUpdateFeedback) __premarshalJSON() (*__premarshalSetFeedbackStatusUpdateFeedback, error) {
+	var retval __premarshalSetFeedbackStatusUpdateFeedback
+
+	retval.Id = v.ComplaintFields.Id
+	retval.Kind = v.ComplaintFields.Kind
+	retval.Status = v.ComplaintFields.Status
+	retval.Version = v.ComplaintFields.Version
+	retval.AcknowledgedAt = v.ComplaintFields.AcknowledgedAt
+	retval.AcknowledgedBy = v.ComplaintFields.AcknowledgedBy
+	retval.ResolvedAt = v.ComplaintFields.ResolvedAt
+	retval.ResolvedBy = v.ComplaintFields.ResolvedBy
+	retval.Resolution = v.ComplaintFields.Resolution
+	return &retval, nil
+}
 
 // An account as the integrator's system knows it. Fields left out keep their stored values.
 type SyncAccountInput struct {
@@ -8750,6 +11211,29 @@ func (v *SyncContractInput) GetSignedByExternalID() *string { return v.SignedByE
 // GetSignedAt returns SyncContractInput.SignedAt, and is useful for accessing the field via an interface.
 func (v *SyncContractInput) GetSignedAt() *time.Time { return v.SignedAt }
 
+// SyncContractsEachResponse is returned by SyncContractsEach on success.
+type SyncContractsEachResponse struct {
+	// Upserts up to 1,000 contracts by external id (adopting one with the same number that has none).
+	SyncContracts SyncContractsEachSyncContractsSyncPayload `json:"syncContracts"`
+}
+
+// GetSyncContracts returns SyncContractsEachResponse.SyncContracts, and is useful for accessing the field via an interface.
+func (v *SyncContractsEachResponse) GetSyncContracts() SyncContractsEachSyncContractsSyncPayload {
+	return v.SyncContracts
+}
+
+// SyncContractsEachSyncContractsSyncPayload includes the requested fields of the GraphQL type SyncPayload.
+// The GraphQL type's documentation follows.
+//
+// What a sync call did, in all and item by item.
+type SyncContractsEachSyncContractsSyncPayload struct {
+	// Items refused.
+	Failed int `json:"failed"`
+}
+
+// GetFailed returns SyncContractsEachSyncContractsSyncPayload.Failed, and is useful for accessing the field via an interface.
+func (v *SyncContractsEachSyncContractsSyncPayload) GetFailed() int { return v.Failed }
+
 // SyncContractsResponse is returned by SyncContracts on success.
 type SyncContractsResponse struct {
 	// Upserts up to 1,000 contracts by external id (adopting one with the same number that has none).
@@ -8889,6 +11373,29 @@ func (v *SyncEndUserInput) GetFirstSeenAt() *time.Time { return v.FirstSeenAt }
 // GetLastActiveAt returns SyncEndUserInput.LastActiveAt, and is useful for accessing the field via an interface.
 func (v *SyncEndUserInput) GetLastActiveAt() *time.Time { return v.LastActiveAt }
 
+// SyncEndUsersEachResponse is returned by SyncEndUsersEach on success.
+type SyncEndUsersEachResponse struct {
+	// Upserts up to 1,000 end users by external id.
+	SyncEndUsers SyncEndUsersEachSyncEndUsersSyncPayload `json:"syncEndUsers"`
+}
+
+// GetSyncEndUsers returns SyncEndUsersEachResponse.SyncEndUsers, and is useful for accessing the field via an interface.
+func (v *SyncEndUsersEachResponse) GetSyncEndUsers() SyncEndUsersEachSyncEndUsersSyncPayload {
+	return v.SyncEndUsers
+}
+
+// SyncEndUsersEachSyncEndUsersSyncPayload includes the requested fields of the GraphQL type SyncPayload.
+// The GraphQL type's documentation follows.
+//
+// What a sync call did, in all and item by item.
+type SyncEndUsersEachSyncEndUsersSyncPayload struct {
+	// Items refused.
+	Failed int `json:"failed"`
+}
+
+// GetFailed returns SyncEndUsersEachSyncEndUsersSyncPayload.Failed, and is useful for accessing the field via an interface.
+func (v *SyncEndUsersEachSyncEndUsersSyncPayload) GetFailed() int { return v.Failed }
+
 // SyncEndUsersResponse is returned by SyncEndUsers on success.
 type SyncEndUsersResponse struct {
 	// Upserts up to 1,000 end users by external id.
@@ -8968,6 +11475,29 @@ func (v *SyncEndUsersSyncEndUsersSyncPayload) __premarshalJSON() (*__premarshalS
 	retval.Items = v.SyncOutcome.Items
 	return &retval, nil
 }
+
+// SyncFeedbackEachResponse is returned by SyncFeedbackEach on success.
+type SyncFeedbackEachResponse struct {
+	// Upserts up to 1,000 feedback by external id.
+	SyncFeedback SyncFeedbackEachSyncFeedbackSyncPayload `json:"syncFeedback"`
+}
+
+// GetSyncFeedback returns SyncFeedbackEachResponse.SyncFeedback, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackEachResponse) GetSyncFeedback() SyncFeedbackEachSyncFeedbackSyncPayload {
+	return v.SyncFeedback
+}
+
+// SyncFeedbackEachSyncFeedbackSyncPayload includes the requested fields of the GraphQL type SyncPayload.
+// The GraphQL type's documentation follows.
+//
+// What a sync call did, in all and item by item.
+type SyncFeedbackEachSyncFeedbackSyncPayload struct {
+	// Items refused.
+	Failed int `json:"failed"`
+}
+
+// GetFailed returns SyncFeedbackEachSyncFeedbackSyncPayload.Failed, and is useful for accessing the field via an interface.
+func (v *SyncFeedbackEachSyncFeedbackSyncPayload) GetFailed() int { return v.Failed }
 
 // Feedback; the author is named by exactly one of authorExternalID and authorEmail.
 type SyncFeedbackInput struct {
@@ -9146,6 +11676,78 @@ func (v *SyncFeedbackSyncFeedbackSyncPayload) __premarshalJSON() (*__premarshalS
 	return &retval, nil
 }
 
+// An interaction as the integrator's system (a support desk, a calendar) knows it; participants are not synced. Fields left out keep their stored values.
+type SyncInteractionInput struct {
+	// The version of the record last read: when the stored record is at another (or none is stored), the item fails with CONFLICT on expectedVersion, as an update does.
+	ExpectedVersion *int `json:"expectedVersion"`
+	// The interaction's id in the integrator's system.
+	ExternalID string `json:"externalID"`
+	// The external id of the account the touchpoint was with; it cannot change.
+	AccountExternalID string `json:"accountExternalID"`
+	// How it happened.
+	Channel Channel `json:"channel"`
+	// Who reached out.
+	Direction InteractionDirection `json:"direction"`
+	// When it happened.
+	OccurredAt time.Time `json:"occurredAt"`
+	// What it was about, 1 to 300 characters.
+	Subject string `json:"subject"`
+	// What was said or agreed, up to 20,000 characters.
+	Summary *string `json:"summary"`
+	// The id of the member who handled it.
+	HandledByID *string `json:"handledByID"`
+}
+
+// GetExpectedVersion returns SyncInteractionInput.ExpectedVersion, and is useful for accessing the field via an interface.
+func (v *SyncInteractionInput) GetExpectedVersion() *int { return v.ExpectedVersion }
+
+// GetExternalID returns SyncInteractionInput.ExternalID, and is useful for accessing the field via an interface.
+func (v *SyncInteractionInput) GetExternalID() string { return v.ExternalID }
+
+// GetAccountExternalID returns SyncInteractionInput.AccountExternalID, and is useful for accessing the field via an interface.
+func (v *SyncInteractionInput) GetAccountExternalID() string { return v.AccountExternalID }
+
+// GetChannel returns SyncInteractionInput.Channel, and is useful for accessing the field via an interface.
+func (v *SyncInteractionInput) GetChannel() Channel { return v.Channel }
+
+// GetDirection returns SyncInteractionInput.Direction, and is useful for accessing the field via an interface.
+func (v *SyncInteractionInput) GetDirection() InteractionDirection { return v.Direction }
+
+// GetOccurredAt returns SyncInteractionInput.OccurredAt, and is useful for accessing the field via an interface.
+func (v *SyncInteractionInput) GetOccurredAt() time.Time { return v.OccurredAt }
+
+// GetSubject returns SyncInteractionInput.Subject, and is useful for accessing the field via an interface.
+func (v *SyncInteractionInput) GetSubject() string { return v.Subject }
+
+// GetSummary returns SyncInteractionInput.Summary, and is useful for accessing the field via an interface.
+func (v *SyncInteractionInput) GetSummary() *string { return v.Summary }
+
+// GetHandledByID returns SyncInteractionInput.HandledByID, and is useful for accessing the field via an interface.
+func (v *SyncInteractionInput) GetHandledByID() *string { return v.HandledByID }
+
+// SyncInteractionsEachResponse is returned by SyncInteractionsEach on success.
+type SyncInteractionsEachResponse struct {
+	// Upserts up to 1,000 interactions by external id.
+	SyncInteractions SyncInteractionsEachSyncInteractionsSyncPayload `json:"syncInteractions"`
+}
+
+// GetSyncInteractions returns SyncInteractionsEachResponse.SyncInteractions, and is useful for accessing the field via an interface.
+func (v *SyncInteractionsEachResponse) GetSyncInteractions() SyncInteractionsEachSyncInteractionsSyncPayload {
+	return v.SyncInteractions
+}
+
+// SyncInteractionsEachSyncInteractionsSyncPayload includes the requested fields of the GraphQL type SyncPayload.
+// The GraphQL type's documentation follows.
+//
+// What a sync call did, in all and item by item.
+type SyncInteractionsEachSyncInteractionsSyncPayload struct {
+	// Items refused.
+	Failed int `json:"failed"`
+}
+
+// GetFailed returns SyncInteractionsEachSyncInteractionsSyncPayload.Failed, and is useful for accessing the field via an interface.
+func (v *SyncInteractionsEachSyncInteractionsSyncPayload) GetFailed() int { return v.Failed }
+
 // SyncOutcome includes the GraphQL fields of SyncPayload requested by the fragment SyncOutcome.
 // The GraphQL type's documentation follows.
 //
@@ -9198,6 +11800,29 @@ func (v *SyncOutcomeItemsSyncItemResultErrorsSyncError) GetField() *string { ret
 
 // GetMessage returns SyncOutcomeItemsSyncItemResultErrorsSyncError.Message, and is useful for accessing the field via an interface.
 func (v *SyncOutcomeItemsSyncItemResultErrorsSyncError) GetMessage() string { return v.Message }
+
+// SyncPeopleEachResponse is returned by SyncPeopleEach on success.
+type SyncPeopleEachResponse struct {
+	// Upserts up to 1,000 people by external id or email.
+	SyncPeople SyncPeopleEachSyncPeopleSyncPayload `json:"syncPeople"`
+}
+
+// GetSyncPeople returns SyncPeopleEachResponse.SyncPeople, and is useful for accessing the field via an interface.
+func (v *SyncPeopleEachResponse) GetSyncPeople() SyncPeopleEachSyncPeopleSyncPayload {
+	return v.SyncPeople
+}
+
+// SyncPeopleEachSyncPeopleSyncPayload includes the requested fields of the GraphQL type SyncPayload.
+// The GraphQL type's documentation follows.
+//
+// What a sync call did, in all and item by item.
+type SyncPeopleEachSyncPeopleSyncPayload struct {
+	// Items refused.
+	Failed int `json:"failed"`
+}
+
+// GetFailed returns SyncPeopleEachSyncPeopleSyncPayload.Failed, and is useful for accessing the field via an interface.
+func (v *SyncPeopleEachSyncPeopleSyncPayload) GetFailed() int { return v.Failed }
 
 // SyncPeopleResponse is returned by SyncPeople on success.
 type SyncPeopleResponse struct {
@@ -9595,6 +12220,14 @@ type __AccountVoicesInput struct {
 // GetId returns __AccountVoicesInput.Id, and is useful for accessing the field via an interface.
 func (v *__AccountVoicesInput) GetId() string { return v.Id }
 
+// __AcknowledgeComplaintFieldsInput is used internally by genqlient
+type __AcknowledgeComplaintFieldsInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __AcknowledgeComplaintFieldsInput.Id, and is useful for accessing the field via an interface.
+func (v *__AcknowledgeComplaintFieldsInput) GetId() string { return v.Id }
+
 // __AcknowledgeComplaintInput is used internally by genqlient
 type __AcknowledgeComplaintInput struct {
 	Id string `json:"id"`
@@ -9662,6 +12295,38 @@ type __CaptureFeedbackInput struct {
 
 // GetIn returns __CaptureFeedbackInput.In, and is useful for accessing the field via an interface.
 func (v *__CaptureFeedbackInput) GetIn() CaptureFeedbackInput { return v.In }
+
+// __CaptureFeedbackPersonaInput is used internally by genqlient
+type __CaptureFeedbackPersonaInput struct {
+	In CaptureFeedbackInput `json:"in"`
+}
+
+// GetIn returns __CaptureFeedbackPersonaInput.In, and is useful for accessing the field via an interface.
+func (v *__CaptureFeedbackPersonaInput) GetIn() CaptureFeedbackInput { return v.In }
+
+// __ClearFeedbackStatusInput is used internally by genqlient
+type __ClearFeedbackStatusInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __ClearFeedbackStatusInput.Id, and is useful for accessing the field via an interface.
+func (v *__ClearFeedbackStatusInput) GetId() string { return v.Id }
+
+// __ComplaintInput is used internally by genqlient
+type __ComplaintInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __ComplaintInput.Id, and is useful for accessing the field via an interface.
+func (v *__ComplaintInput) GetId() string { return v.Id }
+
+// __ContractSeatUtilisationInput is used internally by genqlient
+type __ContractSeatUtilisationInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __ContractSeatUtilisationInput.Id, and is useful for accessing the field via an interface.
+func (v *__ContractSeatUtilisationInput) GetId() string { return v.Id }
 
 // __CouncilAttendanceInput is used internally by genqlient
 type __CouncilAttendanceInput struct {
@@ -9743,6 +12408,14 @@ type __CreateUserCouncilInput struct {
 // GetIn returns __CreateUserCouncilInput.In, and is useful for accessing the field via an interface.
 func (v *__CreateUserCouncilInput) GetIn() CreateUserCouncilInput { return v.In }
 
+// __DefaultPageSizeListsInput is used internally by genqlient
+type __DefaultPageSizeListsInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __DefaultPageSizeListsInput.Id, and is useful for accessing the field via an interface.
+func (v *__DefaultPageSizeListsInput) GetId() string { return v.Id }
+
 // __EndUsersOfInput is used internally by genqlient
 type __EndUsersOfInput struct {
 	AccountID *string `json:"accountID"`
@@ -9750,6 +12423,14 @@ type __EndUsersOfInput struct {
 
 // GetAccountID returns __EndUsersOfInput.AccountID, and is useful for accessing the field via an interface.
 func (v *__EndUsersOfInput) GetAccountID() *string { return v.AccountID }
+
+// __FeedbackCountInput is used internally by genqlient
+type __FeedbackCountInput struct {
+	AccountID string `json:"accountID"`
+}
+
+// GetAccountID returns __FeedbackCountInput.AccountID, and is useful for accessing the field via an interface.
+func (v *__FeedbackCountInput) GetAccountID() string { return v.AccountID }
 
 // __LeaveCouncilInput is used internally by genqlient
 type __LeaveCouncilInput struct {
@@ -9770,6 +12451,18 @@ type __LogInteractionInput struct {
 
 // GetIn returns __LogInteractionInput.In, and is useful for accessing the field via an interface.
 func (v *__LogInteractionInput) GetIn() LogInteractionInput { return v.In }
+
+// __MoveInteractionInput is used internally by genqlient
+type __MoveInteractionInput struct {
+	Id         string    `json:"id"`
+	OccurredAt time.Time `json:"occurredAt"`
+}
+
+// GetId returns __MoveInteractionInput.Id, and is useful for accessing the field via an interface.
+func (v *__MoveInteractionInput) GetId() string { return v.Id }
+
+// GetOccurredAt returns __MoveInteractionInput.OccurredAt, and is useful for accessing the field via an interface.
+func (v *__MoveInteractionInput) GetOccurredAt() time.Time { return v.OccurredAt }
 
 // __NestedAccountPageInput is used internally by genqlient
 type __NestedAccountPageInput struct {
@@ -9831,6 +12524,46 @@ type __RecordSessionInput struct {
 // GetIn returns __RecordSessionInput.In, and is useful for accessing the field via an interface.
 func (v *__RecordSessionInput) GetIn() RecordCouncilSessionInput { return v.In }
 
+// __RenegotiateContractInput is used internally by genqlient
+type __RenegotiateContractInput struct {
+	Id      string    `json:"id"`
+	Seats   int       `json:"seats"`
+	EndDate time.Time `json:"endDate"`
+}
+
+// GetId returns __RenegotiateContractInput.Id, and is useful for accessing the field via an interface.
+func (v *__RenegotiateContractInput) GetId() string { return v.Id }
+
+// GetSeats returns __RenegotiateContractInput.Seats, and is useful for accessing the field via an interface.
+func (v *__RenegotiateContractInput) GetSeats() int { return v.Seats }
+
+// GetEndDate returns __RenegotiateContractInput.EndDate, and is useful for accessing the field via an interface.
+func (v *__RenegotiateContractInput) GetEndDate() time.Time { return v.EndDate }
+
+// __RenumberContractInput is used internally by genqlient
+type __RenumberContractInput struct {
+	Id     string `json:"id"`
+	Number string `json:"number"`
+}
+
+// GetId returns __RenumberContractInput.Id, and is useful for accessing the field via an interface.
+func (v *__RenumberContractInput) GetId() string { return v.Id }
+
+// GetNumber returns __RenumberContractInput.Number, and is useful for accessing the field via an interface.
+func (v *__RenumberContractInput) GetNumber() string { return v.Number }
+
+// __ResolveComplaintFieldsInput is used internally by genqlient
+type __ResolveComplaintFieldsInput struct {
+	Id         string `json:"id"`
+	Resolution string `json:"resolution"`
+}
+
+// GetId returns __ResolveComplaintFieldsInput.Id, and is useful for accessing the field via an interface.
+func (v *__ResolveComplaintFieldsInput) GetId() string { return v.Id }
+
+// GetResolution returns __ResolveComplaintFieldsInput.Resolution, and is useful for accessing the field via an interface.
+func (v *__ResolveComplaintFieldsInput) GetResolution() string { return v.Resolution }
+
 // __ResolveComplaintInput is used internally by genqlient
 type __ResolveComplaintInput struct {
 	Id         string `json:"id"`
@@ -9842,6 +12575,66 @@ func (v *__ResolveComplaintInput) GetId() string { return v.Id }
 
 // GetResolution returns __ResolveComplaintInput.Resolution, and is useful for accessing the field via an interface.
 func (v *__ResolveComplaintInput) GetResolution() string { return v.Resolution }
+
+// __SetEndUserLicensedInput is used internally by genqlient
+type __SetEndUserLicensedInput struct {
+	Id       string `json:"id"`
+	Licensed bool   `json:"licensed"`
+}
+
+// GetId returns __SetEndUserLicensedInput.Id, and is useful for accessing the field via an interface.
+func (v *__SetEndUserLicensedInput) GetId() string { return v.Id }
+
+// GetLicensed returns __SetEndUserLicensedInput.Licensed, and is useful for accessing the field via an interface.
+func (v *__SetEndUserLicensedInput) GetLicensed() bool { return v.Licensed }
+
+// __SetEndUserStatusInput is used internally by genqlient
+type __SetEndUserStatusInput struct {
+	Id     string        `json:"id"`
+	Status EndUserStatus `json:"status"`
+}
+
+// GetId returns __SetEndUserStatusInput.Id, and is useful for accessing the field via an interface.
+func (v *__SetEndUserStatusInput) GetId() string { return v.Id }
+
+// GetStatus returns __SetEndUserStatusInput.Status, and is useful for accessing the field via an interface.
+func (v *__SetEndUserStatusInput) GetStatus() EndUserStatus { return v.Status }
+
+// __SetFeedbackPersonaInput is used internally by genqlient
+type __SetFeedbackPersonaInput struct {
+	Id      string  `json:"id"`
+	Persona Persona `json:"persona"`
+}
+
+// GetId returns __SetFeedbackPersonaInput.Id, and is useful for accessing the field via an interface.
+func (v *__SetFeedbackPersonaInput) GetId() string { return v.Id }
+
+// GetPersona returns __SetFeedbackPersonaInput.Persona, and is useful for accessing the field via an interface.
+func (v *__SetFeedbackPersonaInput) GetPersona() Persona { return v.Persona }
+
+// __SetFeedbackScoreInput is used internally by genqlient
+type __SetFeedbackScoreInput struct {
+	Id    string `json:"id"`
+	Score *int   `json:"score"`
+}
+
+// GetId returns __SetFeedbackScoreInput.Id, and is useful for accessing the field via an interface.
+func (v *__SetFeedbackScoreInput) GetId() string { return v.Id }
+
+// GetScore returns __SetFeedbackScoreInput.Score, and is useful for accessing the field via an interface.
+func (v *__SetFeedbackScoreInput) GetScore() *int { return v.Score }
+
+// __SetFeedbackStatusInput is used internally by genqlient
+type __SetFeedbackStatusInput struct {
+	Id     string         `json:"id"`
+	Status FeedbackStatus `json:"status"`
+}
+
+// GetId returns __SetFeedbackStatusInput.Id, and is useful for accessing the field via an interface.
+func (v *__SetFeedbackStatusInput) GetId() string { return v.Id }
+
+// GetStatus returns __SetFeedbackStatusInput.Status, and is useful for accessing the field via an interface.
+func (v *__SetFeedbackStatusInput) GetStatus() FeedbackStatus { return v.Status }
 
 // __SyncAccountsInput is used internally by genqlient
 type __SyncAccountsInput struct {
@@ -9859,6 +12652,14 @@ type __SyncBuyingContactsInput struct {
 // GetIn returns __SyncBuyingContactsInput.In, and is useful for accessing the field via an interface.
 func (v *__SyncBuyingContactsInput) GetIn() []SyncBuyingContactInput { return v.In }
 
+// __SyncContractsEachInput is used internally by genqlient
+type __SyncContractsEachInput struct {
+	In []SyncContractInput `json:"in"`
+}
+
+// GetIn returns __SyncContractsEachInput.In, and is useful for accessing the field via an interface.
+func (v *__SyncContractsEachInput) GetIn() []SyncContractInput { return v.In }
+
 // __SyncContractsInput is used internally by genqlient
 type __SyncContractsInput struct {
 	In []SyncContractInput `json:"in"`
@@ -9866,6 +12667,14 @@ type __SyncContractsInput struct {
 
 // GetIn returns __SyncContractsInput.In, and is useful for accessing the field via an interface.
 func (v *__SyncContractsInput) GetIn() []SyncContractInput { return v.In }
+
+// __SyncEndUsersEachInput is used internally by genqlient
+type __SyncEndUsersEachInput struct {
+	In []SyncEndUserInput `json:"in"`
+}
+
+// GetIn returns __SyncEndUsersEachInput.In, and is useful for accessing the field via an interface.
+func (v *__SyncEndUsersEachInput) GetIn() []SyncEndUserInput { return v.In }
 
 // __SyncEndUsersInput is used internally by genqlient
 type __SyncEndUsersInput struct {
@@ -9875,6 +12684,14 @@ type __SyncEndUsersInput struct {
 // GetIn returns __SyncEndUsersInput.In, and is useful for accessing the field via an interface.
 func (v *__SyncEndUsersInput) GetIn() []SyncEndUserInput { return v.In }
 
+// __SyncFeedbackEachInput is used internally by genqlient
+type __SyncFeedbackEachInput struct {
+	In []SyncFeedbackInput `json:"in"`
+}
+
+// GetIn returns __SyncFeedbackEachInput.In, and is useful for accessing the field via an interface.
+func (v *__SyncFeedbackEachInput) GetIn() []SyncFeedbackInput { return v.In }
+
 // __SyncFeedbackInput is used internally by genqlient
 type __SyncFeedbackInput struct {
 	In []SyncFeedbackInput `json:"in"`
@@ -9882,6 +12699,22 @@ type __SyncFeedbackInput struct {
 
 // GetIn returns __SyncFeedbackInput.In, and is useful for accessing the field via an interface.
 func (v *__SyncFeedbackInput) GetIn() []SyncFeedbackInput { return v.In }
+
+// __SyncInteractionsEachInput is used internally by genqlient
+type __SyncInteractionsEachInput struct {
+	In []SyncInteractionInput `json:"in"`
+}
+
+// GetIn returns __SyncInteractionsEachInput.In, and is useful for accessing the field via an interface.
+func (v *__SyncInteractionsEachInput) GetIn() []SyncInteractionInput { return v.In }
+
+// __SyncPeopleEachInput is used internally by genqlient
+type __SyncPeopleEachInput struct {
+	In []SyncPersonInput `json:"in"`
+}
+
+// GetIn returns __SyncPeopleEachInput.In, and is useful for accessing the field via an interface.
+func (v *__SyncPeopleEachInput) GetIn() []SyncPersonInput { return v.In }
 
 // __SyncPeopleInput is used internally by genqlient
 type __SyncPeopleInput struct {
@@ -10331,6 +13164,55 @@ func AcknowledgeComplaint(
 	return data_, err_
 }
 
+// The mutation executed by AcknowledgeComplaintFields.
+const AcknowledgeComplaintFields_Operation = `
+mutation AcknowledgeComplaintFields ($id: ID!) {
+	acknowledgeComplaint(id: $id) {
+		... ComplaintFields
+	}
+}
+fragment ComplaintFields on Feedback {
+	id
+	kind
+	status
+	version
+	acknowledgedAt
+	acknowledgedBy {
+		subject
+	}
+	resolvedAt
+	resolvedBy {
+		subject
+	}
+	resolution
+}
+`
+
+func AcknowledgeComplaintFields(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *AcknowledgeComplaintFieldsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AcknowledgeComplaintFields",
+		Query:  AcknowledgeComplaintFields_Operation,
+		Variables: &__AcknowledgeComplaintFieldsInput{
+			Id: id,
+		},
+	}
+
+	data_ = &AcknowledgeComplaintFieldsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by AddBuyingContact.
 const AddBuyingContact_Operation = `
 mutation AddBuyingContact ($in: AddBuyingContactInput!) {
@@ -10577,6 +13459,173 @@ func CaptureFeedback(
 	}
 
 	data_ = &CaptureFeedbackResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by CaptureFeedbackPersona.
+const CaptureFeedbackPersona_Operation = `
+mutation CaptureFeedbackPersona ($in: CaptureFeedbackInput!) {
+	captureFeedback(input: $in) {
+		id
+		persona
+		channel
+		kind
+		authorID
+		accountID
+		capturedBy {
+			subject
+		}
+	}
+}
+`
+
+func CaptureFeedbackPersona(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	in CaptureFeedbackInput,
+) (data_ *CaptureFeedbackPersonaResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "CaptureFeedbackPersona",
+		Query:  CaptureFeedbackPersona_Operation,
+		Variables: &__CaptureFeedbackPersonaInput{
+			In: in,
+		},
+	}
+
+	data_ = &CaptureFeedbackPersonaResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by ClearFeedbackStatus.
+const ClearFeedbackStatus_Operation = `
+mutation ClearFeedbackStatus ($id: ID!) {
+	updateFeedback(id: $id, input: {clearStatus:true}) {
+		id
+	}
+}
+`
+
+func ClearFeedbackStatus(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *ClearFeedbackStatusResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ClearFeedbackStatus",
+		Query:  ClearFeedbackStatus_Operation,
+		Variables: &__ClearFeedbackStatusInput{
+			Id: id,
+		},
+	}
+
+	data_ = &ClearFeedbackStatusResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by Complaint.
+const Complaint_Operation = `
+query Complaint ($id: ID!) {
+	node(id: $id) {
+		__typename
+		... on Feedback {
+			... ComplaintFields
+		}
+	}
+}
+fragment ComplaintFields on Feedback {
+	id
+	kind
+	status
+	version
+	acknowledgedAt
+	acknowledgedBy {
+		subject
+	}
+	resolvedAt
+	resolvedBy {
+		subject
+	}
+	resolution
+}
+`
+
+// A complaint's workflow: null when the caller cannot see the feedback.
+func Complaint(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *ComplaintResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "Complaint",
+		Query:  Complaint_Operation,
+		Variables: &__ComplaintInput{
+			Id: id,
+		},
+	}
+
+	data_ = &ComplaintResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ContractSeatUtilisation.
+const ContractSeatUtilisation_Operation = `
+query ContractSeatUtilisation ($id: ID!) {
+	node(id: $id) {
+		__typename
+		... on Contract {
+			seatUtilisation
+		}
+	}
+}
+`
+
+// A contract's seat utilisation: null when the caller cannot see the contract.
+func ContractSeatUtilisation(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *ContractSeatUtilisationResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ContractSeatUtilisation",
+		Query:  ContractSeatUtilisation_Operation,
+		Variables: &__ContractSeatUtilisationInput{
+			Id: id,
+		},
+	}
+
+	data_ = &ContractSeatUtilisationResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -11008,6 +14057,71 @@ func CreateUserCouncil(
 	return data_, err_
 }
 
+// The query executed by DefaultPageSizeLists.
+const DefaultPageSizeLists_Operation = `
+query DefaultPageSizeLists ($id: ID!) {
+	atRiskAccounts {
+		totalCount
+		edges {
+			cursor
+		}
+		pageInfo {
+			hasNextPage
+			endCursor
+		}
+	}
+	perceptionGaps {
+		totalCount
+		edges {
+			cursor
+		}
+		pageInfo {
+			hasNextPage
+			endCursor
+		}
+	}
+	node(id: $id) {
+		__typename
+		... on Account {
+			timeline {
+				totalCount
+				edges {
+					cursor
+				}
+				pageInfo {
+					hasNextPage
+				}
+			}
+		}
+	}
+}
+`
+
+func DefaultPageSizeLists(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *DefaultPageSizeListsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "DefaultPageSizeLists",
+		Query:  DefaultPageSizeLists_Operation,
+		Variables: &__DefaultPageSizeListsInput{
+			Id: id,
+		},
+	}
+
+	data_ = &DefaultPageSizeListsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The query executed by EndUsersOf.
 const EndUsersOf_Operation = `
 query EndUsersOf ($accountID: ID) {
@@ -11037,6 +14151,40 @@ func EndUsersOf(
 	}
 
 	data_ = &EndUsersOfResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by FeedbackCount.
+const FeedbackCount_Operation = `
+query FeedbackCount ($accountID: ID!) {
+	feedback(first: 1, where: {accountID:$accountID}) {
+		totalCount
+	}
+}
+`
+
+func FeedbackCount(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	accountID string,
+) (data_ *FeedbackCountResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "FeedbackCount",
+		Query:  FeedbackCount_Operation,
+		Variables: &__FeedbackCountInput{
+			AccountID: accountID,
+		},
+	}
+
+	data_ = &FeedbackCountResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -11114,6 +14262,42 @@ func LogInteraction(
 	}
 
 	data_ = &LogInteractionResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by MoveInteraction.
+const MoveInteraction_Operation = `
+mutation MoveInteraction ($id: ID!, $occurredAt: Time!) {
+	updateInteraction(id: $id, input: {occurredAt:$occurredAt}) {
+		id
+	}
+}
+`
+
+func MoveInteraction(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	occurredAt time.Time,
+) (data_ *MoveInteractionResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "MoveInteraction",
+		Query:  MoveInteraction_Operation,
+		Variables: &__MoveInteractionInput{
+			Id:         id,
+			OccurredAt: occurredAt,
+		},
+	}
+
+	data_ = &MoveInteractionResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -11479,6 +14663,80 @@ func RecordSession(
 	return data_, err_
 }
 
+// The mutation executed by RenegotiateContract.
+const RenegotiateContract_Operation = `
+mutation RenegotiateContract ($id: ID!, $seats: Int!, $endDate: Time!) {
+	updateContract(id: $id, input: {seats:$seats,endDate:$endDate}) {
+		id
+	}
+}
+`
+
+func RenegotiateContract(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	seats int,
+	endDate time.Time,
+) (data_ *RenegotiateContractResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "RenegotiateContract",
+		Query:  RenegotiateContract_Operation,
+		Variables: &__RenegotiateContractInput{
+			Id:      id,
+			Seats:   seats,
+			EndDate: endDate,
+		},
+	}
+
+	data_ = &RenegotiateContractResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by RenumberContract.
+const RenumberContract_Operation = `
+mutation RenumberContract ($id: ID!, $number: String!) {
+	updateContract(id: $id, input: {number:$number}) {
+		id
+	}
+}
+`
+
+func RenumberContract(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	number string,
+) (data_ *RenumberContractResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "RenumberContract",
+		Query:  RenumberContract_Operation,
+		Variables: &__RenumberContractInput{
+			Id:     id,
+			Number: number,
+		},
+	}
+
+	data_ = &RenumberContractResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by ResolveComplaint.
 const ResolveComplaint_Operation = `
 mutation ResolveComplaint ($id: ID!, $resolution: String!) {
@@ -11504,6 +14762,252 @@ func ResolveComplaint(
 	}
 
 	data_ = &ResolveComplaintResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by ResolveComplaintFields.
+const ResolveComplaintFields_Operation = `
+mutation ResolveComplaintFields ($id: ID!, $resolution: String!) {
+	resolveComplaint(id: $id, resolution: $resolution) {
+		... ComplaintFields
+	}
+}
+fragment ComplaintFields on Feedback {
+	id
+	kind
+	status
+	version
+	acknowledgedAt
+	acknowledgedBy {
+		subject
+	}
+	resolvedAt
+	resolvedBy {
+		subject
+	}
+	resolution
+}
+`
+
+func ResolveComplaintFields(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	resolution string,
+) (data_ *ResolveComplaintFieldsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ResolveComplaintFields",
+		Query:  ResolveComplaintFields_Operation,
+		Variables: &__ResolveComplaintFieldsInput{
+			Id:         id,
+			Resolution: resolution,
+		},
+	}
+
+	data_ = &ResolveComplaintFieldsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SetEndUserLicensed.
+const SetEndUserLicensed_Operation = `
+mutation SetEndUserLicensed ($id: ID!, $licensed: Boolean!) {
+	updateEndUser(id: $id, input: {licensed:$licensed}) {
+		id
+	}
+}
+`
+
+func SetEndUserLicensed(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	licensed bool,
+) (data_ *SetEndUserLicensedResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SetEndUserLicensed",
+		Query:  SetEndUserLicensed_Operation,
+		Variables: &__SetEndUserLicensedInput{
+			Id:       id,
+			Licensed: licensed,
+		},
+	}
+
+	data_ = &SetEndUserLicensedResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SetEndUserStatus.
+const SetEndUserStatus_Operation = `
+mutation SetEndUserStatus ($id: ID!, $status: EndUserStatus!) {
+	updateEndUser(id: $id, input: {status:$status}) {
+		id
+	}
+}
+`
+
+func SetEndUserStatus(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	status EndUserStatus,
+) (data_ *SetEndUserStatusResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SetEndUserStatus",
+		Query:  SetEndUserStatus_Operation,
+		Variables: &__SetEndUserStatusInput{
+			Id:     id,
+			Status: status,
+		},
+	}
+
+	data_ = &SetEndUserStatusResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SetFeedbackPersona.
+const SetFeedbackPersona_Operation = `
+mutation SetFeedbackPersona ($id: ID!, $persona: Persona!) {
+	updateFeedback(id: $id, input: {persona:$persona}) {
+		persona
+	}
+}
+`
+
+func SetFeedbackPersona(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	persona Persona,
+) (data_ *SetFeedbackPersonaResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SetFeedbackPersona",
+		Query:  SetFeedbackPersona_Operation,
+		Variables: &__SetFeedbackPersonaInput{
+			Id:      id,
+			Persona: persona,
+		},
+	}
+
+	data_ = &SetFeedbackPersonaResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SetFeedbackScore.
+const SetFeedbackScore_Operation = `
+mutation SetFeedbackScore ($id: ID!, $score: Int) {
+	updateFeedback(id: $id, input: {score:$score}) {
+		id
+	}
+}
+`
+
+func SetFeedbackScore(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	score *int,
+) (data_ *SetFeedbackScoreResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SetFeedbackScore",
+		Query:  SetFeedbackScore_Operation,
+		Variables: &__SetFeedbackScoreInput{
+			Id:    id,
+			Score: score,
+		},
+	}
+
+	data_ = &SetFeedbackScoreResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SetFeedbackStatus.
+const SetFeedbackStatus_Operation = `
+mutation SetFeedbackStatus ($id: ID!, $status: FeedbackStatus!) {
+	updateFeedback(id: $id, input: {status:$status}) {
+		... ComplaintFields
+	}
+}
+fragment ComplaintFields on Feedback {
+	id
+	kind
+	status
+	version
+	acknowledgedAt
+	acknowledgedBy {
+		subject
+	}
+	resolvedAt
+	resolvedBy {
+		subject
+	}
+	resolution
+}
+`
+
+func SetFeedbackStatus(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	status FeedbackStatus,
+) (data_ *SetFeedbackStatusResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SetFeedbackStatus",
+		Query:  SetFeedbackStatus_Operation,
+		Variables: &__SetFeedbackStatusInput{
+			Id:     id,
+			Status: status,
+		},
+	}
+
+	data_ = &SetFeedbackStatusResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -11647,6 +15151,40 @@ func SyncContracts(
 	return data_, err_
 }
 
+// The mutation executed by SyncContractsEach.
+const SyncContractsEach_Operation = `
+mutation SyncContractsEach ($in: [SyncContractInput!]!) {
+	syncContracts(input: $in) {
+		failed
+	}
+}
+`
+
+func SyncContractsEach(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	in []SyncContractInput,
+) (data_ *SyncContractsEachResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SyncContractsEach",
+		Query:  SyncContractsEach_Operation,
+		Variables: &__SyncContractsEachInput{
+			In: in,
+		},
+	}
+
+	data_ = &SyncContractsEachResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by SyncEndUsers.
 const SyncEndUsers_Operation = `
 mutation SyncEndUsers ($in: [SyncEndUserInput!]!) {
@@ -11680,6 +15218,40 @@ func SyncEndUsers(
 	}
 
 	data_ = &SyncEndUsersResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SyncEndUsersEach.
+const SyncEndUsersEach_Operation = `
+mutation SyncEndUsersEach ($in: [SyncEndUserInput!]!) {
+	syncEndUsers(input: $in) {
+		failed
+	}
+}
+`
+
+func SyncEndUsersEach(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	in []SyncEndUserInput,
+) (data_ *SyncEndUsersEachResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SyncEndUsersEach",
+		Query:  SyncEndUsersEach_Operation,
+		Variables: &__SyncEndUsersEachInput{
+			In: in,
+		},
+	}
+
+	data_ = &SyncEndUsersEachResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -11735,6 +15307,74 @@ func SyncFeedback(
 	return data_, err_
 }
 
+// The mutation executed by SyncFeedbackEach.
+const SyncFeedbackEach_Operation = `
+mutation SyncFeedbackEach ($in: [SyncFeedbackInput!]!) {
+	syncFeedback(input: $in) {
+		failed
+	}
+}
+`
+
+func SyncFeedbackEach(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	in []SyncFeedbackInput,
+) (data_ *SyncFeedbackEachResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SyncFeedbackEach",
+		Query:  SyncFeedbackEach_Operation,
+		Variables: &__SyncFeedbackEachInput{
+			In: in,
+		},
+	}
+
+	data_ = &SyncFeedbackEachResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SyncInteractionsEach.
+const SyncInteractionsEach_Operation = `
+mutation SyncInteractionsEach ($in: [SyncInteractionInput!]!) {
+	syncInteractions(input: $in) {
+		failed
+	}
+}
+`
+
+func SyncInteractionsEach(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	in []SyncInteractionInput,
+) (data_ *SyncInteractionsEachResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SyncInteractionsEach",
+		Query:  SyncInteractionsEach_Operation,
+		Variables: &__SyncInteractionsEachInput{
+			In: in,
+		},
+	}
+
+	data_ = &SyncInteractionsEachResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by SyncPeople.
 const SyncPeople_Operation = `
 mutation SyncPeople ($in: [SyncPersonInput!]!) {
@@ -11768,6 +15408,40 @@ func SyncPeople(
 	}
 
 	data_ = &SyncPeopleResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SyncPeopleEach.
+const SyncPeopleEach_Operation = `
+mutation SyncPeopleEach ($in: [SyncPersonInput!]!) {
+	syncPeople(input: $in) {
+		failed
+	}
+}
+`
+
+func SyncPeopleEach(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	in []SyncPersonInput,
+) (data_ *SyncPeopleEachResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SyncPeopleEach",
+		Query:  SyncPeopleEach_Operation,
+		Variables: &__SyncPeopleEachInput{
+			In: in,
+		},
+	}
+
+	data_ = &SyncPeopleEachResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
